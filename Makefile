@@ -1,0 +1,41 @@
+# benchbot: everything a fresh machine needs comes from here.
+#   make demo   virtual environment, install, build the test models, measure a small
+#               sweep on this machine and print the markdown latency table
+#   make test   the test suite
+#   make bench  benchbot's overhead, measured (figures for the closing notes)
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+BB     := $(VENV)/bin/benchbot
+STAMP  := $(VENV)/.installed-stamp
+MODELS := models/tiny_conv.onnx models/tiny_matmul.onnx models/mid_conv.onnx models/tiny_fc.tflite
+
+.PHONY: install models demo test bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "benchbot needs Python >= 3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+models: $(STAMP)
+	$(PY) models/build_test_models.py --out models
+
+demo: models
+	$(BB) run --device local --model $(subst $(eval) ,$(comma),$(MODELS)) \
+	    --threads 1,2 --batch 1,4 --min-time 0.5
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+bench: models
+	$(PY) benchmarks/overhead.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache
+	rm -f models/*.onnx models/*.tflite
+
+comma := ,

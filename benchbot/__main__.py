@@ -1,0 +1,5 @@
+"""`python -m benchbot` runs the CLI."""
+
+from benchbot.cli.main import entry
+
+entry()

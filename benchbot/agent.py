@@ -1,0 +1,307 @@
+"""The measuring agent: one process that times one model in one configuration.
+
+This file is self-contained on purpose: it is pushed as is to phones that have
+Python and to servers, so it imports only the standard library, numpy and the
+inference runtime (ONNX Runtime, LiteRT, or tflite_runtime as a fallback), and
+never the rest of benchbot.
+
+    python agent.py --model m.onnx --threads 4 --batch 1 --min-runs 20 --min-time 1
+
+It prints exactly one JSON document on stdout (``status`` "ok" or "failed") and
+exits 0 on success, 1 on a failed measurement, 2 on bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import sys
+import time
+from typing import Any, Callable
+
+AGENT_PROTOCOL = 1
+
+_ORT_DTYPES = {
+    "tensor(float)": "float32",
+    "tensor(float16)": "float16",
+    "tensor(double)": "float64",
+    "tensor(int8)": "int8",
+    "tensor(uint8)": "uint8",
+    "tensor(int16)": "int16",
+    "tensor(int32)": "int32",
+    "tensor(int64)": "int64",
+    "tensor(bool)": "bool",
+}
+
+
+class AgentFailure(Exception):
+    """A measurement that cannot be made; the message goes into the JSON document."""
+
+
+def random_input(np: Any, shape: list[int], dtype: str, rng: Any) -> Any:
+    """Random data of the given shape and dtype: normal floats, small non-negative ints."""
+    if dtype.startswith("float"):
+        return rng.standard_normal(shape).astype(dtype)
+    if dtype == "bool":
+        return rng.integers(0, 2, size=shape).astype(bool)
+    return rng.integers(0, 10, size=shape).astype(dtype)
+
+
+def concrete_shape(shape: list[Any], batch: int) -> list[int]:
+    """The shape to feed: the batch on axis 0, 1 for any other symbolic dimension."""
+    dims = [d if isinstance(d, int) and d > 0 else 1 for d in shape]
+    if dims:
+        dims[0] = batch
+    return dims
+
+
+def measure(run_once: Callable[[], object], warmup: int, min_runs: int,
+            min_time_s: float, max_time_s: float, max_runs: int) -> dict[str, Any]:
+    """Time ``run_once`` until min_runs AND min_time are both reached.
+
+    Capped by max_time, and by max_runs (which keeps the record of a
+    microsecond model to a sane size).
+
+    The first inference is timed on its own and counts as the first warm-up run.
+    """
+    clock = time.perf_counter_ns
+    t0 = clock()
+    run_once()
+    first_ms = (clock() - t0) / 1e6
+    for _ in range(max(warmup, 1) - 1):
+        run_once()
+    samples: list[float] = []
+    gc.collect()
+    gc.disable()  # a collection inside a timed run is noise, not model latency
+    try:
+        start = clock()
+        while True:
+            t0 = clock()
+            run_once()
+            t1 = clock()
+            samples.append((t1 - t0) / 1e6)
+            elapsed_s = (t1 - start) / 1e9
+            if len(samples) >= min_runs and elapsed_s >= min_time_s:
+                stop = "min_runs_and_time"
+                break
+            if elapsed_s >= max_time_s:
+                stop = "max_time"
+                break
+            if len(samples) >= max(max_runs, min_runs):
+                stop = "max_runs"
+                break
+    finally:
+        gc.enable()
+    return {"first_inference_ms": first_ms, "samples_ms": samples,
+            "timed_wall_ms": (clock() - start) / 1e6, "stop_reason": stop}
+
+
+def _rewrite_onnx_batch(path: str, batch: int) -> bytes:
+    """The model's bytes with axis 0 of every graph input set to ``batch``."""
+    try:
+        import onnx
+    except ImportError as exc:
+        raise AgentFailure("the model has a fixed batch dimension; rewriting it needs "
+                           "the onnx package on the device (pip install onnx)") from exc
+    model = onnx.load(path)
+    initializers = {i.name for i in model.graph.initializer}
+    for value in model.graph.input:
+        dims = value.type.tensor_type.shape.dim
+        if value.name not in initializers and len(dims) > 0:
+            dims[0].Clear()
+            dims[0].dim_value = batch
+    for value in model.graph.output:
+        dims = value.type.tensor_type.shape.dim
+        if len(dims) > 0:
+            dims[0].Clear()
+            dims[0].dim_param = "batch"
+    del model.graph.value_info[:]  # stale intermediate shapes would contradict the new batch
+    return model.SerializeToString()
+
+
+def load_onnxruntime(args: argparse.Namespace, np: Any, rng: Any) -> dict[str, Any]:
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = args.threads
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.log_severity_level = 3
+    providers = ["CPUExecutionProvider"]
+    t0 = time.perf_counter_ns()
+    session = ort.InferenceSession(args.model, sess_options=opts, providers=providers)
+    inputs = session.get_inputs()
+    fixed = [i for i in inputs if i.shape and isinstance(i.shape[0], int)]
+    batch_applied = "dynamic_axis"
+    if any(i.shape[0] != args.batch for i in fixed):
+        batch_applied = "rewritten"
+        try:
+            session = ort.InferenceSession(_rewrite_onnx_batch(args.model, args.batch),
+                                           sess_options=opts, providers=providers)
+        except AgentFailure:
+            raise
+        except Exception as exc:
+            raise AgentFailure(f"the model rejects batch {args.batch}: {_first_line(exc)}") from exc
+        inputs = session.get_inputs()
+    elif fixed:
+        batch_applied = "native"
+    load_ms = (time.perf_counter_ns() - t0) / 1e6
+    feeds = {}
+    described = []
+    for i in inputs:
+        dtype = _ORT_DTYPES.get(i.type)
+        if dtype is None:
+            raise AgentFailure(f"input {i.name!r} has type {i.type}, which the agent cannot generate")
+        shape = concrete_shape(list(i.shape), args.batch)
+        feeds[i.name] = random_input(np, shape, dtype, rng)
+        described.append({"name": i.name, "dtype": dtype, "shape": shape})
+
+    def run_once() -> object:
+        return session.run(None, feeds)
+
+    applied = session.get_session_options().intra_op_num_threads
+    return {"runtime": "onnxruntime", "runtime_version": ort.__version__,
+            "provider": session.get_providers()[0], "threads_applied": applied,
+            "batch_applied": batch_applied, "inputs": described, "load_ms": load_ms,
+            "run_once": run_once}
+
+
+def _litert_interpreter() -> tuple[Any, str, str]:
+    try:
+        from ai_edge_litert import interpreter as module
+        import ai_edge_litert as package
+        return module.Interpreter, "litert", getattr(package, "__version__", "unknown")
+    except ImportError:
+        pass
+    try:  # users with only the old package installed
+        from tflite_runtime import interpreter as module
+        import tflite_runtime as package
+        return module.Interpreter, "tflite_runtime", getattr(package, "__version__", "unknown")
+    except ImportError as exc:
+        raise AgentFailure("no TFLite runtime: pip install ai-edge-litert") from exc
+
+
+def load_litert(args: argparse.Namespace, np: Any, rng: Any) -> dict[str, Any]:
+    interpreter_class, runtime, version = _litert_interpreter()
+    t0 = time.perf_counter_ns()
+    interpreter = interpreter_class(model_path=args.model, num_threads=args.threads)
+    details = interpreter.get_input_details()
+    batch_applied = "native"
+    for d in details:
+        shape = [int(x) for x in d["shape"]]
+        if shape and shape[0] != args.batch:
+            signature = [int(x) for x in d.get("shape_signature", shape)]
+            batch_applied = "resized_dynamic" if signature[0] == -1 else "resized"
+            interpreter.resize_tensor_input(d["index"], [args.batch] + shape[1:], strict=False)
+    try:
+        interpreter.allocate_tensors()
+    except Exception as exc:
+        raise AgentFailure(f"the model rejects batch {args.batch}: {_first_line(exc)}") from exc
+    load_ms = (time.perf_counter_ns() - t0) / 1e6
+    described = []
+    for d in interpreter.get_input_details():
+        dtype = np.dtype(d["dtype"]).name
+        shape = [int(x) for x in d["shape"]]
+        interpreter.set_tensor(d["index"], random_input(np, shape, dtype, rng))
+        described.append({"name": d["name"], "dtype": dtype, "shape": shape})
+    return {"runtime": runtime, "runtime_version": version,
+            "provider": "cpu (builtin kernels, default delegates)",
+            "threads_applied": args.threads, "batch_applied": batch_applied,
+            "inputs": described, "load_ms": load_ms, "run_once": interpreter.invoke}
+
+
+LOADERS = {"onnxruntime": load_onnxruntime, "litert": load_litert}
+
+
+def runtime_for(path: str) -> str:
+    """The runtime that executes a model file, from its extension."""
+    ext = os.path.splitext(path)[1].lower()
+    if ext == ".onnx":
+        return "onnxruntime"
+    if ext in (".tflite", ".lite"):
+        return "litert"
+    raise AgentFailure(f"unknown model format {ext!r}: expected .onnx or .tflite")
+
+
+def peak_rss_mb() -> float | None:
+    try:
+        import resource
+    except ImportError:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    line = text.splitlines()[0]
+    return line if len(line) <= 300 else line[:299] + "…"
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Load, warm up and time the model; the document the agent prints."""
+    if args.cpus:
+        os.sched_setaffinity(0, {int(c) for c in args.cpus.split(",")})
+    import numpy as np
+
+    rng = np.random.default_rng(args.seed)
+    runtime = args.runtime if args.runtime != "auto" else runtime_for(args.model)
+    if not os.path.isfile(args.model):
+        raise AgentFailure(f"model file not found on the device: {args.model}")
+    loaded = LOADERS[runtime](args, np, rng)
+    run_once = loaded.pop("run_once")
+    try:
+        timing = measure(run_once, args.warmup, args.min_runs, args.min_time, args.max_time,
+                         args.max_runs)
+    except Exception as exc:  # e.g. a Reshape that hard-codes the batch fails on first run
+        raise AgentFailure(f"inference failed at batch {args.batch} (batch "
+                           f"{loaded['batch_applied']}): {_first_line(exc)}") from exc
+    affinity = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    return {**loaded, **timing, "threads_requested": args.threads, "batch": args.batch,
+            "warmup_runs": max(args.warmup, 1), "peak_rss_mb": peak_rss_mb(),
+            "cpu_affinity": affinity, "python": platform.python_version(),
+            "numpy": np.__version__}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="benchbot measuring agent: time one model, print JSON.")
+    p.add_argument("--model", required=True, help="model file (.onnx or .tflite)")
+    p.add_argument("--runtime", default="auto", choices=["auto", *LOADERS])
+    p.add_argument("--threads", type=int, default=1, help="intra-op threads")
+    p.add_argument("--batch", type=int, default=1, help="value of the batch axis (axis 0)")
+    p.add_argument("--warmup", type=int, default=5, help="warm-up runs, first inference included")
+    p.add_argument("--min-runs", type=int, default=20)
+    p.add_argument("--max-runs", type=int, default=10000, help="cap on timed runs")
+    p.add_argument("--min-time", type=float, default=1.0, help="seconds")
+    p.add_argument("--max-time", type=float, default=20.0, help="seconds")
+    p.add_argument("--cpus", default="", help="comma-separated CPU ids to pin the process to")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
+    args = p.parse_args(argv)
+    for name in ("threads", "batch", "min_runs", "max_runs"):
+        if getattr(args, name) < 1:
+            p.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.min_time < 0 or args.max_time <= 0 or args.warmup < 0:
+        p.error("--warmup and --min-time must be >= 0, --max-time > 0")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        doc: dict[str, Any] = {"status": "ok", "error": None, **run(args)}
+        code = 0
+    except AgentFailure as exc:
+        doc, code = {"status": "failed", "error": str(exc)}, 1
+    except Exception as exc:  # the host records the reason; the agent never dies silently
+        doc, code = {"status": "failed", "error": f"{type(exc).__name__}: {_first_line(exc)}"}, 1
+    doc["protocol"] = AGENT_PROTOCOL
+    json.dump(doc, sys.stdout)
+    sys.stdout.write("\n")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

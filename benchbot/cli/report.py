@@ -1,0 +1,71 @@
+"""`benchbot report`: latency grids (markdown), or one row per case (CSV, JSON)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from benchbot.cli.console import err, out
+from benchbot.errors import ConfigError, UserError
+from benchbot.report import (FORMATS, LAYOUTS, METRICS, Filters, build_grids, latest_entries,
+                             render_csv, render_json, render_markdown)
+from benchbot.store import find_run_files, load_run, write_atomic
+from benchbot.sweep.axes import PRECISIONS
+
+
+def _one_of(value: str, allowed: tuple[str, ...], option: str) -> str:
+    if value not in allowed:
+        raise ConfigError(f"{option}: {value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def report_command(
+    results: Optional[list[Path]] = typer.Option(
+        None, "--results", "-r",
+        help="Results folder(s) or run file(s); repeatable. (default: results)"),
+    layout: str = typer.Option(
+        "auto", help="devices: models x devices, one grid per thread count; precision-batch: "
+                     "models x (precision, batch), one grid per device; auto: precision-batch "
+                     "when several precisions or batches were measured."),
+    threads: Optional[int] = typer.Option(None, "--threads", "-t", help="Only this thread count."),
+    precision: Optional[str] = typer.Option(None, help="Only this precision."),
+    batch: Optional[int] = typer.Option(None, "--batch", "-b", help="Only this batch size."),
+    device: Optional[str] = typer.Option(None, "--device", "-d", help="Only this device."),
+    metric: str = typer.Option("median", help=f"Statistic shown: {', '.join(METRICS)}."),
+    fmt: str = typer.Option("md", "--format", "-f",
+                            help="md (grids), csv or json (one row per case)."),
+    digits: int = typer.Option(4, help="Significant digits of the numbers in grids."),
+    output: Optional[Path] = typer.Option(None, "--out", "-o",
+                                          help="Write to this file instead of stdout."),
+) -> None:
+    """Tables of measured latencies, from every run in the results folder.
+
+    Where several runs measured the same configuration, the latest run's value
+    is shown. A configuration not measured prints '-'; a failed one '- [n]'
+    with the reason in footnote n.
+    """
+    _one_of(layout, LAYOUTS, "--layout")
+    _one_of(metric, tuple(METRICS), "--metric")
+    _one_of(fmt, FORMATS, "--format")
+    if precision is not None:
+        _one_of(precision, PRECISIONS, "--precision")
+    if digits < 1 or (threads is not None and threads < 1) or (batch is not None and batch < 1):
+        raise ConfigError("--digits, --threads and --batch must be positive integers")
+    files = find_run_files(list(results or [Path("results")]))
+    if not files:
+        raise UserError(f"no results in {', '.join(map(str, results or ['results']))}: "
+                        "run `benchbot run` first, or point --results at a folder of runs")
+    records = [load_run(f) for f in files]
+    entries = latest_entries(records, Filters(threads=threads, batch=batch,
+                                              precision=precision, device=device))
+    if fmt == "md":
+        text = render_markdown(build_grids(entries, layout, metric), digits)
+    else:
+        text = render_csv(entries) if fmt == "csv" else render_json(entries)
+    if output is None:
+        out(text)
+    else:
+        write_atomic(output, text)
+        err.print(f"wrote {output}")

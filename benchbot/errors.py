@@ -1,0 +1,51 @@
+"""The one exception root of benchbot.
+
+    BenchbotError
+    ├── UserError            bad input; the CLI prints one line and exits 2
+    │   ├── ProfileError     a device profile is missing or malformed
+    │   ├── ConfigError      a sweep file or an axis value is malformed
+    │   └── ModelError       a model file is missing or unreadable
+    ├── TransportError       running a command on a device failed (keeps raw output)
+    │   └── CommandTimeout   the command ran past its time limit
+    └── CaseError            one case failed at run time; recorded, the sweep goes on
+
+Only the CLI turns these into exit codes; everything else raises.
+"""
+
+from __future__ import annotations
+
+
+class BenchbotError(Exception):
+    """Root of every error benchbot raises on purpose."""
+
+
+class UserError(BenchbotError):
+    """The user gave input benchbot cannot use; the message says how to fix it."""
+
+
+class ProfileError(UserError):
+    """A device profile is missing or malformed."""
+
+
+class ConfigError(UserError):
+    """A sweep file, an option or an axis value is malformed."""
+
+
+class ModelError(UserError):
+    """A model file is missing or cannot be read."""
+
+
+class TransportError(BenchbotError):
+    """A command on a device could not be run; keeps what the tool printed."""
+
+    def __init__(self, message: str, *, output: str = "") -> None:
+        super().__init__(message)
+        self.output = output
+
+
+class CommandTimeout(TransportError):
+    """A command on a device ran past its time limit."""
+
+
+class CaseError(BenchbotError):
+    """A single case failed at run time (the reason is recorded with the case)."""

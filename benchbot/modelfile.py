@@ -1,0 +1,71 @@
+"""Model files on the host: recognise the format, reject corrupt files early, hash them."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchbot.errors import ModelError
+
+RUNTIME_BY_SUFFIX = {".onnx": "onnxruntime", ".tflite": "litert"}
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """A model file the host has checked: its path, format, size and content hash."""
+
+    path: Path
+    runtime: str
+    sha256: str
+    size_bytes: int
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    @property
+    def size_mb(self) -> float:
+        return self.size_bytes / 1e6
+
+
+def _check_onnx(path: Path) -> None:
+    import onnx  # lazy: only needed when an ONNX model is in the sweep
+
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception as exc:
+        raise ModelError(f"{path}: not a readable ONNX model ({type(exc).__name__}); "
+                         "re-export it") from exc
+    if not model.graph.node:
+        raise ModelError(f"{path}: the ONNX graph has no nodes; re-export the model")
+
+
+def _check_tflite(path: Path) -> None:
+    with path.open("rb") as f:
+        head = f.read(8)
+    if len(head) < 8 or head[4:8] != b"TFL3":
+        raise ModelError(f"{path}: not a TFLite flatbuffer (no TFL3 identifier); re-export it")
+
+
+_CHECKS = {".onnx": _check_onnx, ".tflite": _check_tflite}
+
+
+def inspect_model(path: Path) -> ModelFile:
+    """Check that ``path`` is a model benchbot can run; raises ModelError with the fix."""
+    suffix = path.suffix.lower()
+    if suffix not in RUNTIME_BY_SUFFIX:
+        raise ModelError(f"{path}: unknown model format {suffix or '(no suffix)'!r}; "
+                         "benchbot runs .onnx and .tflite files")
+    if not path.is_file():
+        raise ModelError(f"model file not found: {path}")
+    size = path.stat().st_size
+    if size == 0:
+        raise ModelError(f"{path}: the file is empty; re-export the model")
+    _CHECKS[suffix](path)
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return ModelFile(path=path, runtime=RUNTIME_BY_SUFFIX[suffix], sha256=digest.hexdigest(),
+                     size_bytes=size)

@@ -1,0 +1,149 @@
+"""Device profiles as frozen values.
+
+A :class:`Profile` is built once, by :mod:`benchbot.profiles.schema`, from a
+TOML file that has already been checked key by key; the rest of benchbot only
+reads it. Every nested collection is a tuple or a read-only mapping, so a
+profile handed to a transport or a runner cannot be changed under its feet.
+Field names here are exactly the TOML key names, so the schema can build these
+classes directly and their defaults are the only defaults.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from benchbot.errors import ProfileError
+
+TRANSPORTS: tuple[str, ...] = ("adb", "local", "ssh")
+RUNNER_KINDS: tuple[str, ...] = ("agent", "onnxruntime_perf_test", "tflite_benchmark_model", "trtexec")
+DEFAULT_ADB_SERVER = "127.0.0.1:5037"
+
+
+def _empty_mapping() -> Mapping[object, object]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class AdbSettings:
+    """How to reach a phone over ADB: which device, through which adb server."""
+
+    serial: str | None = None
+    server: str = DEFAULT_ADB_SERVER
+
+    @property
+    def server_host(self) -> str:
+        """The adb server's host, without IPv6 brackets."""
+        host = self.server.rpartition(":")[0]
+        return host[1:-1] if host.startswith("[") else host
+
+    @property
+    def server_port(self) -> int:
+        """The adb server's TCP port."""
+        return int(self.server.rpartition(":")[2])
+
+
+@dataclass(frozen=True)
+class SshSettings:
+    """How to reach a Linux server over SSH; paths are already ``~``-expanded."""
+
+    host: str
+    port: int = 22
+    user: str | None = None
+    key_file: Path | None = None
+    known_hosts: Path | None = None
+
+
+@dataclass(frozen=True)
+class CpuSettings:
+    """The device's CPU layout and the affinity masks to pin a run with.
+
+    ``clusters`` lists core ids per cluster, little to big; ``max_freq_khz`` has
+    one entry per cluster. ``masks`` maps a thread count to a hex CPU mask
+    (lower case, no ``0x``), as ``taskset`` takes it.
+    """
+
+    cores: int | None = None
+    clusters: tuple[tuple[int, ...], ...] = ()
+    max_freq_khz: tuple[int, ...] = ()
+    masks: Mapping[int, str] = field(default_factory=_empty_mapping)
+
+    def mask_for(self, threads: int) -> str | None:
+        """The mask configured for exactly ``threads`` threads, else ``None`` (no pinning)."""
+        return self.masks.get(threads)
+
+
+@dataclass(frozen=True)
+class RunnerSettings:
+    """What measures on the device: our agent or one native benchmark tool.
+
+    ``python`` is the agent's interpreter on the device, ``binary`` a native
+    tool on this host to push, ``workdir`` the working directory on the device.
+    """
+
+    kind: str = "agent"
+    python: str | None = None
+    binary: Path | None = None
+    workdir: str | None = None
+
+
+@dataclass(frozen=True)
+class ThermalSettings:
+    """Which thermal zones to watch, the temperature to wait below, and for how long to cool.
+
+    An empty ``zones`` leaves the choice of zones to the transport;
+    ``max_temp_c`` of ``None`` means no temperature gate.
+    """
+
+    zones: tuple[str, ...] = ()
+    max_temp_c: float | None = None
+    cooldown_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One device: how to reach it, how to recognise it, and how to run on it.
+
+    ``adb`` is set exactly when ``transport`` is ``"adb"`` and ``ssh`` exactly
+    when it is ``"ssh"``; ``source`` is the file the profile was read from.
+    """
+
+    name: str
+    description: str
+    transport: str
+    source: Path
+    adb: AdbSettings | None = None
+    ssh: SshSettings | None = None
+    match: Mapping[str, tuple[str, ...]] = field(default_factory=_empty_mapping)
+    cpu: CpuSettings = field(default_factory=CpuSettings)
+    runner: RunnerSettings = field(default_factory=RunnerSettings)
+    thermal: ThermalSettings | None = None
+
+    def with_runner(self, kind: str) -> Profile:
+        """A copy that measures with runner ``kind`` (the ``--runner KIND`` override)."""
+        if kind not in RUNNER_KINDS:
+            raise ProfileError(
+                f"unknown runner '{kind}' for device '{self.name}' (known: {', '.join(RUNNER_KINDS)})"
+            )
+        return dataclasses.replace(self, runner=dataclasses.replace(self.runner, kind=kind))
+
+    def to_dict(self) -> dict[str, object]:
+        """The profile as JSON-able data (paths as strings), for ``profiles show``."""
+        return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+
+def _jsonable(value: object) -> object:
+    """Turn nested dataclasses, tuples, mappings and paths into JSON data."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        # JSON object keys are strings; mask thread counts become "4".
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value

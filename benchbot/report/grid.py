@@ -1,0 +1,119 @@
+"""Latency grids, built from cases (pure): the layouts of the published tables.
+
+- ``devices``: model rows x device columns, one grid per (threads, batch, precision).
+- ``precision-batch``: model rows x (precision, batch) columns with an input-size
+  column, one grid per (device, threads).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
+
+from benchbot.report.select import Entry, metric_value
+from benchbot.store import CaseResult
+
+LAYOUTS = ("auto", "devices", "precision-batch")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A value in ms, or a missing configuration; failures point at a footnote."""
+
+    value: float | None = None
+    footnote: int | None = None
+
+
+@dataclass(frozen=True)
+class Grid:
+    caption: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str | Cell, ...], ...]  # a row's label and text columns, then cells
+    footnotes: tuple[str, ...]
+
+
+def _unique(values: Iterable[object]) -> list:
+    return list(dict.fromkeys(values))
+
+
+def _threads(n: int) -> str:
+    return "1 thread" if n == 1 else f"{n} threads"
+
+
+def input_size(case: CaseResult) -> str:
+    """The spatial input size (224, 320x240) or feature size of the case's first input."""
+    inputs = case.measurement.get("inputs") or []
+    shape = list(inputs[0].get("shape", [])) if inputs else []
+    if len(shape) == 4:  # NCHW when the channels are few, else NHWC
+        h, w = (shape[2], shape[3]) if shape[1] <= 4 else (shape[1], shape[2])
+        return str(h) if h == w else f"{h}x{w}"
+    return "x".join(str(d) for d in shape[1:]) or "-"
+
+
+class _Footnotes:
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+
+    def cell(self, case: CaseResult | None, metric: str) -> Cell:
+        if case is None:
+            return Cell()
+        if case.status != "ok":
+            self.notes.append(f"{case.model_name}, {case.device}, {_threads(case.threads)}, "
+                              f"batch {case.batch}, {case.precision}: failed: {case.error}")
+            return Cell(footnote=len(self.notes))
+        return Cell(value=metric_value(case, metric))
+
+
+def _grid(cases: Sequence[CaseResult], caption: str, columns: list[tuple[str, Callable]],
+          metric: str, size_column: bool) -> Grid:
+    models = _unique(c.model_name for c in cases)
+    notes = _Footnotes()
+    rows = []
+    for model in models:
+        mine = [c for c in cases if c.model_name == model]
+        row: list[str | Cell] = [model]
+        if size_column:
+            sized = [c for c in mine if c.measurement.get("inputs")]
+            row.append(input_size(sized[0]) if sized else "-")
+        for _, match in columns:
+            row.append(notes.cell(next((c for c in mine if match(c)), None), metric))
+        rows.append(tuple(row))
+    header = ("Model", *(("Size",) if size_column else ()), *(title for title, _ in columns))
+    return Grid(caption=caption, header=header, rows=tuple(rows), footnotes=tuple(notes.notes))
+
+
+def devices_grids(cases: Sequence[CaseResult], metric: str) -> list[Grid]:
+    """Grid A: model rows x device columns, one grid per (threads, batch, precision)."""
+    grids = []
+    for threads, batch, precision in _unique((c.threads, c.batch, c.precision) for c in cases):
+        group = [c for c in cases if (c.threads, c.batch, c.precision) == (threads, batch,
+                                                                             precision)]
+        columns = [(d, lambda c, d=d: c.device == d) for d in _unique(c.device for c in group)]
+        caption = (f"Latency ({metric}, ms), {_threads(threads)}, batch {batch}, "
+                   f"{precision.upper()}")
+        grids.append(_grid(group, caption, columns, metric, size_column=False))
+    return grids
+
+
+def precision_batch_grids(cases: Sequence[CaseResult], metric: str) -> list[Grid]:
+    """Grids B and C: model rows x (precision, batch) columns, one grid per (device, threads)."""
+    grids = []
+    for device, threads in _unique((c.device, c.threads) for c in cases):
+        group = [c for c in cases if (c.device, c.threads) == (device, threads)]
+        pairs = [(p, b) for p in _unique(c.precision for c in group)
+                 for b in sorted({c.batch for c in group})]
+        columns = [(f"{p.upper()} bs={b}", lambda c, p=p, b=b: (c.precision, c.batch) == (p, b))
+                   for p, b in pairs]
+        caption = f"Latency ({metric}, ms) on {device}, {_threads(threads)}"
+        grids.append(_grid(group, caption, columns, metric, size_column=True))
+    return grids
+
+
+def build_grids(entries: Sequence[Entry], layout: str, metric: str) -> list[Grid]:
+    """The grids of a report; ``auto`` picks precision-batch when several are measured."""
+    cases = [e.case for e in entries]
+    if layout == "auto":
+        several = len({c.batch for c in cases}) > 1 or len({c.precision for c in cases}) > 1
+        layout = "precision-batch" if several else "devices"
+    build = precision_batch_grids if layout == "precision-batch" else devices_grids
+    return build(cases, metric)

@@ -1,0 +1,33 @@
+"""Markdown latency tables: a caption, the grid, footnotes for failed cells."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from benchbot.report.grid import Cell, Grid
+from benchbot.report.numbers import DEFAULT_DIGITS, format_ms
+
+
+def cell_text(cell: str | Cell, digits: int) -> str:
+    if isinstance(cell, str):
+        return cell
+    if cell.footnote is not None:
+        return f"- [{cell.footnote}]"
+    return "-" if cell.value is None else format_ms(cell.value, digits)
+
+
+def render_grid(grid: Grid, digits: int = DEFAULT_DIGITS) -> str:
+    lines = [grid.caption, "", "| " + " | ".join(grid.header) + " |",
+             "|" + "---|" * len(grid.header)]
+    for row in grid.rows:
+        lines.append("| " + " | ".join(cell_text(c, digits) for c in row) + " |")
+    if grid.footnotes:
+        lines.append("")
+        lines.extend(f"[{i}] {note}" for i, note in enumerate(grid.footnotes, start=1))
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(grids: Sequence[Grid], digits: int = DEFAULT_DIGITS) -> str:
+    if not grids:
+        return "No measured cases match.\n"
+    return "\n".join(render_grid(g, digits) for g in grids)

@@ -1,0 +1,40 @@
+"""What every runner returns: a CaseResult built from a case and what was measured."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Protocol, Sequence
+
+from benchbot.store import CaseResult
+from benchbot.stats import stability_warnings, summarize
+from benchbot.sweep import Case, MeasureSettings
+
+
+class Runner(Protocol):
+    """Measures one case on a device; a failure is a failed CaseResult, not an exception."""
+
+    kind: str
+
+    def run_case(self, case: Case, settings: MeasureSettings) -> CaseResult: ...
+
+
+def case_result(case: Case, *, runner: str, started_at: str, ended_at: str,
+                samples_ms: Sequence[float] = (), error: str | None = None,
+                measurement: Mapping[str, Any] | None = None) -> CaseResult:
+    """The record of one case; statistics and warnings come from the raw samples."""
+    if error is None and not samples_ms:
+        error = "the runner returned no samples"
+    stats = summarize(samples_ms) if error is None else None
+    return CaseResult(id=case.id, model=str(case.model.path), model_sha256=case.model.sha256,
+                      model_size_mb=round(case.model.size_mb, 6), device=case.device,
+                      runtime=case.runtime, threads=case.threads, batch=case.batch,
+                      precision=case.precision, status="ok" if error is None else "failed",
+                      error=error, samples_ms=tuple(samples_ms), stats=stats,
+                      warnings=tuple(stability_warnings(stats)) if stats else (),
+                      runner=runner, started_at=started_at, ended_at=ended_at,
+                      measurement=dict(measurement or {}))
+
+
+def cpus_of_mask(mask: str) -> list[int]:
+    """CPU ids set in a hex mask: 'f0' -> [4, 5, 6, 7]."""
+    value = int(mask, 16)
+    return [bit for bit in range(value.bit_length()) if value >> bit & 1]

@@ -1,0 +1,36 @@
+"""Stability checks on a summary: each warning says what to do next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from benchbot.stats.summary import Summary, median_ci_ranks
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When a measurement is called unstable."""
+
+    max_spread: float = 0.10  # 1.4826 MAD / median
+    max_ci_width: float = 0.05  # (ci high - ci low) / median
+    min_runs: int = 10
+
+
+def stability_warnings(summary: Summary, limits: Thresholds = Thresholds()) -> list[str]:
+    """Warnings about a noisy or thin measurement, each with advice; [] when stable."""
+    warnings: list[str] = []
+    if summary.n < limits.min_runs:
+        hint = "" if median_ci_ranks(summary.n) else " (too few for a 95% CI of the median)"
+        warnings.append(f"only {summary.n} timed runs{hint}: raise --max-time so "
+                        f"--min-runs can be reached")
+    if summary.robust_cv > limits.max_spread:
+        warnings.append(f"noisy: the runs spread by {summary.robust_cv:.0%} of the median "
+                        "(1.4826 MAD); "
+                        "close other programs, pin the cores of the device profile, or "
+                        "raise --warmup")
+    if summary.median_ms > 0:
+        width = (summary.ci95_high_ms - summary.ci95_low_ms) / summary.median_ms
+        if width > limits.max_ci_width:
+            warnings.append(f"the 95% CI of the median spans {width:.1%} of it: raise "
+                            "--min-time or --min-runs for a tighter estimate")
+    return warnings

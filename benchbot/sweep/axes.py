@@ -1,0 +1,55 @@
+"""Parse axis values given on the command line or in a sweep file."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from benchbot.errors import ConfigError
+
+PRECISIONS = ("fp32", "fp16", "int8")
+
+
+def _items(raw: str | Iterable[object]) -> list[object]:
+    if isinstance(raw, str):
+        return [part.strip() for part in raw.split(",")]
+    return list(raw)
+
+
+def positive_ints(raw: str | Iterable[object], option: str) -> tuple[int, ...]:
+    """'1,4' or [1, 4] -> (1, 4); anything else is a ConfigError naming the option."""
+    values: list[int] = []
+    for item in _items(raw):
+        if isinstance(item, bool):
+            item = str(item)
+        try:
+            value = int(item) if not isinstance(item, float) else None
+        except (TypeError, ValueError):
+            value = None
+        if value is None or value < 1:
+            raise ConfigError(f"{option}: {item!r} is not a positive integer "
+                              f"(give a list such as 1,4)")
+        values.append(value)
+    if not values:
+        raise ConfigError(f"{option}: give at least one value")
+    return tuple(dict.fromkeys(values))
+
+
+def choices(raw: str | Iterable[object], option: str, allowed: Iterable[str]) -> tuple[str, ...]:
+    """'fp32,fp16' -> ('fp32', 'fp16'), each checked against the allowed values."""
+    allowed = tuple(allowed)
+    values: list[str] = []
+    for item in _items(raw):
+        if not isinstance(item, str) or item.lower() not in allowed:
+            raise ConfigError(f"{option}: {item!r} is not one of {', '.join(allowed)}")
+        values.append(item.lower())
+    if not values:
+        raise ConfigError(f"{option}: give at least one value")
+    return tuple(dict.fromkeys(values))
+
+
+def names(raw: str | Iterable[object], option: str) -> tuple[str, ...]:
+    """'a,b' -> ('a', 'b'): non-empty strings, duplicates dropped."""
+    values = _items(raw)
+    if not values or any(not isinstance(v, str) or not v for v in values):
+        raise ConfigError(f"{option}: give comma-separated names, e.g. local")
+    return tuple(dict.fromkeys(str(v) for v in values))

@@ -1,0 +1,100 @@
+"""Sweep files: the axes of `benchbot run` written down in TOML.
+
+    devices   = ["local"]
+    models    = ["models/tiny_conv.onnx", "models/tiny_fc.tflite"]
+    threads   = [1, 4]
+    batch     = [1, 4]
+    precision = ["fp32"]
+
+    [measure]
+    warmup = 5
+    min_runs = 20
+    max_runs = 10000    # cap, for microsecond models
+    min_time = 1.0      # seconds
+    max_time = 20.0     # seconds
+    case_timeout = 120  # seconds
+
+Model paths are relative to the sweep file. Command-line options override it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchbot.errors import ConfigError
+from benchbot.sweep import axes
+
+_TOP = {"devices", "models", "threads", "batch", "precision", "measure"}
+_MEASURE = {"warmup": int, "min_runs": int, "max_runs": int, "min_time": float, "max_time": float,
+            "case_timeout": float}
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """Axes and measurement options; None where the source did not say."""
+
+    devices: tuple[str, ...] | None = None
+    models: tuple[str, ...] | None = None
+    threads: tuple[int, ...] | None = None
+    batch: tuple[int, ...] | None = None
+    precision: tuple[str, ...] | None = None
+    measure: dict[str, float] = field(default_factory=dict)
+
+    def overridden_by(self, other: SweepSpec) -> SweepSpec:
+        """This spec with every value ``other`` gives taken from ``other``."""
+        pick = {name: getattr(other, name) if getattr(other, name) is not None
+                else getattr(self, name)
+                for name in ("devices", "models", "threads", "batch", "precision")}
+        return SweepSpec(**pick, measure={**self.measure, **other.measure})
+
+
+def _measure(path: Path, raw: Any) -> dict[str, float]:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: 'measure' must be a table ([measure])")
+    out: dict[str, float] = {}
+    for key, value in raw.items():
+        kind = _MEASURE.get(key)
+        if kind is None:
+            raise ConfigError(f"{path}: unknown key 'measure.{key}' "
+                              f"(known: {', '.join(sorted(_MEASURE))})")
+        ok = isinstance(value, int) if kind is int else isinstance(value, (int, float))
+        if not ok or isinstance(value, bool):
+            raise ConfigError(f"{path}: 'measure.{key}' must be a "
+                              f"{'whole number' if kind is int else 'number'}, got {value!r}")
+        out[key] = value
+    return out
+
+
+def load_sweep_file(path: Path) -> SweepSpec:
+    """Read and validate a sweep file; every problem is a ConfigError naming file and key."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"sweep file not found: {path}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    unknown = sorted(set(data) - _TOP)
+    if unknown:
+        raise ConfigError(f"{path}: unknown key '{unknown[0]}' (known: {', '.join(sorted(_TOP))})")
+
+    def get(key: str, parse: Any) -> Any:
+        if key not in data:
+            return None
+        value = data[key]
+        value = [value] if isinstance(value, (str, int)) and not isinstance(value, bool) else value
+        if not isinstance(value, list):
+            raise ConfigError(f"{path}: '{key}' must be a list, got {value!r}")
+        return parse(value, f"{path}: '{key}'")
+
+    models = get("models", axes.names)
+    if models is not None:
+        models = tuple(str((path.parent / m)) if not Path(m).is_absolute() else m for m in models)
+    return SweepSpec(devices=get("devices", axes.names), models=models,
+                     threads=get("threads", axes.positive_ints),
+                     batch=get("batch", axes.positive_ints),
+                     precision=get("precision",
+                                   lambda v, o: axes.choices(v, o, axes.PRECISIONS)),
+                     measure=_measure(path, data.get("measure", {})))

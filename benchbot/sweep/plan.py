@@ -1,0 +1,95 @@
+"""A sweep plan: the cartesian product of the axes, one Case per point (pure)."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from dataclasses import asdict, dataclass
+
+from benchbot.errors import ConfigError
+from benchbot.modelfile import ModelFile
+
+
+@dataclass(frozen=True)
+class MeasureSettings:
+    """How every case of a sweep is measured."""
+
+    warmup: int = 5
+    min_runs: int = 20
+    max_runs: int = 10000
+    min_time_s: float = 1.0
+    max_time_s: float = 20.0
+    timeout_s: float | None = None  # per case; None: derived from max_time_s
+
+    def __post_init__(self) -> None:
+        if self.warmup < 0 or self.min_runs < 1 or self.max_runs < 1:
+            raise ConfigError("--warmup must be >= 0, --min-runs and --max-runs >= 1")
+        if self.min_time_s < 0 or self.max_time_s <= 0:
+            raise ConfigError("--min-time must be >= 0 and --max-time > 0 (seconds)")
+        if self.min_time_s > self.max_time_s:
+            raise ConfigError(f"--min-time ({self.min_time_s}s) is longer than --max-time "
+                              f"({self.max_time_s}s); raise --max-time")
+        if self.timeout_s is not None and self.timeout_s <= 0:
+            raise ConfigError("--case-timeout must be > 0 seconds")
+
+    @property
+    def case_timeout_s(self) -> float:
+        """Wall-clock limit of one case: timing cap plus room for loading and warm-up."""
+        return self.timeout_s if self.timeout_s is not None else self.max_time_s * 2 + 60
+
+    def to_dict(self) -> dict[str, float | int | None]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One point of a sweep: a model on a device in one configuration."""
+
+    model: ModelFile
+    device: str
+    threads: int
+    batch: int
+    precision: str
+
+    @property
+    def runtime(self) -> str:
+        return self.model.runtime
+
+    def key(self) -> dict[str, object]:
+        """What identifies the case across runs (the model by content, not by path)."""
+        return {"model_sha256": self.model.sha256, "device": self.device,
+                "runtime": self.runtime, "threads": self.threads, "batch": self.batch,
+                "precision": self.precision}
+
+    @property
+    def id(self) -> str:
+        """Stable id: the same configuration gets the same id in every run."""
+        blob = json.dumps(self.key(), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:12]
+
+    @property
+    def label(self) -> str:
+        return (f"{self.model.name} on {self.device}: {self.threads} thread"
+                f"{'s' if self.threads > 1 else ''}, batch {self.batch}, {self.precision}")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The cases of a sweep, in the order they run, and how each is measured."""
+
+    cases: tuple[Case, ...]
+    settings: MeasureSettings
+
+    def __len__(self) -> int:
+        return len(self.cases)
+
+
+def make_plan(models: tuple[ModelFile, ...], devices: tuple[str, ...], threads: tuple[int, ...],
+              batches: tuple[int, ...], precisions: tuple[str, ...],
+              settings: MeasureSettings) -> Plan:
+    """The cartesian product devices x models x threads x batch x precision."""
+    cases = tuple(Case(model=m, device=d, threads=t, batch=b, precision=p)
+                  for d, m, t, b, p in itertools.product(devices, models, threads, batches,
+                                                         precisions))
+    return Plan(cases=tuple(dict((c.id, c) for c in cases).values()), settings=settings)

@@ -1,0 +1,47 @@
+"""The host itself as a device: commands are subprocesses, files stay where they are."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Sequence
+
+from benchbot.errors import TransportError
+from benchbot.transports.base import CommandResult
+
+
+class LocalTransport:
+    """Runs commands as child processes of benchbot, each in its own process group."""
+
+    name = "local"
+
+    def run(self, argv: Sequence[str], timeout: float) -> CommandResult:
+        start = time.monotonic()
+        try:
+            proc = subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    stdin=subprocess.DEVNULL, text=True, start_new_session=True)
+        except OSError as exc:
+            raise TransportError(f"cannot start {argv[0]}: {exc.strerror or exc}") from exc
+        try:
+            out, err = proc.communicate(timeout=timeout)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # the whole group: runtimes spawn threads/helpers
+            out, err = proc.communicate()
+            timed_out = True
+        except BaseException:  # Ctrl-C: never leave a measuring process behind
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
+        return CommandResult(argv=tuple(argv), returncode=None if timed_out else proc.returncode,
+                             stdout=out, stderr=err, duration_s=time.monotonic() - start,
+                             timed_out=timed_out)
+
+    def push(self, local: Path, timeout: float) -> str:
+        return str(local.resolve())
+
+    def close(self) -> None:
+        pass

@@ -31,13 +31,13 @@ def _spec_from_options(device: Optional[str], model: Optional[list[str]], thread
                        batch: Optional[str], precision: Optional[str],
                        measure: dict[str, float]) -> SweepSpec:
     models = None
-    if model:
+    if model is not None:
         models = tuple(m for raw in model for m in axes.names(raw, "--model"))
-    return SweepSpec(devices=axes.names(device, "--device") if device else None, models=models,
-                     threads=axes.positive_ints(threads, "--threads") if threads else None,
-                     batch=axes.positive_ints(batch, "--batch") if batch else None,
+    return SweepSpec(devices=axes.names(device, "--device") if device is not None else None, models=models,
+                     threads=axes.positive_ints(threads, "--threads") if threads is not None else None,
+                     batch=axes.positive_ints(batch, "--batch") if batch is not None else None,
                      precision=axes.choices(precision, "--precision", axes.PRECISIONS)
-                     if precision else None,
+                     if precision is not None else None,
                      measure={k: v for k, v in measure.items() if v is not None})
 
 

@@ -4,9 +4,12 @@
     ├── UserError            bad input; the CLI prints one line and exits 2
     │   ├── ProfileError     a device profile is missing or malformed
     │   ├── ConfigError      a sweep file or an axis value is malformed
-    │   └── ModelError       a model file is missing or unreadable
+    │   ├── ModelError       a model file is missing or unreadable
+    │   ├── HostKeyRejected  an SSH host key is unknown or changed (says how to trust it)
+    │   └── AuthFailed       the device refused our credentials
     ├── TransportError       running a command on a device failed (keeps raw output)
-    │   └── CommandTimeout   the command ran past its time limit
+    │   ├── CommandTimeout   the command ran past its time limit
+    │   └── DeviceLost       the device or connection went away
     └── CaseError            one case failed at run time; recorded, the sweep goes on
 
 Only the CLI turns these into exit codes; everything else raises.
@@ -35,6 +38,14 @@ class ModelError(UserError):
     """A model file is missing or cannot be read."""
 
 
+class HostKeyRejected(UserError):
+    """An SSH server's host key is not in known_hosts, or differs from it."""
+
+
+class AuthFailed(UserError):
+    """The device (sshd, adbd) refused our credentials."""
+
+
 class TransportError(BenchbotError):
     """A command on a device could not be run; keeps what the tool printed."""
 
@@ -45,6 +56,10 @@ class TransportError(BenchbotError):
 
 class CommandTimeout(TransportError):
     """A command on a device ran past its time limit."""
+
+
+class DeviceLost(TransportError):
+    """The device disconnected or the connection dropped."""
 
 
 class CaseError(BenchbotError):

@@ -38,7 +38,19 @@ class Transport(Protocol):
         ...
 
     def push(self, local: Path, timeout: float) -> str:
-        """Make a host file available on the device; returns its path there."""
+        """Make a host file available on the device; returns its path there.
+
+        Remote transports copy into their working directory and skip the copy
+        when the device already holds a file of the same size and hash.
+        """
+        ...
+
+    def pull(self, remote: str, local: Path, timeout: float) -> Path:
+        """Copy a device file to the host."""
+        ...
+
+    def cleanup(self) -> None:
+        """Remove what push() put on the device (unless the user asked to keep it)."""
         ...
 
     def close(self) -> None:

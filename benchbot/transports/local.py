@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -42,6 +43,13 @@ class LocalTransport:
 
     def push(self, local: Path, timeout: float) -> str:
         return str(local.resolve())
+
+    def pull(self, remote: str, local: Path, timeout: float) -> Path:
+        shutil.copyfile(remote, local)
+        return local
+
+    def cleanup(self) -> None:
+        pass  # push() copies nothing
 
     def close(self) -> None:
         pass

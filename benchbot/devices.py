@@ -41,6 +41,7 @@ def open_device(profile: Profile) -> Device:
     transport = LocalTransport()
     runner = AgentRunner(transport, python=profile.runner.python or sys.executable,
                          cpu_masks=dict(profile.cpu.masks))
-    facts = {"profile": profile.name, "transport": "local", "runner": runner.kind,
+    facts = {"profile": profile.name, "label": profile.display_name, "transport": "local",
+             "runner": runner.kind,
              **host_facts()}
     return Device(profile=profile, transport=transport, runner=runner, facts=facts)

@@ -197,6 +197,7 @@ def test_profiles_are_frozen(tmp_path: Path) -> None:
 WRONG_TYPES = [
     ("name", "1", "name", "a non-empty string", "an integer"),
     ("description", "true", "description", "a string", "a boolean"),
+    ("label", "7", "label", "a non-empty string", "an integer"),
     ("transport", '["adb"]', "transport", 'one of "adb", "local", "ssh"', "an array"),
     ("adb", '"usb"', "adb", "a table", "a string"),
     ("adb.serial", "5", "adb.serial", "a non-empty string", "an integer"),
@@ -275,7 +276,7 @@ def test_schema_keys_are_the_dataclass_fields() -> None:
 # --- unknown keys at every level -----------------------------------------------------
 
 KNOWN = {
-    "": "adb, cpu, description, match, name, runner, ssh, thermal, transport",
+    "": "adb, cpu, description, label, match, name, runner, ssh, thermal, transport",
     "adb": "serial, server",
     "ssh": "host, key_file, known_hosts, port, user",
     "cpu": "clusters, cores, masks, max_freq_khz",

@@ -141,7 +141,8 @@ def run_command(
     if as_json:
         out(json.dumps(record.to_dict(), indent=1) + "\n")
     else:
-        entries = [Entry(record.run_id, c) for c in record.cases]
+        entries = [Entry(record.run_id, c, str(record.devices[c.device].get("label", "")))
+                   for c in record.cases]
         out(render_markdown(build_grids(entries, "auto", "median")))
     if record.failed:
         raise typer.Exit(1)

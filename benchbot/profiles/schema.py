@@ -93,6 +93,7 @@ def _property_name(key: str, path: KeyPath) -> str:
 PROFILE_SCHEMA = Section({
     "name": Field(Text(), required=True),
     "description": Field(Text(allow_empty=True)),
+    "label": Field(Text()),
     "transport": Field(Text(choices=TRANSPORTS), required=True),
     "adb": Field(Section({
         "serial": Field(Text()),
@@ -143,6 +144,7 @@ def profile_from_toml(data: Mapping[str, object], source: Path) -> Profile:
     return Profile(
         name=str(top["name"]),
         description=str(top.get("description", "")),
+        label=str(top.get("label", "")),
         transport=str(transport),
         source=source,
         adb=AdbSettings(**top.get("adb", {})) if transport == "adb" else None,

@@ -121,6 +121,11 @@ class Profile:
     cpu: CpuSettings = field(default_factory=CpuSettings)
     runner: RunnerSettings = field(default_factory=RunnerSettings)
     thermal: ThermalSettings | None = None
+    label: str = ""  # how reports title the device's column; the name when empty
+
+    @property
+    def display_name(self) -> str:
+        return self.label or self.name
 
     def with_runner(self, kind: str) -> Profile:
         """A copy that measures with runner ``kind`` (the ``--runner KIND`` override)."""

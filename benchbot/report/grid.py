@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from benchbot.report.select import Entry, metric_value
 from benchbot.store import CaseResult
@@ -82,21 +82,26 @@ def _grid(cases: Sequence[CaseResult], caption: str, columns: list[tuple[str, Ca
     return Grid(caption=caption, header=header, rows=tuple(rows), footnotes=tuple(notes.notes))
 
 
-def devices_grids(cases: Sequence[CaseResult], metric: str) -> list[Grid]:
+def devices_grids(cases: Sequence[CaseResult], metric: str,
+                  titles: Mapping[str, str] | None = None) -> list[Grid]:
     """Grid A: model rows x device columns, one grid per (threads, batch, precision)."""
+    titles = titles or {}
     grids = []
     for threads, batch, precision in _unique((c.threads, c.batch, c.precision) for c in cases):
         group = [c for c in cases if (c.threads, c.batch, c.precision) == (threads, batch,
                                                                              precision)]
-        columns = [(d, lambda c, d=d: c.device == d) for d in _unique(c.device for c in group)]
+        columns = [(titles.get(d, d), lambda c, d=d: c.device == d)
+                   for d in _unique(c.device for c in group)]
         caption = (f"Latency ({metric}, ms), {_threads(threads)}, batch {batch}, "
                    f"{precision.upper()}")
         grids.append(_grid(group, caption, columns, metric, size_column=False))
     return grids
 
 
-def precision_batch_grids(cases: Sequence[CaseResult], metric: str) -> list[Grid]:
+def precision_batch_grids(cases: Sequence[CaseResult], metric: str,
+                          titles: Mapping[str, str] | None = None) -> list[Grid]:
     """Grids B and C: model rows x (precision, batch) columns, one grid per (device, threads)."""
+    titles = titles or {}
     grids = []
     for device, threads in _unique((c.device, c.threads) for c in cases):
         group = [c for c in cases if (c.device, c.threads) == (device, threads)]
@@ -104,7 +109,7 @@ def precision_batch_grids(cases: Sequence[CaseResult], metric: str) -> list[Grid
                  for b in sorted({c.batch for c in group})]
         columns = [(f"{p.upper()} bs={b}", lambda c, p=p, b=b: (c.precision, c.batch) == (p, b))
                    for p, b in pairs]
-        caption = f"Latency ({metric}, ms) on {device}, {_threads(threads)}"
+        caption = f"Latency ({metric}, ms) on {titles.get(device, device)}, {_threads(threads)}"
         grids.append(_grid(group, caption, columns, metric, size_column=True))
     return grids
 
@@ -116,4 +121,4 @@ def build_grids(entries: Sequence[Entry], layout: str, metric: str) -> list[Grid
         several = len({c.batch for c in cases}) > 1 or len({c.precision for c in cases}) > 1
         layout = "precision-batch" if several else "devices"
     build = precision_batch_grids if layout == "precision-batch" else devices_grids
-    return build(cases, metric)
+    return build(cases, metric, {e.case.device: e.device_title for e in entries})

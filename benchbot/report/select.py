@@ -16,6 +16,11 @@ class Entry:
 
     run_id: str
     case: CaseResult
+    device_label: str = ""  # the device profile's label, for column titles
+
+    @property
+    def device_title(self) -> str:
+        return self.device_label or self.case.device
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,8 @@ def latest_entries(records: Sequence[RunRecord], filters: Filters = Filters()) -
                 key = (case.model_name, case.device, case.runtime, case.threads, case.batch,
                        case.precision)
                 chosen.pop(key, None)  # re-insert so the order follows the latest run
-                chosen[key] = Entry(record.run_id, case)
+                label = str((record.devices.get(case.device) or {}).get("label") or "")
+                chosen[key] = Entry(record.run_id, case, label)
     return list(chosen.values())
 
 

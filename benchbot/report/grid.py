@@ -57,11 +57,17 @@ class _Footnotes:
     def cell(self, case: CaseResult | None, metric: str) -> Cell:
         if case is None:
             return Cell()
+        where = (f"{case.model_name}, {case.device}, {_threads(case.threads)}, "
+                 f"batch {case.batch}, {case.precision}")
         if case.status != "ok":
-            self.notes.append(f"{case.model_name}, {case.device}, {_threads(case.threads)}, "
-                              f"batch {case.batch}, {case.precision}: failed: {case.error}")
+            self.notes.append(f"{where}: failed: {case.error}")
             return Cell(footnote=len(self.notes))
-        return Cell(value=metric_value(case, metric))
+        value = metric_value(case, metric)
+        if value is None:  # a native tool that printed no such figure
+            self.notes.append(f"{where}: the {case.runner} runner reports no {metric}; "
+                              "the mean is shown")
+            return Cell(value=metric_value(case, "mean"), footnote=len(self.notes))
+        return Cell(value=value)
 
 
 def _grid(cases: Sequence[CaseResult], caption: str, columns: list[tuple[str, Callable]],

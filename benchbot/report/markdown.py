@@ -11,9 +11,8 @@ from benchbot.report.numbers import DEFAULT_DIGITS, format_ms
 def cell_text(cell: str | Cell, digits: int) -> str:
     if isinstance(cell, str):
         return cell
-    if cell.footnote is not None:
-        return f"- [{cell.footnote}]"
-    return "-" if cell.value is None else format_ms(cell.value, digits)
+    text = "-" if cell.value is None else format_ms(cell.value, digits)
+    return text if cell.footnote is None else f"{text} [{cell.footnote}]"
 
 
 def render_grid(grid: Grid, digits: int = DEFAULT_DIGITS) -> str:

@@ -54,6 +54,5 @@ def latest_entries(records: Sequence[RunRecord], filters: Filters = Filters()) -
 
 def metric_value(case: CaseResult, metric: str) -> float | None:
     """The case's value of a metric, None when it has none (failed)."""
-    if case.stats is None:
-        return None
-    return float(getattr(case.stats, METRICS[metric]))
+    value = getattr(case.stats, METRICS[metric]) if case.stats is not None else None
+    return None if value is None else float(value)

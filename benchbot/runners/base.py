@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Protocol, Sequence
 
 from benchbot.store import CaseResult
-from benchbot.stats import stability_warnings, summarize
+from benchbot.stats import Summary, stability_warnings, summarize
 from benchbot.sweep import Case, MeasureSettings
 
 
@@ -18,18 +18,23 @@ class Runner(Protocol):
 
 
 def case_result(case: Case, *, runner: str, started_at: str, ended_at: str,
-                samples_ms: Sequence[float] = (), error: str | None = None,
+                samples_ms: Sequence[float] = (), aggregates: Summary | None = None,
+                error: str | None = None,
                 measurement: Mapping[str, Any] | None = None) -> CaseResult:
-    """The record of one case; statistics and warnings come from the raw samples."""
-    if error is None and not samples_ms:
+    """The record of one case; statistics come from the raw samples, or from the
+    aggregates a native tool printed when it gives no samples."""
+    if error is None and not samples_ms and aggregates is None:
         error = "the runner returned no samples"
-    stats = summarize(samples_ms) if error is None else None
+    stats = None
+    if error is None:
+        stats = summarize(samples_ms) if samples_ms else aggregates
     return CaseResult(id=case.id, model=str(case.model.path), model_sha256=case.model.sha256,
                       model_size_mb=round(case.model.size_mb, 6), device=case.device,
                       runtime=case.runtime, threads=case.threads, batch=case.batch,
                       precision=case.precision, status="ok" if error is None else "failed",
                       error=error, samples_ms=tuple(samples_ms), stats=stats,
                       warnings=tuple(stability_warnings(stats)) if stats else (),
+                      stats_source="samples" if samples_ms else "aggregates",
                       runner=runner, started_at=started_at, ended_at=ended_at,
                       measurement=dict(measurement or {}))
 

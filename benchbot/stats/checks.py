@@ -24,11 +24,11 @@ def stability_warnings(summary: Summary, limits: Thresholds = Thresholds()) -> l
         warnings.append(f"only {summary.n} timed runs{hint}: raise --max-time so "
                         f"--min-runs can be reached")
     if summary.robust_cv > limits.max_spread:
-        warnings.append(f"noisy: the runs spread by {summary.robust_cv:.0%} of the median "
-                        "(1.4826 MAD); "
+        measure = "of the median (1.4826 MAD)" if summary.mad_ms is not None else "of the mean"
+        warnings.append(f"noisy: the runs spread by {summary.robust_cv:.0%} {measure}; "
                         "close other programs, pin the cores of the device profile, or "
                         "raise --warmup")
-    if summary.median_ms > 0:
+    if summary.median_ms and summary.ci95_low_ms is not None and summary.ci95_high_ms is not None:
         width = (summary.ci95_high_ms - summary.ci95_low_ms) / summary.median_ms
         if width > limits.max_ci_width:
             warnings.append(f"the 95% CI of the median spans {width:.1%} of it: raise "

@@ -20,19 +20,34 @@ _Z95 = 1.959963984540054
 
 @dataclass(frozen=True)
 class Summary:
-    """Robust statistics of one case's samples, all in milliseconds."""
+    """Statistics of one case, all in milliseconds.
+
+    From raw samples every field is set. A native tool that prints only
+    aggregates gives what it printed (see :meth:`from_aggregates`); the rest
+    is None, never estimated.
+    """
 
     n: int
     mean_ms: float
-    median_ms: float
-    p90_ms: float
-    p99_ms: float
-    std_ms: float
-    min_ms: float
-    max_ms: float
-    mad_ms: float
-    ci95_low_ms: float
-    ci95_high_ms: float
+    median_ms: float | None
+    p90_ms: float | None
+    p99_ms: float | None
+    std_ms: float | None
+    min_ms: float | None
+    max_ms: float | None
+    mad_ms: float | None
+    ci95_low_ms: float | None
+    ci95_high_ms: float | None
+
+    @classmethod
+    def from_aggregates(cls, n: int, mean_ms: float, *, median_ms: float | None = None,
+                        p90_ms: float | None = None, p99_ms: float | None = None,
+                        std_ms: float | None = None, min_ms: float | None = None,
+                        max_ms: float | None = None) -> Summary:
+        """What a tool printed about runs benchbot did not see one by one."""
+        return cls(n=n, mean_ms=mean_ms, median_ms=median_ms, p90_ms=p90_ms, p99_ms=p99_ms,
+                   std_ms=std_ms, min_ms=min_ms, max_ms=max_ms, mad_ms=None,
+                   ci95_low_ms=None, ci95_high_ms=None)
 
     def to_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -40,7 +55,7 @@ class Summary:
     @property
     def cv(self) -> float:
         """Coefficient of variation (std / mean); sensitive to rare outliers."""
-        return self.std_ms / self.mean_ms if self.mean_ms > 0 else 0.0
+        return self.std_ms / self.mean_ms if self.std_ms is not None and self.mean_ms > 0 else 0.0
 
     @property
     def robust_cv(self) -> float:
@@ -49,7 +64,9 @@ class Summary:
         1.4826 MAD estimates the standard deviation of normally distributed data
         [Rousseeuw & Croux, JASA 88(424), 1993].
         """
-        return 1.4826 * self.mad_ms / self.median_ms if self.median_ms > 0 else 0.0
+        if self.mad_ms is None or not self.median_ms:
+            return self.cv  # aggregates only: the standard deviation is all there is
+        return 1.4826 * self.mad_ms / self.median_ms
 
 
 def percentile(sorted_xs: Sequence[float], q: float) -> float:

@@ -28,6 +28,7 @@ class CaseResult:
     error: str | None = None
     samples_ms: tuple[float, ...] = ()
     stats: Summary | None = None
+    stats_source: str = "samples"  # or "aggregates": a native tool's own figures, no samples
     warnings: tuple[str, ...] = ()
     runner: str = "agent"
     started_at: str = ""

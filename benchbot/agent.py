@@ -122,6 +122,25 @@ def _rewrite_onnx_batch(path: str, batch: int) -> bytes:
     return model.SerializeToString()
 
 
+PROVIDERS = {"cpu": "CPUExecutionProvider", "cuda": "CUDAExecutionProvider",
+             "tensorrt": "TensorrtExecutionProvider"}
+
+
+def ort_providers(ort: Any, backend: str, precision: str, cache_dir: str) -> list[Any]:
+    """The provider list for a backend; fp16 on TensorRT is the provider's own option."""
+    wanted = PROVIDERS[backend]
+    if wanted not in ort.get_available_providers():
+        raise AgentFailure(f"this onnxruntime {ort.__version__} has no {wanted} (available: "
+                           f"{', '.join(ort.get_available_providers())}); install the "
+                           "onnxruntime-gpu build with CUDA/TensorRT on the device")
+    if backend == "tensorrt":
+        options = {"trt_fp16_enable": precision == "fp16", "trt_engine_cache_enable": True,
+                   "trt_engine_cache_path": cache_dir, "trt_timing_cache_enable": True,
+                   "trt_timing_cache_path": cache_dir}
+        return [(wanted, options), "CUDAExecutionProvider", "CPUExecutionProvider"]
+    return [wanted] if backend == "cpu" else [wanted, "CPUExecutionProvider"]
+
+
 def load_onnxruntime(args: argparse.Namespace, np: Any, rng: Any) -> dict[str, Any]:
     import onnxruntime as ort
 
@@ -130,7 +149,10 @@ def load_onnxruntime(args: argparse.Namespace, np: Any, rng: Any) -> dict[str, A
     opts.inter_op_num_threads = 1
     opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     opts.log_severity_level = 3
-    providers = ["CPUExecutionProvider"]
+    if args.precision != "fp32" and not (args.precision == "fp16" and args.backend == "tensorrt"):
+        raise AgentFailure(f"{args.precision} on {args.backend} needs a {args.precision} "
+                           "variant of the model file; this one is measured as stored")
+    providers = ort_providers(ort, args.backend, args.precision, args.engine_cache)
     t0 = time.perf_counter_ns()
     session = ort.InferenceSession(args.model, sess_options=opts, providers=providers)
     inputs = session.get_inputs()
@@ -149,6 +171,10 @@ def load_onnxruntime(args: argparse.Namespace, np: Any, rng: Any) -> dict[str, A
     elif fixed:
         batch_applied = "native"
     load_ms = (time.perf_counter_ns() - t0) / 1e6
+    used = session.get_providers()[0]
+    if used != PROVIDERS[args.backend]:  # a silent fallback would report a CPU number as GPU
+        raise AgentFailure(f"ONNX Runtime fell back to {used} instead of "
+                           f"{PROVIDERS[args.backend]}; check the CUDA/TensorRT libraries")
     feeds = {}
     described = []
     for i in inputs:
@@ -164,7 +190,10 @@ def load_onnxruntime(args: argparse.Namespace, np: Any, rng: Any) -> dict[str, A
 
     applied = session.get_session_options().intra_op_num_threads
     return {"runtime": "onnxruntime", "runtime_version": ort.__version__,
-            "provider": session.get_providers()[0], "threads_applied": applied,
+            "provider": used, "providers": session.get_providers(),
+            # inputs live in host memory, so host<->device copies are inside each timed run
+            "io_copies_in_timing": args.backend != "cpu",
+            "threads_applied": applied,
             "batch_applied": batch_applied, "inputs": described, "load_ms": load_ms,
             "run_once": run_once}
 
@@ -185,6 +214,12 @@ def _litert_interpreter() -> tuple[Any, str, str]:
 
 
 def load_litert(args: argparse.Namespace, np: Any, rng: Any) -> dict[str, Any]:
+    if args.backend not in ("cpu", "xnnpack"):
+        raise AgentFailure(f"the {args.backend} delegate is not available to the Python agent; "
+                           "measure it with the tflite_benchmark_model runner")
+    if args.precision != "fp32":
+        raise AgentFailure(f"{args.precision}: give the model's {args.precision} .tflite file "
+                           "as its own model (TFLite variants are separate exports)")
     interpreter_class, runtime, version = _litert_interpreter()
     t0 = time.perf_counter_ns()
     interpreter = interpreter_class(model_path=args.model, num_threads=args.threads)
@@ -270,6 +305,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description="benchbot measuring agent: time one model, print JSON.")
     p.add_argument("--model", required=True, help="model file (.onnx or .tflite)")
     p.add_argument("--runtime", default="auto", choices=["auto", *LOADERS])
+    p.add_argument("--backend", default="cpu",
+                   choices=["cpu", "xnnpack", *(k for k in PROVIDERS if k != "cpu")],
+                   help="ONNX Runtime provider, or TFLite delegate")
+    p.add_argument("--precision", default="fp32", choices=["fp32", "fp16", "int8"])
+    p.add_argument("--engine-cache", default=os.path.join(os.path.expanduser("~"), ".cache",
+                                                          "benchbot", "trt"),
+                   help="TensorRT engine cache folder, so engines are not rebuilt per case")
     p.add_argument("--threads", type=int, default=1, help="intra-op threads")
     p.add_argument("--batch", type=int, default=1, help="value of the batch axis (axis 0)")
     p.add_argument("--warmup", type=int, default=5, help="warm-up runs, first inference included")

@@ -152,3 +152,43 @@ def test_litert_falls_back_to_tflite_runtime(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setitem(sys.modules, "tflite_runtime", None)
     with pytest.raises(agent.AgentFailure, match="pip install ai-edge-litert"):
         agent._litert_interpreter()
+
+
+def test_missing_gpu_provider_fails_the_case(models: dict[str, Path]) -> None:
+    code, doc = run_agent("--model", str(models["tiny_conv.onnx"]), "--backend", "cuda", *FAST)
+    assert code == 1 and "no CUDAExecutionProvider" in doc["error"]
+
+
+def test_silent_fallback_to_cpu_is_a_failure(models: dict[str, Path],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """ONNX Runtime asked for a provider it cannot load runs on the CPU with only a warning;
+    the agent must not report that as a GPU number."""
+    monkeypatch.setattr(ort, "get_available_providers",
+                        lambda: ["CUDAExecutionProvider", "CPUExecutionProvider"])
+    args = agent.parse_args(["--model", str(models["tiny_conv.onnx"]), "--backend", "cuda"])
+    import numpy as np
+
+    with pytest.raises(agent.AgentFailure, match="fell back to CPUExecutionProvider"):
+        agent.load_onnxruntime(args, np, np.random.default_rng(0))
+
+
+def test_tensorrt_fp16_is_the_provider_option() -> None:
+    class FakeOrt:
+        __version__ = "1.x"
+
+        @staticmethod
+        def get_available_providers() -> list[str]:
+            return ["TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider"]
+
+    (name, options), *rest = agent.ort_providers(FakeOrt, "tensorrt", "fp16", "/cache")
+    assert name == "TensorrtExecutionProvider" and rest == ["CUDAExecutionProvider",
+                                                            "CPUExecutionProvider"]
+    assert options["trt_fp16_enable"] is True and options["trt_engine_cache_path"] == "/cache"
+    assert agent.ort_providers(FakeOrt, "tensorrt", "fp32", "/c")[0][1]["trt_fp16_enable"] is False
+    assert agent.ort_providers(FakeOrt, "cuda", "fp32", "/c") == ["CUDAExecutionProvider",
+                                                                  "CPUExecutionProvider"]
+
+
+def test_fp16_on_cpu_needs_a_variant_file(models: dict[str, Path]) -> None:
+    code, doc = run_agent("--model", str(models["tiny_conv.onnx"]), "--precision", "fp16", *FAST)
+    assert code == 1 and "fp16 variant" in doc["error"]

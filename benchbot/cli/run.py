@@ -28,7 +28,7 @@ DEFAULTS = MeasureSettings()
 
 
 def _spec_from_options(device: Optional[str], model: Optional[list[str]], threads: Optional[str],
-                       batch: Optional[str], precision: Optional[str],
+                       batch: Optional[str], precision: Optional[str], backend: Optional[str],
                        measure: dict[str, float]) -> SweepSpec:
     models = None
     if model is not None:
@@ -38,6 +38,8 @@ def _spec_from_options(device: Optional[str], model: Optional[list[str]], thread
                      batch=axes.positive_ints(batch, "--batch") if batch is not None else None,
                      precision=axes.choices(precision, "--precision", axes.PRECISIONS)
                      if precision is not None else None,
+                     backend=axes.choices(backend, "--backend", axes.BACKENDS)
+                     if backend is not None else None,
                      measure={k: v for k, v in measure.items() if v is not None})
 
 
@@ -61,17 +63,18 @@ def _plan_text(plan: Plan) -> str:
     lines = [f"{len(plan)} cases; each in its own agent process (warm-up "
              f"{plan.settings.warmup}, at least {plan.settings.min_runs} runs and "
              f"{plan.settings.min_time_s:g}s, at most {plan.settings.max_time_s:g}s)", "",
-             "| Case id | Model | Device | Runtime | Threads | Batch | Precision |",
-             "|---|---|---|---|---|---|---|"]
-    lines += [f"| {c.id} | {c.model.path} | {c.device} | {c.runtime} | {c.threads} | {c.batch} "
-              f"| {c.precision} |" for c in plan.cases]
+             "| Case id | Model | Device | Runtime | Backend | Threads | Batch | Precision |",
+             "|---|---|---|---|---|---|---|---|"]
+    lines += [f"| {c.id} | {c.model.path} | {c.device} | {c.runtime} | {c.backend} | "
+              f"{c.threads} | {c.batch} | {c.precision} |" for c in plan.cases]
     return "\n".join(lines) + "\n"
 
 
 def _plan_json(plan: Plan) -> str:
     return json.dumps({"settings": plan.settings.to_dict(), "cases": [
         {"id": c.id, "model": str(c.model.path), "model_sha256": c.model.sha256,
-         "device": c.device, "runtime": c.runtime, "threads": c.threads, "batch": c.batch,
+         "device": c.device, "runtime": c.runtime, "backend": c.backend,
+         "threads": c.threads, "batch": c.batch,
          "precision": c.precision} for c in plan.cases]}, indent=1) + "\n"
 
 
@@ -86,6 +89,11 @@ def run_command(
                                         help="Batch sizes, e.g. 1,4. (default: 1)"),
     precision: Optional[str] = typer.Option(
         None, "--precision", help="Precisions: fp32, fp16, int8. (default: fp32)"),
+    backend: Optional[str] = typer.Option(
+        None, "--backend", help="What executes the model: cpu, cuda, tensorrt (ONNX Runtime "
+                                "providers); xnnpack, gpu, nnapi (TFLite delegates). A backend "
+                                "that does not apply to a model's runtime is skipped for it. "
+                                "(default: cpu)"),
     warmup: Optional[int] = typer.Option(
         None, help=f"Warm-up runs before timing, first inference included. (default: {DEFAULTS.warmup})"),
     min_runs: Optional[int] = typer.Option(
@@ -119,7 +127,7 @@ def run_command(
     """
     measure = {"warmup": warmup, "min_runs": min_runs, "max_runs": max_runs, "min_time": min_time,
                "max_time": max_time, "case_timeout": case_timeout}
-    spec = _spec_from_options(device, model, threads, batch, precision, measure)
+    spec = _spec_from_options(device, model, threads, batch, precision, backend, measure)
     if config is not None:
         spec = load_sweep_file(config).overridden_by(spec)
     if not spec.models:
@@ -128,7 +136,8 @@ def run_command(
     models = tuple(dict.fromkeys(inspect_model(Path(m)) for m in spec.models))
     settings = _settings(spec.measure)
     plan = make_plan(models, tuple(p.name for p in found), spec.threads or (1,),
-                     spec.batch or (1,), spec.precision or ("fp32",), settings)
+                     spec.batch or (1,), spec.precision or ("fp32",), settings,
+                     spec.backend or ("cpu",))
     if dry_run:
         out(_plan_json(plan) if as_json else _plan_text(plan))
         return

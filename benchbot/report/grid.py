@@ -40,6 +40,10 @@ def _threads(n: int) -> str:
     return "1 thread" if n == 1 else f"{n} threads"
 
 
+def _backend(name: str) -> str:
+    return "" if name == "cpu" else f", {name}"
+
+
 def input_size(case: CaseResult) -> str:
     """The spatial input size (224, 320x240) or feature size of the case's first input."""
     inputs = case.measurement.get("inputs") or []
@@ -93,13 +97,13 @@ def devices_grids(cases: Sequence[CaseResult], metric: str,
     """Grid A: model rows x device columns, one grid per (threads, batch, precision)."""
     titles = titles or {}
     grids = []
-    for threads, batch, precision in _unique((c.threads, c.batch, c.precision) for c in cases):
-        group = [c for c in cases if (c.threads, c.batch, c.precision) == (threads, batch,
-                                                                             precision)]
+    for config in _unique((c.threads, c.batch, c.precision, c.backend) for c in cases):
+        threads, batch, precision, backend = config
+        group = [c for c in cases if (c.threads, c.batch, c.precision, c.backend) == config]
         columns = [(titles.get(d, d), lambda c, d=d: c.device == d)
                    for d in _unique(c.device for c in group)]
         caption = (f"Latency ({metric}, ms), {_threads(threads)}, batch {batch}, "
-                   f"{precision.upper()}")
+                   f"{precision.upper()}{_backend(backend)}")
         grids.append(_grid(group, caption, columns, metric, size_column=False))
     return grids
 
@@ -109,13 +113,15 @@ def precision_batch_grids(cases: Sequence[CaseResult], metric: str,
     """Grids B and C: model rows x (precision, batch) columns, one grid per (device, threads)."""
     titles = titles or {}
     grids = []
-    for device, threads in _unique((c.device, c.threads) for c in cases):
-        group = [c for c in cases if (c.device, c.threads) == (device, threads)]
+    for device, threads, backend in _unique((c.device, c.threads, c.backend) for c in cases):
+        group = [c for c in cases if (c.device, c.threads, c.backend) == (device, threads,
+                                                                            backend)]
         pairs = [(p, b) for p in _unique(c.precision for c in group)
                  for b in sorted({c.batch for c in group})]
         columns = [(f"{p.upper()} bs={b}", lambda c, p=p, b=b: (c.precision, c.batch) == (p, b))
                    for p, b in pairs]
-        caption = f"Latency ({metric}, ms) on {titles.get(device, device)}, {_threads(threads)}"
+        caption = (f"Latency ({metric}, ms) on {titles.get(device, device)}, "
+                   f"{_threads(threads)}{_backend(backend)}")
         grids.append(_grid(group, caption, columns, metric, size_column=True))
     return grids
 

@@ -44,8 +44,8 @@ def latest_entries(records: Sequence[RunRecord], filters: Filters = Filters()) -
     for record in sorted(records, key=lambda r: r.started_at):
         for case in record.cases:
             if filters.keep(case):
-                key = (case.model_name, case.device, case.runtime, case.threads, case.batch,
-                       case.precision)
+                key = (case.model_name, case.device, case.runtime, case.backend, case.threads,
+                       case.batch, case.precision)
                 chosen.pop(key, None)  # re-insert so the order follows the latest run
                 label = str((record.devices.get(case.device) or {}).get("label") or "")
                 chosen[key] = Entry(record.run_id, case, label)

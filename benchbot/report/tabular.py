@@ -11,7 +11,7 @@ from benchbot.report.select import Entry
 
 STAT_KEYS = ("n", "mean_ms", "median_ms", "p90_ms", "p99_ms", "std_ms", "min_ms", "max_ms",
              "mad_ms", "ci95_low_ms", "ci95_high_ms")
-COLUMNS = ("run_id", "model", "model_sha256", "device", "runtime", "threads", "batch",
+COLUMNS = ("run_id", "model", "model_sha256", "device", "runtime", "backend", "threads", "batch",
            "precision", "status", *STAT_KEYS, "error")
 
 
@@ -21,7 +21,8 @@ def rows(entries: Sequence[Entry]) -> list[dict[str, Any]]:
         c = e.case
         stats = c.stats.to_dict() if c.stats else {}
         out.append({"run_id": e.run_id, "model": c.model_name, "model_sha256": c.model_sha256,
-                    "device": c.device, "runtime": c.runtime, "threads": c.threads,
+                    "device": c.device, "runtime": c.runtime, "backend": c.backend,
+                    "threads": c.threads,
                     "batch": c.batch, "precision": c.precision, "status": c.status,
                     **{k: stats.get(k) for k in STAT_KEYS}, "error": c.error})
     return out

@@ -49,7 +49,8 @@ class AgentRunner:
         if self._agent_path is None:
             self._agent_path = self.transport.push(AGENT_FILE, timeout=60)
         argv = [self.python, self._agent_path, "--model", model_path,
-                "--runtime", case.runtime, "--threads", str(case.threads),
+                "--runtime", case.runtime, "--backend", case.backend,
+                "--precision", case.precision, "--threads", str(case.threads),
                 "--batch", str(case.batch), "--warmup", str(settings.warmup),
                 "--min-runs", str(settings.min_runs), "--max-runs", str(settings.max_runs), "--min-time", str(settings.min_time_s),
                 "--max-time", str(settings.max_time_s)]
@@ -61,10 +62,6 @@ class AgentRunner:
     def run_case(self, case: Case, settings: MeasureSettings) -> CaseResult:
         started = utc_now()
         try:
-            if case.precision != "fp32":
-                raise CaseError(f"precision {case.precision} needs a derived {case.precision} "
-                                "variant of the model, which this benchbot does not build yet; "
-                                "measure fp32 or give the variant's file as its own model")
             model_path = self.transport.push(case.model.path, timeout=300)
             result = self.transport.run(self.argv(case, settings, model_path),
                                         timeout=settings.case_timeout_s)

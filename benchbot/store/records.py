@@ -25,6 +25,7 @@ class CaseResult:
     batch: int
     precision: str
     status: str  # "ok" or "failed"
+    backend: str = "cpu"
     error: str | None = None
     samples_ms: tuple[float, ...] = ()
     stats: Summary | None = None

@@ -7,6 +7,10 @@ from typing import Iterable
 from benchbot.errors import ConfigError
 
 PRECISIONS = ("fp32", "fp16", "int8")
+# What executes a model: ONNX Runtime execution providers and TFLite delegates.
+BACKENDS_BY_RUNTIME = {"onnxruntime": ("cpu", "cuda", "tensorrt"),
+                       "litert": ("cpu", "xnnpack", "gpu", "nnapi")}
+BACKENDS = ("cpu", "cuda", "tensorrt", "xnnpack", "gpu", "nnapi")
 
 
 def _items(raw: str | Iterable[object]) -> list[object]:

@@ -5,6 +5,7 @@
     threads   = [1, 4]
     batch     = [1, 4]
     precision = ["fp32"]
+    backend   = ["cpu"]   # cpu | cuda | tensorrt (ONNX Runtime); xnnpack | gpu | nnapi (TFLite)
 
     [measure]
     warmup = 5
@@ -27,7 +28,7 @@ from typing import Any
 from benchbot.errors import ConfigError
 from benchbot.sweep import axes
 
-_TOP = {"devices", "models", "threads", "batch", "precision", "measure"}
+_TOP = {"devices", "models", "threads", "batch", "precision", "backend", "measure"}
 _MEASURE = {"warmup": int, "min_runs": int, "max_runs": int, "min_time": float, "max_time": float,
             "case_timeout": float}
 
@@ -41,13 +42,14 @@ class SweepSpec:
     threads: tuple[int, ...] | None = None
     batch: tuple[int, ...] | None = None
     precision: tuple[str, ...] | None = None
+    backend: tuple[str, ...] | None = None
     measure: dict[str, float] = field(default_factory=dict)
 
     def overridden_by(self, other: SweepSpec) -> SweepSpec:
         """This spec with every value ``other`` gives taken from ``other``."""
         pick = {name: getattr(other, name) if getattr(other, name) is not None
                 else getattr(self, name)
-                for name in ("devices", "models", "threads", "batch", "precision")}
+                for name in ("devices", "models", "threads", "batch", "precision", "backend")}
         return SweepSpec(**pick, measure={**self.measure, **other.measure})
 
 
@@ -97,4 +99,5 @@ def load_sweep_file(path: Path) -> SweepSpec:
                      batch=get("batch", axes.positive_ints),
                      precision=get("precision",
                                    lambda v, o: axes.choices(v, o, axes.PRECISIONS)),
+                      backend=get("backend", lambda v, o: axes.choices(v, o, axes.BACKENDS)),
                      measure=_measure(path, data.get("measure", {})))

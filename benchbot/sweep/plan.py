@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 
 from benchbot.errors import ConfigError
 from benchbot.modelfile import ModelFile
+from benchbot.sweep.axes import BACKENDS_BY_RUNTIME
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Case:
     threads: int
     batch: int
     precision: str
+    backend: str = "cpu"  # execution provider (ONNX Runtime) or delegate (TFLite)
 
     @property
     def runtime(self) -> str:
@@ -60,7 +62,7 @@ class Case:
         """What identifies the case across runs (the model by content, not by path)."""
         return {"model_sha256": self.model.sha256, "device": self.device,
                 "runtime": self.runtime, "threads": self.threads, "batch": self.batch,
-                "precision": self.precision}
+                "precision": self.precision, "backend": self.backend}
 
     @property
     def id(self) -> str:
@@ -70,8 +72,10 @@ class Case:
 
     @property
     def label(self) -> str:
+        backend = "" if self.backend == "cpu" else f", {self.backend}"
         return (f"{self.model.name} on {self.device}: {self.threads} thread"
-                f"{'s' if self.threads > 1 else ''}, batch {self.batch}, {self.precision}")
+                f"{'s' if self.threads > 1 else ''}, batch {self.batch}, {self.precision}"
+                f"{backend}")
 
 
 @dataclass(frozen=True)
@@ -87,9 +91,18 @@ class Plan:
 
 def make_plan(models: tuple[ModelFile, ...], devices: tuple[str, ...], threads: tuple[int, ...],
               batches: tuple[int, ...], precisions: tuple[str, ...],
-              settings: MeasureSettings) -> Plan:
-    """The cartesian product devices x models x threads x batch x precision."""
-    cases = tuple(Case(model=m, device=d, threads=t, batch=b, precision=p)
-                  for d, m, t, b, p in itertools.product(devices, models, threads, batches,
-                                                         precisions))
+              settings: MeasureSettings, backends: tuple[str, ...] = ("cpu",)) -> Plan:
+    """The cartesian product devices x models x backends x threads x batch x precision.
+
+    A backend that does not apply to a model's runtime (CUDA for a .tflite file)
+    is left out for that model; a model no backend applies to is a ConfigError.
+    """
+    for m in models:
+        if not any(b in BACKENDS_BY_RUNTIME[m.runtime] for b in backends):
+            raise ConfigError(f"--backend: none of {', '.join(backends)} runs {m.path.name} "
+                              f"({m.runtime}: {', '.join(BACKENDS_BY_RUNTIME[m.runtime])})")
+    cases = tuple(Case(model=m, device=d, threads=t, batch=b, precision=p, backend=k)
+                  for d, m, k, t, b, p in itertools.product(devices, models, backends, threads,
+                                                            batches, precisions)
+                  if k in BACKENDS_BY_RUNTIME[m.runtime])
     return Plan(cases=tuple(dict((c.id, c) for c in cases).values()), settings=settings)

@@ -8,7 +8,6 @@ from typing import Callable, Mapping, Protocol
 from benchbot.devices import Device
 from benchbot.store import CaseResult, RunRecord, save_run, utc_now
 from benchbot.sweep import Case, Plan
-from benchbot.thermal import cool_down
 
 
 class Progress(Protocol):
@@ -33,11 +32,11 @@ def execute(plan: Plan, devices: Mapping[str, Device], record: RunRecord, result
     try:
         for index, case in enumerate(plan.cases):
             device = devices[case.device]
-            if device.profile.thermal is not None:
-                cool_down(device.transport, device.profile.thermal, progress.note)
+            waited, before = device.hygiene.before()
             progress.case_started(index, case)
             result = device.runner.run_case(case, plan.settings)
-            record = record.with_case(result)
+            state, warnings = device.hygiene.after(waited, before, device.cpus_for(case.threads))
+            record = record.with_case(result.with_device_state(state, warnings))
             save_run(record, results_dir)
             progress.case_finished(index, result)
     except KeyboardInterrupt:

@@ -36,18 +36,29 @@ def read_temps(transport: Transport, zones: tuple[str, ...]) -> dict[str, float]
 
 
 def cool_down(transport: Transport, settings: ThermalSettings,
-              say: Callable[[str], None], sleep: Callable[[float], None] = time.sleep) -> None:
-    """Pause ``cooldown_s``; then, while a zone reads above ``max_temp_c``, keep waiting."""
+              say: Callable[[str], None], sleep: Callable[[float], None] = time.sleep,
+              read_cpu_temps: Callable[[], dict[str, float]] | None = None) -> float:
+    """Pause ``cooldown_s``; then, while a zone reads above ``max_temp_c``, keep waiting.
+
+    The zones are the profile's; without any, ``read_cpu_temps`` (the device's
+    CPU zones) when given. Returns the seconds waited.
+    """
     if settings.cooldown_s:
         sleep(settings.cooldown_s)
-    if not settings.zones or settings.max_temp_c is None:
-        return
     waited = 0.0
+    if settings.max_temp_c is None:
+        return settings.cooldown_s
+    if settings.zones:
+        def read() -> dict[str, float]:
+            return read_temps(transport, settings.zones)
+    elif read_cpu_temps is not None:
+        read = read_cpu_temps
+    else:
+        return settings.cooldown_s
     while waited < MAX_WAIT_S:
-        hot = {z: t for z, t in read_temps(transport, settings.zones).items()
-               if t > settings.max_temp_c}
+        hot = {z: t for z, t in read().items() if t > settings.max_temp_c}
         if not hot:
-            return
+            return settings.cooldown_s + waited
         if waited == 0:
             say(f"waiting for the device to cool below {settings.max_temp_c:g} °C: "
                 + ", ".join(f"{z} {t:.0f} °C" for z, t in hot.items()))
@@ -55,3 +66,4 @@ def cool_down(transport: Transport, settings: ThermalSettings,
         waited += 5.0
     say(f"still above {settings.max_temp_c:g} °C after {MAX_WAIT_S:.0f}s; measuring anyway "
         "(raise [thermal] cooldown_s in the device profile)")
+    return settings.cooldown_s + waited

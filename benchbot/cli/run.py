@@ -13,7 +13,7 @@ from benchbot import __version__
 from benchbot.cli import options
 from benchbot.cli.console import err, out
 from benchbot.cli.progress import SweepProgress
-from benchbot.devices import Device, open_device
+from benchbot.devices import Device, DeviceOptions, open_device
 from benchbot.errors import ConfigError
 from benchbot.execute import execute
 from benchbot.facts import host_facts
@@ -113,6 +113,15 @@ def run_command(
                                  help="Folder the run's results file is written to."),
     runner: Optional[str] = typer.Option(
         None, help=f"Override the profile's runner: {', '.join(RUNNER_KINDS)}."),
+    runner_bin: Optional[Path] = typer.Option(
+        None, help="The native tool's binary on this host (e.g. an Android benchmark_model), "
+                   "pushed to the device once; overrides the profile's [runner] binary."),
+    serial: Optional[str] = typer.Option(
+        None, help="ADB serial of the phone to use, when several are attached."),
+    keep: bool = typer.Option(False, "--keep",
+                              help="Leave pushed files on the device after the run."),
+    battery_floor: int = typer.Option(
+        20, help="Refuse a phone whose battery is under this percentage (0: never)."),
     profiles: Optional[list[Path]] = options.ProfilesOption,
     as_json: bool = typer.Option(False, "--json",
                                  help="Print the run's JSON document on stdout instead of the table."),
@@ -141,7 +150,16 @@ def run_command(
     if dry_run:
         out(_plan_json(plan) if as_json else _plan_text(plan))
         return
-    devices = {p.name: open_device(p) for p in found}
+    options = DeviceOptions(serial=serial, keep=keep, battery_floor=battery_floor,
+                            runner_bin=runner_bin)
+    devices: dict[str, Device] = {}
+    try:
+        for p in found:
+            devices[p.name] = open_device(p, options, say=err.print)
+    except BaseException:
+        for d in devices.values():
+            d.close()
+        raise
     try:
         record = _measure(plan, devices, results, settings)
     finally:

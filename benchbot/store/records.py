@@ -42,6 +42,11 @@ class CaseResult:
         if self.status == "ok" and self.stats is None:
             raise ValueError("a case that succeeded has statistics")
 
+    def with_device_state(self, state: Mapping[str, Any], warnings: list[str]) -> CaseResult:
+        """This result with what the device looked like around it (clocks, temperatures)."""
+        return dataclasses.replace(self, measurement={**self.measurement, "device_state": state},
+                                   warnings=(*self.warnings, *warnings))
+
     @property
     def model_name(self) -> str:
         name = self.model.replace("\\", "/").rsplit("/", 1)[-1]

@@ -150,12 +150,12 @@ def run_command(
     if dry_run:
         out(_plan_json(plan) if as_json else _plan_text(plan))
         return
-    options = DeviceOptions(serial=serial, keep=keep, battery_floor=battery_floor,
+    device_options = DeviceOptions(serial=serial, keep=keep, battery_floor=battery_floor,
                             runner_bin=runner_bin)
     devices: dict[str, Device] = {}
     try:
         for p in found:
-            devices[p.name] = open_device(p, options, say=err.print)
+            devices[p.name] = open_device(p, device_options, say=err.print)
     except BaseException:
         for d in devices.values():
             d.close()

@@ -9,7 +9,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 BB     := $(VENV)/bin/benchbot
 STAMP  := $(VENV)/.installed-stamp
-MODELS := models/tiny_conv.onnx models/tiny_matmul.onnx models/mid_conv.onnx models/tiny_fc.tflite
+MODELS := zoo:squeezenet1_1,zoo:mobilenet_v3_small,zoo:efficientnet_lite0,models/tiny_fc.tflite
 
 .PHONY: install models demo test bench clean
 
@@ -25,7 +25,7 @@ models: $(STAMP)
 	$(PY) models/build_test_models.py --out models
 
 demo: models
-	$(BB) run --device local --model $(subst $(eval) ,$(comma),$(MODELS)) \
+	$(BB) run --device local --model $(MODELS) \
 	    --threads 1,2 --batch 1,4 --min-time 0.5
 
 test: $(STAMP)
@@ -38,4 +38,3 @@ clean:
 	rm -rf $(VENV) .pytest_cache
 	rm -f models/*.onnx models/*.tflite
 
-comma := ,

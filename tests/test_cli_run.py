@@ -178,3 +178,18 @@ def test_ctrl_c_saves_the_run_as_interrupted(models: dict[str, Path], tmp_path: 
     assert "interrupted" in stderr and "Traceback" not in stderr
     record = only_run(tmp_path)
     assert record.status == "interrupted" and 1 <= len(record.cases) < 8
+
+
+def test_zoo_reference_is_exported_once_and_measured(tmp_path: Path) -> None:
+    zoo_dir = tmp_path / "zoo"
+    args = ("run", "-m", "zoo:mobilenet_v3_small", "--zoo-dir", str(zoo_dir), "-b", "2",
+            "--results", str(tmp_path / "r"), *FAST)
+    proc = benchbot(*args)
+    assert proc.returncode == 0, proc.stderr
+    exported = zoo_dir / "mobilenet_v3_small.onnx"
+    case, = only_run(tmp_path / "r").cases
+    assert case.model == str(exported) and case.status == "ok"
+    assert case.measurement["inputs"][0]["shape"] == [2, 3, 224, 224]
+    mtime = exported.stat().st_mtime_ns
+    assert benchbot(*args).returncode == 0
+    assert exported.stat().st_mtime_ns == mtime  # reused, not rebuilt

@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from benchbot import __version__
-from benchbot.cli import profiles, report, run
+from benchbot.cli import profiles, report, run, zoo
 from benchbot.cli.console import err
 from benchbot.errors import BenchbotError, UserError
 
@@ -24,6 +24,7 @@ app = typer.Typer(name="benchbot", no_args_is_help=True, add_completion=False,
 app.command("run")(run.run_command)
 app.command("report")(report.report_command)
 app.add_typer(profiles.app, name="profiles")
+app.add_typer(zoo.app, name="zoo")
 
 
 @app.callback(invoke_without_command=True)
@@ -44,9 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         code = app(args=argv, prog_name="benchbot", standalone_mode=False)
     except typer.TyperException as exc:  # typer's own usage errors: unknown option, bad value
         ctx = getattr(exc, "ctx", None)
-        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
-            err.print(ctx.get_help(), markup=False, highlight=False)
-            return 2
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            return 2  # typer has printed the help already
         hint = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
         return _fail(f"{exc.format_message()}{hint}", 2)
     except (typer.Abort, KeyboardInterrupt):

@@ -23,6 +23,7 @@ from benchbot.report import Entry, build_grids, render_markdown
 from benchbot.store import RunRecord, new_run_id, run_path, utc_now
 from benchbot.sweep import MeasureSettings, Plan, SweepSpec, load_sweep_file, make_plan
 from benchbot.sweep import axes
+from benchbot.zoo import REF_PREFIX, resolve_zoo_ref
 
 DEFAULTS = MeasureSettings()
 
@@ -59,6 +60,13 @@ def _profiles(names: tuple[str, ...], dirs: list[Path], runner: Optional[str]) -
     return [p.with_runner(runner) if runner else p for p in found]
 
 
+def _model_path(ref: str, zoo_dir: Path) -> Path:
+    """A model file, or a zoo architecture (zoo:NAME) exported once into ``zoo_dir``."""
+    if ref.startswith(REF_PREFIX):
+        return resolve_zoo_ref(ref, zoo_dir)
+    return Path(ref)
+
+
 def _plan_text(plan: Plan) -> str:
     lines = [f"{len(plan)} cases; each in its own agent process (warm-up "
              f"{plan.settings.warmup}, at least {plan.settings.min_runs} runs and "
@@ -82,7 +90,11 @@ def run_command(
     device: Optional[str] = typer.Option(
         None, "--device", "-d", help="Device profile name(s), comma-separated. (default: local)"),
     model: Optional[list[str]] = typer.Option(
-        None, "--model", "-m", help="Model file(s) (.onnx, .tflite); comma-separated or repeated."),
+        None, "--model", "-m", help="Model file(s) (.onnx, .tflite) or zoo architectures "
+                                    "(zoo:resnet18; see benchbot zoo list); comma-separated or "
+                                    "repeated."),
+    zoo_dir: Path = typer.Option(Path("models/zoo"), help="Where zoo:NAME models are exported "
+                                                          "once and reused."),
     threads: Optional[str] = typer.Option(None, "--threads", "-t",
                                           help="Thread counts, e.g. 1,4. (default: 1)"),
     batch: Optional[str] = typer.Option(None, "--batch", "-b",
@@ -142,7 +154,7 @@ def run_command(
     if not spec.models:
         raise ConfigError("no model to measure: give --model PATH (or models = [...] in --config)")
     found = _profiles(spec.devices or ("local",), options.dirs(profiles), runner)
-    models = tuple(dict.fromkeys(inspect_model(Path(m)) for m in spec.models))
+    models = tuple(dict.fromkeys(inspect_model(_model_path(m, zoo_dir)) for m in spec.models))
     settings = _settings(spec.measure)
     plan = make_plan(models, tuple(p.name for p in found), spec.threads or (1,),
                      spec.batch or (1,), spec.precision or ("fp32",), settings,

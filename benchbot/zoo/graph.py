@@ -29,8 +29,9 @@ from onnx import TensorProto, helper, numpy_helper
 OPSET = 17
 IR_VERSION = 8  # the lowest IR version that carries opset 17: loadable by onnxruntime >= 1.13
 
-#: How each kind of weight is drawn (``he``: normal with std sqrt(2 / fan_in)).
-INITS = ("he", "bias", "bn_scale", "bn_bias", "bn_mean", "bn_var")
+# Uniform ranges of the non-conv weights: BN close to identity, small biases.
+_RANGES = {"bias": (-0.01, 0.01), "bn_scale": (0.5, 1.0), "bn_bias": (-0.1, 0.1),
+           "bn_mean": (-0.1, 0.1), "bn_var": (0.5, 1.5)}
 
 
 @dataclass(frozen=True)
@@ -59,29 +60,30 @@ class WeightSpec:
     fan_in: int = 1
 
     def draw(self, rng: np.random.Generator) -> np.ndarray:
-        """Random float32 values; deterministic given the generator's state."""
-        size = self.shape
+        """Random float32 values; deterministic given the generator's state.
+
+        Uniform draws (about twice as fast as normal ones, which matters for 88M
+        weights): ``he`` is He-uniform, U(-b, b) with b = sqrt(6 / fan_in), the variance
+        of He-normal, which keeps activations of deep nets in a sane range.
+        """
         if self.init == "he":
-            arr = rng.standard_normal(size, dtype=np.float32)
-            arr *= np.float32(math.sqrt(2.0 / self.fan_in))
-        elif self.init in ("bias", "bn_bias", "bn_mean"):
-            arr = rng.standard_normal(size, dtype=np.float32)
-            arr *= np.float32(0.01 if self.init == "bias" else 0.1)
-        elif self.init == "bn_scale":
-            arr = rng.uniform(0.5, 1.0, size).astype(np.float32)
-        elif self.init == "bn_var":
-            arr = rng.uniform(0.5, 1.5, size).astype(np.float32)
+            bound = math.sqrt(6.0 / self.fan_in)
+            low, high = -bound, bound
         else:
-            raise ValueError(f"unknown init {self.init!r}; one of {INITS}")
+            low, high = _RANGES[self.init]
+        arr = rng.random(self.shape, dtype=np.float32)
+        arr *= np.float32(high - low)
+        arr += np.float32(low)
         return arr
 
-    def tensor(self, rng: np.random.Generator | None) -> TensorProto:
-        """The initializer: drawn from ``rng``, or dims only (no data) when ``rng`` is None."""
-        if rng is None:
-            t = TensorProto(name=self.name, data_type=TensorProto.FLOAT)
-            t.dims.extend(self.shape)
-            return t
-        return numpy_helper.from_array(self.draw(rng), self.name)
+    def fill(self, t: TensorProto, rng: np.random.Generator | None) -> None:
+        """Write this initializer into ``t`` (in place: big weights are copied once):
+        values drawn from ``rng``, or dims only (no data) when ``rng`` is None."""
+        t.name = self.name
+        t.data_type = TensorProto.FLOAT
+        t.dims.extend(self.shape)
+        if rng is not None:
+            t.raw_data = self.draw(rng).astype("<f4", copy=False).tobytes()
 
 
 def conv_out(size: int, k: int, stride: int, pad_total: int, dilation: int = 1,
@@ -146,6 +148,9 @@ class GraphBuilder:
     def op(self, op_type: str, inputs: Sequence[str], shape: Sequence[int],
            base: str | None = None, **attrs: object) -> Value:
         """Append a single-output node; ``shape`` is its per-sample output shape."""
+        if any(d < 1 for d in shape):
+            raise ValueError(f"{op_type} would output shape {tuple(shape)}: the input is "
+                             "too small")
         out = self.fresh(base or op_type.lower())
         self.nodes.append(helper.make_node(op_type, list(inputs), [out], name=out, **attrs))
         return Value(out, tuple(int(d) for d in shape))
@@ -294,13 +299,13 @@ class GraphBuilder:
                                                   [dim, *self.input.shape])]
         graph_out = [helper.make_tensor_value_info(out, TensorProto.FLOAT, [dim, *v.shape])
                      for out, v in outputs.items()]
-        rng = None if shapes_only else np.random.default_rng(seed)
-        inits = [spec.tensor(rng) for spec in self.weights]
-        graph = helper.make_graph(self.nodes, name, graph_in, graph_out, initializer=inits,
-                                  doc_string=doc)
-        model = helper.make_model(graph, producer_name="benchbot.zoo",
-                                  opset_imports=[helper.make_opsetid("", OPSET)])
+        model = helper.make_model(
+            helper.make_graph(self.nodes, name, graph_in, graph_out, doc_string=doc),
+            producer_name="benchbot.zoo", opset_imports=[helper.make_opsetid("", OPSET)])
         model.ir_version = IR_VERSION
+        rng = None if shapes_only else np.random.default_rng(seed)
+        for spec in self.weights:  # filled in place: make_graph would copy every tensor
+            spec.fill(model.graph.initializer.add(), rng)
         return model
 
 

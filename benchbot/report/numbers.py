@@ -13,5 +13,7 @@ def format_ms(value: float, digits: int = DEFAULT_DIGITS) -> str:
         return "-"
     if value == 0:
         return "0"
-    decimals = digits - 1 - math.floor(math.log10(abs(value)))
-    return f"{value:.{max(decimals, 0)}f}"
+    exponent = math.floor(math.log10(abs(value)))
+    if abs(float(f"{value:.{digits - 1}e}")) >= 10 ** (exponent + 1):
+        exponent += 1  # rounding carried into the next power of ten: 9.99996 -> 10.00
+    return f"{value:.{max(digits - 1 - exponent, 0)}f}"

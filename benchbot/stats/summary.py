@@ -64,8 +64,10 @@ class Summary:
         1.4826 MAD estimates the standard deviation of normally distributed data
         [Rousseeuw & Croux, JASA 88(424), 1993].
         """
-        if self.mad_ms is None or not self.median_ms:
+        if self.mad_ms is None:
             return self.cv  # aggregates only: the standard deviation is all there is
+        if not self.median_ms:
+            return 0.0
         return 1.4826 * self.mad_ms / self.median_ms
 
 
@@ -105,7 +107,7 @@ def summarize(samples: Sequence[float], confidence: float = 0.95) -> Summary:
     With too few samples for the confidence level, the CI is the full range
     (min, max); :func:`benchbot.stats.checks.stability_warnings` says so.
     """
-    if not samples:
+    if len(samples) == 0:
         raise ValueError("no samples to summarize")
     xs = sorted(float(x) for x in samples)
     n = len(xs)

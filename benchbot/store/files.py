@@ -56,16 +56,23 @@ def save_run(record: RunRecord, results_dir: Path) -> Path:
 
 def load_run(path: Path) -> RunRecord:
     """Read a results file; refuses other formats and newer schema versions with the fix."""
+    fix = "point --results at a folder of benchbot runs or at one run's .json file"
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise UserError(f"results file not found: {path}") from None
+        raise UserError(f"results file not found: {path}; {fix}") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read it ({exc.strerror or exc}); {fix}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: not a benchbot results file (invalid JSON: {exc})") from None
+        raise UserError(f"{path}: not a benchbot results file (invalid JSON: {exc}); "
+                        f"{fix}") from None
     if not isinstance(doc, dict) or "schema_version" not in doc or "run_id" not in doc:
-        raise UserError(f"{path}: not a benchbot results file (no schema_version/run_id)")
+        raise UserError(f"{path}: not a benchbot results file (no schema_version/run_id); {fix}")
     version = doc["schema_version"]
-    if not isinstance(version, int) or version > SCHEMA_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise UserError(f"{path}: malformed results file (schema_version {version!r} is not a "
+                        f"whole number); {fix}")
+    if version > SCHEMA_VERSION:
         raise UserError(f"{path}: written by a newer benchbot (results schema {version}, this "
                         f"one reads up to {SCHEMA_VERSION}); upgrade benchbot to read it")
     try:

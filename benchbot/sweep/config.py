@@ -99,5 +99,5 @@ def load_sweep_file(path: Path) -> SweepSpec:
                      batch=get("batch", axes.positive_ints),
                      precision=get("precision",
                                    lambda v, o: axes.choices(v, o, axes.PRECISIONS)),
-                      backend=get("backend", lambda v, o: axes.choices(v, o, axes.BACKENDS)),
+                     backend=get("backend", lambda v, o: axes.choices(v, o, axes.BACKENDS)),
                      measure=_measure(path, data.get("measure", {})))

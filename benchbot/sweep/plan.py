@@ -26,6 +26,9 @@ class MeasureSettings:
     def __post_init__(self) -> None:
         if self.warmup < 0 or self.min_runs < 1 or self.max_runs < 1:
             raise ConfigError("--warmup must be >= 0, --min-runs and --max-runs >= 1")
+        if self.min_runs > self.max_runs:
+            raise ConfigError(f"--min-runs ({self.min_runs}) is above --max-runs "
+                              f"({self.max_runs}); raise --max-runs")
         if self.min_time_s < 0 or self.max_time_s <= 0:
             raise ConfigError("--min-time must be >= 0 and --max-time > 0 (seconds)")
         if self.min_time_s > self.max_time_s:
@@ -105,4 +108,7 @@ def make_plan(models: tuple[ModelFile, ...], devices: tuple[str, ...], threads: 
                   for d, m, k, t, b, p in itertools.product(devices, models, backends, threads,
                                                             batches, precisions)
                   if k in BACKENDS_BY_RUNTIME[m.runtime])
-    return Plan(cases=tuple(dict((c.id, c) for c in cases).values()), settings=settings)
+    unique: dict[str, Case] = {}
+    for case in cases:  # the same content twice (another path, a repeated value) runs once
+        unique.setdefault(case.id, case)
+    return Plan(cases=tuple(unique.values()), settings=settings)

@@ -1,7 +1,7 @@
 """The `benchbot` command: the one place where errors become exit codes.
 
-Exit codes: 0 success; 1 a case failed (results saved); 2 bad input;
-130 interrupted (results saved).
+Exit codes: 0 success; 1 a case failed (results saved), or `compare` found a
+case slower; 2 bad input; 130 interrupted (results saved).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from benchbot import __version__
-from benchbot.cli import profiles, report, run, zoo
+from benchbot.cli import baseline, compare, history, parse, profiles, report, run, zoo
 from benchbot.cli.console import err
 from benchbot.errors import BenchbotError, UserError
 
@@ -23,6 +23,10 @@ app = typer.Typer(name="benchbot", no_args_is_help=True, add_completion=False,
                        "benchbot report.")
 app.command("run")(run.run_command)
 app.command("report")(report.report_command)
+app.command("compare")(compare.compare_command)
+app.command("history")(history.history_command)
+app.command("parse")(parse.parse_command)
+app.add_typer(baseline.app, name="baseline")
 app.add_typer(profiles.app, name="profiles")
 app.add_typer(zoo.app, name="zoo")
 

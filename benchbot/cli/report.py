@@ -35,7 +35,8 @@ def report_command(
     device: Optional[str] = typer.Option(None, "--device", "-d", help="Only this device."),
     metric: str = typer.Option("median", help=f"Statistic shown: {', '.join(METRICS)}."),
     fmt: str = typer.Option("md", "--format", "-f",
-                            help="md (grids), csv or json (one row per case)."),
+                            help="md (grids), csv or json (one row per case), html (one "
+                                 "self-contained page: grids and history plots)."),
     digits: int = typer.Option(4, help="Significant digits of the numbers in grids."),
     output: Optional[Path] = typer.Option(None, "--out", "-o",
                                           help="Write to this file instead of stdout."),
@@ -62,6 +63,10 @@ def report_command(
                                               precision=precision, device=device))
     if fmt == "md":
         text = render_markdown(build_grids(entries, layout, metric), digits)
+    elif fmt == "html":
+        from benchbot.report.html import html_report  # matplotlib only when asked for
+
+        text = html_report(records, entries, layout, metric, digits)
     else:
         text = render_csv(entries) if fmt == "csv" else render_json(entries)
     if output is None:

@@ -8,7 +8,7 @@ from benchbot.report.numbers import format_ms
 from benchbot.report.select import METRICS, Entry, Filters, latest_entries
 from benchbot.report.tabular import render_csv, render_json
 
-FORMATS = ("md", "csv", "json")
+FORMATS = ("md", "csv", "json", "html")
 
 __all__ = ["FORMATS", "LAYOUTS", "METRICS", "Cell", "Entry", "Filters", "Grid", "build_grids",
            "format_ms", "input_size", "latest_entries", "render_csv", "render_grid",

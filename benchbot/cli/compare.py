@@ -1,0 +1,94 @@
+"""`benchbot compare BASELINE CANDIDATE`: which cases got slower, with statistics.
+
+Exit codes: 0 nothing slower; 1 at least one case slower; 2 bad input.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.markup import escape
+
+from benchbot.cli.console import err, out
+from benchbot.compare import (METHODS, CompareSettings, EstimateSettings, Kind,
+                              ThresholdPolicy, compare, parse_threshold, render_json,
+                              render_markdown)
+from benchbot.compare.baselines import SPEC_HELP, resolve_side
+from benchbot.errors import ConfigError
+from benchbot.store import write_atomic
+
+FORMATS = ("md", "json")
+
+
+def _advice(report_kinds: dict[Kind, int], welch: int, changed: int) -> list[str]:
+    """Warnings for stderr, each naming what to do next."""
+    notes = []
+    if report_kinds[Kind.SLOWER]:
+        notes.append(f"{report_kinds[Kind.SLOWER]} case(s) slower: rerun the candidate to "
+                     "confirm before bisecting (a second slower verdict rules out a bad "
+                     "moment of the device)")
+    if report_kinds[Kind.UNCERTAIN]:
+        notes.append(f"{report_kinds[Kind.UNCERTAIN]} case(s) uncertain: too few or too noisy "
+                     "runs to decide; rerun with a larger --min-time or --min-runs")
+    if report_kinds[Kind.FAILED]:
+        notes.append(f"{report_kinds[Kind.FAILED]} case(s) failed on a side: see the reasons "
+                     "with --format json, fix them and rerun")
+    if welch:
+        notes.append(f"{welch} case(s) compared on means (Welch's t-test): the native tool "
+                     "gave no per-run samples; use the agent runner for robust medians")
+    if changed:
+        notes.append(f"{changed} case(s) ran different model bytes under the same name: the "
+                     "change includes the model's own; compare runs of one model file to "
+                     "isolate the runtime's part")
+    return notes
+
+
+def compare_command(
+    baseline: str = typer.Argument(..., help=f"The reference: {SPEC_HELP}."),
+    candidate: str = typer.Argument(..., help=f"What to check: {SPEC_HELP}."),
+    threshold: str = typer.Option(
+        "5%", "--threshold",
+        help="Smallest change that matters (5% or 0.05): slower needs more than this."),
+    override: Optional[list[str]] = typer.Option(
+        None, "--override", metavar="NAME=N%",
+        help="Threshold for one model (MODEL=8%), device (device:NAME=10%) or both "
+             "(MODEL@DEVICE=12%); repeatable."),
+    fmt: str = typer.Option("md", "--format", "-f", help="md (a table) or json."),
+    results: Path = typer.Option(Path("results"), "--results", "-r",
+                                 help="Results folder with the runs and baselines/."),
+    alpha: float = typer.Option(0.01, help="Significance level of the tests."),
+    method: str = typer.Option(
+        "hl", help="CI of the ratio with samples: hl (Hodges-Lehmann, default) or bootstrap "
+                   "(ratio of medians). Aggregates-only cases always use Welch."),
+    output: Optional[Path] = typer.Option(None, "--out", "-o",
+                                          help="Write to this file instead of stdout."),
+) -> None:
+    """Compare two runs case by case: slower, faster, unchanged or uncertain.
+
+    A case is slower only when the change is significant (p < alpha and the 95%
+    CI of candidate/baseline above 1) and larger than the threshold; unchanged
+    when the CI stays within the threshold; uncertain otherwise.
+    """
+    if fmt not in FORMATS:
+        raise ConfigError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
+    policy = ThresholdPolicy(default=parse_threshold(threshold, "--threshold"))
+    settings = CompareSettings(alpha=alpha, thresholds=policy.with_overrides(override or []),
+                               estimation=EstimateSettings(method=method))
+    cand = resolve_side(candidate, results)
+    base = resolve_side(baseline, results, other=cand)
+    report = compare(base, cand, settings)
+    text = render_markdown(report) if fmt == "md" else render_json(report)
+    if output is None:
+        out(text)
+    else:
+        write_atomic(output, text)
+        err.print(f"wrote {escape(str(output))}: {report.summary_line()}")
+    kinds = {kind: report.count(kind) for kind in Kind}
+    welch = sum(1 for c in report.comparisons if c.estimate and c.estimate.method == "welch")
+    changed = sum(1 for c in report.comparisons if c.model_changed)
+    for note in _advice(kinds, welch, changed):
+        err.print(f"[yellow]warning:[/] {escape(note)}")
+    if report.slower:
+        raise typer.Exit(1)

@@ -1,0 +1,58 @@
+"""`benchbot history --model M`: a PNG of one model's latency over runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.markup import escape
+
+from benchbot.cli.console import err
+from benchbot.compare.history import history_series
+from benchbot.errors import ConfigError, UserError
+from benchbot.report.plots import history_png
+from benchbot.report.select import Filters
+from benchbot.store import find_run_files, load_run, write_atomic
+from benchbot.sweep.axes import PRECISIONS
+
+
+def history_command(
+    model: str = typer.Option(..., "--model", "-m",
+                              help="Model name as in the grids (e.g. mobilenet_v2), its path, "
+                                   "or its sha256 (8+ characters)."),
+    device: Optional[str] = typer.Option(None, "--device", "-d", help="Only this device."),
+    threads: Optional[int] = typer.Option(None, "--threads", "-t", help="Only this thread count."),
+    batch: Optional[int] = typer.Option(None, "--batch", "-b", help="Only this batch size."),
+    precision: Optional[str] = typer.Option(None, help="Only this precision."),
+    results: Optional[list[Path]] = typer.Option(
+        None, "--results", "-r",
+        help="Results folder(s) or run file(s); repeatable. (default: results)"),
+    out: Path = typer.Option(Path("history.png"), "--out", "-o", help="PNG file to write."),
+) -> None:
+    """Plot a model's median latency, with its 95% CI band, over runs (x: run start time).
+
+    One line per configuration that matches the filters.
+    """
+    if precision is not None and precision not in PRECISIONS:
+        raise ConfigError(f"--precision: {precision!r} is not one of {', '.join(PRECISIONS)}")
+    if (threads is not None and threads < 1) or (batch is not None and batch < 1):
+        raise ConfigError("--threads and --batch must be positive integers")
+    folders = list(results or [Path("results")])
+    files = find_run_files(folders)
+    if not files:
+        raise UserError(f"no results in {', '.join(map(str, folders))}: run `benchbot run` "
+                        "first, or point --results at a folder of runs")
+    filters = Filters(threads=threads, batch=batch, precision=precision, device=device)
+    series = history_series([load_run(f) for f in files], model, filters)
+    if not series:
+        raise UserError(f"no successful measurement of model {model!r} matches in "
+                        f"{', '.join(map(str, folders))}: check the name with `benchbot report` "
+                        "or drop a filter")
+    title = model + (f" on {device}" if device else "")
+    write_atomic(out, history_png(series, title))
+    points = sum(len(s.points) for s in series)
+    err.print(f"wrote {escape(str(out))}: {len(series)} configuration(s), {points} point(s)")
+    if all(len(s.points) < 2 for s in series):
+        err.print("[yellow]warning:[/] only one run per configuration: run the benchmark "
+                  "again later to see a trend")

@@ -1,0 +1,113 @@
+"""Which baseline case each candidate case is compared with (pure).
+
+A configuration is (device, runtime, threads, batch, precision). Within one
+configuration, cases pair up in three passes, each over what the previous
+passes left:
+
+1. same model bytes and same model name (sha256 and name equal);
+2. same model bytes under another name (a renamed or moved file);
+3. same model name with other bytes (the model was re-exported: exactly what
+   a model change wants compared; such pairs are flagged ``model_changed``).
+
+Whatever is left is ``removed`` (baseline only) or ``added`` (candidate only).
+An empty sha256 (a tool that did not hash the model) only matches by name.
+Within one side, a configuration measured twice keeps its last case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Hashable, Sequence
+
+from benchbot.report.select import Entry
+from benchbot.store import CaseResult
+
+
+@dataclass(frozen=True, order=True)
+class CaseKey:
+    """What a comparison row is about: a model in one configuration."""
+
+    model: str
+    device: str
+    runtime: str
+    threads: int
+    batch: int
+    precision: str
+
+    @property
+    def config(self) -> str:
+        threads = "1 thread" if self.threads == 1 else f"{self.threads} threads"
+        return f"{self.runtime}, {threads}, batch {self.batch}, {self.precision}"
+
+
+def case_key(case: CaseResult) -> CaseKey:
+    return CaseKey(case.model_name, case.device, case.runtime, case.threads, case.batch,
+                   case.precision)
+
+
+def _config(case: CaseResult) -> tuple[str, str, int, int, str]:
+    return (case.device, case.runtime, case.threads, case.batch, case.precision)
+
+
+@dataclass(frozen=True)
+class Match:
+    """A baseline entry and a candidate entry of the same case; one may be missing."""
+
+    key: CaseKey
+    baseline: Entry | None
+    candidate: Entry | None
+
+    @property
+    def model_changed(self) -> bool:
+        """Both sides ran a model of this name, but not the same bytes."""
+        if self.baseline is None or self.candidate is None:
+            return False
+        return self.baseline.case.model_sha256 != self.candidate.case.model_sha256
+
+
+def _last_per_case(entries: Sequence[Entry]) -> list[Entry]:
+    kept: dict[tuple[object, ...], Entry] = {}
+    for entry in entries:
+        c = entry.case
+        ident = (c.model_sha256, c.model_name, *_config(c))
+        kept.pop(ident, None)
+        kept[ident] = entry
+    return list(kept.values())
+
+
+def _pair(base: list[Entry], cand: list[Entry], ident: Callable[[CaseResult], Hashable | None],
+          out: list[Match]) -> tuple[list[Entry], list[Entry]]:
+    """Pair entries with equal ident; returns what is left on each side, in order."""
+    waiting: dict[Hashable, list[Entry]] = {}
+    for entry in base:
+        key = ident(entry.case)
+        if key is not None:
+            waiting.setdefault(key, []).append(entry)
+    paired: set[int] = set()
+    left_cand: list[Entry] = []
+    for entry in cand:
+        key = ident(entry.case)
+        queue = waiting.get(key) if key is not None else None
+        if queue:
+            partner = queue.pop(0)
+            paired.add(id(partner))
+            out.append(Match(case_key(entry.case), partner, entry))
+        else:
+            left_cand.append(entry)
+    return [e for e in base if id(e) not in paired], left_cand
+
+
+def match_entries(baseline: Sequence[Entry], candidate: Sequence[Entry]) -> list[Match]:
+    """Pair cases of the two sides (see the module docstring for the rule)."""
+    base, cand = _last_per_case(baseline), _last_per_case(candidate)
+    matches: list[Match] = []
+    passes: list[Callable[[CaseResult], Hashable | None]] = [
+        lambda c: (c.model_sha256, c.model_name, *_config(c)) if c.model_sha256 else None,
+        lambda c: (c.model_sha256, *_config(c)) if c.model_sha256 else None,
+        lambda c: (c.model_name, *_config(c)),
+    ]
+    for ident in passes:
+        base, cand = _pair(base, cand, ident, matches)
+    matches += [Match(case_key(e.case), e, None) for e in base]
+    matches += [Match(case_key(e.case), None, e) for e in cand]
+    return matches

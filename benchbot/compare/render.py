@@ -1,0 +1,103 @@
+"""A comparison as text: a markdown table, JSON, and a one-line summary (pure)."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from benchbot.compare.verdict import Comparison, CompareReport, Kind
+from benchbot.report.numbers import DEFAULT_DIGITS, format_ms
+
+COLUMNS = ("Model", "Device", "Config", "Baseline (ms)", "Candidate (ms)", "Change",
+           "95% CI", "Verdict")
+
+
+def _pct(x: float) -> str:
+    if not math.isfinite(x):
+        return "+inf" if x > 0 else "-inf"
+    return f"{x:+.1%}"
+
+
+def _latency(c: Comparison, side: str, digits: int) -> str:
+    entry = c.baseline if side == "baseline" else c.candidate
+    if entry is None:
+        return "-"
+    if c.estimate is not None:
+        value = c.estimate.baseline_ms if side == "baseline" else c.estimate.candidate_ms
+        return format_ms(value, digits) + (" (mean)" if c.estimate.statistic == "mean" else "")
+    stats = entry.case.stats
+    if entry.case.status != "ok" or stats is None:
+        return "failed"
+    return format_ms(stats.median_ms if stats.median_ms is not None else stats.mean_ms, digits)
+
+
+def table_rows(report: CompareReport, digits: int = DEFAULT_DIGITS) -> list[tuple[str, ...]]:
+    """One row of plain text per comparison, in the order of :data:`COLUMNS`."""
+    rows = []
+    for c in report.comparisons:
+        est = c.estimate
+        change = "-" if est is None else _pct(est.ratio - 1.0)
+        ci = "-" if est is None else f"{_pct(est.ci_low - 1.0)} to {_pct(est.ci_high - 1.0)}"
+        config = c.key.config + (" (model changed)" if c.model_changed else "")
+        if est is not None and est.method == "welch":
+            config += " (welch)"
+        device = c.candidate.device_title if c.candidate else c.baseline.device_title \
+            if c.baseline else c.key.device
+        rows.append((c.key.model, device, config, _latency(c, "baseline", digits),
+                     _latency(c, "candidate", digits), change, ci, str(c.verdict.kind)))
+    return rows
+
+
+def render_markdown(report: CompareReport, digits: int = DEFAULT_DIGITS) -> str:
+    """The summary line, what was compared, and the table, most severe first."""
+    s = report.settings
+    lines = [f"**{report.summary_line()}**", "",
+             f"Baseline: {report.baseline_label}; candidate: {report.candidate_label}; "
+             f"alpha {s.alpha:g}, default threshold {s.thresholds.default:.0%}, "
+             f"method {s.estimation.method}.", ""]
+    if not report.comparisons:
+        return "\n".join(lines + ["No cases to compare.", ""])
+    lines += ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |"
+              for row in table_rows(report, digits)]
+    return "\n".join(lines) + "\n"
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None  # JSON has no infinity
+
+
+def comparison_dict(c: Comparison) -> dict[str, Any]:
+    est = c.estimate
+    doc: dict[str, Any] = {
+        "model": c.key.model, "device": c.key.device, "runtime": c.key.runtime,
+        "threads": c.key.threads, "batch": c.key.batch, "precision": c.key.precision,
+        "verdict": str(c.verdict.kind), "reason": c.verdict.reason,
+        "threshold": c.threshold, "model_changed": c.model_changed,
+        "baseline_run": c.baseline.run_id if c.baseline else None,
+        "candidate_run": c.candidate.run_id if c.candidate else None,
+        "baseline_sha256": c.baseline.case.model_sha256 if c.baseline else None,
+        "candidate_sha256": c.candidate.case.model_sha256 if c.candidate else None,
+        "method": None, "statistic": None, "baseline_ms": None, "candidate_ms": None,
+        "ratio": None, "change": None, "ci95_low": None, "ci95_high": None, "p_value": None,
+        "n_baseline": None, "n_candidate": None}
+    if est is not None:
+        doc.update(method=est.method, statistic=est.statistic, baseline_ms=est.baseline_ms,
+                   candidate_ms=est.candidate_ms, ratio=est.ratio, change=est.ratio - 1.0,
+                   ci95_low=_finite(est.ci_low), ci95_high=_finite(est.ci_high),
+                   p_value=est.p_value, n_baseline=est.n_baseline, n_candidate=est.n_candidate)
+    return doc
+
+
+def render_json(report: CompareReport) -> str:
+    """Everything the table shows, and the reasons, as one JSON document."""
+    s = report.settings
+    counts = {str(kind): report.count(kind) for kind in Kind}
+    doc = {"baseline": report.baseline_label, "candidate": report.candidate_label,
+           "settings": {"alpha": s.alpha, "confidence": s.estimation.confidence,
+                        "method": s.estimation.method, "threshold": s.thresholds.default,
+                        "resamples": s.estimation.resamples, "seed": s.estimation.seed},
+           "summary": report.summary_line(), "counts": counts,
+           "comparisons": [comparison_dict(c) for c in report.comparisons]}
+    return json.dumps(doc, indent=1) + "\n"

@@ -1,0 +1,175 @@
+"""Verdicts: is a case slower, faster, unchanged, or is it too noisy to tell (pure).
+
+A case is ``slower`` only when the change is both real and large enough to
+matter:
+
+- real: the p-value is below alpha (default 0.01) AND the whole confidence
+  interval of the ratio lies above 1;
+- large: the point estimate of the ratio exceeds 1 + threshold (default 5%).
+
+``faster`` mirrors it (interval below 1, estimate below 1 - threshold).
+``unchanged`` means the interval lies within [1 - threshold, 1 + threshold]:
+whatever changed is too small to matter, and we know it. Anything else is
+``uncertain``: the data cannot tell, and more runs would help. Demanding both
+conditions keeps false alarms rare on noisy phones (a significant 1% change
+with thousands of runs is not a regression) and never calls a large but noisy
+difference a regression on thin evidence.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from benchbot.compare.estimate import Estimate, EstimateSettings, NotComparable, estimate
+from benchbot.compare.match import CaseKey, match_entries
+from benchbot.compare.sides import Side
+from benchbot.compare.thresholds import ThresholdPolicy
+from benchbot.errors import ConfigError
+from benchbot.report.select import Entry
+
+
+class Kind(StrEnum):
+    """Verdict kinds, in order of severity."""
+
+    SLOWER = "slower"
+    FAILED = "failed"  # a side failed to run the case: nothing to compare
+    UNCERTAIN = "uncertain"
+    FASTER = "faster"
+    UNCHANGED = "unchanged"
+    ADDED = "added"
+    REMOVED = "removed"
+
+
+SEVERITY = tuple(Kind)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    kind: Kind
+    reason: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One case, baseline against candidate."""
+
+    key: CaseKey
+    verdict: Verdict
+    baseline: Entry | None
+    candidate: Entry | None
+    estimate: Estimate | None
+    threshold: float
+    model_changed: bool = False
+
+    @property
+    def change(self) -> float | None:
+        """Relative change of the estimate: +0.10 is 10% slower."""
+        return None if self.estimate is None else self.estimate.ratio - 1.0
+
+
+@dataclass(frozen=True)
+class CompareSettings:
+    alpha: float = 0.01
+    thresholds: ThresholdPolicy = field(default_factory=ThresholdPolicy)
+    estimation: EstimateSettings = field(default_factory=EstimateSettings)
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.alpha < 1.0:
+            raise ConfigError(f"--alpha: {self.alpha} must be between 0 and 1, e.g. 0.01")
+
+
+def _pct(x: float) -> str:
+    return f"{x:+.1%}" if math.isfinite(x) else ("+inf" if x > 0 else "-100%")
+
+
+def decide(est: Estimate, threshold: float, alpha: float) -> Verdict:
+    """The verdict rule of the module docstring, with the reason spelled out."""
+    ci = f"CI {_pct(est.ci_low - 1)} to {_pct(est.ci_high - 1)}"
+    p = "p < 0.0001" if est.p_value < 1e-4 else f"p = {est.p_value:.2g}"
+    significant = est.p_value < alpha
+    if significant and est.ci_low > 1.0 and est.ratio > 1.0 + threshold:
+        return Verdict(Kind.SLOWER, f"{_pct(est.ratio - 1)} ({ci}, {p}) exceeds the "
+                                    f"{threshold:.0%} threshold")
+    if significant and est.ci_high < 1.0 and est.ratio < 1.0 - threshold:
+        return Verdict(Kind.FASTER, f"{_pct(est.ratio - 1)} ({ci}, {p}) beyond the "
+                                    f"{threshold:.0%} threshold")
+    if 1.0 - threshold <= est.ci_low and est.ci_high <= 1.0 + threshold:
+        return Verdict(Kind.UNCHANGED, f"{ci} within +-{threshold:.0%}")
+    if not (math.isfinite(est.ci_high) and est.ci_low > 0):
+        return Verdict(Kind.UNCERTAIN, f"too few runs ({est.n_baseline} vs {est.n_candidate}) "
+                                       "for a confidence interval: raise --min-runs")
+    if significant and (est.ci_low > 1.0 or est.ci_high < 1.0):
+        return Verdict(Kind.UNCERTAIN, f"a real change ({ci}, {p}) that may or may not "
+                                       f"exceed +-{threshold:.0%}: rerun with a larger "
+                                       "--min-time to narrow the interval")
+    return Verdict(Kind.UNCERTAIN, f"too noisy to tell ({ci}, {p}): rerun both with a larger "
+                                   "--min-time or --min-runs")
+
+
+def _compare_one(key: CaseKey, base: Entry | None, cand: Entry | None, changed: bool,
+                 settings: CompareSettings) -> Comparison:
+    threshold = settings.thresholds.for_case(key.model, key.device)
+    if base is None or cand is None:
+        kind = Kind.ADDED if base is None else Kind.REMOVED
+        where = "candidate" if base is None else "baseline"
+        return Comparison(key, Verdict(kind, f"measured in the {where} only"), base, cand, None,
+                          threshold)
+    failed = [side for side, e in (("baseline", base), ("candidate", cand))
+              if e.case.status != "ok"]
+    if failed:
+        error = (cand if cand.case.status != "ok" else base).case.error
+        return Comparison(key, Verdict(Kind.FAILED, f"failed on the {' and '.join(failed)}: "
+                                                    f"{error}"),
+                          base, cand, None, threshold, changed)
+    try:
+        est = estimate(base.case, cand.case, settings.estimation)
+    except NotComparable as exc:
+        return Comparison(key, Verdict(Kind.UNCERTAIN, f"{exc}: nothing to compare; measure "
+                                                       "with the agent runner for samples"),
+                          base, cand, None, threshold, changed)
+    return Comparison(key, decide(est, threshold, settings.alpha), base, cand, est, threshold,
+                      changed)
+
+
+def _order(c: Comparison) -> tuple[int, float, CaseKey]:
+    size = 0.0
+    if c.estimate is not None and c.verdict.kind in (Kind.SLOWER, Kind.UNCERTAIN, Kind.FASTER):
+        ratio = c.estimate.ratio
+        size = -abs(math.log(ratio)) if 0 < ratio < math.inf else -math.inf
+    return SEVERITY.index(c.verdict.kind), size, c.key
+
+
+@dataclass(frozen=True)
+class CompareReport:
+    """Every case of the two sides, most severe first."""
+
+    baseline_label: str
+    candidate_label: str
+    settings: CompareSettings
+    comparisons: tuple[Comparison, ...]
+
+    def count(self, kind: Kind) -> int:
+        return sum(1 for c in self.comparisons if c.verdict.kind == kind)
+
+    @property
+    def slower(self) -> tuple[Comparison, ...]:
+        return tuple(c for c in self.comparisons if c.verdict.kind == Kind.SLOWER)
+
+    def summary_line(self) -> str:
+        """'2 slower, 1 faster, 10 unchanged, 1 uncertain' (+ failed/added/removed if any)."""
+        parts = [f"{self.count(k)} {k}" for k in (Kind.SLOWER, Kind.FASTER, Kind.UNCHANGED,
+                                                   Kind.UNCERTAIN)]
+        parts += [f"{self.count(k)} {k}" for k in (Kind.FAILED, Kind.ADDED, Kind.REMOVED)
+                  if self.count(k)]
+        return ", ".join(parts)
+
+
+def compare(baseline: Side, candidate: Side,
+            settings: CompareSettings = CompareSettings()) -> CompareReport:
+    """Match the cases of both sides and give each a verdict, most severe first."""
+    rows = [_compare_one(m.key, m.baseline, m.candidate, m.model_changed, settings)
+            for m in match_entries(baseline.entries, candidate.entries)]
+    return CompareReport(baseline.label, candidate.label, settings,
+                         tuple(sorted(rows, key=_order)))

@@ -1,0 +1,186 @@
+"""NVIDIA ``trtexec``: its command line and its console output (TensorRT 7 to 10).
+
+Which latency is the case latency: the end-to-end per-query latency trtexec
+calls "Latency" (TRT >= 8: ``Latency: min = .. ms, max = .., mean = ..,
+median = .., percentile(90%) = .., ...``) and "Host Latency" (TRT 7: a
+``Host Latency`` header, then ``min: X ms (end to end Y ms)`` lines and
+``percentile: X ms at 99%``). Per trtexec's own explanation it is H2D + GPU
+compute + D2H of one query, i.e. what an application waits for; "GPU Compute
+Time" (kernels only) and "End-to-End Host Latency" (which includes queueing
+between overlapping queries) are not used. With ``--noDataTransfers`` Latency
+equals GPU compute, as the tool measured it.
+
+Other figures: count = ``Timing trace has N queries``; throughput = ``Throughput:
+X qps`` (TRT 7: ``throughput: X qps``, printed as 0 by some 7.x builds and kept
+as printed); init = ``Engine deserialized in X sec``. trtexec prints no standard
+deviation, first-inference time, warm-up mean or memory peak.
+
+A log without a summary but with trace lines (``Average on N runs - GPU
+latency: X ms - Host latency: Y ms``) gives the exact mean host latency of the
+traced queries (N-weighted). A PASSED log without either (``--skipInference``,
+``--buildOnly``) is failed with "no inference timings in the log". A log of
+several runs (``&&&& RUNNING`` lines, or several summaries) is several measurements.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from benchbot.errors import ConfigError
+from benchbot.runners.native.argv import batched, check_case, taskset
+from benchbot.runners.native.logtext import NUMBER, LogLine, log_lines, unique
+from benchbot.runners.native.result import NO_TIMINGS, Measurement, NativeResult, single
+from benchbot.sweep import MeasureSettings
+
+KIND = "trtexec"
+ENGINE_SUFFIXES = (".engine", ".plan", ".trt")
+
+_MARK = re.compile(r"^&&&& (RUNNING|PASSED|FAILED)\b")
+_STATS_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9 \-]*?):\s*(min\s*=.*)$")
+_STAT = re.compile(rf"(min|max|mean|median|percentile\(({NUMBER})%\))\s*=\s*({NUMBER})\s*ms")
+_THROUGHPUT = re.compile(rf"^[Tt]hroughput:\s*({NUMBER})\s*qps")
+_TRACE_COUNT = re.compile(r"Timing trace has (\d+) queries")
+_DESERIALIZED = re.compile(rf"Engine deserialized in\s*({NUMBER})\s*sec")
+_TRACE_AVG = re.compile(rf"^Average on (\d+) runs - GPU latency: ({NUMBER}) ms - "
+                        rf"Host latency: ({NUMBER}) ms")
+_TRT7_BLOCKS = ("Host Latency", "Enqueue Time", "GPU Compute")
+_TRT7_STAT = re.compile(rf"^(min|max|mean|median):\s*({NUMBER})\s*ms")
+_TRT7_PERCENTILE = re.compile(rf"^percentile:\s*({NUMBER})\s*ms at ({NUMBER})%")
+_STAMP = re.compile(r"\[(\d\d/\d\d/\d{4}-\d\d:\d\d:\d\d)\]")
+_PERCENTILE_FIELD = {90.0: "p90_ms", 95.0: "p95_ms", 99.0: "p99_ms"}
+_STAT_FIELD = {"min": "min_ms", "max": "max_ms", "mean": "mean_ms", "median": "median_ms"}
+
+
+@dataclass
+class _Run:
+    """What one trtexec run (or one summary of a pasted excerpt) printed so far."""
+
+    latency: dict[str, float] = field(default_factory=dict)
+    throughput: float | None = None
+    count: int | None = None
+    init_ms: float | None = None
+    trace: list[tuple[int, float]] = field(default_factory=list)  # (runs, host latency ms)
+    errors: list[str] = field(default_factory=list)
+    mark: str | None = None  # PASSED / FAILED
+    started: bool = False
+    stamp: str = ""
+    trt7_block: str = ""
+
+    def empty(self) -> bool:
+        return not (self.latency or self.trace or self.errors or self.mark or self.started)
+
+    def feed(self, ln: LogLine) -> None:
+        msg = ln.message
+        if stamp := _STAMP.match(ln.raw):
+            self.stamp = stamp.group(1)
+        if ln.level == "E":
+            self.errors.append(msg)
+        elif (m := _STATS_LINE.match(msg)) and m.group(1) == "Latency":
+            for key, pct, value in _STAT.findall(m.group(2)):
+                name = _PERCENTILE_FIELD.get(float(pct)) if pct else _STAT_FIELD[key]
+                if name:
+                    self.latency[name] = float(value)
+        elif m := _THROUGHPUT.match(msg):
+            self.throughput = float(m.group(1))
+        elif m := _TRACE_COUNT.search(msg):
+            self.count = int(m.group(1))
+        elif m := _DESERIALIZED.search(msg):
+            self.init_ms = float(m.group(1)) * 1000.0
+        elif m := _TRACE_AVG.match(msg):
+            self.trace.append((int(m.group(1)), float(m.group(3))))
+        elif msg in _TRT7_BLOCKS:
+            self.trt7_block = msg
+        elif self.trt7_block == "Host Latency" and (m := _TRT7_STAT.match(msg)):
+            self.latency[_STAT_FIELD[m.group(1)]] = float(m.group(2))
+        elif self.trt7_block == "Host Latency" and (m := _TRT7_PERCENTILE.match(msg)) and \
+                (name := _PERCENTILE_FIELD.get(float(m.group(2)))):
+            self.latency[name] = float(m.group(1))
+
+    def result(self) -> NativeResult:
+        if self.mark == "FAILED" or (self.errors and not self.latency):
+            return NativeResult.failed("\n".join(unique(self.errors))
+                                       or "trtexec reported FAILED without an [E] line")
+        if self.latency:
+            lat = self.latency.get
+            return NativeResult(status="ok", count=self.count, mean_ms=lat("mean_ms"),
+                                median_ms=lat("median_ms"), p90_ms=lat("p90_ms"),
+                                p95_ms=lat("p95_ms"), p99_ms=lat("p99_ms"), min_ms=lat("min_ms"),
+                                max_ms=lat("max_ms"), init_ms=self.init_ms,
+                                throughput_qps=self.throughput)
+        if self.trace:
+            runs = sum(n for n, _ in self.trace)
+            mean = math.fsum(n * host for n, host in self.trace) / runs
+            return NativeResult(status="ok", count=runs, mean_ms=mean, init_ms=self.init_ms)
+        return NativeResult.failed(NO_TIMINGS + (" (the run passed without an inference "
+                                                 "phase: --skipInference or --buildOnly)"
+                                                 if self.mark == "PASSED" else ""))
+
+
+def parse_all(text: str) -> list[Measurement]:
+    """One measurement per trtexec run / performance summary in ``text``."""
+    runs: list[_Run] = [_Run()]
+    for ln in log_lines(text):
+        current = runs[-1]
+        mark = _MARK.match(ln.message)
+        starts_trace = ln.message == "=== Trace details ===" or _TRACE_COUNT.search(ln.message)
+        if (mark and mark.group(1) == "RUNNING" and not current.empty()) or \
+                (starts_trace and current.latency):
+            runs.append(current := _Run())
+        if mark:
+            current.started = True
+            if mark.group(1) != "RUNNING":
+                current.mark = mark.group(1)
+                runs.append(_Run())  # lines after the end marker belong to no run
+            continue
+        current.feed(ln)
+    kept = [r for r in runs if not r.empty()] or runs[:1]
+    return [Measurement(label=f"run {i}" + (f" ({r.stamp})" if r.stamp else "")
+                        if len(kept) > 1 else "", result=r.result())
+            for i, r in enumerate(kept, start=1)]
+
+
+def parse(text: str) -> NativeResult:
+    """The figures of one trtexec run's console output (pure)."""
+    return single(parse_all(text), KIND)
+
+
+def build_argv(binary: str, model: str, case_threads: int, batch: int, precision: str,
+               settings: MeasureSettings, *, cpu_mask: str | None = None,
+               input_name: str | None = None, input_shape: tuple[int, ...] | None = None,
+               warmup_ms: int = 200, use_cuda_graph: bool = False,
+               no_data_transfers: bool = False, avg_runs: int | None = None) -> list[str]:
+    """``trtexec`` argv for one case.
+
+    ONNX models are built (``--onnx``), serialized engines (.engine/.plan/.trt)
+    loaded (``--loadEngine``). ``--shapes=name:BxCxHxW`` is passed only with both
+    ``input_name`` and ``input_shape`` (batch replaces the first dimension).
+    fp16/int8 add ``--fp16``/``--int8``. trtexec warms up for a time, not a
+    count: ``warmup_ms`` (``--warmUp``, 0 when ``settings.warmup`` is 0); it runs
+    at least ``settings.min_runs`` iterations and at least ``ceil(min_time_s)``
+    seconds. CPU threads do not apply to a GPU run; ``cpu_mask`` pins the host
+    process with ``taskset``.
+    """
+    check_case(case_threads, batch, precision)
+    if warmup_ms < 0 or (avg_runs is not None and avg_runs < 1):
+        raise ConfigError("trtexec warmup_ms must be >= 0 and avg_runs >= 1")
+    if (input_name is None) != (input_shape is None):
+        raise ConfigError("trtexec --shapes needs both the input name and its full shape")
+    source = "--loadEngine" if PurePath(model).suffix.lower() in ENGINE_SUFFIXES else "--onnx"
+    argv = [*taskset(cpu_mask), binary, f"{source}={model}"]
+    if input_name is not None and input_shape is not None:
+        argv.append(f"--shapes={input_name}:" + "x".join(map(str, batched(input_shape, batch))))
+    if precision in ("fp16", "int8"):
+        argv.append(f"--{precision}")
+    argv += [f"--warmUp={warmup_ms if settings.warmup > 0 else 0}",
+             f"--iterations={settings.min_runs}",
+             f"--duration={math.ceil(settings.min_time_s)}"]
+    if avg_runs is not None:
+        argv.append(f"--avgRuns={avg_runs}")
+    if use_cuda_graph:
+        argv.append("--useCudaGraph")
+    if no_data_transfers:
+        argv.append("--noDataTransfers")
+    return argv

@@ -1,0 +1,507 @@
+"""Native tools: parsers on golden files of real tool output, argv builders, `benchbot parse`.
+
+Golden files come from two places: the shared reference set
+(/work/shared/reference/tool_outputs, read in place, skipped when absent) and
+the logs collected for this repository (tests/data/tool_logs/<tool>/, each
+with a NAME.src.txt naming its source and figures). The expected figures below
+are hand-transcribed from those .src.txt files (microseconds and seconds
+converted to ms). Tests built from edited logs are marked SYNTHETIC.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from benchbot.cli.parse import parse_command
+from benchbot.errors import ConfigError, UserError
+from benchbot.runners import native
+from benchbot.runners.native import (ARGV_BUILDERS, PARSE_ALL, PARSERS, NativeResult,
+                                     onnxruntime_perf_test, paddle_lite, tflite_benchmark_model,
+                                     trtexec)
+from benchbot.runners.native.result import NO_TIMINGS
+from benchbot.sweep import MeasureSettings
+
+REFERENCE = Path("/work/shared/reference/tool_outputs")
+COLLECTED = Path(__file__).parent / "data" / "tool_logs"
+SHARED_FOLDER = {"tflite_benchmark_model": "tflite_benchmark_model",
+                 "onnxruntime_perf_test": "ort_perf_test", "paddle_lite": "paddle_lite",
+                 "trtexec": "trtexec"}
+KEYS = ["status", "error", "count", "mean_ms", "median_ms", "p90_ms", "p95_ms", "p99_ms",
+        "min_ms", "max_ms", "std_ms", "init_ms", "first_ms", "warmup_mean_ms", "peak_memory_mb",
+        "throughput_qps"]
+
+
+def shared(tool: str, name: str) -> str:
+    path = REFERENCE / SHARED_FOLDER[tool] / f"{name}.txt"
+    if not path.is_file():
+        pytest.skip(f"shared reference log not available: {path}")
+    return path.read_text(encoding="utf-8")
+
+
+def collected(tool: str, name: str) -> str:
+    return (COLLECTED / tool / f"{name}.txt").read_text(encoding="utf-8")
+
+
+def assert_figures(result: NativeResult, expected: dict[str, object]) -> None:
+    """Every field: the expected value, or None where the log does not state it."""
+    got = result.to_dict()
+    assert list(got) == KEYS
+    want = {key: None for key in KEYS} | {"status": "ok"} | expected
+    for key in KEYS:
+        if isinstance(want[key], float):
+            assert got[key] == pytest.approx(want[key], rel=1e-9), key
+        else:
+            assert got[key] == want[key], key
+
+
+# --- shared reference logs: figures from each NAME.src.txt --------------------------------
+
+TFLITE_SHARED = {
+    "tf112_am57x_cpu_oldformat": dict(
+        count=50, mean_ms=137.722, min_ms=137.079, max_ms=143.416, std_ms=0.896, init_ms=4.452,
+        first_ms=146.161, warmup_mean_ms=146.161),  # first = the warm-up's only run
+    "tf2019-11_zedboard_armv7_op_profiling_rawlog": dict(
+        count=50, mean_ms=394.183, min_ms=389.982, max_ms=417.669, std_ms=4.373, init_ms=18.764,
+        first_ms=393.5, warmup_mean_ms=395.037),
+    "tf2020-06_x86_avx2_op_profiling_rawlog": dict(
+        count=90, mean_ms=11.0404, min_ms=10.546, max_ms=12.261, std_ms=0.437, init_ms=0.243,
+        first_ms=28.285, warmup_mean_ms=11.6103, peak_memory_mb=41.4102),
+    "tf2025-07_qrb2210_cpu_xnnpack_default": dict(
+        count=50, mean_ms=105.784, median_ms=105.718, p95_ms=106.281, min_ms=105.416,
+        max_ms=106.528, std_ms=0.26, init_ms=87.639, first_ms=106.436, warmup_mean_ms=106.065,
+        peak_memory_mb=14.8164),
+    "tf2025-07_qrb2210_gpu_opencl": dict(
+        count=50, mean_ms=115.246, median_ms=115.35, p95_ms=116.62, min_ms=111.842,
+        max_ms=119.614, std_ms=1.329, init_ms=1361.236, first_ms=125.113,
+        warmup_mean_ms=115.344, peak_memory_mb=132.816),
+    "tf218_am62x_xnnpack_info_prefix": dict(
+        count=50, mean_ms=602.943, min_ms=568.228, max_ms=722.188, std_ms=27.69, init_ms=592.232,
+        first_ms=633.43, warmup_mean_ms=633.43, peak_memory_mb=149.531),
+    "tf220_am62x_cpu_p5_median_p95": dict(
+        count=50, mean_ms=1240.27, median_ms=1239.807, p95_ms=1247.415, min_ms=1238.588,
+        max_ms=1252.566, std_ms=2.565, init_ms=5.579, first_ms=1357.602, warmup_mean_ms=1357.6,
+        peak_memory_mb=109.832),
+    "tf240_mi11_cpu_fp32_yolov5s": dict(
+        count=50, mean_ms=249.684, min_ms=247.067, max_ms=254.474, std_ms=1.442, init_ms=16.242,
+        first_ms=360.262, warmup_mean_ms=304.586, peak_memory_mb=138.809),
+    "tf240_mi11_nnapi_qtigpu_fp32": dict(
+        count=50, mean_ms=156.669, min_ms=149.738, max_ms=161.935, std_ms=2.352, init_ms=404.292,
+        first_ms=188.086, warmup_mean_ms=175.313, peak_memory_mb=61.0078),
+    "tf28_riscv_qemu_cpu_op_profiling": dict(
+        count=50, mean_ms=2950.34, min_ms=2727.568, max_ms=3189.954, std_ms=109.798,
+        init_ms=17.187, first_ms=3512.391, warmup_mean_ms=3512.39, peak_memory_mb=46.0859),
+    "tf_cros_tast_cpu_xnnpack_peak_mem_selected": dict(
+        count=1061, mean_ms=56.2658, min_ms=54.669, max_ms=60.236, std_ms=0.982, init_ms=3.337,
+        first_ms=81.913, warmup_mean_ms=58.9847, peak_memory_mb=93.2383),
+    "tf_cros_tast_gpu_opencl_peak_mem_selected": dict(
+        count=1694, mean_ms=35.1349, min_ms=30.394, max_ms=42.335, std_ms=1.733, init_ms=842.225,
+        first_ms=115.098, warmup_mean_ms=40.1998, peak_memory_mb=74.6641),
+    # only the operator-profiling tables were pasted: their per-op sums are not the latency
+    "tf240_mi11_nnapi_op_profiling": dict(status="failed", error=NO_TIMINGS),
+    "tf240_mi11_nnapi_qtidefault_fail": dict(status="failed", error="\n".join([
+        "ERROR: NN API returned error ANEURALNETWORKS_OP_FAILED at line 3779 while completing "
+        "NNAPI compilation.",
+        "ERROR: Node number 248 (TfLiteNnapiDelegate) failed to prepare.",
+        "ERROR: Restored original execution plan after delegate application failure.",
+        "Failed to apply NNAPI delegate.", "Benchmarking failed."])),
+    "tf240_mi11_nnapi_qtidsp_fail": dict(status="failed", error="\n".join([
+        "ERROR: NN API returned error ANEURALNETWORKS_BAD_DATA at line 1068 while adding "
+        "operation.",
+        "ERROR: Restored original execution plan after delegate application failure.",
+        "Failed to apply NNAPI delegate.", "Benchmarking failed."])),
+}
+
+ORT_SHARED = {
+    "ort1201_ti_sitara_acl_ep": dict(
+        count=8, mean_ms=17.735, median_ms=16.7086, p90_ms=23.2702, p95_ms=23.2702,
+        p99_ms=23.2702, min_ms=15.9831, max_ms=23.2702, init_ms=27.3071, first_ms=20.0,
+        peak_memory_mb=35299328 / 2**20, throughput_qps=56.3415),
+    "ort1232_ti_sitara_acl_ep": dict(
+        count=8, mean_ms=15.7995, median_ms=15.6388, p90_ms=23.9688, p95_ms=23.9688,
+        p99_ms=23.9688, min_ms=9.55697, max_ms=23.9688, init_ms=139.671, first_ms=15.0,
+        peak_memory_mb=37994496 / 2**20, throughput_qps=63.232),
+    "ort_spacemit201_k1_riscv_yolov8n": dict(
+        count=10, mean_ms=82.3382, median_ms=82.6095, p90_ms=83.8817, p95_ms=83.8817,
+        p99_ms=83.8817, min_ms=80.8129, max_ms=83.8817, init_ms=1144.76, first_ms=248.0,
+        peak_memory_mb=78946304 / 2**20, throughput_qps=12.1435),
+    "ort_spacemit_costtotal_label": dict(
+        count=10, mean_ms=7.270205, median_ms=7.27787, p90_ms=7.30163, p95_ms=7.30163,
+        p99_ms=7.30163, min_ms=7.20383, max_ms=7.30163, init_ms=169.475, first_ms=109.0,
+        peak_memory_mb=91336704 / 2**20, throughput_qps=137.435),
+}
+
+PADDLE_SHARED = {
+    "plite_2020_mobile_light_demo_run_idx_summary": dict(
+        count=10, mean_ms=33.7388, min_ms=33.423, max_ms=34.009),
+    "plite_2021_mask_detection_demo_benchmark_summary": dict(  # first > max: as printed
+        count=100, mean_ms=41.2289, min_ms=40.093, max_ms=123.179, first_ms=124.481),
+    "plite_v210_benchmark_bin_linux_x86": dict(
+        count=20, mean_ms=33.918, min_ms=31.982, max_ms=38.947, init_ms=18.135, first_ms=80.052),
+    "plite_v210_benchmark_bin_mi9_sd855_arm": dict(
+        count=20, mean_ms=32.723, min_ms=32.577, max_ms=32.895, init_ms=15.305, first_ms=43.67),
+}
+
+TRT_SHARED = {
+    "trt1016_h100_nodatatransfers_cudagraph_fulllog": dict(
+        count=74692, mean_ms=0.0387646, median_ms=0.0388184, p90_ms=0.0388489,
+        p95_ms=0.0389404, p99_ms=0.0390625, min_ms=0.0383301, max_ms=0.0651855,
+        init_ms=24.5724, throughput_qps=24896.9),
+    "trt803_gtx1070_build_and_bench_verbose_fulllog": dict(
+        count=18510, mean_ms=0.159274, median_ms=0.158691, p99_ms=0.165344, min_ms=0.155518,
+        max_ms=0.44165, throughput_qps=6168.97),
+    "trt841_gtx1070_loadengine_verbose_fulllog": dict(
+        count=18625, mean_ms=0.166299, median_ms=0.161987, p99_ms=0.388947, min_ms=0.15918,
+        max_ms=0.523193, init_ms=429.032, throughput_qps=6207.5),
+    "trt8x_rtx3050_trocr_fp16": dict(  # tail only: no "Timing trace has N queries" line
+        mean_ms=34.8425, median_ms=34.7981, p99_ms=36.4373, min_ms=34.2395, max_ms=36.4373,
+        throughput_qps=29.5527),
+    "trt860_rtx3090_skipinference_buildonly_fulllog": dict(
+        status="failed", error=NO_TIMINGS + " (the run passed without an inference phase: "
+                                            "--skipInference or --buildOnly)"),
+}
+
+SHARED_CASES = [(tool, name, figures) for tool, table in [
+    ("tflite_benchmark_model", TFLITE_SHARED), ("onnxruntime_perf_test", ORT_SHARED),
+    ("paddle_lite", PADDLE_SHARED), ("trtexec", TRT_SHARED)] for name, figures in table.items()]
+
+
+@pytest.mark.parametrize("tool,name,figures", SHARED_CASES, ids=[c[1] for c in SHARED_CASES])
+def test_shared_reference_logs(tool: str, name: str, figures: dict[str, object]) -> None:
+    assert_figures(PARSERS[tool](shared(tool, name)), figures)
+
+
+def test_every_shared_log_is_covered() -> None:
+    if not REFERENCE.is_dir():
+        pytest.skip("shared reference logs not available")
+    covered = {name for _, name, _ in SHARED_CASES} | {
+        "plite_2019_issue2051_meizu_pro7_benchmark_sh", "plite_v23_benchmark_sh_avg_only",
+        "plite_v26_benchmark_sh_min_max_average", "trt8x_rtx3050_trocr_tf32_two_runs"}
+    for folder in SHARED_FOLDER.values():
+        for path in (REFERENCE / folder).glob("*.txt"):
+            if not path.name.endswith(".src.txt"):
+                assert path.stem in covered, path
+
+
+def rows(tool: str, text: str) -> dict[str, NativeResult]:
+    return {m.label: m.result for m in PARSE_ALL[tool](text)}
+
+
+def test_paddle_benchmark_sh_tables_are_one_measurement_per_row() -> None:
+    text = shared("paddle_lite", "plite_2019_issue2051_meizu_pro7_benchmark_sh")
+    table = rows("paddle_lite", text)
+    assert {label: r.mean_ms for label, r in table.items()} == {
+        "armv7 threads=1 mobilenet_v1": 279.3595,
+        "armv7 threads=1 mobilenet_v1_quant_opt": 156.4267,
+        "armv7 threads=1 mobilenet_v2": 201.5359, "armv8 threads=1 mobilenet_v1": 244.3995,
+        "armv8 threads=1 mobilenet_v1_quant_opt": 154.5256,
+        "armv8 threads=1 mobilenet_v2": 192.2106}
+    assert {r.count for r in table.values()} == {100}
+    whole = PARSERS["paddle_lite"](text)
+    assert whole.status == "failed" and "6 measurements" in (whole.error or "")
+
+    v23 = rows("paddle_lite", shared("paddle_lite", "plite_v23_benchmark_sh_avg_only"))
+    expected = {"armv7 threads=1 mnasnet": 159.8427, "armv7 threads=1 shufflenet_v2": 76.0040,
+                "armv7 threads=2 mobilenet_v1": 121.6029,
+                "armv7 threads=4 squeezenet_v11": 64.2201,
+                "armv8 threads=1 mobilenet_v1": 306.0188,
+                "armv8 threads=2 squeezenet_v11": 91.3090}
+    assert {k: v23[k].mean_ms for k in expected} == expected
+    # The .src.txt calls the armv8 threads=4 table truncated, but the file has its 5 rows.
+    assert len(v23) == 30 and v23["armv8 threads=4 mobilenet_v1"].count == 30
+
+    v26 = rows("paddle_lite", shared("paddle_lite", "plite_v26_benchmark_sh_min_max_average"))
+    mnasnet = v26["armv8 threads=1 mnasnet"]  # printed min > max: kept as printed
+    assert (mnasnet.min_ms, mnasnet.max_ms, mnasnet.mean_ms) == (19.835, 19.385, 19.65503)
+    assert v26["armv8 threads=1 mobilenetv1"].min_ms == 32.006
+    names = ["armv8 threads=1 mobilenetv2", "armv8 threads=1 shufflenetv2",
+             "armv8 threads=1 squeezenet", "armv8 threads=2 mobilenetv1",
+             "armv8 threads=4 mobilenetv1", "armv7 threads=1 mobilenetv1",
+             "armv7 threads=2 mobilenetv1"]
+    assert [v26[k].mean_ms for k in names] == pytest.approx(
+        [22.28623, 10.68890, 17.57677, 18.70593, 10.34267, 33.08490, 18.97897])
+    assert len(v26) == 30 and {r.count for r in v26.values()} == {30}
+
+
+def test_trtexec_log_with_two_runs_gives_both_summaries_and_no_single_result() -> None:
+    text = shared("trtexec", "trt8x_rtx3050_trocr_tf32_two_runs")
+    runs = PARSE_ALL["trtexec"](text)
+    assert [m.label for m in runs] == ["run 1 (05/29/2022-21:55:54)",
+                                       "run 2 (05/29/2022-22:03:19)"]
+    assert_figures(runs[0].result, dict(mean_ms=35.0057, median_ms=34.916, p99_ms=36.1511,
+                                        min_ms=34.6697, max_ms=36.1511, throughput_qps=28.9757))
+    assert runs[1].result.mean_ms == 67.8894 and runs[1].result.throughput_qps == 14.9463
+    whole = PARSERS["trtexec"](text)
+    assert whole.status == "failed" and "2 measurements" in (whole.error or "")
+
+
+# --- logs collected for this repository (tests/data/tool_logs) ----------------------------
+
+COLLECTED_CASES = {
+    ("tflite_benchmark_model", "tf1x_issue77_android_arm64_squeezenet_nnapi_error_line"): dict(
+        count=10, mean_ms=420.334, min_ms=232.432, max_ms=566.895, std_ms=156.392, init_ms=9.89,
+        first_ms=606.701, warmup_mean_ms=577.904),
+    ("onnxruntime_perf_test", "ort_2020-01_pr2798_trt7_windows_debug_nospace"): dict(
+        count=1, mean_ms=734.606, init_ms=1841.49),
+    ("onnxruntime_perf_test", "ort_2019-12_issue2762_no_test_input_fail"): dict(
+        status="failed", error="there is no test input data for input input.1 and model "
+                               "resnet50\nRun failed:failed to initialize."),
+    ("onnxruntime_perf_test", "ort1180_issue21267_windows_testcase_dir_fail"): dict(
+        status="failed", error="C:\\dev\\ort-src\\onnxruntime-v1.18.0\\onnxruntime\\test\\onnx\\"
+                               "TestCase.cc:705 OnnxTestCase::OnnxTestCase test case dir doesn't "
+                               "exist"),
+    ("paddle_lite", "plite_e79b4b6_paddleseg_mi9_benchmark_sh_perf_info"): dict(
+        count=50, mean_ms=267.246, min_ms=265.450, max_ms=271.217, init_ms=33.071,
+        first_ms=314.619),
+    ("trtexec", "trt7x_jetson_caffe_resnet50_int8_hostlatency"): dict(
+        count=56, mean_ms=55.3094, median_ms=55.2737, p99_ms=57.542, min_ms=55.1414,
+        max_ms=57.542, throughput_qps=18.0758),
+    ("trtexec", "trt85_lidar_ai_issue34_build_fail_tail"): dict(status="failed", error="\n".join([
+        "Error[10]: [optimizer.cpp::computeCosts::1855] Error Code 10: Internal Error (Could not "
+        "find any implementation for node ConvTranspose_56 + BatchNormalization_57 + Relu_58.)",
+        "Error[2]: [builder.cpp::buildSerializedNetwork::417] Error Code 2: Internal Error "
+        "(Assertion enginePtr != nullptr failed.)",
+        "Engine could not be created from network", "Building engine failed",
+        "Failed to create engine from model or file.", "Engine set up failed"])),
+}
+
+
+@pytest.mark.parametrize("tool,name", list(COLLECTED_CASES), ids=[n for _, n in COLLECTED_CASES])
+def test_collected_logs(tool: str, name: str) -> None:
+    assert (COLLECTED / tool / f"{name}.src.txt").is_file()
+    assert_figures(PARSERS[tool](collected(tool, name)), COLLECTED_CASES[(tool, name)])
+
+
+def test_every_collected_log_is_covered() -> None:
+    for path in COLLECTED.glob("*/*.txt"):
+        if not path.name.endswith(".src.txt"):
+            assert (path.parent.name, path.stem) in COLLECTED_CASES, path
+            assert path.with_name(path.stem + ".src.txt").is_file(), path
+
+
+# --- SYNTHETIC edge cases: real logs edited to reach variants no real log covers ----------
+
+def test_synthetic_logcat_prefixes_are_stripped() -> None:
+    """SYNTHETIC: a real INFO:-prefixed log re-wrapped in both logcat formats."""
+    text = shared("tflite_benchmark_model", "tf2025-07_qrb2210_cpu_xnnpack_default")
+    plain = [line.removeprefix("INFO: ") for line in text.splitlines()]
+    threadtime = "\n".join(f"07-14 13:14:52.859 22838 22838 I tflite  : {line}" for line in plain)
+    brief = "\n".join(f"I/tflite  (22838): {line}" for line in plain)
+    expected = PARSERS["tflite_benchmark_model"](text)
+    assert expected.ok
+    assert PARSERS["tflite_benchmark_model"](threadtime) == expected
+    assert PARSERS["tflite_benchmark_model"](brief) == expected
+
+
+def test_synthetic_tflite_edge_cases() -> None:
+    """SYNTHETIC: cut and concatenated copies of real logs."""
+    parse = PARSERS["tflite_benchmark_model"]
+    lines = shared("tflite_benchmark_model", "tf240_mi11_cpu_fp32_yolov5s").splitlines()
+    only_summary = parse(lines[1])  # the summary line alone still states the mean
+    assert (only_summary.mean_ms, only_summary.count, only_summary.first_ms) == \
+        (249.684, None, 360.262)
+    only_count = parse(lines[0])  # one count= line and no summary: warm-up or timed runs?
+    assert only_count.status == "failed" and "cannot tell" in (only_count.error or "")
+    cpu = shared("tflite_benchmark_model", "tf2025-07_qrb2210_cpu_xnnpack_default")
+    gpu = shared("tflite_benchmark_model", "tf2025-07_qrb2210_gpu_opencl")
+    runs = PARSE_ALL["tflite_benchmark_model"](cpu + gpu)
+    assert [(m.label, m.result.mean_ms) for m in runs] == [("run 1", 105.784), ("run 2", 115.246)]
+    assert parse(cpu + gpu).status == "failed"
+    assert parse("").error == NO_TIMINGS
+
+
+def test_synthetic_trtexec_edge_cases() -> None:
+    """SYNTHETIC: a real log cut before its summary, and bare end markers."""
+    text = shared("trtexec", "trt8x_rtx3050_trocr_fp16")
+    traced = PARSERS["trtexec"](text.split("=== Performance summary ===")[0])
+    host = [34.8031, 34.618, 34.9879, 34.8197, 34.8027, 35.0325, 34.8221, 34.7997, 34.9571]
+    assert traced.count == 90 and traced.mean_ms == pytest.approx(sum(host) / 9)
+    assert traced.median_ms is None and traced.throughput_qps is None
+    failed = PARSERS["trtexec"]("&&&& RUNNING TensorRT.trtexec # trtexec\n"
+                                "&&&& FAILED TensorRT.trtexec # trtexec\n")
+    assert failed.error == "trtexec reported FAILED without an [E] line"
+
+
+def test_synthetic_paddle_memory_block_is_not_time() -> None:
+    """SYNTHETIC: benchmark_bin's --enable_memory_profile block appended to a real log."""
+    text = shared("paddle_lite", "plite_v210_benchmark_bin_linux_x86")
+    edited = text + "\nMemory Usage(unit: kB):\ninit  = 999.000\navg   = 999.000\n"
+    assert PARSERS["paddle_lite"](edited) == PARSERS["paddle_lite"](text)
+    assert PARSERS["paddle_lite"]("no figures here").error == NO_TIMINGS
+    assert PARSERS["onnxruntime_perf_test"]("").error == NO_TIMINGS
+
+
+# --- NativeResult -------------------------------------------------------------------------
+
+def test_native_result_validates_and_converts() -> None:
+    result = NativeResult(status="ok", count=50, mean_ms=2.0, median_ms=1.9, p95_ms=2.5)
+    assert list(result.to_dict()) == KEYS
+    assert result.to_stats() == {"n": 50.0, "mean_ms": 2.0, "median_ms": 1.9, "p90_ms": None,
+                                 "p99_ms": None, "std_ms": None, "min_ms": None, "max_ms": None}
+    assert result.latency_ms == 1.9 and NativeResult(status="ok", mean_ms=3.0).latency_ms == 3.0
+    with pytest.raises(ValueError):
+        NativeResult(status="done", mean_ms=1.0)
+    with pytest.raises(ValueError):
+        NativeResult(status="failed")
+    with pytest.raises(ValueError):
+        NativeResult(status="ok", count=3)
+    with pytest.raises(ValueError):
+        NativeResult(status="ok", mean_ms=float("nan"))
+
+
+def test_registries_and_public_api() -> None:
+    kinds = ["tflite_benchmark_model", "onnxruntime_perf_test", "paddle_lite", "trtexec"]
+    assert list(PARSERS) == list(PARSE_ALL) == list(ARGV_BUILDERS) == list(native.TOOLS) == kinds
+    assert sorted(native.__all__) == ["ARGV_BUILDERS", "ArgvBuilder", "Measurement",
+                                      "NativeResult", "PARSERS", "PARSE_ALL", "TOOLS"]
+
+
+# --- argv builders ------------------------------------------------------------------------
+
+SETTINGS = MeasureSettings(warmup=5, min_runs=20, min_time_s=1.0, max_time_s=20.0)
+
+
+def test_tflite_argv() -> None:
+    argv = tflite_benchmark_model.build_argv("/data/local/tmp/benchmark_model",
+                                             "/data/local/tmp/m.tflite", 4, 1, "fp32", SETTINGS,
+                                             cpu_mask="f0")
+    assert argv == ["taskset", "f0", "/data/local/tmp/benchmark_model",
+                    "--graph=/data/local/tmp/m.tflite", "--num_threads=4", "--warmup_runs=5",
+                    "--num_runs=20", "--min_secs=1", "--max_secs=20",
+                    "--enable_op_profiling=false", "--use_xnnpack=false"]
+    gpu = tflite_benchmark_model.build_argv("bm", "m.tflite", 1, 2, "fp16", SETTINGS,
+                                            delegate="gpu", input_shapes={"x": (1, 224, 224, 3)})
+    assert gpu[0] == "bm" and gpu[-4:] == ["--use_gpu=true", "--gpu_precision_loss_allowed=true",
+                                           "--input_layer=x", "--input_layer_shape=2,224,224,3"]
+    assert "--use_nnapi=true" in tflite_benchmark_model.build_argv(
+        "bm", "m.tflite", 1, 1, "fp32", SETTINGS, delegate="nnapi")
+    assert "--use_xnnpack=true" in tflite_benchmark_model.build_argv(
+        "bm", "m.tflite", 1, 1, "int8", SETTINGS, delegate="xnnpack")
+    with pytest.raises(ConfigError, match="delegate"):
+        tflite_benchmark_model.build_argv("bm", "m.tflite", 1, 1, "fp32", SETTINGS,
+                                          delegate="hexagon")
+    with pytest.raises(ConfigError, match="mask"):
+        tflite_benchmark_model.build_argv("bm", "m.tflite", 1, 1, "fp32", SETTINGS, cpu_mask="zz")
+
+
+def test_onnxruntime_perf_test_argv_pins_the_pool_threads() -> None:
+    argv = onnxruntime_perf_test.build_argv("onnxruntime_perf_test", "m.onnx", 4, 1, "fp32",
+                                            SETTINGS, cpu_mask="f0")
+    assert argv == ["taskset", "f0", "onnxruntime_perf_test", "-e", "cpu", "-m", "times",
+                    "-r", "20", "-x", "4", "-y", "1", "-I", "-S", "1", "-T", "6;7;8", "m.onnx"]
+    config = onnxruntime_perf_test.build_argv("ort", "m.onnx", 2, 8, "fp16", SETTINGS,
+                                              cpu_mask="0c", provider="tensorrt",
+                                              mode="duration", affinity_option="-C",
+                                              batch_dim="N", result_file="out.txt")
+    assert config[:7] == ["taskset", "0c", "ort", "-e", "tensorrt", "-m", "duration"]
+    assert config[7:9] == ["-t", "1"]
+    assert config[config.index("-f"):][:2] == ["-f", "N:8"]
+    assert "session.intra_op_thread_affinities|4" in config
+    assert config[-4:] == ["-i", "trt_fp16_enable|true", "m.onnx", "out.txt"]
+    single = onnxruntime_perf_test.build_argv("ort", "m.onnx", 1, 1, "fp32", SETTINGS,
+                                              cpu_mask="1")
+    assert "-T" not in single and single[:2] == ["taskset", "1"]
+
+
+def test_paddle_lite_argv() -> None:
+    argv = paddle_lite.build_argv("./benchmark_bin", "mv1.nb", 2, 1, "fp32", SETTINGS,
+                                  cpu_mask="f0", input_shape=(1, 3, 224, 224))
+    assert argv == ["taskset", "f0", "./benchmark_bin", "--optimized_model_file=mv1.nb",
+                    "--input_shape=1,3,224,224", "--threads=2", "--warmup=5", "--repeats=20",
+                    "--power_mode=3", "--backend=arm"]
+    legacy = paddle_lite.build_argv("bb", "mv1.nb", 1, 4, "fp16", SETTINGS, legacy_flags=True,
+                                    input_shape=(1, 3, 224, 224))
+    assert legacy[1] == "--optimized_model_path=mv1.nb" and "--input_shape=4,3,224,224" in legacy
+    assert "--power_mode=0" in legacy and legacy[-1] == "--cpu_precision=fp16"
+    combined = paddle_lite.build_argv("bb", "inference.pdmodel", 1, 1, "fp16", SETTINGS,
+                                      param_file="inference.pdiparams", backend="opencl,arm")
+    assert combined[1:3] == ["--model_file=inference.pdmodel",
+                             "--param_file=inference.pdiparams"]
+    assert combined[-1] == "--gpu_precision=fp16"
+
+
+def test_trtexec_argv() -> None:
+    argv = trtexec.build_argv("trtexec", "m.onnx", 1, 8, "fp16", SETTINGS,
+                              input_name="input", input_shape=(1, 3, 224, 224),
+                              use_cuda_graph=True, no_data_transfers=True, avg_runs=10)
+    assert argv == ["trtexec", "--onnx=m.onnx", "--shapes=input:8x3x224x224", "--fp16",
+                    "--warmUp=200", "--iterations=20", "--duration=1", "--avgRuns=10",
+                    "--useCudaGraph", "--noDataTransfers"]
+    engine = trtexec.build_argv("trtexec", "m.plan", 1, 1, "fp32",
+                                MeasureSettings(warmup=0, min_runs=5, min_time_s=0.0),
+                                cpu_mask="3")
+    assert engine == ["taskset", "3", "trtexec", "--loadEngine=m.plan", "--warmUp=0",
+                      "--iterations=5", "--duration=0"]
+    with pytest.raises(ConfigError, match="--shapes"):
+        trtexec.build_argv("trtexec", "m.onnx", 1, 1, "fp32", SETTINGS, input_name="input")
+    with pytest.raises(ConfigError, match="precision"):
+        trtexec.build_argv("trtexec", "m.onnx", 1, 1, "bf16", SETTINGS)
+
+
+# --- `benchbot parse` ---------------------------------------------------------------------
+
+def cli() -> typer.Typer:
+    app = typer.Typer()
+    app.command("parse")(parse_command)
+
+    @app.callback()
+    def _root() -> None:
+        """Test app holding only `parse`."""
+
+    return app
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli(), ["parse", *args])
+
+
+def test_cli_prints_a_table_and_json() -> None:
+    path = COLLECTED / "trtexec" / "trt7x_jetson_caffe_resnet50_int8_hostlatency.txt"
+    table = invoke("trtexec", str(path))
+    assert table.exit_code == 0, table.output
+    assert "| Figure | Value |" in table.stdout and "| mean_ms | 55.3094 |" in table.stdout
+    assert "| status | ok |" in table.stdout and "| std_ms | - |" in table.stdout
+    as_json = invoke("trtexec", str(path), "--json")
+    assert json.loads(as_json.stdout) == PARSERS["trtexec"](path.read_text()).to_dict()
+
+
+def test_cli_failed_runs_and_several_runs_exit_0() -> None:
+    failed = invoke("onnxruntime_perf_test",
+                    str(COLLECTED / "onnxruntime_perf_test" /
+                        "ort_2019-12_issue2762_no_test_input_fail.txt"))
+    assert failed.exit_code == 0 and "| status | failed |" in failed.stdout
+    assert "| error | there is no test input data" in failed.stdout
+    path = REFERENCE / "trtexec" / "trt8x_rtx3050_trocr_tf32_two_runs.txt"
+    if path.is_file():
+        several = invoke("trtexec", str(path), "--json")
+        assert [run["label"] for run in json.loads(several.stdout)] == [
+            "run 1 (05/29/2022-21:55:54)", "run 2 (05/29/2022-22:03:19)"]
+        assert "## run 2 (05/29/2022-22:03:19)" in invoke("trtexec", str(path)).stdout
+
+
+def test_cli_bad_input_is_a_user_error(tmp_path: Path) -> None:
+    unknown = invoke("benchncnn", str(tmp_path))
+    assert isinstance(unknown.exception, UserError) and "unknown tool 'benchncnn'" in \
+        str(unknown.exception)
+    missing = invoke("trtexec", str(tmp_path / "nope.log"))
+    assert isinstance(missing.exception, UserError) and "not found" in str(missing.exception)
+
+
+def test_console_script_when_registered(tmp_path: Path) -> None:
+    from benchbot.cli.main import app
+    if "parse" not in {c.name for c in app.registered_commands}:
+        pytest.skip("`parse` is not registered in benchbot/cli/main.py yet")
+    path = COLLECTED / "paddle_lite" / "plite_e79b4b6_paddleseg_mi9_benchmark_sh_perf_info.txt"
+    proc = subprocess.run([sys.executable, "-m", "benchbot", "parse", "paddle_lite", str(path),
+                           "--json"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["mean_ms"] == 267.246
+    bad = subprocess.run([sys.executable, "-m", "benchbot", "parse", "nope", str(path)],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "unknown tool 'nope'" in bad.stderr

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from benchbot.errors import ModelError
 
-RUNTIME_BY_SUFFIX = {".onnx": "onnxruntime", ".tflite": "litert"}
+RUNTIME_BY_SUFFIX = {".onnx": "onnxruntime", ".tflite": "litert", ".nb": "paddle_lite"}
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,32 @@ def _check_tflite(path: Path) -> None:
         raise ModelError(f"{path}: not a TFLite flatbuffer (no TFL3 identifier); re-export it")
 
 
-_CHECKS = {".onnx": _check_onnx, ".tflite": _check_tflite}
+def _check_paddle_lite(path: Path) -> None:
+    pass  # an opt-converted Paddle Lite model has no magic number to check
+
+
+_CHECKS = {".onnx": _check_onnx, ".tflite": _check_tflite, ".nb": _check_paddle_lite}
+
+
+def input_shapes(model: ModelFile) -> dict[str, tuple[int | str, ...]]:
+    """Input name -> shape (a str for a symbolic dimension), read on the host; {} if unknown."""
+    try:
+        if model.runtime == "onnxruntime":
+            import onnx
+
+            graph = onnx.load(str(model.path), load_external_data=False).graph
+            weights = {i.name for i in graph.initializer}
+            return {i.name: tuple(d.dim_param or d.dim_value
+                                  for d in i.type.tensor_type.shape.dim)
+                    for i in graph.input if i.name not in weights}
+        if model.runtime == "litert":
+            from ai_edge_litert.interpreter import Interpreter
+
+            details = Interpreter(model_path=str(model.path)).get_input_details()
+            return {d["name"]: tuple(int(x) for x in d["shape"]) for d in details}
+    except Exception:  # a model the host cannot read is still measured as stored
+        return {}
+    return {}
 
 
 def inspect_model(path: Path) -> ModelFile:
@@ -56,7 +81,7 @@ def inspect_model(path: Path) -> ModelFile:
     suffix = path.suffix.lower()
     if suffix not in RUNTIME_BY_SUFFIX:
         raise ModelError(f"{path}: unknown model format {suffix or '(no suffix)'!r}; "
-                         "benchbot runs .onnx and .tflite files")
+                         "benchbot runs .onnx, .tflite and Paddle Lite .nb files")
     if not path.is_file():
         raise ModelError(f"model file not found: {path}")
     size = path.stat().st_size

@@ -343,7 +343,7 @@ def test_relative_path_is_named_as_given(tmp_path: Path, monkeypatch: pytest.Mon
         ('name = "other"\ntransport = "local"\n',
          "'name' is \"other\" but the file is dev.toml; rename the file or set name = \"dev\""),
         ('name = "dev"\ntransport = "local"\n[runner]\nkind = "tflite"\n',
-         "'runner.kind' must be one of \"agent\", \"onnxruntime_perf_test\", \"tflite_benchmark_model\", "
+         "'runner.kind' must be one of \"agent\", \"onnxruntime_perf_test\", \"paddle_lite\", \"tflite_benchmark_model\", "
          "\"trtexec\", got \"tflite\""),
         ('name = "dev"\ntransport = "local"\n[thermal]\nmax_temp_c = 0\n',
          "'thermal.max_temp_c' must be greater than 0, got 0"),
@@ -483,7 +483,7 @@ def test_with_runner_rejects_unknown_kinds(tmp_path: Path) -> None:
         profile.with_runner("benchmark_model")
     assert str(info.value) == (
         "unknown runner 'benchmark_model' for device 'pixel7' "
-        "(known: agent, onnxruntime_perf_test, tflite_benchmark_model, trtexec)"
+        "(known: agent, onnxruntime_perf_test, paddle_lite, tflite_benchmark_model, trtexec)"
     )
 
 

@@ -36,11 +36,15 @@ class SweepProgress:
         self.bar.advance(self.task)
         label = escape(f"{result.model_name} on {result.device}, t={result.threads} "
                  f"b={result.batch} {result.precision}")
-        if result.stats is not None:
-            s = result.stats
+        s = result.stats
+        if s is not None and s.median_ms is not None and s.ci95_low_ms is not None:
             self.console.print(f"[green]ok[/]     {label}: median {format_ms(s.median_ms)} ms "
                                f"(95% CI {format_ms(s.ci95_low_ms)}-{format_ms(s.ci95_high_ms)}, "
                                f"n={s.n})")
+        elif s is not None:  # a native tool's own aggregates
+            figure = ("median", s.median_ms) if s.median_ms is not None else ("mean", s.mean_ms)
+            self.console.print(f"[green]ok[/]     {label}: {figure[0]} {format_ms(figure[1])} ms "
+                               f"(as {escape(result.runner)} reports it, n={s.n})")
         else:
             self.console.print(f"[red]failed[/] {label}: {escape(result.error or '')}")
         for warning in result.warnings:

@@ -14,6 +14,7 @@ from benchbot.hygiene import Hygiene
 from benchbot.profiles import Profile
 from benchbot.runners import AgentRunner, Runner
 from benchbot.runners.base import cpus_of_mask
+from benchbot.runners.native.runner import NativeToolRunner
 from benchbot.transports import LocalTransport, Transport
 
 
@@ -52,12 +53,24 @@ class Device:
             self.transport.close()
 
 
-def _runner(profile: Profile, transport: Transport, default_python: str) -> Runner:
-    if profile.runner.kind != "agent":
-        raise UserError(f"runner '{profile.runner.kind}' is not available in this version of "
-                        "benchbot; use --runner agent")
-    return AgentRunner(transport, python=profile.runner.python or default_python,
-                       cpu_masks=dict(profile.cpu.masks))
+def make_runner(profile: Profile, transport: Transport, options: DeviceOptions,
+                default_python: str) -> Runner:
+    """The profile's runner on this transport: benchbot's agent, or a native tool."""
+    kind = profile.runner.kind
+    masks = dict(profile.cpu.masks)
+    if kind == "agent":
+        return AgentRunner(transport, python=profile.runner.python or default_python,
+                           cpu_masks=masks)
+    binary: Path | str | None = options.runner_bin or profile.runner.binary
+    if binary is None and kind == "trtexec":
+        binary = "trtexec"  # GPU servers have it on their PATH
+    if binary is None:
+        raise UserError(f"the {kind} runner of device '{profile.name}' needs the tool's "
+                        "binary: pass --runner-bin PATH or set [runner] binary in "
+                        f"{profile.source}")
+    if isinstance(binary, Path) and not binary.is_file():
+        raise UserError(f"{kind} binary not found: {binary}")
+    return NativeToolRunner(kind, transport, binary, masks)
 
 
 def open_device(profile: Profile, options: DeviceOptions = DeviceOptions(),
@@ -67,7 +80,7 @@ def open_device(profile: Profile, options: DeviceOptions = DeviceOptions(),
         raise UserError(f"device '{profile.name}' uses the {profile.transport} transport, which "
                         "this version of benchbot cannot drive yet; use --device local")
     transport = LocalTransport()
-    runner = _runner(profile, transport, sys.executable)
+    runner = make_runner(profile, transport, options, sys.executable)
     facts = {"profile": profile.name, "label": profile.display_name, "transport": "local",
              "runner": runner.kind, **host_facts()}
     return Device(profile=profile, transport=transport, runner=runner,

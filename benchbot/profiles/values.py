@@ -19,7 +19,8 @@ from types import MappingProxyType
 from benchbot.errors import ProfileError
 
 TRANSPORTS: tuple[str, ...] = ("adb", "local", "ssh")
-RUNNER_KINDS: tuple[str, ...] = ("agent", "onnxruntime_perf_test", "tflite_benchmark_model", "trtexec")
+RUNNER_KINDS: tuple[str, ...] = ("agent", "onnxruntime_perf_test", "paddle_lite", "tflite_benchmark_model",
+                                 "trtexec")
 DEFAULT_ADB_SERVER = "127.0.0.1:5037"
 
 

@@ -9,7 +9,8 @@ from benchbot.errors import ConfigError
 PRECISIONS = ("fp32", "fp16", "int8")
 # What executes a model: ONNX Runtime execution providers and TFLite delegates.
 BACKENDS_BY_RUNTIME = {"onnxruntime": ("cpu", "cuda", "tensorrt"),
-                       "litert": ("cpu", "xnnpack", "gpu", "nnapi")}
+                       "litert": ("cpu", "xnnpack", "gpu", "nnapi"),
+                       "paddle_lite": ("cpu", "gpu")}
 BACKENDS = ("cpu", "cuda", "tensorrt", "xnnpack", "gpu", "nnapi")
 
 

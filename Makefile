@@ -29,6 +29,7 @@ demo: models
 	    --threads 1,2 --batch 1,4 --min-time 0.5
 
 test: $(STAMP)
+	sh scripts/install-test-deps.sh
 	$(PY) -m pytest -q
 
 bench: models

@@ -18,10 +18,11 @@ sandbox directory as working directory. The sandbox stands for the phone's
 root: **path mapping** rewrites the device directories in ``device_dirs``
 (default ``/data/local/tmp`` and ``/sdcard``) and the paths of ``files`` to
 ``<sandbox><path>`` inside every command string (only at a path boundary, so
-already-mapped paths are left alone), and turns ``<sandbox>`` back into nothing
-in what commands print. Any other path in a command is the host's (``/bin/sh``,
-``sys.executable``). The sync service sees only the sandbox: every sync path is
-``<sandbox><path>``. ``getprop`` is a script on the shell's PATH that prints the
+already-mapped paths are left alone), and turns sandbox paths back into device
+paths in what commands print (``pwd`` prints ``/``). Any other path in a
+command is the host's (``/bin/sh``, ``sys.executable``). The sync service sees
+only the sandbox: every sync path is ``<sandbox><path>``. :meth:`to_host` says
+where a device path lives, to plant or inspect files. ``getprop`` is a script on the shell's PATH that prints the
 property dump given as ``getprop_dump`` (a real phone's ``[key]: [value]`` text)
 plus ``extra_props``, or a small built-in set of OnePlus 7 properties.
 
@@ -29,8 +30,9 @@ Fault injection: :meth:`EmulatedPhone.disconnect` drops the TCP connection now
 (the device vanishes; the adb server will try to reconnect unless
 ``stay_away``), :meth:`EmulatedPhone.hang_commands_matching` accepts matching
 commands and never runs or answers them. Counters: ``sends`` (device path ->
-number of sync SENDs), ``commands`` (every shell/exec command as received) and
-``services`` (every service opened).
+number of sync SENDs), ``commands`` (every shell/exec command as received),
+``services`` (every service opened); :meth:`live_process_groups` lists commands
+(with their children) still running.
 
     phone = EmulatedPhone(tmp_path / "phone", getprop_dump=dump)
     port = phone.start()         # then: client.connect(f"127.0.0.1:{port}")
@@ -196,8 +198,9 @@ class EmulatedPhone:
     def disconnect(self, *, stay_away: bool = False) -> None:
         """Drop the TCP connection now, as if the cable were pulled.
 
-        Commands still running are killed (adbd hangs them up). The adb server
-        reconnects to a phone it reached with ``adb connect``; with
+        Commands still running are killed with their process groups (adbd would
+        SIGHUP the shells; killing leaks nothing). The real adb server marks the
+        phone offline and reconnects to it within about half a second; with
         ``stay_away`` the phone refuses those attempts until :meth:`come_back`.
         """
         self._stay_away = stay_away

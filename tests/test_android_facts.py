@@ -43,6 +43,11 @@ def test_getprop_multiline_values_and_junk() -> None:
     assert parse_getprop(text) == {"a": "one", "b": "two\nlines", "empty": "", "c": "x]y"}
 
 
+def test_getprop_crlf_and_unclosed_values() -> None:
+    text = "[a]: [one]\r\n[b]: [never closed\r\n[c]: [three]\r\n"
+    assert parse_getprop(text) == {"a": "one", "b": "never closed", "c": "three"}
+
+
 def test_honor_spoofed_cpu_frequency_is_just_a_string() -> None:
     props = parse_getprop(shared("getprop_full_honor_view10_kirin970_android8.txt"))
     assert "1.8 GHz" in props["ro.build.hide.settings"]  # never used as a frequency

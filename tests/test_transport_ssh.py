@@ -57,6 +57,8 @@ def test_run_captures_output_exit_code_and_stderr(transport: SshTransport) -> No
     assert not result.ok and not result.timed_out
     assert transport.run(["echo", "hello"], timeout=10).stdout == "hello\n"
     assert transport.run(["true"], timeout=10).ok
+    assert transport.run(["sh", "-c", "kill -9 $$"], timeout=10).returncode == 128 + 9
+    assert transport.run(["no-such-program-xyz"], timeout=10).returncode == 127
 
 
 def test_arguments_arrive_verbatim(transport: SshTransport) -> None:
@@ -156,6 +158,8 @@ def test_pull(transport: SshTransport, tmp_path: Path) -> None:
     with pytest.raises(TransportError, match="no file"):
         transport.pull("/nonexistent/benchbot-file", tmp_path / "missing", timeout=20)
     assert not (tmp_path / "missing").exists() and not (tmp_path / "missing.part").exists()
+    with pytest.raises(TransportError, match="no folder"):
+        transport.pull(remote, tmp_path / "absent" / "x", timeout=20)
 
 
 def test_cleanup_removes_the_working_directory_unless_kept(server: SshServer, no_config: Path,
@@ -173,6 +177,20 @@ def test_cleanup_removes_the_working_directory_unless_kept(server: SshServer, no
         kept.cleanup()
     assert Path(workdir).is_dir()
     shutil.rmtree(workdir)
+
+
+def test_relative_workdir_is_under_the_login_directory(server: SshServer, no_config: Path,
+                                                       tmp_path: Path) -> None:
+    name = f".cache/benchbot-test-{tmp_path.name}-{time.time_ns()}"
+    with SshTransport(server.settings(), workdir=f"~/{name}", ssh_config=no_config) as t:
+        remote = t.push(_small(tmp_path), timeout=20)
+        home = t.run(["pwd"], timeout=10).stdout.strip()
+        try:
+            assert remote.startswith(f"{home}/{name}/") and Path(remote).read_text() == "small"
+            t.cleanup()
+            assert not Path(remote).exists() and Path(home, name).is_dir()
+        finally:
+            shutil.rmtree(Path(home, name), ignore_errors=True)
 
 
 def test_the_agent_measures_over_ssh(transport: SshTransport, models: dict[str, Path],
@@ -246,9 +264,9 @@ def test_closed_port_is_device_lost(server: SshServer, no_config: Path) -> None:
     assert "refused" in _one_line_error(exc)
 
 
-def test_connection_dropped_mid_command_is_device_lost(server: SshServer,
-                                                       transport: SshTransport) -> None:
-    assert transport.run(["true"], timeout=10).ok
+def test_connection_dropped_mid_command_is_device_lost(server: SshServer, transport: SshTransport,
+                                                       tmp_path: Path) -> None:
+    remote = transport.push(_small(tmp_path), timeout=20)
     killer = threading.Timer(1.0, server.kill_connections)
     killer.start()
     try:
@@ -258,6 +276,8 @@ def test_connection_dropped_mid_command_is_device_lost(server: SshServer,
         killer.join()
     assert "dropped" in _one_line_error(exc) and "started" in exc.value.output
     assert transport.run(["echo", "back"], timeout=10).stdout == "back\n"  # reconnects
+    shutil.rmtree(Path(remote).parent)  # as if the server had rebooted and wiped /tmp
+    assert transport.push(_small(tmp_path), timeout=20) == remote and transport.uploads == 2
 
 
 def test_server_gone_is_device_lost(server: SshServer, transport: SshTransport) -> None:

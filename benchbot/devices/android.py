@@ -31,8 +31,12 @@ def parse_getprop(text: str) -> dict[str, str]:
     key: str | None = None
     value: list[str] = []
     for line in text.splitlines():
+        line = line.rstrip("\r")  # adb's old shell turns \n into \r\n
+        m = _PROP.match(line)
+        if key is not None and m:  # a value that never closed: keep what it had
+            props[key] = "\n".join(value)
+            key = None
         if key is None:
-            m = _PROP.match(line)
             if not m:
                 continue  # junk between properties
             key, rest = m.group(1), m.group(2)

@@ -14,6 +14,13 @@ from benchbot.errors import TransportError
 from benchbot.transports.base import CommandResult
 
 
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass  # it ended on its own meanwhile
+
+
 class LocalTransport:
     """Runs commands as child processes of benchbot, each in its own process group."""
 
@@ -30,11 +37,11 @@ class LocalTransport:
             out, err = proc.communicate(timeout=timeout)
             timed_out = False
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)  # the whole group: runtimes spawn threads/helpers
+            _kill_group(proc.pid)  # the whole group: runtimes spawn threads and helpers
             out, err = proc.communicate()
             timed_out = True
         except BaseException:  # Ctrl-C: never leave a measuring process behind
-            os.killpg(proc.pid, signal.SIGKILL)
+            _kill_group(proc.pid)
             proc.wait()
             raise
         return CommandResult(argv=tuple(argv), returncode=None if timed_out else proc.returncode,

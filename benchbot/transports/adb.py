@@ -1,0 +1,450 @@
+"""Android phones through an adb server (via adbutils): shell protocol v2 commands, sync copies.
+
+    t = AdbTransport("R58M123", server="127.0.0.1:5037")
+    t.run(["getprop", "ro.board.platform"], timeout=10)   # CommandResult
+    path = t.push(Path("m.onnx"), timeout=300)            # skipped when the phone has it
+
+Errors from adbutils and sockets are translated here; the raw adb text stays on
+``.output``:
+
+    no adb server at host:port                -> TransportError (says how to start one)
+    device not found / offline / stream EOF   -> DeviceLost
+    device unauthorized                       -> AuthFailed
+    run() past its timeout                    -> CommandResult(timed_out=True), command killed
+    push() / pull() past their timeout        -> CommandTimeout
+    any other refusal                         -> TransportError
+
+Exit codes. Phones with the ``shell_v2`` feature (Android 7+) run commands over
+``shell,v2,raw:``: stdout and stderr come as separate packets and an exit packet
+carries the code, whatever the command does. Older phones get ``exec:``
+(Android 5+) and a wrapper: the command runs in a child ``sh -c`` with stdin
+from /dev/null and stderr into a file in the workdir, so an ``exit`` in it
+cannot skip what follows; then comes a line with a random marker and ``$?``,
+then that file. Either way the shell first prints its pid behind a random
+marker (on stderr for v2, as the first stdout line for exec); the transport
+strips it, and on a timeout kills the command's process group with a second
+command (up to 5 s more): adbd only sends SIGHUP to the shell when the stream
+closes, and the shell's children would live on.
+
+Every call opens its own connections to the server and bounds every wait by
+its timeout (adbutils' shell2 and sync bound each read, or nothing). Not
+thread-safe: one transport per thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+import secrets
+import shlex
+import socket
+import stat
+import struct
+import time
+from pathlib import Path
+from typing import Callable, Sequence, TypeVar
+
+import adbutils
+from adbutils.errors import AdbError, AdbTimeout
+
+from benchbot.errors import AuthFailed, CommandTimeout, ConfigError, DeviceLost, TransportError
+from benchbot.profiles.values import DEFAULT_ADB_SERVER, AdbSettings
+from benchbot.transports.base import CommandResult
+
+DEFAULT_WORKDIR = "/data/local/tmp/benchbot"
+# cleanup() deletes the workdir: never one that other programs keep files in
+_SHARED_DIRS = frozenset({"/", "/data", "/data/local", "/data/local/tmp", "/sdcard",
+                          "/storage/emulated/0", "/tmp"})
+_SYNC_CHUNK = 64 * 1024  # the sync protocol's largest DATA block
+_KILL_TIMEOUT_S = 5.0
+_CLOSE_STDIN = struct.pack("<BI", 4, 0)  # shell v2: no stdin, as LocalTransport's DEVNULL
+_QUIT = b"QUIT" + bytes(4)
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+class _Deadline(Exception):
+    """The call's time limit passed."""
+
+
+class _Ended(Exception):
+    """The server closed the connection early: the device went away, or the server did."""
+
+
+def _left(deadline: float) -> float:
+    return max(0.05, deadline - time.monotonic())
+
+
+def _client(server: str, deadline: float) -> adbutils.AdbClient:
+    """An adbutils client whose waits end by ``deadline``, for a server that answers.
+
+    Checked first because adbutils, finding no server, starts one itself on the default port.
+    """
+    host, _, port_text = server.rpartition(":")
+    host = host[1:-1] if host.startswith("[") else host
+    if not host or not port_text.isdigit():
+        raise ConfigError(f"adb server '{server}' is not HOST:PORT, e.g. {DEFAULT_ADB_SERVER}")
+    try:
+        socket.create_connection((host, int(port_text)), timeout=_left(deadline)).close()
+    except OSError as exc:
+        raise TransportError(f"cannot reach the adb server at {server} ({exc.strerror or exc}); "
+                             f"start it with `adb -P {port_text} start-server` on that host") from exc
+    return adbutils.AdbClient(host=host, port=int(port_text), socket_timeout=_left(deadline))
+
+
+class _Wire:
+    """One connection through the adb server; every send and receive ends by the deadline."""
+
+    def __init__(self, client: adbutils.AdbClient, deadline: float) -> None:
+        try:
+            self._conn = client.make_connection(timeout=_left(deadline))
+        except AdbTimeout as exc:
+            raise _Deadline() from exc
+        except AdbError as exc:
+            raise TransportError(f"cannot reach the adb server: {exc}") from exc
+        self.sock = self._conn.conn
+        self.deadline = deadline
+
+    def _io(self, op: Callable[[_T], _R], arg: _T) -> _R:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise _Deadline()
+        self.sock.settimeout(remaining)
+        try:
+            return op(arg)
+        except socket.timeout as exc:
+            raise _Deadline() from exc
+        except OSError as exc:
+            raise _Ended(exc.strerror or str(exc)) from exc
+
+    def send(self, data: bytes) -> None:
+        self._io(self.sock.sendall, data)
+
+    def recv_some(self, n: int) -> bytes:
+        return self._io(self.sock.recv, n)
+
+    def recv_exact(self, n: int) -> bytes:
+        buf = bytearray()
+        while len(buf) < n:
+            chunk = self.recv_some(n - len(buf))
+            if not chunk:
+                raise _Ended("connection closed")
+            buf += chunk
+        return bytes(buf)
+
+    def request(self, text: str) -> None:
+        """One smart-socket request ("%04x" length + text); AdbError with the server's FAIL text."""
+        raw = text.encode()
+        self.send(b"%04x" % len(raw) + raw)
+        status = self.recv_exact(4)
+        if status == b"FAIL":
+            raise AdbError(self.recv_exact(int(self.recv_exact(4), 16)).decode("utf-8", "replace"))
+        if status != b"OKAY":
+            raise AdbError(f"unexpected reply {status!r}")
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class AdbTransport:
+    """Runs commands on one phone through an adb server (a farm host's, or this host's)."""
+
+    def __init__(self, serial: str | None, server: str = DEFAULT_ADB_SERVER,
+                 workdir: str = DEFAULT_WORKDIR, keep: bool = False) -> None:
+        workdir = posixpath.normpath(workdir)
+        if not workdir.startswith("/"):
+            raise ConfigError(f"the device workdir '{workdir}' must be an absolute path")
+        if workdir in _SHARED_DIRS and not keep:
+            raise ConfigError(f"the device workdir '{workdir}' is shared with other programs and "
+                              "cleanup would delete it; use a subdirectory such as "
+                              f"{workdir.rstrip('/')}/benchbot")
+        self.serial, self.server, self.workdir, self.keep = serial, server, workdir, keep
+        self.name = f"adb:{serial}" if serial else "adb"
+        self._features: frozenset[str] | None = None
+        self._workdir_ready = False
+        self._verified: dict[str, str] = {}  # device path -> sha256 it is known to have
+
+    @classmethod
+    def from_settings(cls, settings: AdbSettings, workdir: str | None = None,
+                      keep: bool = False) -> AdbTransport:
+        return cls(settings.serial, settings.server, workdir or DEFAULT_WORKDIR, keep)
+
+    # -- connections -------------------------------------------------------------------------
+
+    def _open(self, service: str, deadline: float, host_request: str | None = None) -> _Wire:
+        """A connection to ``service`` on the device (e.g. "sync:"), open and acknowledged.
+
+        With ``host_request`` (e.g. "features"), a request about the device to the server instead.
+        """
+        if self.serial is None:  # the one device attached, else an error
+            serials = list_serials(self.server, timeout=_left(deadline))
+            if len(serials) != 1:
+                raise TransportError(f"{len(serials)} devices on the adb server at {self.server} "
+                                     f"({', '.join(serials) or 'none'}); set adb.serial in the profile")
+            self.serial, self.name = serials[0], f"adb:{serials[0]}"
+        wire = _Wire(_client(self.server, deadline), deadline)
+        try:
+            if host_request:
+                wire.request(f"host-serial:{self.serial}:{host_request}")
+            else:
+                wire.request(f"host:transport:{self.serial}")
+                wire.request(service)
+            return wire
+        except BaseException as exc:
+            wire.close()
+            if isinstance(exc, AdbError):
+                raise self._refusal(str(exc), host_request or service) from exc
+            if isinstance(exc, _Ended):
+                raise self._lost(service, str(exc), b"") from exc
+            raise
+
+    def _refusal(self, message: str, service: str) -> TransportError:
+        first = message.strip().splitlines()[0] if message.strip() else "no reason given"
+        if "unauthorized" in message:
+            return AuthFailed(f"device {self.serial} has not authorized this computer: unlock it "
+                              "and accept the 'Allow USB debugging' prompt")
+        if any(word in message for word in ("not found", "offline", "no devices")):
+            return DeviceLost(f"device {self.serial} is not available on the adb server at "
+                              f"{self.server}: {first}", output=message)
+        return TransportError(f"device {self.serial} refused '{service.partition(':')[0]}': {first}",
+                              output=message)
+
+    def _lost(self, command: str, reason: str, output: bytes | bytearray) -> DeviceLost:
+        shown = " ".join(command.split())  # one line
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        return DeviceLost(f"device {self.serial} went away during `{shown}` ({reason})",
+                          output=_text(bytes(output)))
+
+    def _shell_v2(self, deadline: float) -> bool:
+        if self._features is None:
+            wire = self._open("features", deadline, host_request="features")
+            try:
+                text = wire.recv_exact(int(wire.recv_exact(4), 16)).decode()
+            except _Ended as exc:
+                raise self._lost("features", str(exc), b"") from exc
+            finally:
+                wire.close()
+            self._features = frozenset(text.strip().split(","))
+        return "shell_v2" in self._features
+
+    # -- commands -----------------------------------------------------------------------------
+
+    def run(self, argv: Sequence[str], timeout: float) -> CommandResult:
+        """Run argv on the device, every argument quoted; past ``timeout`` the command is killed."""
+        if not argv:
+            raise TransportError("no command to run")
+        start = time.monotonic()
+        try:
+            run = self._run_v2 if self._shell_v2(start + timeout) else self._run_exec
+            out, err, code = run(shlex.join(argv), start + timeout)
+        except _Deadline:  # before the command started: nothing to kill
+            out, err, code = b"", b"", None
+        return CommandResult(argv=tuple(argv), returncode=code, stdout=_text(out),
+                             stderr=_text(err), duration_s=time.monotonic() - start,
+                             timed_out=code is None)
+
+    def _run_v2(self, command: str, deadline: float, kill: bool = True) -> tuple[bytes, bytes, int | None]:
+        marker = secrets.token_hex(8).encode()
+        wire = self._open(f"shell,v2,raw:echo {marker.decode()}:$$ >&2; {command}", deadline)
+        out, err, pid, head = bytearray(), bytearray(), None, True
+        try:
+            wire.send(_CLOSE_STDIN)
+            while True:
+                kind, length = struct.unpack("<BI", wire.recv_exact(5))
+                data = wire.recv_exact(length) if length else b""
+                if kind == 1:
+                    out += data
+                elif kind == 2:
+                    err += data
+                    if head and b"\n" in err:  # the first stderr line is ours: "<marker>:<pid>"
+                        line, _, rest = bytes(err).partition(b"\n")
+                        if line.startswith(marker + b":") and line[len(marker) + 1:].isdigit():
+                            pid, err[:] = int(line[len(marker) + 1:]), rest
+                        head = False
+                elif kind == 3:
+                    return bytes(out), bytes(err), data[0] if data else 255
+        except _Deadline:
+            if kill and pid is not None:
+                self._kill(pid)
+            return bytes(out), bytes(err), None
+        except _Ended as exc:
+            raise self._lost(command, str(exc), out + err) from exc
+        finally:
+            wire.close()
+
+    def _run_exec(self, command: str, deadline: float, kill: bool = True) -> tuple[bytes, bytes, int | None]:
+        marker, q = secrets.token_hex(8), shlex.quote
+        errors = q(f"{self.workdir}/.stderr-{marker}")
+        wire = self._open(f"exec:echo {marker}:$$; mkdir -p {q(self.workdir)}; "
+                          f"sh -c {q(command)} </dev/null 2>{errors}; printf '\\n{marker}:%d\\n' $?; "
+                          f"cat {errors} 2>/dev/null; rm -f {errors}", deadline)
+        data = bytearray()
+        head = re.compile(marker.encode() + rb":(\d+)\n")
+        try:
+            while chunk := wire.recv_some(65536):
+                data += chunk
+        except _Deadline:
+            started = head.match(data)
+            if kill and started:
+                self._kill(int(started.group(1)), also=f"rm -f {errors}")
+            return bytes(data[started.end():] if started else b""), b"", None
+        except _Ended as exc:
+            raise self._lost(command, str(exc), data) from exc
+        finally:
+            wire.close()
+        started = head.match(data)
+        ended = re.search(b"\n" + marker.encode() + rb":(\d+)\n", data)
+        if not started or not ended:
+            raise self._lost(command, "the output stopped before the exit status", data)
+        return bytes(data[started.end():ended.start()]), bytes(data[ended.end():]), int(ended.group(1))
+
+    def _kill(self, pid: int, also: str = "") -> None:
+        """Best effort: kill the command's process group (else the shell alone) on the device."""
+        script = f"kill -9 -{pid} 2>/dev/null || kill -9 {pid} 2>/dev/null; {also}"
+        deadline = time.monotonic() + _KILL_TIMEOUT_S
+        try:
+            run = self._run_v2 if self._shell_v2(deadline) else self._run_exec
+            run(script, deadline, kill=False)
+        except (TransportError, _Deadline):
+            pass
+
+    def _run_until(self, argv: Sequence[str], deadline: float, failure: str = "") -> CommandResult:
+        """run() by a deadline: _Deadline if it passes; TransportError(failure) if it fails."""
+        result = self.run(argv, timeout=deadline - time.monotonic())
+        if result.timed_out:
+            raise _Deadline()
+        if failure and not result.ok:
+            raise TransportError(f"{failure} on {self.serial}: "
+                                 f"{result.stderr_tail() or result.stdout.strip()}",
+                                 output=result.stdout + result.stderr)
+        return result
+
+    # -- files --------------------------------------------------------------------------------
+
+    def push(self, local: Path, timeout: float) -> str:
+        """Copy ``local`` to ``<workdir>/<sha256[:16]>-<name>``, unless the device has it already."""
+        deadline = time.monotonic() + timeout
+        local = Path(local)
+        try:
+            info, digest = local.stat(), _sha256(local)
+        except OSError as exc:
+            raise TransportError(f"cannot read {local}: {exc.strerror or exc}") from exc
+        remote = f"{self.workdir}/{digest[:16]}-{re.sub(r'[^A-Za-z0-9._-]', '_', local.name)}"
+        try:
+            if not self._holds(remote, info.st_size, digest, deadline):
+                if not self._workdir_ready:
+                    self._run_until(["mkdir", "-p", self.workdir], deadline,
+                                    failure=f"cannot create {self.workdir}")
+                    self._workdir_ready = True
+                self._send(local, remote, stat.S_IFREG | stat.S_IMODE(info.st_mode), deadline)
+        except _Deadline as exc:
+            raise CommandTimeout(f"pushing {local.name} to {self.serial} took longer than "
+                                 f"{timeout:g}s") from exc
+        self._verified[remote] = digest
+        return remote
+
+    def _holds(self, remote: str, size: int, digest: str, deadline: float) -> bool:
+        """Whether the device has ``remote`` with this size (sync STAT) and sha256 (sha256sum)."""
+        wire = self._open("sync:", deadline)
+        try:
+            wire.send(b"STAT" + struct.pack("<I", len(remote.encode())) + remote.encode())
+            ident, mode, remote_size, _ = struct.unpack("<4s3I", wire.recv_exact(16))
+            wire.send(_QUIT)
+        except _Ended as exc:
+            raise self._lost(f"stat {remote}", str(exc), b"") from exc
+        finally:
+            wire.close()
+        if ident != b"STAT" or not stat.S_ISREG(mode) or remote_size != size & 0xFFFFFFFF:
+            return False  # (v1 STAT has a 32-bit size)
+        if self._verified.get(remote) == digest:
+            return True
+        result = self._run_until(["sha256sum", remote], deadline)  # toybox has it (Android 6+)
+        return result.ok and result.stdout.split()[:1] == [digest]
+
+    def _send(self, local: Path, remote: str, mode: int, deadline: float) -> None:
+        wire = self._open("sync:", deadline)
+        try:
+            spec = f"{remote},{mode}".encode()
+            try:
+                wire.send(b"SEND" + struct.pack("<I", len(spec)) + spec)
+                with local.open("rb") as f:
+                    while chunk := f.read(_SYNC_CHUNK):
+                        wire.send(b"DATA" + struct.pack("<I", len(chunk)) + chunk)
+                wire.send(b"DONE" + struct.pack("<I", int(local.stat().st_mtime)))  # as adb push
+            except _Ended:
+                pass  # the device may have refused early: its FAIL is read below
+            reply, length = struct.unpack("<4sI", wire.recv_exact(8))
+            if reply != b"OKAY":
+                message = (wire.recv_exact(length).decode("utf-8", "replace") if reply == b"FAIL"
+                           else repr(reply))
+                raise TransportError(f"device {self.serial} refused {remote}: {message}",
+                                     output=message)
+            wire.send(_QUIT)
+        except _Ended as exc:
+            raise self._lost(f"push {remote}", str(exc), b"") from exc
+        finally:
+            wire.close()
+
+    def pull(self, remote: str, local: Path, timeout: float) -> Path:
+        """Copy a device file to ``local`` (removed again if the copy fails)."""
+        deadline = time.monotonic() + timeout
+        local = Path(local)
+        try:
+            wire = self._open("sync:", deadline)
+        except _Deadline as exc:
+            raise CommandTimeout(f"pulling {remote} from {self.serial} took longer than "
+                                 f"{timeout:g}s") from exc
+        try:
+            wire.send(b"RECV" + struct.pack("<I", len(remote.encode())) + remote.encode())
+            with local.open("wb") as f:
+                while True:
+                    ident, length = struct.unpack("<4sI", wire.recv_exact(8))
+                    if ident == b"DONE":
+                        break
+                    data = wire.recv_exact(length)
+                    if ident != b"DATA":
+                        message = data.decode("utf-8", "replace") if ident == b"FAIL" else repr(ident)
+                        raise TransportError(f"cannot pull {remote} from {self.serial}: {message}",
+                                             output=message)
+                    f.write(data)
+            wire.send(_QUIT)
+        except BaseException as exc:
+            local.unlink(missing_ok=True)
+            if isinstance(exc, _Deadline):
+                raise CommandTimeout(f"pulling {remote} from {self.serial} took longer than "
+                                     f"{timeout:g}s") from exc
+            if isinstance(exc, _Ended):
+                raise self._lost(f"pull {remote}", str(exc), b"") from exc
+            raise
+        finally:
+            wire.close()
+        return local
+
+    def cleanup(self) -> None:
+        """Delete the workdir and all pushed files on the device, unless ``keep``."""
+        self._verified.clear()
+        self._workdir_ready = False
+        if not self.keep:
+            try:
+                self._run_until(["rm", "-rf", self.workdir], time.monotonic() + 60,
+                                failure=f"cannot remove {self.workdir}")
+            except _Deadline as exc:
+                raise CommandTimeout(f"removing {self.workdir} on {self.serial} took over 60s") from exc
+
+    def close(self) -> None:
+        """Nothing is held between calls; forget what this transport knew about the device."""
+        self._features = None
+        self._verified.clear()
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()

@@ -1,0 +1,619 @@
+"""Linux servers over SSH: one paramiko connection per transport, reused for the whole sweep.
+
+paramiko's and the socket layer's errors are translated here, at the edge:
+
+    host key not in known_hosts      -> HostKeyRejected (says the ssh-keyscan line to run)
+    host key differs from known_hosts -> HostKeyRejected (says it CHANGED, which line to fix)
+    credentials refused              -> AuthFailed
+    refused, unreachable, no answer  -> DeviceLost
+    connection dropped mid-command   -> DeviceLost (what was read so far on ``.output``)
+    push / pull past its time limit  -> CommandTimeout
+
+How a command runs on the device. ``exec_command`` hands the login shell one line,
+built by :func:`remote_command`::
+
+    printf 'benchbot-pgid:%s\\n' "$$"; 'arg 0' 'arg 1' ...; exit $?
+
+Every argument is quoted with :func:`shlex.join`, so paths with spaces or shell
+metacharacters arrive verbatim (the login shell must be POSIX-like, as for any
+``ssh host cmd``). sshd calls ``setsid()`` before it starts the shell of a
+non-pty session, so the shell leads its own process group and ``$$`` is that
+group's id; the command and everything it spawns inherit it. The marker line
+is read first and stripped from stdout (together with anything a chatty shell
+rc file printed before it). On timeout, or Ctrl-C, a second channel on the same
+connection runs ``kill -9 -PGID`` (falling back to the shell's pid alone on a
+server that does not start sessions in their own group), then the command's
+channel is closed; the result says ``timed_out``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import hashlib
+import logging
+import os
+import select
+import shlex
+import socket
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import paramiko
+from paramiko.hostkeys import HostKeyEntry, HostKeys
+
+from benchbot.errors import (AuthFailed, CommandTimeout, DeviceLost, HostKeyRejected,
+                             TransportError, UserError)
+from benchbot.profiles.values import Profile, SshSettings
+from benchbot.transports.base import CommandResult
+
+DEFAULT_SSH_CONFIG = Path("~/.ssh/config")
+DEFAULT_KNOWN_HOSTS = Path("~/.ssh/known_hosts")
+KEEPALIVE_S = 15
+_PGID_MARK = b"benchbot-pgid:"
+_KILL_TIMEOUT_S = 5.0
+_CHUNK = 1 << 16
+
+# paramiko logs what it then raises; its errors reach the user translated, not twice.
+logging.getLogger("paramiko").addHandler(logging.NullHandler())
+
+
+# ----------------------------------------------------------------- command construction
+def remote_command(argv: Sequence[str]) -> str:
+    """The line the login shell runs for argv: announce the process group, then the command."""
+    # The trailing exit keeps the shell waiting as the command's parent (no exec of the last
+    # command), so a command killed by signal N reports 128+N instead of no status at all.
+    return "printf 'benchbot-pgid:%s\\n' \"$$\"; " + shlex.join(argv) + "; exit $?"
+
+
+def kill_command(pgid: int) -> str:
+    """Kill the process group of a timed-out command (or its shell alone, if it leads none)."""
+    return f"kill -9 -{pgid} 2>/dev/null || kill -9 {pgid} 2>/dev/null; exit 0"
+
+
+def mkdtemp_argv() -> list[str]:
+    return ["mktemp", "-d", "/tmp/benchbot.XXXXXX"]
+
+
+def mkdir_argv(path: str) -> list[str]:
+    return ["mkdir", "-p", "--", path]
+
+
+def sha256_argv(path: str) -> list[str]:
+    return ["sha256sum", "--", path]
+
+
+def rmtree_argv(path: str) -> list[str]:
+    return ["rm", "-rf", "--", path]
+
+
+# ----------------------------------------------------------------- connection target
+@dataclass(frozen=True)
+class SshTarget:
+    """Where to connect, after merging the profile with ~/.ssh/config (profile first)."""
+
+    hostname: str
+    port: int
+    user: str
+    key_files: tuple[str, ...]
+    known_hosts: Path
+
+    @property
+    def where(self) -> str:
+        return self.hostname if self.port == 22 else f"{self.hostname}:{self.port}"
+
+    @property
+    def host_key_name(self) -> str:
+        """The name known_hosts files this host under (OpenSSH's ``[host]:port`` form)."""
+        return self.hostname if self.port == 22 else f"[{self.hostname}]:{self.port}"
+
+
+def resolve_target(settings: SshSettings, ssh_config: Path = DEFAULT_SSH_CONFIG) -> SshTarget:
+    """Merge the profile with the ssh config's HostName/Port/User/IdentityFile/UserKnownHostsFile.
+
+    Profile values win when set; ``port`` counts as set when it is not the default 22.
+    """
+    cfg: dict[str, object] = {}
+    path = ssh_config.expanduser()
+    if path.is_file():
+        try:
+            cfg = dict(paramiko.SSHConfig.from_path(str(path)).lookup(settings.host))
+            port = settings.port if settings.port != 22 else int(str(cfg.get("port", 22)))
+        except (OSError, paramiko.SSHException, ValueError) as exc:
+            raise UserError(f"cannot read ssh config {path}: {exc}") from exc
+    else:
+        port = settings.port
+    keys: list[str] = []
+    if settings.key_file is not None:
+        key = settings.key_file.expanduser()
+        if not key.is_file():
+            raise AuthFailed(f"ssh key file {key} does not exist; fix key_file in the device profile")
+        keys.append(str(key))
+    for name in cfg.get("identityfile", []) or []:  # type: ignore[union-attr]
+        if Path(str(name)).expanduser().is_file():  # OpenSSH, too, skips missing ones
+            keys.append(str(Path(str(name)).expanduser()))
+    known = settings.known_hosts
+    if known is None and cfg.get("userknownhostsfile"):
+        known = Path(str(cfg["userknownhostsfile"]).split()[0])
+    return SshTarget(hostname=str(cfg.get("hostname", settings.host)), port=port,
+                     user=settings.user or str(cfg.get("user") or getpass.getuser()),
+                     key_files=tuple(dict.fromkeys(keys)),
+                     known_hosts=(known or DEFAULT_KNOWN_HOSTS).expanduser())
+
+
+# ----------------------------------------------------------------- host keys
+class _UnknownHostKey(Exception):
+    def __init__(self, key: paramiko.PKey) -> None:
+        super().__init__("unknown host key")
+        self.key = key
+
+
+class _RejectUnknownHostKey(paramiko.MissingHostKeyPolicy):
+    """Never trust a key that is not already in known_hosts (StrictHostKeyChecking=yes)."""
+
+    def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey) -> None:
+        raise _UnknownHostKey(key)
+
+
+def _shown(path: Path) -> str:
+    """A path for a shell line, ``~/...`` when under the home directory."""
+    home = Path("~").expanduser()
+    try:
+        return "~/" + shlex.quote(str(path.relative_to(home)))
+    except ValueError:
+        return shlex.quote(str(path))
+
+
+def _keyscan(target: SshTarget) -> str:
+    port = f"-p {target.port} " if target.port != 22 else ""
+    return f"ssh-keyscan {port}{shlex.quote(target.hostname)} >> {_shown(target.known_hosts)}"
+
+
+def _known_host_lines(target: SshTarget) -> list[int]:
+    """Line numbers of known_hosts entries for this host (plain or hashed names)."""
+    try:
+        lines = target.known_hosts.read_text(errors="replace").splitlines()
+    except OSError:
+        return []
+    found = []
+    for number, line in enumerate(lines, 1):
+        try:
+            entry = HostKeyEntry.from_line(line, number)
+        except Exception:  # a malformed line is not ours to judge here
+            continue
+        for pattern in entry.hostnames if entry else ():
+            hashed = pattern.startswith("|1|")
+            if pattern == target.host_key_name or (
+                    hashed and HostKeys.hash_host(target.host_key_name, pattern) == pattern):
+                found.append(number)
+                break
+    return found
+
+
+def unknown_host_message(target: SshTarget, key: paramiko.PKey) -> str:
+    return (f"host key of {target.where} is not in {_shown(target.known_hosts)}; check it "
+            f"(the server offers {key.get_name()} {key.fingerprint}) and add it with: "
+            f"{_keyscan(target)}")
+
+
+def changed_host_message(target: SshTarget, offered: paramiko.PKey, expected: paramiko.PKey) -> str:
+    lines = _known_host_lines(target)
+    where = (f"line {', '.join(map(str, lines))} of " if lines else "") + _shown(target.known_hosts)
+    return (f"host key of {target.where} has CHANGED (possible man-in-the-middle attack): "
+            f"{where} expects {expected.get_name()} {expected.fingerprint}, the server offers "
+            f"{offered.get_name()} {offered.fingerprint}; if the change is expected, remove the old "
+            f"key with: ssh-keygen -R {shlex.quote(target.host_key_name)} -f "
+            f"{_shown(target.known_hosts)} and add the new one with: {_keyscan(target)}")
+
+
+# ----------------------------------------------------------------- the transport
+class _Reader:
+    """What one command has sent back so far."""
+
+    def __init__(self) -> None:
+        self.out = bytearray()
+        self.err = bytearray()
+        self.pgid: int | None = None
+        self._marked = False
+
+    def drain(self, chan: paramiko.Channel) -> None:
+        while chan.recv_ready():
+            self.out += chan.recv(_CHUNK)
+        while chan.recv_stderr_ready():
+            self.err += chan.recv_stderr(_CHUNK)
+        if not self._marked:
+            at = self.out.find(_PGID_MARK)
+            end = self.out.find(b"\n", at)
+            if at >= 0 and end >= 0:
+                with contextlib.suppress(ValueError):
+                    self.pgid = int(self.out[at + len(_PGID_MARK):end])
+                del self.out[:end + 1]  # the marker, and any login noise before it
+                self._marked = True
+
+    def text(self) -> tuple[str, str]:
+        return self.out.decode(errors="replace"), self.err.decode(errors="replace")
+
+
+class _Deadline(Exception):
+    """Raised from an SFTP progress callback when a push or pull runs out of time."""
+
+
+class SshTransport:
+    """Runs commands on a Linux server over one reused SSH connection; pushes with SFTP.
+
+    ``workdir`` is where pushed files go (default: a fresh ``mktemp -d
+    /tmp/benchbot.XXXXXX``, removed by :meth:`cleanup` unless ``keep``). A
+    user-given workdir is never removed, only the files this transport put
+    there. ``uploads`` and ``cache_hits`` count what :meth:`push` did.
+    """
+
+    name = "ssh"
+
+    def __init__(self, settings: SshSettings, *, workdir: str | None = None,
+                 connect_timeout: float = 15, keep: bool = False,
+                 ssh_config: Path = DEFAULT_SSH_CONFIG) -> None:
+        self.settings = settings
+        self.workdir = workdir
+        self.connect_timeout = connect_timeout
+        self.keep = keep
+        self.ssh_config = ssh_config
+        self.uploads = 0
+        self.cache_hits = 0
+        self._target: SshTarget | None = None
+        self._client: paramiko.SSHClient | None = None
+        self._sftp: paramiko.SFTPClient | None = None
+        self._dir: str | None = None          # resolved remote working directory
+        self._dir_is_ours = False             # made by mktemp: cleanup removes it whole
+        self._dir_client: paramiko.SSHClient | None = None  # the connection that last saw it
+        self._pushed: set[str] = set()        # remote files this transport uploaded
+        self._verified: dict[str, str] = {}   # remote path -> sha256 checked in this session
+        self._digests: dict[tuple[str, int, int], str] = {}
+
+    @classmethod
+    def from_profile(cls, profile: Profile, **options: object) -> SshTransport:
+        """The transport for an ``ssh`` profile, using its runner workdir."""
+        if profile.ssh is None:
+            raise TransportError(f"device '{profile.name}' is not reached over ssh")
+        return cls(profile.ssh, workdir=profile.runner.workdir, **options)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------- connection
+    @property
+    def target(self) -> SshTarget:
+        if self._target is None:
+            self._target = resolve_target(self.settings, self.ssh_config)
+        return self._target
+
+    def connect(self) -> None:
+        """Open the connection now (otherwise the first call does); reconnects after a drop."""
+        if self._client is not None:
+            transport = self._client.get_transport()
+            if transport is not None and transport.is_active():
+                return
+            self._drop_connection()
+        target = self.target
+        client = paramiko.SSHClient()
+        if target.known_hosts.is_file():
+            try:
+                client.load_host_keys(str(target.known_hosts))
+            except (OSError, paramiko.SSHException) as exc:
+                raise HostKeyRejected(f"cannot read {target.known_hosts}: {exc}") from exc
+        client.set_missing_host_key_policy(_RejectUnknownHostKey())
+        t = self.connect_timeout
+        try:
+            client.connect(target.hostname, port=target.port, username=target.user,
+                           key_filename=list(target.key_files) or None, allow_agent=True,
+                           look_for_keys=not target.key_files, timeout=t, banner_timeout=t,
+                           auth_timeout=t, channel_timeout=t)
+        except BaseException as exc:
+            client.close()
+            error = self._connect_error(exc)
+            if error is exc:  # not paramiko's nor the network's (Ctrl-C): as it is
+                raise
+            raise error from exc
+        transport = client.get_transport()
+        assert transport is not None
+        transport.set_keepalive(KEEPALIVE_S)
+        self._client = client
+
+    def _connect_error(self, exc: BaseException) -> BaseException:
+        target = self.target
+        if isinstance(exc, _UnknownHostKey):
+            return HostKeyRejected(unknown_host_message(target, exc.key))
+        if isinstance(exc, paramiko.BadHostKeyException):
+            return HostKeyRejected(changed_host_message(target, exc.key, exc.expected_key))
+        if isinstance(exc, paramiko.AuthenticationException):
+            keys = ", ".join(target.key_files) or "default keys"
+            return AuthFailed(f"{target.where} refused ssh login as {target.user} with {keys} "
+                              f"(and ssh-agent keys): {str(exc).rstrip('.')}; check user and "
+                              "key_file in the profile")
+        if isinstance(exc, socket.gaierror):
+            return TransportError(f"cannot resolve ssh host {target.hostname}: {exc.strerror or exc}")
+        if isinstance(exc, (TimeoutError, socket.timeout)):
+            return DeviceLost(f"no answer from {target.where} over ssh within "
+                              f"{self.connect_timeout:g} s; is the server up and reachable?")
+        if isinstance(exc, paramiko.ssh_exception.NoValidConnectionsError):
+            reasons = {e.strerror or str(e) for e in exc.errors.values()}
+            return DeviceLost(f"cannot connect to {target.where} over ssh: "
+                              f"{'; '.join(sorted(reasons)).lower()}; is sshd running on that port?")
+        if isinstance(exc, (OSError, EOFError, paramiko.SSHException)):
+            detail = (getattr(exc, "strerror", None) or str(exc) or type(exc).__name__).splitlines()
+            return DeviceLost(f"ssh connection to {target.where} failed: {detail[0] if detail else exc}")
+        return exc
+
+    def _connection(self) -> paramiko.Transport:
+        self.connect()
+        assert self._client is not None
+        transport = self._client.get_transport()
+        assert transport is not None
+        return transport
+
+    def _alive(self) -> bool:
+        transport = self._client.get_transport() if self._client else None
+        return transport is not None and transport.is_active()
+
+    def _dying(self, grace: float = 1.0) -> bool:
+        """Whether the connection is going down: paramiko closes its channels first, then
+        marks itself inactive, so a channel that ended without an exit status gets a grace."""
+        deadline = time.monotonic() + grace
+        while self._alive():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
+    def _lost(self, what: str, output: str = "") -> DeviceLost:
+        return DeviceLost(f"connection to {self.target.where} dropped while {what}", output=output)
+
+    def _drop_sftp(self) -> None:
+        if self._sftp is not None:
+            with contextlib.suppress(Exception):
+                self._sftp.close()
+        self._sftp = None
+
+    def _drop_connection(self) -> None:
+        self._drop_sftp()
+        if self._client is not None:
+            with contextlib.suppress(Exception):
+                self._client.close()
+        self._client = None
+        self._verified.clear()  # the device may have rebooted meanwhile
+
+    def close(self) -> None:
+        self._drop_connection()
+
+    def __enter__(self) -> SshTransport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------- commands
+    def run(self, argv: Sequence[str], timeout: float) -> CommandResult:
+        """Run argv on the server; on timeout kill its process group and say timed_out.
+
+        The return code is the shell's: 127 when the program is not found, 128+N when
+        signal N killed it. A connection lost before the end raises DeviceLost.
+        """
+        argv = tuple(argv)
+        if not argv:
+            raise ValueError("run() needs a command")
+        connection = self._connection()
+        start = time.monotonic()
+        reader = _Reader()
+        try:
+            chan = connection.open_session(timeout=self.connect_timeout)
+        except (EOFError, OSError, paramiko.SSHException) as exc:
+            if self._dying():
+                raise self._lost(f"starting {argv[0]}") from exc
+            raise TransportError(f"cannot open an ssh channel to {self.target.where}: {exc}") from exc
+        try:
+            chan.exec_command(remote_command(argv))
+            timed_out = self._collect(chan, reader, start + timeout)
+        except BaseException as exc:  # Ctrl-C or a failed exec: never leave the command behind
+            self._kill(reader.pgid)
+            chan.close()
+            if isinstance(exc, (EOFError, OSError, paramiko.SSHException)):
+                raise self._lost(f"running {argv[0]}", "".join(reader.text())) from exc
+            raise
+        if timed_out:
+            self._kill(reader.pgid)
+        chan.close()
+        out, err = reader.text()
+        # exit_status stays -1 when none came: paramiko ignores exit-signal, and a dropped
+        # connection closes the channel without one (exit_status_ready() is True on close)
+        # a server that ends a channel normally sends EOF first: only then no grace is needed
+        if not timed_out and chan.exit_status == -1 and self._dying(0 if chan.eof_received else 1):
+            raise self._lost(f"running {argv[0]}", out + err)
+        returncode = None if timed_out else chan.exit_status
+        return CommandResult(argv=argv, returncode=returncode, stdout=out, stderr=err,
+                             duration_s=time.monotonic() - start, timed_out=timed_out)
+
+    @staticmethod
+    def _collect(chan: paramiko.Channel, reader: _Reader, deadline: float) -> bool:
+        """Read stdout and stderr together until the command ends; True if time ran out."""
+        while True:
+            reader.drain(chan)
+            if chan.closed or (chan.eof_received and chan.exit_status_ready()):
+                reader.drain(chan)
+                return False
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return True
+            wait = min(remaining, 0.5)  # also bounds how late a dead connection is noticed
+            if chan.eof_received:  # the pipe stays readable after EOF: wait on the status
+                chan.status_event.wait(wait)
+            else:
+                select.select([chan], [], [], wait)
+
+    def _kill(self, pgid: int | None) -> None:
+        """Best effort: kill a timed-out command's process group on a second channel."""
+        if pgid is None or not self._alive():
+            return
+        with contextlib.suppress(Exception):
+            assert self._client is not None
+            chan = self._client.get_transport().open_session(timeout=_KILL_TIMEOUT_S)  # type: ignore[union-attr]
+            chan.exec_command(kill_command(pgid))
+            self._collect(chan, _Reader(), time.monotonic() + _KILL_TIMEOUT_S)
+            chan.close()
+
+    # ------------------------------------------------------------- files
+    @contextlib.contextmanager
+    def _sftp_calls(self, what: str, timeout: float, deadline: float) -> Iterator[paramiko.SFTPClient]:
+        """An SFTP session (opened once per connection) whose errors become ours."""
+        self.connect()
+        try:
+            if self._sftp is None:
+                assert self._client is not None
+                self._sftp = self._client.open_sftp()
+            self._sftp.get_channel().settimeout(max(deadline - time.monotonic(), 0.1))  # type: ignore[union-attr]
+            yield self._sftp
+        except (_Deadline, TimeoutError, socket.timeout) as exc:
+            self._drop_sftp()  # a late reply must not answer the next request
+            raise CommandTimeout(f"{what} took longer than {timeout:g} s") from exc
+        except (EOFError, OSError, paramiko.SSHException) as exc:
+            if self._dying():
+                raise self._lost(what) from exc
+            if isinstance(exc, paramiko.SSHException) and self._sftp is None:
+                raise TransportError(f"{self.target.where} offers no sftp: {exc}; enable "
+                                     "'Subsystem sftp' in its sshd_config") from exc
+            raise TransportError(f"{what} failed: {exc}", output=str(exc)) from exc
+
+    def _local_digest(self, local: Path) -> tuple[str, int]:
+        try:
+            st = local.stat()
+            key = (str(local.resolve()), st.st_size, st.st_mtime_ns)
+            if key not in self._digests:
+                h = hashlib.sha256()
+                with local.open("rb") as f:
+                    while chunk := f.read(1 << 20):
+                        h.update(chunk)
+                self._digests[key] = h.hexdigest()
+        except OSError as exc:
+            raise TransportError(f"cannot read {local}: {exc.strerror or exc}") from exc
+        return self._digests[key], st.st_size
+
+    def _workdir(self, deadline: float) -> str:
+        """The remote directory pushes go to, made on first use."""
+        self.connect()
+        if self._dir is not None and self._dir_client is self._client:
+            return self._dir
+        if self._dir is not None:  # reconnected since: /tmp may have been wiped
+            self._mkdir(self._dir, deadline)
+        elif self.workdir is None:
+            result = self.run(mkdtemp_argv(), timeout=max(deadline - time.monotonic(), 1))
+            if not result.ok:
+                raise TransportError(f"cannot make a working directory on {self.target.where}: "
+                                     f"{result.stderr_tail()}", output=result.stderr)
+            self._dir, self._dir_is_ours = result.stdout.strip(), True
+        else:
+            path = self.workdir
+            if not path.startswith("/"):  # "~", "~/x" or "x": under the login directory
+                home = self.run(["pwd"], timeout=max(deadline - time.monotonic(), 1)).stdout.strip()
+                rest = path[2:] if path.startswith("~/") else "" if path == "~" else path
+                path = f"{home}/{rest}".rstrip("/")
+            self._mkdir(path, deadline)
+            self._dir = path
+        self._dir_client = self._client
+        return self._dir
+
+    def _mkdir(self, path: str, deadline: float) -> None:
+        result = self.run(mkdir_argv(path), timeout=max(deadline - time.monotonic(), 1))
+        if not result.ok:
+            raise TransportError(f"cannot make {path} on {self.target.where}: "
+                                 f"{result.stderr_tail()}", output=result.stderr)
+
+    def _remote_sha256(self, sftp: paramiko.SFTPClient, remote: str, deadline: float) -> str:
+        result = self.run(sha256_argv(remote), timeout=max(deadline - time.monotonic(), 1))
+        if result.ok and result.stdout.strip():
+            return result.stdout.split()[0].lstrip("\\")
+        h = hashlib.sha256()  # no sha256sum there: read the file back
+        with sftp.open(remote, "rb") as f:
+            f.prefetch()
+            while chunk := f.read(1 << 20):
+                if time.monotonic() > deadline:
+                    raise _Deadline()
+                h.update(chunk)
+        return h.hexdigest()
+
+    def push(self, local: Path, timeout: float) -> str:
+        """Upload into the working directory, unless a file of same size and sha256 is there."""
+        deadline = time.monotonic() + timeout
+        local = Path(local)
+        digest, size = self._local_digest(local)
+        workdir = self._workdir(deadline)
+        remote = f"{workdir}/{digest[:16]}-{local.name}"
+        with self._sftp_calls(f"pushing {local} to {self.target.where}", timeout, deadline) as sftp:
+            try:
+                remote_size: int | None = sftp.stat(remote).st_size
+            except FileNotFoundError:
+                remote_size = None
+            if remote_size == size and (self._verified.get(remote) == digest
+                                        or self._remote_sha256(sftp, remote, deadline) == digest):
+                self._verified[remote] = digest
+                self.cache_hits += 1
+                return remote
+            part = f"{remote}.part{os.getpid()}"
+            try:
+                sftp.put(str(local), part, callback=_deadline_callback(deadline))
+                sftp.chmod(part, local.stat().st_mode & 0o777)
+                sftp.posix_rename(part, remote)
+            except BaseException:
+                if self._alive():
+                    with contextlib.suppress(Exception):
+                        sftp.get_channel().settimeout(_KILL_TIMEOUT_S)  # type: ignore[union-attr]
+                        sftp.remove(part)
+                raise
+        self._pushed.add(remote)
+        self._verified[remote] = digest
+        self.uploads += 1
+        return remote
+
+    def pull(self, remote: str, local: Path, timeout: float) -> Path:
+        """Download a device file; ``local`` appears only once it is complete."""
+        deadline = time.monotonic() + timeout
+        local = Path(local)
+        part = local.with_name(local.name + ".part")
+        if not local.parent.is_dir():
+            raise TransportError(f"cannot pull {remote} into {local}: no folder {local.parent}")
+        with self._sftp_calls(f"pulling {remote} from {self.target.where}", timeout, deadline) as sftp:
+            try:
+                sftp.get(remote, str(part), callback=_deadline_callback(deadline))
+            except FileNotFoundError as exc:
+                part.unlink(missing_ok=True)
+                raise TransportError(f"no file {remote} on {self.target.where}") from exc
+            except BaseException:
+                part.unlink(missing_ok=True)
+                raise
+        os.replace(part, local)
+        return local
+
+    def cleanup(self) -> None:
+        """Remove what push() put on the device: our mktemp directory, or our files in the user's."""
+        if self.keep or self._dir is None:
+            return
+        if self._dir_is_ours:
+            if not self._dir.startswith("/tmp/benchbot."):  # never rm -rf anything else
+                raise TransportError(f"refusing to remove unexpected directory {self._dir}")
+            result = self.run(rmtree_argv(self._dir), timeout=60)
+            if not result.ok:
+                raise TransportError(f"cannot remove {self._dir} on {self.target.where}: "
+                                     f"{result.stderr_tail()}", output=result.stderr)
+        else:
+            with self._sftp_calls(f"cleaning {self._dir} on {self.target.where}", 60,
+                                  time.monotonic() + 60) as sftp:
+                for remote in sorted(self._pushed):
+                    with contextlib.suppress(FileNotFoundError):
+                        sftp.remove(remote)
+        self._dir, self._dir_is_ours = None, False
+        self._pushed.clear()
+        self._verified.clear()
+
+
+def _deadline_callback(deadline: float):  # type: ignore[no-untyped-def]
+    def check(done: int, total: int) -> None:
+        if time.monotonic() > deadline:
+            raise _Deadline()
+    return check

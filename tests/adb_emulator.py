@@ -98,7 +98,8 @@ class EmulatedPhone:
                  extra_props: Mapping[str, str] | None = None,
                  files: Mapping[str, Path | str | bytes] | None = None,
                  device_dirs: Iterable[str] = ("/data/local/tmp", "/sdcard"),
-                 features: Iterable[str] = FEATURES, maxdata: int = MAX_DATA) -> None:
+                 features: Iterable[str] = FEATURES, maxdata: int = MAX_DATA,
+                 tools: Mapping[str, str] | None = None) -> None:
         self.sandbox = Path(sandbox).resolve()
         if not re.fullmatch(r"[A-Za-z0-9_./+-]+", str(self.sandbox)):
             raise ValueError(f"sandbox path must need no shell quoting: {self.sandbox}")
@@ -116,6 +117,10 @@ class EmulatedPhone:
         self._stopping = threading.Event()
         self._root = str(self.sandbox).encode()
         self._setup(getprop_dump, dict(extra_props or {}), dict(files or {}), tuple(device_dirs))
+        for name, script_text in (tools or {}).items():  # phone commands such as dumpsys
+            tool = self.sandbox / ".emulator" / "bin" / name
+            tool.write_text(script_text)
+            tool.chmod(0o755)
 
     # -- set-up ---------------------------------------------------------------------------
 

@@ -41,3 +41,26 @@ def test_no_limit_means_only_the_pause(tmp_path: Path) -> None:
     slept: list[float] = []
     cool_down(LocalTransport(), ThermalSettings(cooldown_s=2.0), print, sleep=slept.append)
     assert slept == [2.0]
+
+
+def test_throttling_is_reported_for_the_pinned_cluster_only() -> None:
+    from benchbot.devices.android import CpuPolicy
+    from benchbot.hygiene import DeviceState, throttling_warnings
+
+    state = DeviceState(at=0, temps_c={}, battery=None, policies=(
+        CpuPolicy((0, 1, 2, 3), 1785600, 1785600, 300000),
+        CpuPolicy((7,), 2841600, 2419200, 2419200)))
+    assert throttling_warnings(state, cpus=[0]) == []
+    warning, = throttling_warnings(state, cpus=[4, 5, 6, 7])
+    assert "cores 7" in warning and "2419 of 2842 MHz" in warning and "cooldown_s" in warning
+    assert len(throttling_warnings(state, cpus=None)) == 1
+
+
+def test_battery_floor() -> None:
+    from benchbot.devices.android import Battery
+    from benchbot.hygiene import battery_problem
+
+    assert battery_problem(Battery(level=84, charging=True, powered_by=("USB",)), 20) is None
+    assert battery_problem(None, 20) is None
+    problem = battery_problem(Battery(level=12, charging=False, powered_by=()), 20)
+    assert problem is not None and "12%" in problem and "--battery-floor 0" in problem

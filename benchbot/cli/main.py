@@ -12,7 +12,8 @@ import typer
 from rich.markup import escape
 
 from benchbot import __version__
-from benchbot.cli import baseline, compare, history, parse, profiles, report, run, zoo
+from benchbot.cli import (baseline, compare, devices, history, parse, profiles, report, run,
+                          zoo)
 from benchbot.cli.console import err
 from benchbot.errors import BenchbotError, UserError
 
@@ -26,6 +27,7 @@ app.command("report")(report.report_command)
 app.command("compare")(compare.compare_command)
 app.command("history")(history.history_command)
 app.command("parse")(parse.parse_command)
+app.command("devices")(devices.devices_command)
 app.add_typer(baseline.app, name="baseline")
 app.add_typer(profiles.app, name="profiles")
 app.add_typer(zoo.app, name="zoo")

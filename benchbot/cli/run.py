@@ -130,6 +130,8 @@ def run_command(
                    "pushed to the device once; overrides the profile's [runner] binary."),
     serial: Optional[str] = typer.Option(
         None, help="ADB serial of the phone to use, when several are attached."),
+    adb_server: Optional[str] = typer.Option(
+        None, help="host:port of the adb server (a farm host's); overrides the profiles'."),
     keep: bool = typer.Option(False, "--keep",
                               help="Leave pushed files on the device after the run."),
     battery_floor: int = typer.Option(
@@ -163,7 +165,7 @@ def run_command(
         out(_plan_json(plan) if as_json else _plan_text(plan))
         return
     device_options = DeviceOptions(serial=serial, keep=keep, battery_floor=battery_floor,
-                            runner_bin=runner_bin)
+                                   runner_bin=runner_bin, adb_server=adb_server)
     devices: dict[str, Device] = {}
     try:
         for p in found:

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from benchbot.errors import UserError
 from benchbot.facts import host_facts
-from benchbot.hygiene import Hygiene
+from benchbot.hygiene import Hygiene, battery_problem
 from benchbot.profiles import Profile
 from benchbot.runners import AgentRunner, Runner
 from benchbot.runners.base import cpus_of_mask
@@ -26,6 +26,7 @@ class DeviceOptions:
     keep: bool = False  # leave pushed files on the device
     battery_floor: int = 20  # percent; a phone under it is refused
     runner_bin: Path | None = None  # native tool binary, overriding the profile's
+    adb_server: str | None = None  # host:port, overriding the profile's
 
 
 @dataclass
@@ -73,16 +74,56 @@ def make_runner(profile: Profile, transport: Transport, options: DeviceOptions,
     return NativeToolRunner(kind, transport, binary, masks)
 
 
+def _base_facts(profile: Profile, runner: Runner) -> dict[str, Any]:
+    return {"profile": profile.name, "label": profile.display_name,
+            "transport": profile.transport, "runner": runner.kind}
+
+
+def _open_phone(profile: Profile, options: DeviceOptions, say: Callable[[str], None]) -> Device:
+    from benchbot.devices.phones import phone_facts, pick_serial  # adbutils only when needed
+    from benchbot.transports.adb import DEFAULT_WORKDIR, AdbTransport
+    from benchbot.transports.adb_server import getprop_all
+
+    assert profile.adb is not None
+    server = options.adb_server or profile.adb.server
+    serial = options.serial or profile.adb.serial or pick_serial(profile, server)
+    transport = AdbTransport(serial, server, workdir=profile.runner.workdir or DEFAULT_WORKDIR,
+                             keep=options.keep)
+    facts, battery = phone_facts(transport, getprop_all(transport))
+    problem = battery_problem(battery, options.battery_floor) if options.battery_floor else None
+    if problem is not None:
+        raise UserError(f"{profile.name} ({serial}): {problem}")
+    runner = make_runner(profile, transport, options, "python3")
+    return Device(profile=profile, transport=transport, runner=runner,
+                  hygiene=Hygiene(transport, profile.thermal, say, with_battery=True),
+                  facts={**_base_facts(profile, runner), "serial": serial, "adb_server": server,
+                         **facts})
+
+
+def _open_server(profile: Profile, options: DeviceOptions, say: Callable[[str], None]) -> Device:
+    from benchbot.devices.servers import server_facts
+    from benchbot.transports.ssh import SshTransport  # paramiko only when needed
+
+    transport = SshTransport.from_profile(profile, keep=options.keep)
+    transport.connect()
+    runner = make_runner(profile, transport, options, "python3")
+    assert profile.ssh is not None
+    return Device(profile=profile, transport=transport, runner=runner,
+                  hygiene=Hygiene(transport, profile.thermal, say, with_battery=False),
+                  facts={**_base_facts(profile, runner), "host": profile.ssh.host,
+                         **server_facts(transport)})
+
+
 def open_device(profile: Profile, options: DeviceOptions = DeviceOptions(),
                 say: Callable[[str], None] = lambda _: None) -> Device:
     """Connect to the device a profile describes."""
-    if profile.transport != "local":
-        raise UserError(f"device '{profile.name}' uses the {profile.transport} transport, which "
-                        "this version of benchbot cannot drive yet; use --device local")
+    if profile.transport == "adb":
+        return _open_phone(profile, options, say)
+    if profile.transport == "ssh":
+        return _open_server(profile, options, say)
     transport = LocalTransport()
     runner = make_runner(profile, transport, options, sys.executable)
-    facts = {"profile": profile.name, "label": profile.display_name, "transport": "local",
-             "runner": runner.kind, **host_facts()}
+    facts = {**_base_facts(profile, runner), **host_facts()}
     return Device(profile=profile, transport=transport, runner=runner,
                   hygiene=Hygiene(transport, profile.thermal, say, with_battery=False),
                   facts=facts)

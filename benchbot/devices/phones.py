@@ -1,0 +1,69 @@
+"""Android phones over ADB: find the attached phone a profile describes, and its facts."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any, Mapping, Sequence
+
+from benchbot.devices.android import (BATTERY_COMMAND, CPUFREQ_COMMAND, Battery, matches,
+                                      parse_battery, parse_cpufreq, soc_of)
+from benchbot.errors import TransportError, UserError
+from benchbot.hygiene import read_cpu_temps
+from benchbot.profiles import Profile
+from benchbot.transports.adb import AdbTransport
+from benchbot.transports.adb_server import getprop_all, list_serials
+
+
+def _shell(transport: AdbTransport, command: str) -> str:
+    result = transport.run(["sh", "-c", command], timeout=30)
+    return result.stdout if result.ok else ""
+
+
+def phone_facts(transport: AdbTransport, props: Mapping[str, str]
+                ) -> tuple[dict[str, Any], Battery | None]:
+    """What a report needs to know about a phone: model, SoC, Android, clusters, heat, battery."""
+    cpuinfo = _shell(transport, "cat /proc/cpuinfo")
+    policies = parse_cpufreq(_shell(transport, CPUFREQ_COMMAND))
+    temps = read_cpu_temps(transport)
+    battery = parse_battery(_shell(transport, BATTERY_COMMAND))
+    facts = {"model": props.get("ro.product.model"),
+             "manufacturer": props.get("ro.product.manufacturer"),
+             "soc": soc_of(props, cpuinfo), "platform": props.get("ro.board.platform"),
+             "android": props.get("ro.build.version.release"),
+             "sdk": props.get("ro.build.version.sdk"), "abi": props.get("ro.product.cpu.abi"),
+             "clusters": [{"cpus": list(p.cpus), "max_freq_khz": p.max_khz} for p in policies],
+             "max_temp_c": max(temps.values(), default=None),
+             "battery": asdict(battery) if battery else None}
+    return facts, battery
+
+
+def attached(server: str) -> list[tuple[str, dict[str, str]]]:
+    """(serial, properties) of every phone the adb server can use now."""
+    found = []
+    for serial in list_serials(server):
+        try:
+            found.append((serial, getprop_all(AdbTransport(serial, server))))
+        except TransportError:
+            continue  # went away while we looked
+    return found
+
+
+def _describe(phones: Sequence[tuple[str, Mapping[str, str]]]) -> str:
+    if not phones:
+        return "no phone is attached"
+    return "attached: " + ", ".join(f"{serial} ({props.get('ro.product.model', '?')}, "
+                                    f"{soc_of(props) or '?'})" for serial, props in phones)
+
+
+def pick_serial(profile: Profile, server: str) -> str:
+    """The one attached phone whose properties match the profile's [match] table."""
+    phones = attached(server)
+    hits = [serial for serial, props in phones if matches(profile.match, props)]
+    if len(hits) == 1:
+        return hits[0]
+    wanted = ", ".join(f"{k}={'|'.join(v)}" for k, v in profile.match.items()) or "nothing"
+    if not hits:
+        raise UserError(f"no attached phone matches device '{profile.name}' ({wanted}); "
+                        f"{_describe(phones)}; pass --serial to pick one")
+    raise UserError(f"{len(hits)} attached phones match device '{profile.name}' "
+                    f"({', '.join(hits)}); pass --serial to pick one")

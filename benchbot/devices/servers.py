@@ -1,0 +1,68 @@
+"""Linux servers and boards over SSH: their facts, GPUs included (from nvidia-smi)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from benchbot.facts import cpu_model
+from benchbot.transports import Transport
+
+GPU_QUERY = ("name,driver_version,memory.total,clocks.sm,clocks.max.sm,clocks.mem,"
+             "temperature.gpu")
+# One round trip: sections separated by markers, each command allowed to be missing.
+FACTS_COMMAND = ("echo '@uname'; uname -srm; echo '@nproc'; nproc; echo '@cpuinfo'; "
+                 "cat /proc/cpuinfo; echo '@python'; python3 --version 2>&1; "
+                 "echo '@gpus'; nvidia-smi --query-gpu=" + GPU_QUERY +
+                 " --format=csv,noheader,nounits 2>/dev/null; "
+                 "echo '@cuda'; nvidia-smi 2>/dev/null | grep -o 'CUDA Version: *[0-9.]*'; true")
+
+
+def sections(text: str) -> dict[str, str]:
+    """'@name' marker lines -> the text under each."""
+    out: dict[str, list[str]] = {}
+    current = None
+    for line in text.splitlines():
+        if line.startswith("@") and " " not in line:
+            current = line[1:]
+            out[current] = []
+        elif current is not None:
+            out[current].append(line)
+    return {k: "\n".join(v).strip() for k, v in out.items()}
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None  # "[N/A]" on some boards
+
+
+def parse_gpus(csv: str) -> list[dict[str, Any]]:
+    """``nvidia-smi --query-gpu=GPU_QUERY --format=csv,noheader,nounits`` lines -> GPUs."""
+    gpus = []
+    for line in csv.splitlines():
+        cells = [c.strip() for c in line.split(",")]
+        if len(cells) != 7:
+            continue
+        name, driver, memory, sm, max_sm, mem_clock, temp = cells
+        gpus.append({"name": name, "driver": driver, "memory_mib": _number(memory),
+                     "sm_clock_mhz": _number(sm), "max_sm_clock_mhz": _number(max_sm),
+                     "mem_clock_mhz": _number(mem_clock), "temp_c": _number(temp)})
+    return gpus
+
+
+def parse_server_facts(text: str) -> dict[str, Any]:
+    """The output of FACTS_COMMAND -> facts for the results file."""
+    s = sections(text)
+    cuda = re.search(r"CUDA Version: *([0-9.]+)", s.get("cuda", ""))
+    nproc = s.get("nproc", "")
+    return {"os": s.get("uname") or None, "cores": int(nproc) if nproc.isdigit() else None,
+            "cpu_model": cpu_model(s.get("cpuinfo")) if s.get("cpuinfo") else None,
+            "python": s.get("python", "").removeprefix("Python ").strip() or None,
+            "gpus": parse_gpus(s.get("gpus", "")), "cuda": cuda.group(1) if cuda else None}
+
+
+def server_facts(transport: Transport) -> dict[str, Any]:
+    result = transport.run(["sh", "-c", FACTS_COMMAND], timeout=60)
+    return parse_server_facts(result.stdout)

@@ -1,0 +1,233 @@
+"""`benchbot devices` and `benchbot run --device sd855` end to end through the REAL adb server.
+
+The phone is tests/adb_emulator.py: a OnePlus 7 answering getprop from its real
+property dump, with the real SD855 cpufreq clusters, a real SD855+ /proc/cpuinfo,
+thermal zones typed like a real Snapdragon phone and a real `dumpsys battery`.
+Commands run on this host, so the Python agent really measures through adb.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from benchbot.store import load_run
+from tests.adb_emulator import EmulatedPhone
+from tests.adb_fixtures import DUMPS, SD855_DUMP, start_phone
+from tests.conftest import FAST, REPO, benchbot
+
+DATA = Path(__file__).parent / "data"
+BATTERY = DATA / "android" / "dumpsys_battery_samsung_charging.txt"
+STANDIN_LOG = (DATA / "tool_logs" / "tflite_benchmark_model"
+               / "tf1x_issue77_android_arm64_squeezenet_nnapi_error_line.txt")
+SYS_DIRS = ("/sys/devices/system/cpu/cpufreq", "/sys/class/thermal")
+
+
+def sd855_files(throttled: bool) -> dict[str, str]:
+    """SD855 clusters (max clocks from the phone's real cpufreq tables) and CPU thermal zones."""
+    files: dict[str, str] = {}
+    for policy, cpus, max_khz in ((0, "0 1 2 3", 1785600), (4, "4 5 6", 2419200),
+                                  (7, "7", 2841600)):
+        base = f"/sys/devices/system/cpu/cpufreq/policy{policy}"
+        cap = 2419200 if throttled and policy == 7 else max_khz
+        files |= {f"{base}/related_cpus": cpus, f"{base}/cpuinfo_max_freq": str(max_khz),
+                  f"{base}/scaling_max_freq": str(cap), f"{base}/scaling_cur_freq": "300000"}
+    for line in (DATA / "android" / "thermal_zones_sony_msm8998.txt").read_text().splitlines():
+        zone, kind, temp = line.split("|")
+        files |= {f"/sys/class/thermal/{zone}/type": kind, f"/sys/class/thermal/{zone}/temp": temp}
+    cpuinfo = DUMPS / "proc_cpuinfo_realme_x3_sd855plus.txt"
+    if cpuinfo.is_file():
+        files["/proc/cpuinfo"] = cpuinfo.read_text()
+    return files
+
+
+def sd855_phone(root: Path, adb_server: str, battery_text: str, throttled: bool = False
+                ) -> EmulatedPhone:
+    if not SD855_DUMP.is_file():
+        pytest.skip(f"reference getprop dump not found: {SD855_DUMP}")
+    battery = root.parent / f"{root.name}-battery.txt"
+    battery.write_text(battery_text)
+    return start_phone(root, adb_server, getprop_dump=SD855_DUMP,
+                       device_dirs=("/data/local/tmp", "/sdcard", *SYS_DIRS),
+                       files=sd855_files(throttled),
+                       tools={"dumpsys": f"#!/bin/sh\ncat {shlex.quote(str(battery))}\n"})
+
+
+@pytest.fixture(scope="module")
+def phone(adb_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatedPhone]:
+    phone = sd855_phone(tmp_path_factory.mktemp("sd855"), adb_server, BATTERY.read_text(),
+                        throttled=True)
+    yield phone
+    phone.stop()
+
+
+@pytest.fixture()
+def profiles(tmp_path: Path) -> Path:
+    """The built-in sd855 profile with the agent on this host's Python (as on a phone with
+    Termux), no cool-down pause, and masks that fit this host's cores (1 thread only)."""
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    text = (REPO / "device_profiles" / "sd855.toml").read_text()
+    text = text.replace('kind = "tflite_benchmark_model"',
+                        f'kind = "agent"\npython = "{sys.executable}"')
+    text = text.replace('masks = { 1 = "80", 4 = "f0" }', 'masks = { 1 = "1" }')
+    text = text.replace("cooldown_s = 5.0", "cooldown_s = 0.0")
+    (folder / "sd855.toml").write_text(text)
+    return folder
+
+
+def run_on_phone(adb_server: str, profiles: Path, results: Path, *args: str):
+    return benchbot("run", "--device", "sd855", "--adb-server", adb_server, "--profiles",
+                    str(profiles), "--results", str(results), *args, timeout=180)
+
+
+def test_devices_lists_the_phone_and_its_profile(phone: EmulatedPhone, adb_server: str) -> None:
+    proc = benchbot("devices", "--adb-server", adb_server, "--json")
+    assert proc.returncode == 0, proc.stderr
+    found = {p["serial"]: p for p in json.loads(proc.stdout)}
+    mine = found[phone.address]
+    assert (mine["model"], mine["soc"], mine["android"], mine["abi"]) == (
+        "GM1903", "msmnile", "9", "arm64-v8a")
+    assert [c["max_freq_khz"] for c in mine["clusters"]] == [1785600, 2419200, 2841600]
+    assert mine["max_temp_c"] == 42.0 and mine["battery"]["level"] == 84
+    assert "sd855" in mine["profiles"] and "sd845" not in mine["profiles"]
+    table = benchbot("devices", "--adb-server", adb_server).stdout
+    assert f"| {phone.address} | GM1903 | msmnile | 9 |" in table and "4x1.79GHz" in table
+
+
+def test_run_on_sd855_with_threads_1_and_4(phone: EmulatedPhone, adb_server: str,
+                                           profiles: Path, models: dict[str, Path],
+                                           tmp_path: Path) -> None:
+    proc = run_on_phone(adb_server, profiles, tmp_path / "r", "--threads", "1,4", "-m",
+                        str(models["tiny_conv.onnx"]), *FAST)
+    assert proc.returncode == 0, proc.stderr
+    assert "| Model | SD855 |" in proc.stdout
+    assert "1 thread, batch 1" in proc.stdout and "4 threads, batch 1" in proc.stdout
+    record = load_run(next((tmp_path / "r").glob("*.json")))
+    facts = record.devices["sd855"]
+    assert facts["serial"] == phone.address and facts["soc"] == "msmnile"
+    assert facts["transport"] == "adb" and facts["label"] == "SD855"
+    one, four = record.cases
+    assert one.status == four.status == "ok" and four.measurement["threads_applied"] == 4
+    assert one.measurement["cpu_affinity"] == [0]  # the profile's 1-thread mask, applied
+    state = one.measurement["device_state"]
+    assert state["cpus"] == [0] and state["before"]["max_temp_c"] == 42.0
+    assert any("throttling" in w for w in four.warnings)  # cpu7 capped below its maximum
+    assert not phone.to_host("/data/local/tmp/benchbot").exists()  # cleaned up
+
+
+def test_native_benchmark_model_on_the_phone(phone: EmulatedPhone, adb_server: str,
+                                             profiles: Path, models: dict[str, Path],
+                                             tmp_path: Path) -> None:
+    """A benchmark_model stand-in pushed to the phone replays a real captured log."""
+    tool = tmp_path / "benchmark_model"
+    tool.write_text(f"#!/bin/sh\ncat {shlex.quote(str(STANDIN_LOG))}\n")
+    proc = run_on_phone(adb_server, profiles, tmp_path / "r", "--runner",
+                        "tflite_benchmark_model", "--runner-bin", str(tool), "--json",
+                        "-m", str(models["tiny_fc.tflite"]), "--keep", *FAST)
+    assert proc.returncode == 0, proc.stderr
+    case, = json.loads(proc.stdout)["cases"]
+    assert case["stats"]["mean_ms"] == 420.334 and case["stats_source"] == "aggregates"
+    argv = case["measurement"]["argv"]
+    assert argv[:2] == ["taskset", "1"] and argv[2].startswith("/data/local/tmp/benchbot/")
+    assert phone.to_host(argv[2]).stat().st_mode & 0o111  # pushed and made executable
+
+
+def test_model_path_with_spaces_and_shell_metacharacters(phone: EmulatedPhone, adb_server: str,
+                                                         profiles: Path, models: dict[str, Path],
+                                                         tmp_path: Path) -> None:
+    weird = tmp_path / "we ird $(id) 'q' ;x.onnx"
+    shutil.copy(models["tiny_conv.onnx"], weird)
+    proc = run_on_phone(adb_server, profiles, tmp_path / "r", "-m", str(weird), "--json", *FAST)
+    assert proc.returncode == 0, proc.stderr
+    case, = json.loads(proc.stdout)["cases"]
+    assert case["status"] == "ok" and case["model"] == str(weird)
+
+
+def test_a_hung_device_command_hits_its_timeout(phone: EmulatedPhone, adb_server: str,
+                                                profiles: Path, models: dict[str, Path],
+                                                tmp_path: Path) -> None:
+    phone.hang_commands_matching(r"agent\.py")
+    try:
+        proc = run_on_phone(adb_server, profiles, tmp_path / "r", "-m",
+                            str(models["tiny_matmul.onnx"]), "--case-timeout", "3", "--json",
+                            *FAST)
+    finally:
+        phone.clear_hangs()
+    assert proc.returncode == 1
+    case, = json.loads(proc.stdout)["cases"]
+    assert case["status"] == "failed" and "time limit" in case["error"]
+
+
+def test_low_battery_is_refused_unless_told(adb_server: str, profiles: Path,
+                                            models: dict[str, Path], tmp_path: Path) -> None:
+    # the real Samsung output with the level edited down to 12% and unplugged
+    low = BATTERY.read_text().replace("level: 84", "level: 12").replace(
+        "USB powered: true", "USB powered: false").replace("status: 2", "status: 3")
+    phone = sd855_phone(tmp_path / "low", adb_server, low)
+    try:
+        args = ("--serial", phone.address, "-m", str(models["tiny_matmul.onnx"]), *FAST)
+        proc = run_on_phone(adb_server, profiles, tmp_path / "r", *args)
+        assert proc.returncode == 2 and "battery at 12%" in proc.stderr
+        assert "--battery-floor 0" in proc.stderr
+        assert run_on_phone(adb_server, profiles, tmp_path / "r", "--battery-floor", "0",
+                            *args).returncode == 0
+    finally:
+        phone.stop()
+
+
+def test_no_or_several_matching_phones(adb_server: str, phone: EmulatedPhone,
+                                       profiles: Path, models: dict[str, Path],
+                                       tmp_path: Path) -> None:
+    proc = benchbot("run", "--device", "sd845", "--adb-server", adb_server,
+                    "-m", str(models["tiny_matmul.onnx"]))
+    assert proc.returncode == 2
+    assert "no attached phone matches device 'sd845'" in proc.stderr
+    assert f"{phone.address} (GM1903, msmnile)" in proc.stderr
+    twin = sd855_phone(tmp_path / "twin", adb_server, BATTERY.read_text())
+    try:
+        proc = run_on_phone(adb_server, profiles, tmp_path / "r", "-m",
+                            str(models["tiny_matmul.onnx"]))
+        assert proc.returncode == 2 and "2 attached phones match" in proc.stderr
+        assert "--serial" in proc.stderr
+    finally:
+        twin.stop()
+
+
+def test_phone_vanishing_mid_sweep(adb_server: str, profiles: Path, models: dict[str, Path],
+                                   tmp_path: Path) -> None:
+    phone = sd855_phone(tmp_path / "fragile", adb_server, BATTERY.read_text())
+    results = tmp_path / "r"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "benchbot", "run", "--device", "sd855", "--serial", phone.address,
+         "--adb-server", adb_server, "--profiles", str(profiles), "--results", str(results),
+         "-m", str(models["tiny_conv.onnx"]), "-b", "1,2,3,4", "--warmup", "1",
+         "--min-runs", "3", "--min-time", "0.3", "--max-time", "2", "--case-timeout", "20"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            files = list(results.glob("*.json"))
+            if files and json.loads(files[0].read_text())["cases"]:
+                break
+            time.sleep(0.05)
+        phone.disconnect(stay_away=True)  # unplugged for good
+        out, err = proc.communicate(timeout=180)
+    finally:
+        proc.kill()
+        phone.stop()
+    assert proc.returncode == 1, err
+    record = load_run(next(results.glob("*.json")))
+    assert record.status == "complete" and len(record.cases) == 4
+    assert record.cases[0].status == "ok"  # measured before the phone went: kept
+    lost = [c for c in record.cases if c.status == "failed"]
+    assert lost and all(c.error for c in lost)
+    assert "Traceback" not in err

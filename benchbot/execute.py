@@ -1,17 +1,23 @@
-"""Run a plan case by case, saving the record after every case so nothing is ever lost."""
+"""Run a plan: every device at once, each device's cases one at a time under its lease.
+
+The record is written atomically before the first case and after every case,
+so nothing measured is ever lost: not on Ctrl-C, not on ``kill -9``.
+"""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
-from typing import Callable, Mapping, Protocol
+from typing import Mapping, Protocol, Sequence
 
 from benchbot.devices import Device
+from benchbot.farm.lease import device_lease
 from benchbot.store import CaseResult, RunRecord, save_run, utc_now
 from benchbot.sweep import Case, Plan
 
 
 class Progress(Protocol):
-    """What the executor tells whoever shows progress."""
+    """What the executor tells whoever shows progress (called from worker threads)."""
 
     def case_started(self, index: int, case: Case) -> None: ...
 
@@ -20,28 +26,83 @@ class Progress(Protocol):
     def note(self, message: str) -> None: ...
 
 
-def execute(plan: Plan, devices: Mapping[str, Device], record: RunRecord, results_dir: Path,
-            progress: Progress, on_save: Callable[[Path], None] = lambda _: None) -> RunRecord:
-    """Measure every case of the plan in order; returns the finished record.
+class _Recorder:
+    """The run's record, shared by the device workers; saved after every change."""
 
-    The record is written atomically before the first case and after each one;
-    on Ctrl-C it is written once more, marked ``interrupted``, before the
-    interrupt goes on up.
-    """
-    on_save(save_run(record, results_dir))
+    def __init__(self, record: RunRecord, results_dir: Path) -> None:
+        self.record = record
+        self.results_dir = results_dir
+        self.lock = threading.Lock()
+        save_run(record, results_dir)
+
+    def add(self, result: CaseResult) -> None:
+        with self.lock:
+            self.record = self.record.with_case(result)
+            save_run(self.record, self.results_dir)
+
+    def finish(self, status: str) -> RunRecord:
+        with self.lock:
+            self.record = self.record.finished(status, utc_now())
+            save_run(self.record, self.results_dir)
+            return self.record
+
+
+def measure_case(device: Device, case: Case, plan: Plan, index: int, progress: Progress,
+                 wait: bool = True) -> CaseResult:
+    """One case on its device: lease, hygiene before, the runner, hygiene after."""
+    with device_lease(device.lease_key, wait=wait, say=progress.note):
+        waited, before = device.hygiene.before()
+        progress.case_started(index, case)
+        result = device.runner.run_case(case, plan.settings)
+        state, warnings = device.hygiene.after(waited, before, device.cpus_for(case.threads))
+    return result.with_device_state(state, warnings)
+
+
+def _device_worker(device: Device, cases: Sequence[tuple[int, Case]], plan: Plan,
+                   recorder: _Recorder, progress: Progress, stop: threading.Event,
+                   errors: list[BaseException], wait: bool) -> None:
     try:
-        for index, case in enumerate(plan.cases):
-            device = devices[case.device]
-            waited, before = device.hygiene.before()
-            progress.case_started(index, case)
-            result = device.runner.run_case(case, plan.settings)
-            state, warnings = device.hygiene.after(waited, before, device.cpus_for(case.threads))
-            record = record.with_case(result.with_device_state(state, warnings))
-            save_run(record, results_dir)
+        for index, case in cases:
+            if stop.is_set():
+                return
+            result = measure_case(device, case, plan, index, progress, wait)
+            recorder.add(result)
             progress.case_finished(index, result)
+    except BaseException as exc:  # e.g. DeviceBusy under --no-wait: the main thread re-raises
+        errors.append(exc)
+        stop.set()
+
+
+def execute(plan: Plan, devices: Mapping[str, Device], record: RunRecord, results_dir: Path,
+            progress: Progress, wait: bool = True) -> RunRecord:
+    """Measure the plan's cases, all devices in parallel; returns the finished record.
+
+    On Ctrl-C the record is saved as ``interrupted`` and the interrupt goes on up;
+    cases already running on other devices are abandoned, never half-recorded.
+    """
+    recorder = _Recorder(record, results_dir)
+    by_device: dict[str, list[tuple[int, Case]]] = {}
+    for index, case in enumerate(plan.cases):
+        by_device.setdefault(case.device, []).append((index, case))
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    workers = [threading.Thread(target=_device_worker, daemon=True, name=f"device-{name}",
+                                args=(devices[name], cases, plan, recorder, progress, stop,
+                                      errors, wait))
+               for name, cases in by_device.items()]
+    try:
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            while worker.is_alive():
+                worker.join(timeout=0.2)  # short joins keep Ctrl-C responsive
     except KeyboardInterrupt:
-        save_run(record.finished("interrupted", utc_now()), results_dir)
+        stop.set()
+        for device in devices.values():
+            device.abort()  # kill what the workers are measuring right now
+        recorder.finish("interrupted")
         raise
-    record = record.finished("complete", utc_now())
-    save_run(record, results_dir)
-    return record
+    if errors:
+        recorder.finish("interrupted")
+        raise errors[0]
+    return recorder.finish("complete")

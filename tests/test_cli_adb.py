@@ -231,3 +231,36 @@ def test_phone_vanishing_mid_sweep(adb_server: str, profiles: Path, models: dict
     lost = [c for c in record.cases if c.status == "failed"]
     assert lost and all(c.error for c in lost)
     assert "Traceback" not in err
+
+
+def test_two_phones_are_measured_at_the_same_time(adb_server: str, phone: EmulatedPhone,
+                                                  profiles: Path, models: dict[str, Path],
+                                                  tmp_path: Path) -> None:
+    other = sd855_phone(tmp_path / "other", adb_server, BATTERY.read_text())
+    try:
+        text = (profiles / "sd855.toml").read_text()
+        for name, serial in (("left", phone.address), ("right", other.address)):
+            (profiles / f"{name}.toml").write_text(
+                text.replace('name = "sd855"', f'name = "{name}"').replace(
+                    '# serial = "..."', f'serial = "{serial}"'))
+        proc = benchbot("run", "--device", "left,right", "--adb-server", adb_server,
+                        "--profiles", str(profiles), "--results", str(tmp_path / "r"),
+                        "-m", str(models["tiny_conv.onnx"]), "-b", "1,2", "--warmup", "1",
+                        "--min-runs", "3", "--min-time", "1", "--max-time", "3", timeout=180)
+    finally:
+        other.stop()
+    assert proc.returncode == 0, proc.stderr
+    assert "on SD855 (left), 1 thread" in proc.stdout  # same label: told apart by name
+    record = load_run(next((tmp_path / "r").glob("*.json")))
+    assert {c.device for c in record.cases} == {"left", "right"} and len(record.cases) == 4
+
+    def span(c):  # type: ignore[no-untyped-def]
+        return c.started_at, c.ended_at
+
+    left = [span(c) for c in record.cases if c.device == "left"]
+    right = [span(c) for c in record.cases if c.device == "right"]
+    # one worker per device: the phones' cases overlap in time, a phone's own never do
+    assert any(a0 < b1 and b0 < a1 for a0, a1 in left for b0, b1 in right)
+    for spans in (left, right):
+        (a0, a1), (b0, b1) = sorted(spans)
+        assert a1 <= b0

@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from benchbot.cli.console import err, out
-from benchbot.compare import (METHODS, CompareSettings, EstimateSettings, Kind,
+from benchbot.compare import (CompareSettings, EstimateSettings, Kind,
                               ThresholdPolicy, compare, parse_threshold, render_json,
                               render_markdown)
 from benchbot.compare.baselines import SPEC_HELP, resolve_side

@@ -1,4 +1,5 @@
-"""Progress of a sweep on stderr: a bar (case k of N, current case, ETA), a line per case."""
+"""Progress of a sweep on stderr: a bar for the whole run (case k of N, ETA) and one per
+device when there are several, with its current case; a line per finished case."""
 
 from __future__ import annotations
 
@@ -9,18 +10,22 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
 
 from benchbot.report import format_ms
 from benchbot.store import CaseResult
-from benchbot.sweep import Case
+from benchbot.sweep import Case, Plan
 
 
 class SweepProgress:
     """Shows the sweep on a Rich console; implements benchbot.execute.Progress."""
 
-    def __init__(self, console: Console, total: int) -> None:
+    def __init__(self, console: Console, plan: Plan) -> None:
         self.console = console
-        self.bar = Progress(TextColumn("case"), MofNCompleteColumn(), BarColumn(),
+        self.bar = Progress(TextColumn("{task.fields[who]}"), MofNCompleteColumn(), BarColumn(),
                             TimeRemainingColumn(), TimeElapsedColumn(),
                             TextColumn("{task.description}"), console=console, transient=True)
-        self.task = self.bar.add_task("", total=total)
+        self.task = self.bar.add_task("", total=len(plan), who="case")
+        devices = list(dict.fromkeys(c.device for c in plan.cases))
+        self.device_tasks = {d: self.bar.add_task("", who=f"  {escape(d)}",
+                                                  total=sum(c.device == d for c in plan.cases))
+                             for d in devices} if len(devices) > 1 else {}
 
     def __enter__(self) -> SweepProgress:
         self.bar.__enter__()
@@ -30,10 +35,13 @@ class SweepProgress:
         self.bar.__exit__(*exc)
 
     def case_started(self, index: int, case: Case) -> None:
-        self.bar.update(self.task, description=escape(case.label))
+        task = self.device_tasks.get(case.device, self.task)
+        self.bar.update(task, description=escape(case.label))
 
     def case_finished(self, index: int, result: CaseResult) -> None:
         self.bar.advance(self.task)
+        if result.device in self.device_tasks:
+            self.bar.advance(self.device_tasks[result.device])
         label = escape(f"{result.model_name} on {result.device}, t={result.threads} "
                  f"b={result.batch} {result.precision}")
         s = result.stats

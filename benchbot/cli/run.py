@@ -3,27 +3,22 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from benchbot import __version__
+from benchbot import session
 from benchbot.cli import options
 from benchbot.cli.console import err, out
 from benchbot.cli.progress import SweepProgress
-from benchbot.devices import Device, DeviceOptions, open_device
+from benchbot.devices import DeviceOptions
 from benchbot.errors import ConfigError
-from benchbot.execute import execute
-from benchbot.facts import host_facts
-from benchbot.modelfile import inspect_model
-from benchbot.profiles import RUNNER_KINDS, Profile, get_profile
+from benchbot.profiles import RUNNER_KINDS, Profile
 from benchbot.report import Entry, build_grids, render_markdown
-from benchbot.store import RunRecord, new_run_id, run_path, utc_now
-from benchbot.sweep import MeasureSettings, Plan, SweepSpec, load_sweep_file, make_plan
+from benchbot.store import RunRecord, run_path
+from benchbot.sweep import MeasureSettings, Plan, SweepSpec, load_sweep_file
 from benchbot.sweep import axes
-from benchbot.zoo import REF_PREFIX, resolve_zoo_ref
 
 DEFAULTS = MeasureSettings()
 
@@ -42,29 +37,6 @@ def _spec_from_options(device: Optional[str], model: Optional[list[str]], thread
                      backend=axes.choices(backend, "--backend", axes.BACKENDS)
                      if backend is not None else None,
                      measure={k: v for k, v in measure.items() if v is not None})
-
-
-def _settings(measure: dict[str, float]) -> MeasureSettings:
-    return MeasureSettings(warmup=int(measure.get("warmup", DEFAULTS.warmup)),
-                           min_runs=int(measure.get("min_runs", DEFAULTS.min_runs)),
-                           max_runs=int(measure.get("max_runs", DEFAULTS.max_runs)),
-                           min_time_s=float(measure.get("min_time", DEFAULTS.min_time_s)),
-                           max_time_s=float(measure.get("max_time", DEFAULTS.max_time_s)),
-                           timeout_s=measure.get("case_timeout"))
-
-
-def _profiles(names: tuple[str, ...], dirs: list[Path], runner: Optional[str]) -> list[Profile]:
-    if runner is not None and runner not in RUNNER_KINDS:
-        raise ConfigError(f"--runner: {runner!r} is not one of {', '.join(RUNNER_KINDS)}")
-    found = [get_profile(name, dirs) for name in names]
-    return [p.with_runner(runner) if runner else p for p in found]
-
-
-def _model_path(ref: str, zoo_dir: Path) -> Path:
-    """A model file, or a zoo architecture (zoo:NAME) exported once into ``zoo_dir``."""
-    if ref.startswith(REF_PREFIX):
-        return resolve_zoo_ref(ref, zoo_dir)
-    return Path(ref)
 
 
 def _plan_text(plan: Plan) -> str:
@@ -140,6 +112,12 @@ def run_command(
     as_json: bool = typer.Option(False, "--json",
                                  help="Print the run's JSON document on stdout instead of the table."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; measure nothing."),
+    resume: Optional[str] = typer.Option(
+        None, metavar="RUN_ID", help="Finish an interrupted run: measure only its missing or "
+                                     "failed cases, into the same results file."),
+    no_wait: bool = typer.Option(False, "--no-wait",
+                                 help="Fail at once when another benchbot holds a device, "
+                                      "instead of waiting for it."),
 ) -> None:
     """Measure models on devices over a sweep of threads x batch x precision.
 
@@ -150,35 +128,29 @@ def run_command(
     """
     measure = {"warmup": warmup, "min_runs": min_runs, "max_runs": max_runs, "min_time": min_time,
                "max_time": max_time, "case_timeout": case_timeout}
-    spec = _spec_from_options(device, model, threads, batch, precision, backend, measure)
-    if config is not None:
-        spec = load_sweep_file(config).overridden_by(spec)
-    if not spec.models:
-        raise ConfigError("no model to measure: give --model PATH (or models = [...] in --config)")
-    found = _profiles(spec.devices or ("local",), options.dirs(profiles), runner)
-    models = tuple(dict.fromkeys(inspect_model(_model_path(m, zoo_dir)) for m in spec.models))
-    settings = _settings(spec.measure)
-    plan = make_plan(models, tuple(p.name for p in found), spec.threads or (1,),
-                     spec.batch or (1,), spec.precision or ("fp32",), settings,
-                     spec.backend or ("cpu",))
+    if runner is not None and runner not in RUNNER_KINDS:
+        raise ConfigError(f"--runner: {runner!r} is not one of {', '.join(RUNNER_KINDS)}")
+    dirs = options.dirs(profiles)
+    record = None
+    if resume is not None:
+        record = session.find_record(resume, results)
+        plan = session.resume_plan(record)
+        names = tuple(dict.fromkeys(c.device for c in plan.cases))
+    else:
+        spec = _spec_from_options(device, model, threads, batch, precision, backend, measure)
+        if config is not None:
+            spec = load_sweep_file(config).overridden_by(spec)
+        names = spec.devices or ("local",)
+        plan = session.plan_of(spec, session.profiles_of(names, dirs, runner), zoo_dir)
     if dry_run:
         out(_plan_json(plan) if as_json else _plan_text(plan))
         return
     device_options = DeviceOptions(serial=serial, keep=keep, battery_floor=battery_floor,
                                    runner_bin=runner_bin, adb_server=adb_server)
-    devices: dict[str, Device] = {}
-    try:
-        for p in found:
-            devices[p.name] = open_device(p, device_options, say=err.print)
-    except BaseException:
-        for d in devices.values():
-            d.close()
-        raise
-    try:
-        record = _measure(plan, devices, results, settings)
-    finally:
-        for d in devices.values():
-            d.close()
+    found = session.profiles_of(names, dirs, runner)
+    if record is not None:
+        err.print(f"resuming run {record.run_id}: {len(plan)} cases missing or failed")
+    record = _measure(plan, found, device_options, results, record, wait=not no_wait)
     if as_json:
         out(json.dumps(record.to_dict(), indent=1) + "\n")
     else:
@@ -189,20 +161,18 @@ def run_command(
         raise typer.Exit(1)
 
 
-def _measure(plan: Plan, devices: dict[str, Device], results: Path,
-             settings: MeasureSettings) -> RunRecord:
-    record = RunRecord(run_id=new_run_id(), started_at=utc_now(), command=tuple(sys.argv),
-                       benchbot_version=__version__, host=host_facts(),
-                       devices={n: d.facts for n, d in devices.items()},
-                       settings=settings.to_dict(), planned_cases=len(plan))
-    path = run_path(results, record.run_id)
-    err.print(f"run {record.run_id}: {len(plan)} cases -> {path}")
+def _measure(plan: Plan, profiles: list[Profile], options: DeviceOptions, results: Path,
+             record: RunRecord | None, wait: bool) -> RunRecord:
+    run_id = record.run_id if record is not None else "new"
     try:
-        with SweepProgress(err, len(plan)) as progress:
-            record = execute(plan, devices, record, results, progress)
+        with SweepProgress(err, plan) as progress:
+            record = session.measure(plan, profiles, options, results, progress, err.print,
+                                     wait=wait, record=record)
     except KeyboardInterrupt:
-        err.print(f"interrupted: the cases finished so far are saved in {path}")
+        err.print(f"interrupted: the cases finished so far are saved in {results}; "
+                  f"finish the run with: benchbot run --resume {run_id}")
         raise typer.Exit(130) from None
+    path = run_path(results, record.run_id)
     ok = len(record.cases) - len(record.failed)
     err.print(f"{ok} of {len(record.cases)} cases ok; results: {path}")
     return record

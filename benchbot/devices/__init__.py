@@ -43,6 +43,21 @@ class Device:
     def name(self) -> str:
         return self.profile.name
 
+    @property
+    def lease_key(self) -> str:
+        """What two benchbot processes must never measure on at once: the physical device."""
+        if self.profile.transport == "adb":
+            return f"adb-{self.facts.get('serial')}"
+        if self.profile.transport == "ssh" and self.profile.ssh is not None:
+            return f"ssh-{self.profile.ssh.host}-{self.profile.ssh.port}"
+        return f"local-{self.facts.get('hostname', 'host')}"
+
+    def abort(self) -> None:
+        """Kill what the device is measuring now, where the transport can."""
+        abort = getattr(self.transport, "abort", None)
+        if abort is not None:
+            abort()
+
     def cpus_for(self, threads: int) -> list[int] | None:
         mask = self.profile.cpu.mask_for(threads)
         return cpus_of_mask(mask) if mask else None

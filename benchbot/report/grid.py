@@ -133,4 +133,11 @@ def build_grids(entries: Sequence[Entry], layout: str, metric: str) -> list[Grid
         several = len({c.batch for c in cases}) > 1 or len({c.precision for c in cases}) > 1
         layout = "precision-batch" if several else "devices"
     build = precision_batch_grids if layout == "precision-batch" else devices_grids
-    return build(cases, metric, {e.case.device: e.device_title for e in entries})
+    return build(cases, metric, device_titles(entries))
+
+
+def device_titles(entries: Sequence[Entry]) -> dict[str, str]:
+    """Device name -> column title: its label, with the name added where labels collide."""
+    titles = {e.case.device: e.device_title for e in entries}
+    shared = {t for t in titles.values() if list(titles.values()).count(t) > 1}
+    return {d: f"{t} ({d})" if t in shared and t != d else t for d, t in titles.items()}

@@ -83,11 +83,14 @@ class RunRecord:
     settings: Mapping[str, Any]
     planned_cases: int
     status: str = "running"  # running | complete | interrupted
+    plan: tuple[Mapping[str, Any], ...] = ()  # every planned case, so a run can be resumed
     ended_at: str | None = None
     cases: tuple[CaseResult, ...] = ()
 
     def with_case(self, case: CaseResult) -> RunRecord:
-        return dataclasses.replace(self, cases=(*self.cases, case))
+        """This record with ``case`` added, replacing an earlier attempt of the same case."""
+        kept = tuple(c for c in self.cases if c.id != case.id)
+        return dataclasses.replace(self, cases=(*kept, case))
 
     def finished(self, status: str, ended_at: str) -> RunRecord:
         return dataclasses.replace(self, status=status, ended_at=ended_at)
@@ -108,6 +111,7 @@ class RunRecord:
                 "benchbot_version": self.benchbot_version, "host": dict(self.host),
                 "devices": dict(self.devices), "runtime_versions": self.runtime_versions,
                 "settings": dict(self.settings), "planned_cases": self.planned_cases,
+                "plan": [dict(p) for p in self.plan],
                 "cases": [c.to_dict() for c in self.cases]}
 
     @classmethod
@@ -119,4 +123,5 @@ class RunRecord:
                    settings=doc.get("settings", {}),
                    planned_cases=int(doc.get("planned_cases", 0)),
                    status=doc.get("status", "complete"), ended_at=doc.get("ended_at"),
+                   plan=tuple(doc.get("plan") or ()),
                    cases=tuple(CaseResult.from_dict(c) for c in doc.get("cases", ())))

@@ -178,6 +178,8 @@ class AdbTransport:
         With ``host_request`` (e.g. "features"), a request about the device to the server instead.
         """
         if self.serial is None:  # the one device attached, else an error
+            from benchbot.transports.adb_server import list_serials  # it imports this module
+
             serials = list_serials(self.server, timeout=_left(deadline))
             if len(serials) != 1:
                 raise TransportError(f"{len(serials)} devices on the adb server at {self.server} "

@@ -26,6 +26,9 @@ class LocalTransport:
 
     name = "local"
 
+    def __init__(self) -> None:
+        self._live: set[subprocess.Popen[str]] = set()
+
     def run(self, argv: Sequence[str], timeout: float) -> CommandResult:
         start = time.monotonic()
         try:
@@ -33,6 +36,7 @@ class LocalTransport:
                                     stdin=subprocess.DEVNULL, text=True, start_new_session=True)
         except OSError as exc:
             raise TransportError(f"cannot start {argv[0]}: {exc.strerror or exc}") from exc
+        self._live.add(proc)
         try:
             out, err = proc.communicate(timeout=timeout)
             timed_out = False
@@ -44,6 +48,8 @@ class LocalTransport:
             _kill_group(proc.pid)
             proc.wait()
             raise
+        finally:
+            self._live.discard(proc)
         return CommandResult(argv=tuple(argv), returncode=None if timed_out else proc.returncode,
                              stdout=out, stderr=err, duration_s=time.monotonic() - start,
                              timed_out=timed_out)
@@ -57,6 +63,11 @@ class LocalTransport:
 
     def cleanup(self) -> None:
         pass  # push() copies nothing
+
+    def abort(self) -> None:
+        """Kill every command running now (from any thread): the run is being interrupted."""
+        for proc in list(self._live):
+            _kill_group(proc.pid)
 
     def close(self) -> None:
         pass

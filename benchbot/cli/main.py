@@ -12,8 +12,8 @@ import typer
 from rich.markup import escape
 
 from benchbot import __version__
-from benchbot.cli import (baseline, compare, devices, history, parse, profiles, report, run,
-                          zoo)
+from benchbot.cli import (baseline, compare, devices, history, nightly, parse, profiles, report,
+                          run, zoo)
 from benchbot.cli.console import err
 from benchbot.errors import BenchbotError, UserError
 
@@ -28,6 +28,7 @@ app.command("compare")(compare.compare_command)
 app.command("history")(history.history_command)
 app.command("parse")(parse.parse_command)
 app.command("devices")(devices.devices_command)
+app.command("nightly")(nightly.nightly_command)
 app.add_typer(baseline.app, name="baseline")
 app.add_typer(profiles.app, name="profiles")
 app.add_typer(zoo.app, name="zoo")

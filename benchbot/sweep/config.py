@@ -70,14 +70,23 @@ def _measure(path: Path, raw: Any) -> dict[str, float]:
     return out
 
 
-def load_sweep_file(path: Path) -> SweepSpec:
-    """Read and validate a sweep file; every problem is a ConfigError naming file and key."""
+def read_toml(path: Path, what: str = "sweep file") -> dict[str, Any]:
+    """A TOML file as a dict; ConfigError naming the file when it is missing or malformed."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"sweep file not found: {path}") from None
+        raise ConfigError(f"{what} not found: {path}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def load_sweep_file(path: Path) -> SweepSpec:
+    """Read and validate a sweep file; every problem is a ConfigError naming file and key."""
+    return spec_from_mapping(read_toml(path), path)
+
+
+def spec_from_mapping(data: dict[str, Any], path: Path) -> SweepSpec:
+    """Validate the sweep keys of a parsed file (paths relative to ``path``'s folder)."""
     unknown = sorted(set(data) - _TOP)
     if unknown:
         raise ConfigError(f"{path}: unknown key '{unknown[0]}' (known: {', '.join(sorted(_TOP))})")

@@ -1,0 +1,99 @@
+"""`benchbot nightly` end to end: a real sweep, compared with a baseline, exit codes for CI."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from benchbot.nightly import load_nightly
+from benchbot.errors import ConfigError
+from benchbot.stats import summarize
+from benchbot.store import load_run, save_run
+from tests.conftest import benchbot
+
+
+def nightly_file(tmp_path: Path, model: Path, baseline: str) -> Path:
+    config = tmp_path / "nightly.toml"
+    config.write_text(f"""
+devices = ["local"]
+models = ["{model}"]
+threads = [1]
+[measure]
+warmup = 2
+min_runs = 30
+min_time = 0.2
+max_time = 2.0
+[nightly]
+baseline = "{baseline}"
+summary = "verdict.md"
+[thresholds]
+default = "5%"
+""")
+    return config
+
+
+def scaled_copy(results: Path, factor: float, name: str) -> None:
+    """A copy of the only run in ``results`` with every sample times ``factor``, started
+    earlier, and named as a baseline: a past night that was faster or slower."""
+    record = load_run(next(results.glob("*.json")))
+    cases = tuple(dataclasses.replace(c, samples_ms=tuple(s * factor for s in c.samples_ms),
+                                      stats=summarize([s * factor for s in c.samples_ms]))
+                  for c in record.cases)
+    past = dataclasses.replace(record, run_id="20200101T000000Z-past00",
+                               started_at="2020-01-01T00:00:00.000+00:00", cases=cases)
+    save_run(past, results)
+    assert benchbot("baseline", "set", past.run_id, "--name", name, "--results",
+                    str(results)).returncode == 0
+
+
+def test_first_night_then_a_regression_then_an_improvement(models: dict[str, Path],
+                                                           tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    model = models["tiny_matmul.onnx"]
+    first = benchbot("nightly", "--config", str(nightly_file(tmp_path, model, "rolling:3")),
+                     "--results", str(results))
+    assert first.returncode == 0, first.stderr
+    assert "no earlier runs yet" in first.stdout and "1 added" in first.stdout
+    assert (tmp_path / "verdict.md").read_text() == first.stdout
+
+    scaled_copy(results, 0.5, "fast")  # a past night twice as fast: tonight is a regression
+    summary = tmp_path / "step_summary.md"
+    slow = benchbot("nightly", "--config", str(nightly_file(tmp_path, model, "baseline:fast")),
+                    "--results", str(results), env={"GITHUB_STEP_SUMMARY": str(summary)})
+    assert slow.returncode == 1, slow.stderr
+    assert "regressions found" in slow.stdout and "1 slower" in slow.stdout
+    assert "re-measuring 1 suspected regression" in slow.stderr
+    assert "slower → slower" in slow.stdout  # confirmed by the second measurement
+    assert summary.read_text().startswith("## benchbot nightly: regressions found")
+
+    for f in (results / "baselines").glob("*.json"):
+        f.unlink()
+    for f in results.glob("2020*.json"):
+        f.unlink()
+    scaled_copy(results, 2.0, "slow")  # a past night twice as slow: tonight is faster
+    fast = benchbot("nightly", "--config", str(nightly_file(tmp_path, model, "baseline:slow")),
+                    "--results", str(results))
+    assert fast.returncode == 0, fast.stderr
+    assert "no regression" in fast.stdout and "faster" in fast.stdout
+
+
+def test_bad_nightly_files(tmp_path: Path) -> None:
+    bad = tmp_path / "n.toml"
+    bad.write_text('models = ["m.onnx"]\n[nightly]\nbaseline = 5\n')
+    with pytest.raises(ConfigError, match="'nightly.baseline' must be a str"):
+        load_nightly(bad)
+    bad.write_text('models = ["m.onnx"]\n[nightly]\nwhen = "2am"\n')
+    with pytest.raises(ConfigError, match="unknown key 'nightly.when'"):
+        load_nightly(bad)
+    bad.write_text('models = ["m.onnx"]\n[thresholds]\ndefault = "lots"\n')
+    with pytest.raises(ConfigError, match="n.toml"):
+        load_nightly(bad)
+    proc = benchbot("nightly", "--config", str(tmp_path / "missing.toml"))
+    assert proc.returncode == 2 and "nightly file not found" in proc.stderr
+    cfg = tmp_path / "ok.toml"
+    cfg.write_text('models = ["x.onnx"]\n[nightly]\nbaseline = "baseline:nope"\n')
+    (tmp_path / "x.onnx").write_bytes(b"")
+    proc = benchbot("nightly", "--config", str(cfg), "--results", str(tmp_path / "r"))
+    assert proc.returncode == 2 and proc.stderr.startswith("error: ")

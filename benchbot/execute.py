@@ -6,7 +6,9 @@ so nothing measured is ever lost: not on Ctrl-C, not on ``kill -9``.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Protocol, Sequence
 
@@ -58,14 +60,40 @@ def measure_case(device: Device, case: Case, plan: Plan, index: int, progress: P
     return result.with_device_state(state, warnings)
 
 
+@dataclass(frozen=True)
+class Retry:
+    """What to do when a device disconnects in the middle of a case."""
+
+    attempts: int = 1  # re-runs of a case lost with its device
+    wait_s: float = 120.0  # how long to wait for the device to come back
+
+
+def measure_with_retries(device: Device, case: Case, plan: Plan, index: int,
+                         progress: Progress, wait: bool, retry: Retry) -> CaseResult:
+    """A case; if the device went away during it, wait for the device and measure again."""
+    result = measure_case(device, case, plan, index, progress, wait)
+    for attempt in range(1, retry.attempts + 1):
+        if not result.measurement.get("device_lost"):
+            break
+        progress.note(f"{device.name} went away during {case.label} ({result.error}); "
+                      f"waiting up to {retry.wait_s:.0f}s for it (retry {attempt} of "
+                      f"{retry.attempts})")
+        if not device.wait_until_back(retry.wait_s):
+            break
+        result = measure_case(device, case, plan, index, progress, wait)
+        result = dataclasses.replace(result, measurement={**result.measurement,
+                                                          "attempts": attempt + 1})
+    return result
+
+
 def _device_worker(device: Device, cases: Sequence[tuple[int, Case]], plan: Plan,
                    recorder: _Recorder, progress: Progress, stop: threading.Event,
-                   errors: list[BaseException], wait: bool) -> None:
+                   errors: list[BaseException], wait: bool, retry: Retry) -> None:
     try:
         for index, case in cases:
             if stop.is_set():
                 return
-            result = measure_case(device, case, plan, index, progress, wait)
+            result = measure_with_retries(device, case, plan, index, progress, wait, retry)
             recorder.add(result)
             progress.case_finished(index, result)
     except BaseException as exc:  # e.g. DeviceBusy under --no-wait: the main thread re-raises
@@ -74,7 +102,7 @@ def _device_worker(device: Device, cases: Sequence[tuple[int, Case]], plan: Plan
 
 
 def execute(plan: Plan, devices: Mapping[str, Device], record: RunRecord, results_dir: Path,
-            progress: Progress, wait: bool = True) -> RunRecord:
+            progress: Progress, wait: bool = True, retry: Retry = Retry()) -> RunRecord:
     """Measure the plan's cases, all devices in parallel; returns the finished record.
 
     On Ctrl-C the record is saved as ``interrupted`` and the interrupt goes on up;
@@ -88,7 +116,7 @@ def execute(plan: Plan, devices: Mapping[str, Device], record: RunRecord, result
     errors: list[BaseException] = []
     workers = [threading.Thread(target=_device_worker, daemon=True, name=f"device-{name}",
                                 args=(devices[name], cases, plan, recorder, progress, stop,
-                                      errors, wait))
+                                      errors, wait, retry))
                for name, cases in by_device.items()]
     try:
         for worker in workers:

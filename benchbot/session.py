@@ -15,7 +15,7 @@ from typing import Callable, Iterator, Sequence
 from benchbot import __version__
 from benchbot.devices import Device, DeviceOptions, open_device
 from benchbot.errors import ConfigError, UserError
-from benchbot.execute import Progress, execute
+from benchbot.execute import Progress, Retry, execute
 from benchbot.facts import host_facts
 from benchbot.modelfile import ModelFile, inspect_model
 from benchbot.profiles import Profile, get_profile
@@ -79,7 +79,7 @@ def new_record(plan: Plan, devices: dict[str, Device]) -> RunRecord:
 
 def measure(plan: Plan, profiles: Sequence[Profile], options: DeviceOptions, results: Path,
             progress: Progress, say: Callable[[str], None], wait: bool = True,
-            record: RunRecord | None = None) -> RunRecord:
+            record: RunRecord | None = None, retry: Retry = Retry()) -> RunRecord:
     """Open the devices, measure every case of the plan into a (new or given) record."""
     with opened(profiles, options, say) as devices:
         if record is None:
@@ -88,7 +88,7 @@ def measure(plan: Plan, profiles: Sequence[Profile], options: DeviceOptions, res
             record = replace(record, status="running", ended_at=None,
                              devices={**record.devices, **{n: d.facts for n, d in
                                                            devices.items()}})
-        return execute(plan, devices, record, results, progress, wait=wait)
+        return execute(plan, devices, record, results, progress, wait=wait, retry=retry)
 
 
 def find_record(run_id: str, results: Path) -> RunRecord:

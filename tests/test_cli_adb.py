@@ -210,7 +210,8 @@ def test_phone_vanishing_mid_sweep(adb_server: str, profiles: Path, models: dict
         [sys.executable, "-m", "benchbot", "run", "--device", "sd855", "--serial", phone.address,
          "--adb-server", adb_server, "--profiles", str(profiles), "--results", str(results),
          "-m", str(models["tiny_conv.onnx"]), "-b", "1,2,3,4", "--warmup", "1",
-         "--min-runs", "3", "--min-time", "0.3", "--max-time", "2", "--case-timeout", "20"],
+         "--min-runs", "3", "--min-time", "0.3", "--max-time", "2", "--case-timeout", "20",
+         "--retries", "1", "--retry-wait", "2"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 120
@@ -264,3 +265,29 @@ def test_two_phones_are_measured_at_the_same_time(adb_server: str, phone: Emulat
     for spans in (left, right):
         (a0, a1), (b0, b1) = sorted(spans)
         assert a1 <= b0
+
+
+def test_a_case_lost_with_a_reconnecting_phone_is_measured_again(
+        adb_server: str, profiles: Path, models: dict[str, Path], tmp_path: Path) -> None:
+    phone = sd855_phone(tmp_path / "flaky", adb_server, BATTERY.read_text())
+    results = tmp_path / "r"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "benchbot", "run", "--device", "sd855", "--serial", phone.address,
+         "--adb-server", adb_server, "--profiles", str(profiles), "--results", str(results),
+         "-m", str(models["tiny_conv.onnx"]), "--warmup", "1", "--min-runs", "3",
+         "--min-time", "3", "--max-time", "6", "--retries", "2", "--retry-wait", "30", "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any("agent.py" in c for c in phone.commands):
+            time.sleep(0.05)
+        time.sleep(0.5)  # the agent is measuring now
+        phone.disconnect()  # a loose cable: the adb server reconnects by itself
+        out, err = proc.communicate(timeout=180)
+    finally:
+        proc.kill()
+        phone.stop()
+    assert proc.returncode == 0, err
+    assert "went away during" in err and "retry 1 of 2" in err
+    case, = json.loads(out)["cases"]
+    assert case["status"] == "ok" and case["measurement"]["attempts"] == 2

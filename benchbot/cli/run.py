@@ -14,6 +14,7 @@ from benchbot.cli.console import err, out
 from benchbot.cli.progress import SweepProgress
 from benchbot.devices import DeviceOptions
 from benchbot.errors import ConfigError
+from benchbot.execute import Retry
 from benchbot.profiles import RUNNER_KINDS, Profile
 from benchbot.report import Entry, build_grids, render_markdown
 from benchbot.store import RunRecord, run_path
@@ -115,6 +116,10 @@ def run_command(
     resume: Optional[str] = typer.Option(
         None, metavar="RUN_ID", help="Finish an interrupted run: measure only its missing or "
                                      "failed cases, into the same results file."),
+    retries: int = typer.Option(1, help="Times a case lost with its device (disconnected) is "
+                                        "measured again once the device is back."),
+    retry_wait: float = typer.Option(120.0, help="Seconds to wait for a disconnected device "
+                                                 "to come back before giving its case up."),
     no_wait: bool = typer.Option(False, "--no-wait",
                                  help="Fail at once when another benchbot holds a device, "
                                       "instead of waiting for it."),
@@ -150,7 +155,10 @@ def run_command(
     found = session.profiles_of(names, dirs, runner)
     if record is not None:
         err.print(f"resuming run {record.run_id}: {len(plan)} cases missing or failed")
-    record = _measure(plan, found, device_options, results, record, wait=not no_wait)
+    if retries < 0:
+        raise ConfigError("--retries must be 0 or more")
+    record = _measure(plan, found, device_options, results, record, wait=not no_wait,
+                      retry=Retry(attempts=retries, wait_s=retry_wait))
     if as_json:
         out(json.dumps(record.to_dict(), indent=1) + "\n")
     else:
@@ -162,12 +170,12 @@ def run_command(
 
 
 def _measure(plan: Plan, profiles: list[Profile], options: DeviceOptions, results: Path,
-             record: RunRecord | None, wait: bool) -> RunRecord:
+             record: RunRecord | None, wait: bool, retry: Retry) -> RunRecord:
     run_id = record.run_id if record is not None else "new"
     try:
         with SweepProgress(err, plan) as progress:
             record = session.measure(plan, profiles, options, results, progress, err.print,
-                                     wait=wait, record=record)
+                                     wait=wait, record=record, retry=retry)
     except KeyboardInterrupt:
         err.print(f"interrupted: the cases finished so far are saved in {results}; "
                   f"finish the run with: benchbot run --resume {run_id}")

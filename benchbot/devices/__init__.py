@@ -4,11 +4,12 @@ and the hygiene applied around each case."""
 from __future__ import annotations
 
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from benchbot.errors import UserError
+from benchbot.errors import TransportError, UserError
 from benchbot.facts import host_facts
 from benchbot.hygiene import Hygiene, battery_problem
 from benchbot.profiles import Profile
@@ -51,6 +52,18 @@ class Device:
         if self.profile.transport == "ssh" and self.profile.ssh is not None:
             return f"ssh-{self.profile.ssh.host}-{self.profile.ssh.port}"
         return f"local-{self.facts.get('hostname', 'host')}"
+
+    def wait_until_back(self, timeout: float, poll: float = 1.0) -> bool:
+        """Whether the device answers again within ``timeout`` seconds (after a disconnect)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if self.transport.run(["true"], timeout=5).ok:
+                    return True
+            except TransportError:
+                pass
+            time.sleep(poll)
+        return False
 
     def abort(self) -> None:
         """Kill what the device is measuring now, where the transport can."""

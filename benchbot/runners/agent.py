@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from benchbot import agent as agent_module
-from benchbot.errors import CaseError, TransportError
+from benchbot.errors import CaseError, DeviceLost, TransportError
 from benchbot.runners.base import case_result, cpus_of_mask
 from benchbot.store import CaseResult, utc_now
 from benchbot.sweep import Case, MeasureSettings
@@ -68,7 +68,8 @@ class AgentRunner:
             doc = parse_agent_output(result)
         except (CaseError, TransportError) as exc:
             return case_result(case, runner=self.kind, started_at=started, ended_at=utc_now(),
-                               error=str(exc))
+                               error=str(exc),
+                               measurement={"device_lost": isinstance(exc, DeviceLost)})
         samples = doc.pop("samples_ms")
         doc.pop("status", None)
         doc.pop("error", None)

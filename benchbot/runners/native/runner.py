@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from benchbot.errors import CaseError, TransportError
+from benchbot.errors import CaseError, DeviceLost, TransportError
 from benchbot.modelfile import input_shapes
 from benchbot.runners.base import case_result
 from benchbot.runners.native import ARGV_BUILDERS, PARSERS
@@ -97,7 +97,8 @@ class NativeToolRunner:
             parsed = PARSERS[self.kind](log)
         except (CaseError, TransportError, ValueError) as exc:
             return case_result(case, runner=self.kind, started_at=started, ended_at=utc_now(),
-                               error=str(exc), measurement={"argv": argv})
+                               error=str(exc), measurement={
+                                   "argv": argv, "device_lost": isinstance(exc, DeviceLost)})
         measurement = {"argv": argv, "tool": parsed.to_dict(), "exit_code": result.returncode,
                        "log_tail": log[-4000:]}
         if parsed.status != "ok":

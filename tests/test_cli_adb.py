@@ -89,6 +89,16 @@ def run_on_phone(adb_server: str, profiles: Path, results: Path, *args: str):
                     str(profiles), "--results", str(results), *args, timeout=180)
 
 
+def start_run_on(phone: EmulatedPhone, adb_server: str, profiles: Path, results: Path,
+                 *args: str) -> subprocess.Popen[str]:
+    """`benchbot run` on one phone in the background, so the test can meddle with the phone."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "benchbot", "run", "--device", "sd855", "--serial", phone.address,
+         "--adb-server", adb_server, "--profiles", str(profiles), "--results", str(results),
+         "--warmup", "1", "--min-runs", "3", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
 def test_devices_lists_the_phone_and_its_profile(phone: EmulatedPhone, adb_server: str) -> None:
     proc = benchbot("devices", "--adb-server", adb_server, "--json")
     assert proc.returncode == 0, proc.stderr
@@ -206,13 +216,9 @@ def test_phone_vanishing_mid_sweep(adb_server: str, profiles: Path, models: dict
                                    tmp_path: Path) -> None:
     phone = sd855_phone(tmp_path / "fragile", adb_server, BATTERY.read_text())
     results = tmp_path / "r"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "benchbot", "run", "--device", "sd855", "--serial", phone.address,
-         "--adb-server", adb_server, "--profiles", str(profiles), "--results", str(results),
-         "-m", str(models["tiny_conv.onnx"]), "-b", "1,2,3,4", "--warmup", "1",
-         "--min-runs", "3", "--min-time", "0.3", "--max-time", "2", "--case-timeout", "20",
-         "--retries", "1", "--retry-wait", "2"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = start_run_on(phone, adb_server, profiles, results, "-m", str(models["tiny_conv.onnx"]),
+                        "-b", "1,2,3,4", "--min-time", "0.3", "--max-time", "2",
+                        "--case-timeout", "20", "--retries", "1", "--retry-wait", "2")
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -271,12 +277,9 @@ def test_a_case_lost_with_a_reconnecting_phone_is_measured_again(
         adb_server: str, profiles: Path, models: dict[str, Path], tmp_path: Path) -> None:
     phone = sd855_phone(tmp_path / "flaky", adb_server, BATTERY.read_text())
     results = tmp_path / "r"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "benchbot", "run", "--device", "sd855", "--serial", phone.address,
-         "--adb-server", adb_server, "--profiles", str(profiles), "--results", str(results),
-         "-m", str(models["tiny_conv.onnx"]), "--warmup", "1", "--min-runs", "3",
-         "--min-time", "3", "--max-time", "6", "--retries", "2", "--retry-wait", "30", "--json"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = start_run_on(phone, adb_server, profiles, results, "-m", str(models["tiny_conv.onnx"]),
+                        "--min-time", "3", "--max-time", "6", "--retries", "2",
+                        "--retry-wait", "30", "--json")
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not any("agent.py" in c for c in phone.commands):

@@ -11,13 +11,12 @@ from typing import Optional
 import typer
 from rich.markup import escape
 
-from benchbot.cli.console import err, out
+from benchbot.cli.console import emit, err
 from benchbot.compare import (CompareSettings, EstimateSettings, Kind,
                               ThresholdPolicy, compare, parse_threshold, render_json,
                               render_markdown)
 from benchbot.compare.baselines import SPEC_HELP, resolve_side
 from benchbot.errors import ConfigError
-from benchbot.store import write_atomic
 
 FORMATS = ("md", "json")
 
@@ -80,11 +79,7 @@ def compare_command(
     base = resolve_side(baseline, results, other=cand)
     report = compare(base, cand, settings)
     text = render_markdown(report) if fmt == "md" else render_json(report)
-    if output is None:
-        out(text)
-    else:
-        write_atomic(output, text)
-        err.print(f"wrote {escape(str(output))}: {report.summary_line()}")
+    emit(text, output, report.summary_line())
     kinds = {kind: report.count(kind) for kind in Kind}
     welch = sum(1 for c in report.comparisons if c.estimate and c.estimate.method == "welch")
     changed = sum(1 for c in report.comparisons if c.model_changed)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
+
+from benchbot.store import write_atomic
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -13,3 +17,12 @@ def out(text: str) -> None:
     """Write data (tables, JSON) to stdout exactly as given."""
     sys.stdout.write(text)
     sys.stdout.flush()
+
+
+def emit(text: str, output: Path | None, note: str = "") -> None:
+    """Data to stdout, or atomically to ``output`` with a line on stderr saying so."""
+    if output is None:
+        out(text)
+        return
+    write_atomic(output, text)
+    err.print(f"wrote {escape(str(output))}{': ' + escape(note) if note else ''}")

@@ -7,11 +7,11 @@ from typing import Optional
 
 import typer
 
-from benchbot.cli.console import err, out
+from benchbot.cli.console import emit
 from benchbot.errors import ConfigError, UserError
 from benchbot.report import (FORMATS, LAYOUTS, METRICS, Filters, build_grids, latest_entries,
                              render_csv, render_json, render_markdown)
-from benchbot.store import find_run_files, load_run, write_atomic
+from benchbot.store import find_run_files, load_run
 from benchbot.sweep.axes import PRECISIONS
 
 
@@ -69,8 +69,4 @@ def report_command(
         text = html_report(records, entries, layout, metric, digits)
     else:
         text = render_csv(entries) if fmt == "csv" else render_json(entries)
-    if output is None:
-        out(text)
-    else:
-        write_atomic(output, text)
-        err.print(f"wrote {output}")
+    emit(text, output)

@@ -149,7 +149,8 @@ def load_onnxruntime(args: argparse.Namespace, np: Any, rng: Any) -> dict[str, A
     opts.inter_op_num_threads = 1
     opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     opts.log_severity_level = 3
-    if args.precision != "fp32" and not (args.precision == "fp16" and args.backend == "tensorrt"):
+    if args.precision != "fp32" and not args.prepared and not (
+            args.precision == "fp16" and args.backend == "tensorrt"):
         raise AgentFailure(f"{args.precision} on {args.backend} needs a {args.precision} "
                            "variant of the model file; this one is measured as stored")
     providers = ort_providers(ort, args.backend, args.precision, args.engine_cache)
@@ -217,7 +218,7 @@ def load_litert(args: argparse.Namespace, np: Any, rng: Any) -> dict[str, Any]:
     if args.backend not in ("cpu", "xnnpack"):
         raise AgentFailure(f"the {args.backend} delegate is not available to the Python agent; "
                            "measure it with the tflite_benchmark_model runner")
-    if args.precision != "fp32":
+    if args.precision != "fp32" and not args.prepared:
         raise AgentFailure(f"{args.precision}: give the model's {args.precision} .tflite file "
                            "as its own model (TFLite variants are separate exports)")
     interpreter_class, runtime, version = _litert_interpreter()
@@ -309,6 +310,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    choices=["cpu", "xnnpack", *(k for k in PROVIDERS if k != "cpu")],
                    help="ONNX Runtime provider, or TFLite delegate")
     p.add_argument("--precision", default="fp32", choices=["fp32", "fp16", "int8"])
+    p.add_argument("--prepared", action="store_true",
+                   help="the model file already is the precision (a variant the host derived)")
     p.add_argument("--engine-cache", default=os.path.join(os.path.expanduser("~"), ".cache",
                                                           "benchbot", "trt"),
                    help="TensorRT engine cache folder, so engines are not rebuilt per case")

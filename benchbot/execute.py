@@ -69,16 +69,22 @@ class Retry:
 
 
 def measure_with_retries(device: Device, case: Case, plan: Plan, index: int,
-                         progress: Progress, wait: bool, retry: Retry) -> CaseResult:
-    """A case; if the device went away during it, wait for the device and measure again."""
+                         progress: Progress, wait: bool, retry: Retry,
+                         gone: threading.Event) -> CaseResult:
+    """A case; if the device went away during it, wait for the device and measure again.
+
+    Once a wait has run out, ``gone`` is set and the device's later cases fail at once
+    instead of each waiting again.
+    """
     result = measure_case(device, case, plan, index, progress, wait)
     for attempt in range(1, retry.attempts + 1):
-        if not result.measurement.get("device_lost"):
+        if not result.measurement.get("device_lost") or gone.is_set():
             break
         progress.note(f"{device.name} went away during {case.label} ({result.error}); "
                       f"waiting up to {retry.wait_s:.0f}s for it (retry {attempt} of "
                       f"{retry.attempts})")
         if not device.wait_until_back(retry.wait_s):
+            gone.set()
             break
         result = measure_case(device, case, plan, index, progress, wait)
         result = dataclasses.replace(result, measurement={**result.measurement,
@@ -89,11 +95,12 @@ def measure_with_retries(device: Device, case: Case, plan: Plan, index: int,
 def _device_worker(device: Device, cases: Sequence[tuple[int, Case]], plan: Plan,
                    recorder: _Recorder, progress: Progress, stop: threading.Event,
                    errors: list[BaseException], wait: bool, retry: Retry) -> None:
+    gone = threading.Event()
     try:
         for index, case in cases:
             if stop.is_set():
                 return
-            result = measure_with_retries(device, case, plan, index, progress, wait, retry)
+            result = measure_with_retries(device, case, plan, index, progress, wait, retry, gone)
             recorder.add(result)
             progress.case_finished(index, result)
     except BaseException as exc:  # e.g. DeviceBusy under --no-wait: the main thread re-raises

@@ -10,17 +10,20 @@ import sys
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from benchbot import __version__
 from benchbot.devices import Device, DeviceOptions, open_device
 from benchbot.errors import ConfigError, UserError
 from benchbot.execute import Progress, Retry, execute
 from benchbot.facts import host_facts
+from benchbot.modelcard import model_card
 from benchbot.modelfile import ModelFile, inspect_model
 from benchbot.profiles import Profile, get_profile
+from benchbot.runners.native.runner import precision_applies
 from benchbot.store import RunRecord, find_run_files, load_run, new_run_id, utc_now
 from benchbot.sweep import Case, MeasureSettings, Plan, SweepSpec, make_plan
+from benchbot.variants import VariantError, derive_cases
 from benchbot.zoo import REF_PREFIX, resolve_zoo_ref
 
 
@@ -47,6 +50,45 @@ def plan_of(spec: SweepSpec, profiles: Sequence[Profile], zoo_dir: Path) -> Plan
     return make_plan(models, tuple(p.name for p in profiles), spec.threads or (1,),
                      spec.batch or (1,), spec.precision or ("fp32",), settings_of(spec.measure),
                      spec.backend or ("cpu",))
+
+
+def _precision_to_derive(case: Case, runner: str) -> str:
+    """fp32 where the runtime or tool makes the case's precision itself (TensorRT fp16,
+    trtexec --fp16, a GPU delegate's fp16), else the case's precision."""
+    if runner == "agent":
+        makes_it = case.backend == "tensorrt" and case.precision == "fp16"
+    else:
+        makes_it = case.precision != "fp32" and precision_applies(runner, case.backend,
+                                                                  case.precision)
+    return "fp32" if makes_it else case.precision
+
+
+def _card(model: ModelFile) -> dict[str, Any] | None:
+    try:
+        return model_card(model.path).to_dict()
+    except Exception:  # a model the host cannot read is still measured; it has no card
+        return None
+
+
+def prepare(plan: Plan, profiles: Sequence[Profile], int8_mode: str, cache_dir: Path,
+            say: Callable[[str], None]) -> Plan:
+    """Each case with the file it measures (a cached precision/batch variant where one is
+    needed, or why none can be made) and its model's card, all derived on the host."""
+    runners = {p.name: p.runner.kind for p in profiles}
+    proxies = {c.id: replace(c, precision=_precision_to_derive(c, runners[c.device]))
+               for c in plan.cases}
+    variants = derive_cases(proxies.values(), int8_mode, cache_dir, say)
+    cards: dict[str, dict[str, Any] | None] = {}
+    cases = []
+    for case in plan.cases:
+        made = variants[proxies[case.id].id]
+        if case.model.sha256 not in cards:
+            cards[case.model.sha256] = _card(case.model)
+        failed = isinstance(made, VariantError)
+        cases.append(replace(case, variant=None if failed else made,
+                             variant_error=str(made) if failed else None,
+                             card=cards[case.model.sha256]))
+    return replace(plan, cases=tuple(cases))
 
 
 def plan_entries(plan: Plan) -> tuple[dict[str, object], ...]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-pytest_plugins = ["tests.adb_fixtures"]
+pytest_plugins = ["tests.adb_fixtures", "tests.sshd"]
 SMALL = ["tiny_conv.onnx", "tiny_matmul.onnx", "tiny_conv_fixed.onnx", "tiny_reshape_fixed.onnx",
          "tiny_fc.tflite", "tiny_conv.tflite"]
 

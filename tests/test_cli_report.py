@@ -82,3 +82,20 @@ def test_help_and_version() -> None:
         proc = benchbot(*args)
         assert proc.returncode == 0 and "Usage" in proc.stdout, args
     assert benchbot("--version").stdout.startswith("benchbot ")
+
+
+def test_precision_sweep_with_model_columns_and_quantization_table(
+        models: dict[str, Path], tmp_path: Path) -> None:
+    proc = benchbot("run", "-m", str(models["tiny_conv.onnx"]), "--precision", "fp32,fp16,int8",
+                    "--variant-cache", str(tmp_path / "variants"), "--results",
+                    str(tmp_path / "r"), *FAST)
+    assert proc.returncode == 0, proc.stderr
+    assert "| Model | Size | FP32 bs=1 | FP16 bs=1 | INT8 bs=1 |" in proc.stdout
+    with_cards = benchbot("report", "-r", str(tmp_path / "r"), "--model-columns",
+                          "params,flops,size").stdout
+    assert "| Model | Size | Params (M) | FLOPs (G) | Size (MB) | FP32 bs=1 |" in with_cards
+    table = benchbot("report", "-r", str(tmp_path / "r"), "--layout", "quantization").stdout
+    assert "| tiny_conv | FP32 | 0.007 | 1.000 |" in table
+    assert "| tiny_conv | INT8 (static) |" in table and "| tiny_conv | FP16 | 0.004 |" in table
+    info = json.loads(benchbot("models", "info", str(models["tiny_conv.onnx"]), "--json").stdout)
+    assert info[0]["macs"] == 516256 and info[0]["params"] > 0

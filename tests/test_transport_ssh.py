@@ -16,14 +16,14 @@ import pytest
 from benchbot.errors import AuthFailed, CommandTimeout, DeviceLost, HostKeyRejected, TransportError
 from benchbot.transports import ssh as ssh_module
 from benchbot.transports.ssh import SshTransport
-from tests.sshd import SshServer, free_port, sshd  # noqa: F401  (sshd is a fixture)
+from tests.sshd import SshServer, free_port
 
 REPO = Path(__file__).resolve().parents[1]
 NASTY = """a b; rm -rf x $(whoami) 'q' "d" `id` * \\ $HOME > y | z & \n end"""
 
 
 @pytest.fixture
-def server(sshd: SshServer) -> SshServer:  # noqa: F811
+def server(sshd: SshServer) -> SshServer:
     sshd.ensure_running()  # a drop test may have stopped it
     return sshd
 
@@ -95,6 +95,31 @@ def test_timeout_kills_the_remote_process_group(transport: SshTransport) -> None
         time.sleep(0.1)
     assert left.returncode == 1, f"still running: {left.stdout}"
     assert transport.run(["echo", "after"], timeout=10).stdout == "after\n"  # connection still fine
+
+
+def test_abort_kills_what_another_thread_runs(transport: SshTransport) -> None:
+    results = []
+    worker = threading.Thread(target=lambda: results.append(
+        transport.run(["sh", "-c", "sleep 27.1828 & sleep 27.1828; wait"], timeout=30)))
+    worker.start()
+    try:
+        deadline = time.monotonic() + 10
+        while transport.run(["pgrep", "-f", "^sleep 27.1828"], timeout=10).returncode != 0:
+            assert time.monotonic() < deadline, "the command never started"
+            time.sleep(0.05)
+        start = time.monotonic()
+        transport.abort()  # as the executor does on Ctrl-C, from the main thread
+        worker.join(timeout=10)
+        assert not worker.is_alive() and time.monotonic() - start < 8
+    finally:
+        worker.join(timeout=30)
+    (result,) = results
+    assert not result.ok and not result.timed_out  # killed, not timed out
+    deadline = time.monotonic() + 5
+    while transport.run(["pgrep", "-f", "^sleep 27.1828"], timeout=10).returncode != 1:
+        assert time.monotonic() < deadline, "the command's process group outlived abort()"
+        time.sleep(0.1)  # SIGKILL is immediate; give the kernel a moment to reap
+    transport.abort()  # nothing running: nothing to do
 
 
 # --------------------------------------------------------------------------- files

@@ -20,6 +20,7 @@ from benchbot.errors import UserError
 from benchbot.nightly import load_nightly, summary_markdown, suspects
 from benchbot.store import RunRecord, write_atomic
 from benchbot.sweep import Plan
+from benchbot.variants import DEFAULT_CACHE_DIR
 
 
 def _measure(plan: Plan, profiles: list, device_options: DeviceOptions, results: Path,
@@ -43,7 +44,8 @@ def nightly_command(
     once, write the markdown verdict. Exit code: 0 nothing slower, 1 slower, 2 bad input."""
     cfg = load_nightly(config)
     found = session.profiles_of(cfg.spec.devices or ("local",), options.dirs(profiles), None)
-    plan = session.plan_of(cfg.spec, found, zoo_dir)
+    plan = session.prepare(session.plan_of(cfg.spec, found, zoo_dir), found, "static",
+                           Path(DEFAULT_CACHE_DIR), err.print)
     device_options = DeviceOptions(adb_server=adb_server)
     base_spec = cfg.baseline
     if not base_spec.startswith("rolling:"):

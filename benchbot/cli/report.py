@@ -12,7 +12,16 @@ from benchbot.errors import ConfigError, UserError
 from benchbot.report import (FORMATS, LAYOUTS, METRICS, Filters, build_grids, latest_entries,
                              render_csv, render_json, render_markdown)
 from benchbot.store import find_run_files, load_run
+from benchbot.modelcard import ModelCard
+from benchbot.report.modelcols import add_model_columns, quantization_table
+from benchbot.report.select import Entry
 from benchbot.sweep.axes import PRECISIONS
+
+
+def cards_by_case(entries: list[Entry]) -> dict[str, ModelCard]:
+    """Case id -> the card of its model, as recorded with the case."""
+    return {e.case.id: ModelCard.from_dict(e.case.measurement["model_card"])
+            for e in entries if e.case.measurement.get("model_card")}
 
 
 def _one_of(value: str, allowed: tuple[str, ...], option: str) -> str:
@@ -28,7 +37,11 @@ def report_command(
     layout: str = typer.Option(
         "auto", help="devices: models x devices, one grid per thread count; precision-batch: "
                      "models x (precision, batch), one grid per device; auto: precision-batch "
-                     "when several precisions or batches were measured."),
+                     "when several precisions or batches were measured; quantization: model x "
+                     "precision rows with file size and latency."),
+    model_columns: Optional[str] = typer.Option(
+        None, help="Model facts beside the latencies: params, macs, flops, size "
+                   "(comma-separated), from the model cards recorded with the cases."),
     threads: Optional[int] = typer.Option(None, "--threads", "-t", help="Only this thread count."),
     precision: Optional[str] = typer.Option(None, help="Only this precision."),
     batch: Optional[int] = typer.Option(None, "--batch", "-b", help="Only this batch size."),
@@ -47,7 +60,7 @@ def report_command(
     is shown. A configuration not measured prints '-'; a failed one '- [n]'
     with the reason in footnote n.
     """
-    _one_of(layout, LAYOUTS, "--layout")
+    _one_of(layout, (*LAYOUTS, "quantization"), "--layout")
     _one_of(metric, tuple(METRICS), "--metric")
     _one_of(fmt, FORMATS, "--format")
     if precision is not None:
@@ -61,8 +74,16 @@ def report_command(
     records = [load_run(f) for f in files]
     entries = latest_entries(records, Filters(threads=threads, batch=batch,
                                               precision=precision, device=device))
-    if fmt == "md":
-        text = render_markdown(build_grids(entries, layout, metric), digits)
+    cards = cards_by_case(entries)
+    if fmt == "md" and layout == "quantization":
+        text = quantization_table(entries, cards, metric, digits)
+    elif fmt == "md":
+        grids = build_grids(entries, layout, metric)
+        if model_columns:
+            which = [w.strip() for w in model_columns.split(",")]
+            by_model = {e.case.model_name: cards[e.case.id] for e in entries if e.case.id in cards}
+            grids = [add_model_columns(g, by_model, which) for g in grids]
+        text = render_markdown(grids, digits)
     elif fmt == "html":
         from benchbot.report.html import html_report  # matplotlib only when asked for
 

@@ -20,6 +20,7 @@ from benchbot.report import Entry, build_grids, render_markdown
 from benchbot.store import RunRecord, run_path
 from benchbot.sweep import MeasureSettings, Plan, SweepSpec, load_sweep_file
 from benchbot.sweep import axes
+from benchbot.variants import DEFAULT_CACHE_DIR, INT8_MODES
 
 DEFAULTS = MeasureSettings()
 
@@ -68,6 +69,11 @@ def run_command(
                                     "repeated."),
     zoo_dir: Path = typer.Option(Path("models/zoo"), help="Where zoo:NAME models are exported "
                                                           "once and reused."),
+    int8_mode: str = typer.Option("static", help="How int8 variants of ONNX models are made: "
+                                                 "static (calibrated QDQ) or dynamic."),
+    variant_cache: Path = typer.Option(Path(DEFAULT_CACHE_DIR),
+                                       help="Where precision and batch variants are cached "
+                                            "(by content: never rebuilt for the same model)."),
     threads: Optional[str] = typer.Option(None, "--threads", "-t",
                                           help="Thread counts, e.g. 1,4. (default: 1)"),
     batch: Optional[str] = typer.Option(None, "--batch", "-b",
@@ -147,12 +153,15 @@ def run_command(
             spec = load_sweep_file(config).overridden_by(spec)
         names = spec.devices or ("local",)
         plan = session.plan_of(spec, session.profiles_of(names, dirs, runner), zoo_dir)
+    if int8_mode not in INT8_MODES:
+        raise ConfigError(f"--int8-mode: {int8_mode!r} is not one of {', '.join(INT8_MODES)}")
     if dry_run:
         out(_plan_json(plan) if as_json else _plan_text(plan))
         return
+    found = session.profiles_of(names, dirs, runner)
+    plan = session.prepare(plan, found, int8_mode, variant_cache, err.print)
     device_options = DeviceOptions(serial=serial, keep=keep, battery_floor=battery_floor,
                                    runner_bin=runner_bin, adb_server=adb_server)
-    found = session.profiles_of(names, dirs, runner)
     if record is not None:
         err.print(f"resuming run {record.run_id}: {len(plan)} cases missing or failed")
     if retries < 0:

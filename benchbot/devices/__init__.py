@@ -78,6 +78,9 @@ class Device:
     def close(self) -> None:
         try:
             self.transport.cleanup()
+        except TransportError as exc:  # the device went away: what was measured still counts
+            self.hygiene.say(f"warning: could not remove benchbot's files from {self.name} "
+                             f"({exc}); remove them by hand or run again with --keep")
         finally:
             self.transport.close()
 
@@ -139,7 +142,7 @@ def _open_server(profile: Profile, options: DeviceOptions, say: Callable[[str], 
     return Device(profile=profile, transport=transport, runner=runner,
                   hygiene=Hygiene(transport, profile.thermal, say, with_battery=False),
                   facts={**_base_facts(profile, runner), "host": profile.ssh.host,
-                         **server_facts(transport)})
+                         **server_facts(transport, profile.runner.python or "python3")})
 
 
 def open_device(profile: Profile, options: DeviceOptions = DeviceOptions(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from typing import Any
 
 from benchbot.facts import cpu_model
@@ -10,12 +11,20 @@ from benchbot.transports import Transport
 
 GPU_QUERY = ("name,driver_version,memory.total,clocks.sm,clocks.max.sm,clocks.mem,"
              "temperature.gpu")
-# One round trip: sections separated by markers, each command allowed to be missing.
-FACTS_COMMAND = ("echo '@uname'; uname -srm; echo '@nproc'; nproc; echo '@cpuinfo'; "
-                 "cat /proc/cpuinfo; echo '@python'; python3 --version 2>&1; "
-                 "echo '@gpus'; nvidia-smi --query-gpu=" + GPU_QUERY +
-                 " --format=csv,noheader,nounits 2>/dev/null; "
-                 "echo '@cuda'; nvidia-smi 2>/dev/null | grep -o 'CUDA Version: *[0-9.]*'; true")
+_CUDA = r"CUDA (?:UMD )?Version: *([0-9.]+)"  # drivers from 610 on say "CUDA UMD Version"
+
+
+def facts_command(python: str = "python3") -> str:
+    """One round trip: sections separated by markers, each command allowed to be missing."""
+    return ("echo '@uname'; uname -srm; echo '@nproc'; nproc; echo '@cpuinfo'; "
+            f"cat /proc/cpuinfo; echo '@python'; {shlex.quote(python)} --version 2>&1; "
+            "echo '@gpus'; nvidia-smi --query-gpu=" + GPU_QUERY +
+            " --format=csv,noheader,nounits 2>/dev/null; "
+            "echo '@cuda'; nvidia-smi 2>/dev/null | grep -oE 'CUDA (UMD )?Version: *[0-9.]+'; "
+            "true")
+
+
+FACTS_COMMAND = facts_command()
 
 
 def sections(text: str) -> dict[str, str]:
@@ -55,7 +64,7 @@ def parse_gpus(csv: str) -> list[dict[str, Any]]:
 def parse_server_facts(text: str) -> dict[str, Any]:
     """The output of FACTS_COMMAND -> facts for the results file."""
     s = sections(text)
-    cuda = re.search(r"CUDA Version: *([0-9.]+)", s.get("cuda", ""))
+    cuda = re.search(_CUDA, s.get("cuda", ""))
     nproc = s.get("nproc", "")
     return {"os": s.get("uname") or None, "cores": int(nproc) if nproc.isdigit() else None,
             "cpu_model": cpu_model(s.get("cpuinfo")) if s.get("cpuinfo") else None,
@@ -63,6 +72,7 @@ def parse_server_facts(text: str) -> dict[str, Any]:
             "gpus": parse_gpus(s.get("gpus", "")), "cuda": cuda.group(1) if cuda else None}
 
 
-def server_facts(transport: Transport) -> dict[str, Any]:
-    result = transport.run(["sh", "-c", FACTS_COMMAND], timeout=60)
+def server_facts(transport: Transport, python: str = "python3") -> dict[str, Any]:
+    """Facts of the server behind ``transport``; ``python`` is the one the agent will use."""
+    result = transport.run(["sh", "-c", facts_command(python)], timeout=60)
     return parse_server_facts(result.stdout)

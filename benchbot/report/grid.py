@@ -36,7 +36,7 @@ def _unique(values: Iterable[object]) -> list:
     return list(dict.fromkeys(values))
 
 
-def _threads(n: int) -> str:
+def threads_text(n: int) -> str:
     return "1 thread" if n == 1 else f"{n} threads"
 
 
@@ -61,7 +61,7 @@ class _Footnotes:
     def cell(self, case: CaseResult | None, metric: str) -> Cell:
         if case is None:
             return Cell()
-        where = (f"{case.model_name}, {case.device}, {_threads(case.threads)}, "
+        where = (f"{case.model_name}, {case.device}, {threads_text(case.threads)}, "
                  f"batch {case.batch}, {case.precision}")
         if case.status != "ok":
             self.notes.append(f"{where}: failed: {case.error}")
@@ -102,7 +102,7 @@ def devices_grids(cases: Sequence[CaseResult], metric: str,
         group = [c for c in cases if (c.threads, c.batch, c.precision, c.backend) == config]
         columns = [(titles.get(d, d), lambda c, d=d: c.device == d)
                    for d in _unique(c.device for c in group)]
-        caption = (f"Latency ({metric}, ms), {_threads(threads)}, batch {batch}, "
+        caption = (f"Latency ({metric}, ms), {threads_text(threads)}, batch {batch}, "
                    f"{precision.upper()}{_backend(backend)}")
         grids.append(_grid(group, caption, columns, metric, size_column=False))
     return grids
@@ -121,7 +121,7 @@ def precision_batch_grids(cases: Sequence[CaseResult], metric: str,
         columns = [(f"{p.upper()} bs={b}", lambda c, p=p, b=b: (c.precision, c.batch) == (p, b))
                    for p, b in pairs]
         caption = (f"Latency ({metric}, ms) on {titles.get(device, device)}, "
-                   f"{_threads(threads)}{_backend(backend)}")
+                   f"{threads_text(threads)}{_backend(backend)}")
         grids.append(_grid(group, caption, columns, metric, size_column=True))
     return grids
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from benchbot import agent as agent_module
 from benchbot.errors import CaseError, DeviceLost, TransportError
-from benchbot.runners.base import case_result, cpus_of_mask
+from benchbot.runners.base import case_result, cpus_of_mask, model_to_push
 from benchbot.store import CaseResult, utc_now
 from benchbot.sweep import Case, MeasureSettings
 from benchbot.transports import CommandResult, Transport
@@ -62,8 +62,13 @@ class AgentRunner:
     def run_case(self, case: Case, settings: MeasureSettings) -> CaseResult:
         started = utc_now()
         try:
-            model_path = self.transport.push(case.model.path, timeout=300)
-            result = self.transport.run(self.argv(case, settings, model_path),
+            if case.variant_error is not None:
+                raise CaseError(case.variant_error)
+            model_path = self.transport.push(model_to_push(case), timeout=300)
+            argv = self.argv(case, settings, model_path)
+            if case.variant is not None and case.variant.derived:
+                argv.append("--prepared")  # the file already is the case's precision and batch
+            result = self.transport.run(argv,
                                         timeout=settings.case_timeout_s)
             doc = parse_agent_output(result)
         except (CaseError, TransportError) as exc:

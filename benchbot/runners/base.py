@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Mapping, Protocol, Sequence
 
 from benchbot.store import CaseResult
@@ -25,6 +26,13 @@ def case_result(case: Case, *, runner: str, started_at: str, ended_at: str,
     aggregates a native tool printed when it gives no samples."""
     if error is None and not samples_ms and aggregates is None:
         error = "the runner returned no samples"
+    if case.variant_error is not None and error is None:
+        error = case.variant_error
+    measurement = dict(measurement or {})
+    if case.variant is not None and case.variant.derived:
+        measurement["variant"] = case.variant.to_measurement()
+    if case.card is not None:
+        measurement["model_card"] = dict(case.card)
     stats = None
     if error is None:
         stats = summarize(samples_ms) if samples_ms else aggregates
@@ -37,7 +45,12 @@ def case_result(case: Case, *, runner: str, started_at: str, ended_at: str,
                       warnings=tuple(stability_warnings(stats)) if stats else (),
                       stats_source="samples" if samples_ms else "aggregates",
                       runner=runner, started_at=started_at, ended_at=ended_at,
-                      measurement=dict(measurement or {}))
+                      measurement=measurement)
+
+
+def model_to_push(case: Case) -> Path:
+    """The file that is measured: the derived variant when there is one, else the model."""
+    return case.variant.path if case.variant is not None else case.model.path
 
 
 def cpus_of_mask(mask: str) -> list[int]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from typing import Any, Mapping
 
 from benchbot.errors import ConfigError
 from benchbot.modelfile import ModelFile
@@ -56,6 +57,12 @@ class Case:
     batch: int
     precision: str
     backend: str = "cpu"  # execution provider (ONNX Runtime) or delegate (TFLite)
+    # What the host prepared for the case (not part of its identity): the file to
+    # measure when it differs from the model (a precision or batch variant), why it
+    # could not be made, and the model's card.
+    variant: Any = field(default=None, compare=False)
+    variant_error: str | None = field(default=None, compare=False)
+    card: Mapping[str, Any] | None = field(default=None, compare=False)
 
     @property
     def runtime(self) -> str:

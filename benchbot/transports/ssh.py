@@ -1,12 +1,11 @@
 """Linux servers over SSH: one paramiko connection per transport, reused for the whole sweep.
 
-paramiko's and the socket layer's errors are translated here, at the edge:
+Connecting (the target from the profile and ~/.ssh/config, host keys, login) lives
+in :mod:`benchbot.transports.ssh_target`, which translates the errors of getting
+in. Once connected, paramiko's and the socket layer's errors are translated here:
 
-    host key not in known_hosts      -> HostKeyRejected (says the ssh-keyscan line to run)
-    host key differs from known_hosts -> HostKeyRejected (says it CHANGED, which line to fix)
-    credentials refused              -> AuthFailed
-    refused, unreachable, no answer  -> DeviceLost
     connection dropped mid-command   -> DeviceLost (what was read so far on ``.output``)
+    connection gone before a command -> DeviceLost (the next call reconnects)
     push / pull past its time limit  -> CommandTimeout
 
 How a command runs on the device. ``exec_command`` hands the login shell one line,
@@ -29,30 +28,32 @@ channel is closed; the result says ``timed_out``.
 from __future__ import annotations
 
 import contextlib
-import getpass
 import hashlib
 import logging
 import os
 import select
 import shlex
 import socket
+import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 import paramiko
-from paramiko.hostkeys import HostKeyEntry, HostKeys
 
-from benchbot.errors import (AuthFailed, CommandTimeout, DeviceLost, HostKeyRejected,
-                             TransportError, UserError)
+from benchbot.errors import CommandTimeout, DeviceLost, TransportError
 from benchbot.profiles.values import Profile, SshSettings
 from benchbot.transports.base import CommandResult
+# The connection target and host-key checks moved to ssh_target; these names stay importable here.
+from benchbot.transports.ssh_target import (DEFAULT_KNOWN_HOSTS, DEFAULT_SSH_CONFIG, KEEPALIVE_S,
+                                            SshTarget, changed_host_message, connect_error,
+                                            open_client, resolve_target, unknown_host_message)
 
-DEFAULT_SSH_CONFIG = Path("~/.ssh/config")
-DEFAULT_KNOWN_HOSTS = Path("~/.ssh/known_hosts")
-KEEPALIVE_S = 15
+__all__ = ["DEFAULT_KNOWN_HOSTS", "DEFAULT_SSH_CONFIG", "KEEPALIVE_S", "SshTarget", "SshTransport",
+           "changed_host_message", "connect_error", "kill_command", "open_client",
+           "remote_command", "resolve_target", "unknown_host_message"]
+
 _PGID_MARK = b"benchbot-pgid:"
 _KILL_TIMEOUT_S = 5.0
 _CHUNK = 1 << 16
@@ -88,125 +89,6 @@ def sha256_argv(path: str) -> list[str]:
 
 def rmtree_argv(path: str) -> list[str]:
     return ["rm", "-rf", "--", path]
-
-
-# ----------------------------------------------------------------- connection target
-@dataclass(frozen=True)
-class SshTarget:
-    """Where to connect, after merging the profile with ~/.ssh/config (profile first)."""
-
-    hostname: str
-    port: int
-    user: str
-    key_files: tuple[str, ...]
-    known_hosts: Path
-
-    @property
-    def where(self) -> str:
-        return self.hostname if self.port == 22 else f"{self.hostname}:{self.port}"
-
-    @property
-    def host_key_name(self) -> str:
-        """The name known_hosts files this host under (OpenSSH's ``[host]:port`` form)."""
-        return self.hostname if self.port == 22 else f"[{self.hostname}]:{self.port}"
-
-
-def resolve_target(settings: SshSettings, ssh_config: Path = DEFAULT_SSH_CONFIG) -> SshTarget:
-    """Merge the profile with the ssh config's HostName/Port/User/IdentityFile/UserKnownHostsFile.
-
-    Profile values win when set; ``port`` counts as set when it is not the default 22.
-    """
-    cfg: dict[str, object] = {}
-    path = ssh_config.expanduser()
-    if path.is_file():
-        try:
-            cfg = dict(paramiko.SSHConfig.from_path(str(path)).lookup(settings.host))
-            port = settings.port if settings.port != 22 else int(str(cfg.get("port", 22)))
-        except (OSError, paramiko.SSHException, ValueError) as exc:
-            raise UserError(f"cannot read ssh config {path}: {exc}") from exc
-    else:
-        port = settings.port
-    keys: list[str] = []
-    if settings.key_file is not None:
-        key = settings.key_file.expanduser()
-        if not key.is_file():
-            raise AuthFailed(f"ssh key file {key} does not exist; fix key_file in the device profile")
-        keys.append(str(key))
-    for name in cfg.get("identityfile", []) or []:  # type: ignore[union-attr]
-        if Path(str(name)).expanduser().is_file():  # OpenSSH, too, skips missing ones
-            keys.append(str(Path(str(name)).expanduser()))
-    known = settings.known_hosts
-    if known is None and cfg.get("userknownhostsfile"):
-        known = Path(str(cfg["userknownhostsfile"]).split()[0])
-    return SshTarget(hostname=str(cfg.get("hostname", settings.host)), port=port,
-                     user=settings.user or str(cfg.get("user") or getpass.getuser()),
-                     key_files=tuple(dict.fromkeys(keys)),
-                     known_hosts=(known or DEFAULT_KNOWN_HOSTS).expanduser())
-
-
-# ----------------------------------------------------------------- host keys
-class _UnknownHostKey(Exception):
-    def __init__(self, key: paramiko.PKey) -> None:
-        super().__init__("unknown host key")
-        self.key = key
-
-
-class _RejectUnknownHostKey(paramiko.MissingHostKeyPolicy):
-    """Never trust a key that is not already in known_hosts (StrictHostKeyChecking=yes)."""
-
-    def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey) -> None:
-        raise _UnknownHostKey(key)
-
-
-def _shown(path: Path) -> str:
-    """A path for a shell line, ``~/...`` when under the home directory."""
-    home = Path("~").expanduser()
-    try:
-        return "~/" + shlex.quote(str(path.relative_to(home)))
-    except ValueError:
-        return shlex.quote(str(path))
-
-
-def _keyscan(target: SshTarget) -> str:
-    port = f"-p {target.port} " if target.port != 22 else ""
-    return f"ssh-keyscan {port}{shlex.quote(target.hostname)} >> {_shown(target.known_hosts)}"
-
-
-def _known_host_lines(target: SshTarget) -> list[int]:
-    """Line numbers of known_hosts entries for this host (plain or hashed names)."""
-    try:
-        lines = target.known_hosts.read_text(errors="replace").splitlines()
-    except OSError:
-        return []
-    found = []
-    for number, line in enumerate(lines, 1):
-        try:
-            entry = HostKeyEntry.from_line(line, number)
-        except Exception:  # a malformed line is not ours to judge here
-            continue
-        for pattern in entry.hostnames if entry else ():
-            hashed = pattern.startswith("|1|")
-            if pattern == target.host_key_name or (
-                    hashed and HostKeys.hash_host(target.host_key_name, pattern) == pattern):
-                found.append(number)
-                break
-    return found
-
-
-def unknown_host_message(target: SshTarget, key: paramiko.PKey) -> str:
-    return (f"host key of {target.where} is not in {_shown(target.known_hosts)}; check it "
-            f"(the server offers {key.get_name()} {key.fingerprint}) and add it with: "
-            f"{_keyscan(target)}")
-
-
-def changed_host_message(target: SshTarget, offered: paramiko.PKey, expected: paramiko.PKey) -> str:
-    lines = _known_host_lines(target)
-    where = (f"line {', '.join(map(str, lines))} of " if lines else "") + _shown(target.known_hosts)
-    return (f"host key of {target.where} has CHANGED (possible man-in-the-middle attack): "
-            f"{where} expects {expected.get_name()} {expected.fingerprint}, the server offers "
-            f"{offered.get_name()} {offered.fingerprint}; if the change is expected, remove the old "
-            f"key with: ssh-keygen -R {shlex.quote(target.host_key_name)} -f "
-            f"{_shown(target.known_hosts)} and add the new one with: {_keyscan(target)}")
 
 
 # ----------------------------------------------------------------- the transport
@@ -271,6 +153,8 @@ class SshTransport:
         self._pushed: set[str] = set()        # remote files this transport uploaded
         self._verified: dict[str, str] = {}   # remote path -> sha256 checked in this session
         self._digests: dict[tuple[str, int, int], str] = {}
+        self._live: set[_Reader] = set()      # commands running now, for abort()
+        self._live_lock = threading.Lock()
 
     @classmethod
     def from_profile(cls, profile: Profile, **options: object) -> SshTransport:
@@ -289,59 +173,10 @@ class SshTransport:
     def connect(self) -> None:
         """Open the connection now (otherwise the first call does); reconnects after a drop."""
         if self._client is not None:
-            transport = self._client.get_transport()
-            if transport is not None and transport.is_active():
+            if self._alive():
                 return
             self._drop_connection()
-        target = self.target
-        client = paramiko.SSHClient()
-        if target.known_hosts.is_file():
-            try:
-                client.load_host_keys(str(target.known_hosts))
-            except (OSError, paramiko.SSHException) as exc:
-                raise HostKeyRejected(f"cannot read {target.known_hosts}: {exc}") from exc
-        client.set_missing_host_key_policy(_RejectUnknownHostKey())
-        t = self.connect_timeout
-        try:
-            client.connect(target.hostname, port=target.port, username=target.user,
-                           key_filename=list(target.key_files) or None, allow_agent=True,
-                           look_for_keys=not target.key_files, timeout=t, banner_timeout=t,
-                           auth_timeout=t, channel_timeout=t)
-        except BaseException as exc:
-            client.close()
-            error = self._connect_error(exc)
-            if error is exc:  # not paramiko's nor the network's (Ctrl-C): as it is
-                raise
-            raise error from exc
-        transport = client.get_transport()
-        assert transport is not None
-        transport.set_keepalive(KEEPALIVE_S)
-        self._client = client
-
-    def _connect_error(self, exc: BaseException) -> BaseException:
-        target = self.target
-        if isinstance(exc, _UnknownHostKey):
-            return HostKeyRejected(unknown_host_message(target, exc.key))
-        if isinstance(exc, paramiko.BadHostKeyException):
-            return HostKeyRejected(changed_host_message(target, exc.key, exc.expected_key))
-        if isinstance(exc, paramiko.AuthenticationException):
-            keys = ", ".join(target.key_files) or "default keys"
-            return AuthFailed(f"{target.where} refused ssh login as {target.user} with {keys} "
-                              f"(and ssh-agent keys): {str(exc).rstrip('.')}; check user and "
-                              "key_file in the profile")
-        if isinstance(exc, socket.gaierror):
-            return TransportError(f"cannot resolve ssh host {target.hostname}: {exc.strerror or exc}")
-        if isinstance(exc, (TimeoutError, socket.timeout)):
-            return DeviceLost(f"no answer from {target.where} over ssh within "
-                              f"{self.connect_timeout:g} s; is the server up and reachable?")
-        if isinstance(exc, paramiko.ssh_exception.NoValidConnectionsError):
-            reasons = {e.strerror or str(e) for e in exc.errors.values()}
-            return DeviceLost(f"cannot connect to {target.where} over ssh: "
-                              f"{'; '.join(sorted(reasons)).lower()}; is sshd running on that port?")
-        if isinstance(exc, (OSError, EOFError, paramiko.SSHException)):
-            detail = (getattr(exc, "strerror", None) or str(exc) or type(exc).__name__).splitlines()
-            return DeviceLost(f"ssh connection to {target.where} failed: {detail[0] if detail else exc}")
-        return exc
+        self._client = open_client(self.target, self.connect_timeout)
 
     def _connection(self) -> paramiko.Transport:
         self.connect()
@@ -409,6 +244,8 @@ class SshTransport:
             if self._dying():
                 raise self._lost(f"starting {argv[0]}") from exc
             raise TransportError(f"cannot open an ssh channel to {self.target.where}: {exc}") from exc
+        with self._live_lock:
+            self._live.add(reader)
         try:
             chan.exec_command(remote_command(argv))
             timed_out = self._collect(chan, reader, start + timeout)
@@ -418,6 +255,9 @@ class SshTransport:
             if isinstance(exc, (EOFError, OSError, paramiko.SSHException)):
                 raise self._lost(f"running {argv[0]}", "".join(reader.text())) from exc
             raise
+        finally:
+            with self._live_lock:
+                self._live.discard(reader)
         if timed_out:
             self._kill(reader.pgid)
         chan.close()
@@ -447,6 +287,14 @@ class SshTransport:
                 chan.status_event.wait(wait)
             else:
                 select.select([chan], [], [], wait)
+
+    def abort(self) -> None:
+        """Kill every command running now, whichever thread runs it (the run is interrupted);
+        each of those run() calls then returns the killed command's result."""
+        with self._live_lock:
+            pgids = [reader.pgid for reader in self._live]
+        for pgid in pgids:
+            self._kill(pgid)
 
     def _kill(self, pgid: int | None) -> None:
         """Best effort: kill a timed-out command's process group on a second channel."""

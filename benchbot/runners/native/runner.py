@@ -11,7 +11,7 @@ from typing import Any
 
 from benchbot.errors import CaseError, DeviceLost, TransportError
 from benchbot.modelfile import input_shapes
-from benchbot.runners.base import case_result
+from benchbot.runners.base import case_result, model_to_push
 from benchbot.runners.native import ARGV_BUILDERS, PARSERS
 from benchbot.stats import Summary
 from benchbot.store import CaseResult, utc_now
@@ -88,7 +88,10 @@ class NativeToolRunner:
             if not precision_applies(self.kind, case.backend, case.precision):
                 raise CaseError(f"{case.precision} on {case.backend} needs the model's "
                                 f"{case.precision} file; {self.kind} measures it as stored")
-            argv = self.argv(case, settings, self.transport.push(case.model.path, timeout=300))
+            if case.variant_error is not None:
+                raise CaseError(case.variant_error)
+            argv = self.argv(case, settings, self.transport.push(model_to_push(case),
+                                                                 timeout=300))
             result = self.transport.run(argv, timeout=settings.case_timeout_s)
             if result.timed_out:
                 raise CaseError(f"{self.kind} ran past the case time limit "

@@ -211,9 +211,9 @@ LogLevel VERBOSE
                 todo.append(child)
         return found
 
-    def kill_connections(self) -> None:
+    def kill_connections(self, pids: list[int] | None = None) -> None:
         """Drop every open connection at once, as a crashed or rebooted server would."""
-        for pid in self._descendants():
+        for pid in self._descendants() if pids is None else pids:
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
@@ -222,13 +222,16 @@ LogLevel VERBOSE
     def stop(self) -> None:
         if self.proc is None:
             return
-        self.kill_connections()  # sessions outlive the master otherwise
+        # the listener first: a client that sees its session drop may reconnect at once;
+        # its sessions are found now, while they are still its children
+        sessions = list(self._descendants())
         self.proc.terminate()
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(timeout=5)
+        self.kill_connections(sessions)  # sessions outlive the master otherwise
         self.proc = None
 
     def ensure_running(self) -> None:

@@ -92,12 +92,14 @@ def test_a_failing_case_is_recorded_and_the_sweep_goes_on(models: dict[str, Path
 
 
 def test_an_unavailable_precision_is_a_failed_case(models: dict[str, Path], tmp_path: Path) -> None:
-    proc = benchbot("run", "-m", str(models["tiny_matmul.onnx"]), "--precision", "fp32,int8",
+    """TFLite variants are separate exports: with no tiny_fc_fp16.tflite there is no fp16."""
+    proc = benchbot("run", "-m", str(models["tiny_fc.tflite"]), "--precision", "fp32,fp16",
                     "--results", str(tmp_path), *FAST)
     assert proc.returncode == 1
     by_precision = {c.precision: c for c in only_run(tmp_path).cases}
     assert by_precision["fp32"].status == "ok"
-    assert by_precision["int8"].status == "failed" and "int8" in by_precision["int8"].error
+    assert by_precision["fp16"].status == "failed" and by_precision["fp16"].stats is None
+    assert "tiny_fc_fp16.tflite" in by_precision["fp16"].error
 
 
 def test_a_case_past_its_time_limit_fails(models: dict[str, Path], tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import dataclasses
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Protocol, Sequence
+from typing import Any, Mapping, Protocol, Sequence
 
 from benchbot.devices import Device
 from benchbot.farm.lease import device_lease
@@ -28,7 +28,7 @@ class Progress(Protocol):
     def note(self, message: str) -> None: ...
 
 
-class _Recorder:
+class Recorder:
     """The run's record, shared by the device workers; saved after every change."""
 
     def __init__(self, record: RunRecord, results_dir: Path) -> None:
@@ -36,6 +36,11 @@ class _Recorder:
         self.results_dir = results_dir
         self.lock = threading.Lock()
         save_run(record, results_dir)
+
+    def update_devices(self, devices: Mapping[str, Any]) -> None:
+        """Replace the record's device facts (a farm learns them as cases come back)."""
+        with self.lock:
+            self.record = dataclasses.replace(self.record, devices=dict(devices))
 
     def add(self, result: CaseResult) -> None:
         with self.lock:
@@ -93,7 +98,7 @@ def measure_with_retries(device: Device, case: Case, plan: Plan, index: int,
 
 
 def _device_worker(device: Device, cases: Sequence[tuple[int, Case]], plan: Plan,
-                   recorder: _Recorder, progress: Progress, stop: threading.Event,
+                   recorder: Recorder, progress: Progress, stop: threading.Event,
                    errors: list[BaseException], wait: bool, retry: Retry) -> None:
     gone = threading.Event()
     try:
@@ -115,7 +120,7 @@ def execute(plan: Plan, devices: Mapping[str, Device], record: RunRecord, result
     On Ctrl-C the record is saved as ``interrupted`` and the interrupt goes on up;
     cases already running on other devices are abandoned, never half-recorded.
     """
-    recorder = _Recorder(record, results_dir)
+    recorder = Recorder(record, results_dir)
     by_device: dict[str, list[tuple[int, Case]]] = {}
     for index, case in enumerate(plan.cases):
         by_device.setdefault(case.device, []).append((index, case))

@@ -22,7 +22,7 @@ from benchbot.profiles import DEFAULT_ADB_SERVER, list_profiles
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="A farm of hosts with phones, on Dask distributed "
-                       "(needs: pip install benchbot[farm]).")
+                       "(needs: pip install benchbot\\[farm]).")  # \[: not Rich markup
 
 SchedulerOption = typer.Option(..., "--scheduler", metavar="ADDRESS",
                                help="The Dask scheduler, e.g. tcp://farm-head:8786.")
@@ -50,8 +50,12 @@ def worker_command(
                                                   "Dask)."),
     connect_timeout: float = typer.Option(30.0, help="Seconds to wait for the scheduler."),
 ) -> None:
-    """Offer this host's phones to the farm: each attached phone that matches an adb
-    profile is one unit of the Dask resource device:<profile>; runs until stopped."""
+    """Offer this host's phones to the farm, until stopped.
+
+    Each attached phone that matches an adb profile is one unit of the Dask resource
+    device:<profile> (two SD855 phones: device:sd855 = 2); cases sent to this host run
+    on a free one, under its device lease.
+    """
     from benchbot.farm.dask_protocol import require_distributed
 
     require_distributed()
@@ -71,7 +75,7 @@ def status_command(
     as_json: bool = typer.Option(False, "--json", help="JSON instead of a table."),
     timeout: float = typer.Option(10.0, help="Seconds to wait for the scheduler."),
 ) -> None:
-    """The farm's workers, the devices each offers (busy or free), and the queued cases."""
+    """The farm's workers, their devices (busy or free), and the queued cases."""
     from benchbot.farm.dask_protocol import require_distributed
 
     require_distributed()

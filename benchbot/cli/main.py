@@ -12,8 +12,8 @@ import typer
 from rich.markup import escape
 
 from benchbot import __version__
-from benchbot.cli import (baseline, compare, devices, history, models, nightly, parse, profiles,
-                          report, run, zoo)
+from benchbot.cli import (baseline, compare, devices, farm, history, models, nightly, parse,
+                          profiles, report, run, zoo)
 from benchbot.cli.console import err
 from benchbot.errors import BenchbotError, UserError
 
@@ -33,6 +33,7 @@ app.add_typer(baseline.app, name="baseline")
 app.add_typer(profiles.app, name="profiles")
 app.add_typer(zoo.app, name="zoo")
 app.add_typer(models.app, name="models")
+app.add_typer(farm.app, name="farm")
 
 
 @app.callback(invoke_without_command=True)

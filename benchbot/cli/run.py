@@ -126,6 +126,11 @@ def run_command(
                                         "measured again once the device is back."),
     retry_wait: float = typer.Option(120.0, help="Seconds to wait for a disconnected device "
                                                  "to come back before giving its case up."),
+    farm: Optional[str] = typer.Option(
+        None, "--farm", metavar="ADDRESS",
+        help="Measure on the farm of the Dask scheduler at ADDRESS (tcp://HOST:8786): each "
+             "case runs on a worker that offers its device (benchbot farm worker); the "
+             "results file is written here. Needs: pip install benchbot\\[farm]."),
     no_wait: bool = typer.Option(False, "--no-wait",
                                  help="Fail at once when another benchbot holds a device, "
                                       "instead of waiting for it."),
@@ -167,7 +172,7 @@ def run_command(
     if retries < 0:
         raise ConfigError("--retries must be 0 or more")
     record = _measure(plan, found, device_options, results, record, wait=not no_wait,
-                      retry=Retry(attempts=retries, wait_s=retry_wait))
+                      retry=Retry(attempts=retries, wait_s=retry_wait), farm=farm)
     if as_json:
         out(json.dumps(record.to_dict(), indent=1) + "\n")
     else:
@@ -179,15 +184,24 @@ def run_command(
 
 
 def _measure(plan: Plan, profiles: list[Profile], options: DeviceOptions, results: Path,
-             record: RunRecord | None, wait: bool, retry: Retry) -> RunRecord:
-    run_id = record.run_id if record is not None else "new"
+             record: RunRecord | None, wait: bool, retry: Retry,
+             farm: str | None = None) -> RunRecord:
+    run_id = record.run_id if record is not None else "RUN_ID"
     try:
         with SweepProgress(err, plan) as progress:
-            record = session.measure(plan, profiles, options, results, progress, err.print,
-                                     wait=wait, record=record, retry=retry)
+            if farm is not None:
+                from benchbot.farm.dask_client import measure_on_farm  # Dask only with --farm
+
+                record = measure_on_farm(farm, plan, profiles, options, results, progress,
+                                         err.print, wait=wait, record=record, retry=retry)
+            else:
+                record = session.measure(plan, profiles, options, results, progress,
+                                         err.print, wait=wait, record=record, retry=retry)
     except KeyboardInterrupt:
+        again = f" --farm {farm}" if farm else ""
         err.print(f"interrupted: the cases finished so far are saved in {results}; "
-                  f"finish the run with: benchbot run --resume {run_id}")
+                  f"finish the run with: benchbot run --resume {run_id}{again}"
+                  + (" (RUN_ID: the file name there)" if record is None else ""))
         raise typer.Exit(130) from None
     path = run_path(results, record.run_id)
     ok = len(record.cases) - len(record.failed)

@@ -1,0 +1,127 @@
+"""What the farm's client and workers agree on, with no Dask import: resource names, task
+keys, the event topic, and the JSON job a task carries.
+
+Dask is an optional extra (``pip install benchbot[farm]``); :func:`require_distributed`
+is the one place that turns its absence into a one-line UserError. Nothing outside
+``benchbot.farm.dask_*`` and ``benchbot.cli.farm`` imports these modules, and they
+import ``distributed`` only when a farm command runs.
+
+A job is plain JSON data (a case, the measure settings, the device profile without its
+source path, the device options that apply on a worker), so a worker never unpickles
+benchbot objects from another version of benchbot, and the profile is validated again
+on the worker by the same schema that read it from TOML.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Mapping
+
+from benchbot.errors import UserError
+from benchbot.modelfile import ModelFile
+from benchbot.profiles import Profile, profile_from_toml
+from benchbot.sweep import Case, MeasureSettings
+
+RESOURCE_PREFIX = "device:"
+CASE_KEY_PREFIX = "benchbot-case-"
+PLUGIN_NAME = "benchbot-rack"
+INSTALL_HINT = "pip install benchbot[farm]"
+
+
+def require_distributed() -> ModuleType:
+    """The ``distributed`` package, or a one-line UserError saying how to install it."""
+    try:
+        return importlib.import_module("distributed")
+    except ImportError as exc:
+        raise UserError(f"the farm runs on Dask distributed, which is not installed "
+                        f"({exc}): {INSTALL_HINT}") from None
+
+
+def resource_of(device: str) -> str:
+    """The Dask worker resource that stands for one device of profile ``device``."""
+    return f"{RESOURCE_PREFIX}{device}"
+
+
+def device_of(resource: str) -> str | None:
+    """The profile name of a ``device:NAME`` resource; None for other resources."""
+    return resource[len(RESOURCE_PREFIX):] if resource.startswith(RESOURCE_PREFIX) else None
+
+
+def case_key(run_id: str, case_id: str, submission: int = 0) -> str:
+    """The Dask key of one submission of one case of one run (Dask's retries keep it)."""
+    return f"{CASE_KEY_PREFIX}{run_id}-{case_id}" + (f".{submission}" if submission else "")
+
+
+def run_of_key(key: object) -> str | None:
+    """The run id in a case key, None for keys that are not benchbot cases."""
+    if not isinstance(key, str) or not key.startswith(CASE_KEY_PREFIX):
+        return None
+    return key[len(CASE_KEY_PREFIX):].rpartition("-")[0] or None
+
+
+def topic_of(run_id: str) -> str:
+    """The event topic a run's workers report progress on."""
+    return f"benchbot-run-{run_id}"
+
+
+def profile_doc(profile: Profile) -> dict[str, Any]:
+    """The profile as the TOML document it could have been read from (no source path)."""
+    return _toml_like(profile.to_dict())
+
+
+def _toml_like(value: Any) -> Any:
+    if isinstance(value, dict):  # TOML has no null: absent and empty keys take the defaults
+        return {k: _toml_like(v) for k, v in value.items()
+                if k != "source" and v not in (None, "", [], {})}
+    return value
+
+
+def profile_of_doc(doc: Mapping[str, Any], source: str) -> Profile:
+    """A profile sent by the client, validated here by the same schema as a profile file."""
+    return profile_from_toml(dict(doc), Path(source))
+
+
+def measured_file(case: Case) -> tuple[Path, str]:
+    """The file a case measures on the device (its precision/batch variant, else the model)
+    and its sha256: what travels to the worker."""
+    if case.variant is not None:
+        return case.variant.path, case.variant.sha256
+    return case.model.path, case.model.sha256
+
+
+def case_doc(case: Case) -> dict[str, Any]:
+    """The case as JSON: the model's identity, the axes, the file measured and the card."""
+    path, digest = measured_file(case)
+    return {"model_name": case.model.path.name, "runtime": case.model.runtime,
+            "sha256": case.model.sha256, "size_bytes": case.model.size_bytes,
+            "device": case.device, "threads": case.threads, "batch": case.batch,
+            "precision": case.precision, "backend": case.backend,
+            "file": {"name": path.name, "sha256": digest,
+                     "size_bytes": case.variant.size_bytes if case.variant is not None
+                     else case.model.size_bytes},
+            "derivation": dict(case.variant.derivation) if case.variant is not None else None,
+            "card": dict(case.card) if case.card is not None else None}
+
+
+def case_of_doc(doc: Mapping[str, Any], file: Path) -> Case:
+    """The case, measuring ``file`` on this host (the same content as on the client)."""
+    from benchbot.variants.variant import Variant
+
+    model = ModelFile(path=file, runtime=str(doc["runtime"]), sha256=str(doc["sha256"]),
+                      size_bytes=int(doc["size_bytes"]))
+    variant = None
+    if doc.get("derivation") is not None:
+        variant = Variant(path=file, sha256=str(doc["file"]["sha256"]),
+                          size_bytes=int(doc["file"]["size_bytes"]),
+                          derivation=dict(doc["derivation"]))
+    return Case(model=model, device=str(doc["device"]), threads=int(doc["threads"]),
+                batch=int(doc["batch"]), precision=str(doc["precision"]),
+                backend=str(doc["backend"]), variant=variant, card=doc.get("card"))
+
+
+def settings_of_doc(doc: Mapping[str, Any]) -> MeasureSettings:
+    names = {f.name for f in dataclasses.fields(MeasureSettings)}
+    return MeasureSettings(**{k: v for k, v in doc.items() if k in names})

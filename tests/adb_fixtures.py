@@ -28,6 +28,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def private_adb_env(home: Path) -> dict[str, str]:
+    """The environment of an adb server that leaves the user's own alone."""
+    # own HOME (adbkey) and TMPDIR (log); no USB scan (it costs 3 s), no mDNS, no emulator-port scan
+    env = {**os.environ, "HOME": str(home), "TMPDIR": str(home), "ADB_LIBUSB": "0",
+           "ADB_MDNS": "0", "ADB_EMU": "0"}
+    for name in ("ANDROID_SERIAL", "ADB_SERVER_SOCKET", "ANDROID_ADB_SERVER_PORT",
+                 "ANDROID_ADB_SERVER_ADDRESS"):
+        env.pop(name, None)
+    return env
+
+
 @pytest.fixture(scope="session")
 def adb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A private adb server on a free port: 'host:port'."""
@@ -35,13 +46,7 @@ def adb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         adbutils.adb_path()
     except adbutils.AdbError as exc:
         pytest.skip(f"adbutils ships no adb for this platform: {exc}")
-    home = tmp_path_factory.mktemp("adb-home")
-    # own HOME (adbkey) and TMPDIR (log); no USB scan (it costs 3 s), no mDNS, no emulator-port scan
-    env = {**os.environ, "HOME": str(home), "TMPDIR": str(home), "ADB_LIBUSB": "0",
-           "ADB_MDNS": "0", "ADB_EMU": "0"}
-    for name in ("ANDROID_SERIAL", "ADB_SERVER_SOCKET", "ANDROID_ADB_SERVER_PORT",
-                 "ANDROID_ADB_SERVER_ADDRESS"):
-        env.pop(name, None)
+    env = private_adb_env(tmp_path_factory.mktemp("adb-home"))
     port = _free_port()
     start_server(port, env=env, timeout=30)
     try:

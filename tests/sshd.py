@@ -268,3 +268,10 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def server(sshd: SshServer) -> SshServer:
+    """The shared sshd, running (a drop test may have stopped it)."""
+    sshd.ensure_running()
+    return sshd

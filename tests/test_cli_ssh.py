@@ -30,12 +30,6 @@ WEIRD_NAME = "we ird $(id) 'q' ;x.onnx"
 
 
 @pytest.fixture
-def server(sshd: SshServer) -> SshServer:
-    sshd.ensure_running()  # a drop test may have stopped it
-    return sshd
-
-
-@pytest.fixture
 def home(tmp_path: Path) -> Path:
     """A HOME without ~/.ssh, so the user's ssh config and keys stay out of the runs."""
     folder = tmp_path / "home"

@@ -42,7 +42,7 @@ from benchbot.store import CaseResult, load_run  # noqa: E402
 from benchbot.sweep import Case, Plan, SweepSpec  # noqa: E402
 from benchbot.transports.adb_server import kill_server, start_server  # noqa: E402
 from tests.adb_emulator import EmulatedPhone  # noqa: E402
-from tests.adb_fixtures import DUMPS, SD855_DUMP, start_phone  # noqa: E402
+from tests.adb_fixtures import DUMPS, SD855_DUMP, private_adb_env, start_phone  # noqa: E402
 from tests.conftest import REPO  # noqa: E402
 
 KIRIN970_DUMP = DUMPS / "getprop_full_honor_view10_kirin970_android8.txt"
@@ -78,12 +78,7 @@ def adb_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     started: list[tuple[int, dict[str, str]]] = []
     try:
         for host in ("host-a", "host-b"):
-            home = tmp_path_factory.mktemp(f"adb-home-{host}")
-            env = {**os.environ, "HOME": str(home), "TMPDIR": str(home), "ADB_LIBUSB": "0",
-                   "ADB_MDNS": "0", "ADB_EMU": "0"}
-            for name in ("ANDROID_SERIAL", "ADB_SERVER_SOCKET", "ANDROID_ADB_SERVER_PORT",
-                         "ANDROID_ADB_SERVER_ADDRESS"):
-                env.pop(name, None)
+            env = private_adb_env(tmp_path_factory.mktemp(f"adb-home-{host}"))
             port = _free_port()
             start_server(port, env=env, timeout=30)
             started.append((port, env))

@@ -1,6 +1,6 @@
 """Server facts (benchbot.devices.servers) from real nvidia-smi output (tests/data/nvidia_smi).
 
-FACTS_COMMAND runs for real, through the local transport, with an ``nvidia-smi``
+facts_command() runs for real, through the local transport, with an ``nvidia-smi``
 on PATH that prints a recorded output: the header table for a plain call, a
 ``--query-gpu`` line for a query. So the shell pipeline (the grep included) is
 exercised, not only the Python parsers. Each data file has a NAME.src.txt saying
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from benchbot.devices.servers import (FACTS_COMMAND, GPU_QUERY, parse_gpus, parse_server_facts,
+from benchbot.devices.servers import (GPU_QUERY, parse_gpus, parse_server_facts,
                                       sections, server_facts)
 from benchbot.transports import LocalTransport
 

@@ -21,8 +21,7 @@ import pytest
 from benchbot import agent
 from benchbot.errors import ConfigError, DeviceLost, TransportError
 from benchbot.transports.adb import AdbTransport
-from benchbot.transports.adb_server import (connect_device, getprop_all, kill_server, list_serials,
-                                            start_server)
+from benchbot.transports.adb_server import getprop_all, list_serials
 from tests.adb_emulator import EmulatedPhone
 from tests.adb_fixtures import SD855_DUMP, _free_port, start_phone
 

@@ -23,12 +23,6 @@ NASTY = """a b; rm -rf x $(whoami) 'q' "d" `id` * \\ $HOME > y | z & \n end"""
 
 
 @pytest.fixture
-def server(sshd: SshServer) -> SshServer:
-    sshd.ensure_running()  # a drop test may have stopped it
-    return sshd
-
-
-@pytest.fixture
 def no_config(tmp_path: Path) -> Path:
     """An ssh config path that does not exist: the user's ~/.ssh/config stays out of the tests."""
     return tmp_path / "no-ssh-config"

@@ -24,9 +24,6 @@ def facts_command(python: str = "python3") -> str:
             "true")
 
 
-FACTS_COMMAND = facts_command()
-
-
 def sections(text: str) -> dict[str, str]:
     """'@name' marker lines -> the text under each."""
     out: dict[str, list[str]] = {}
@@ -62,7 +59,7 @@ def parse_gpus(csv: str) -> list[dict[str, Any]]:
 
 
 def parse_server_facts(text: str) -> dict[str, Any]:
-    """The output of FACTS_COMMAND -> facts for the results file."""
+    """The output of facts_command() -> facts for the results file."""
     s = sections(text)
     cuda = re.search(_CUDA, s.get("cuda", ""))
     nproc = s.get("nproc", "")

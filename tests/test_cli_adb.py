@@ -151,6 +151,33 @@ def test_native_benchmark_model_on_the_phone(phone: EmulatedPhone, adb_server: s
     assert phone.to_host(argv[2]).stat().st_mode & 0o111  # pushed and made executable
 
 
+def test_native_onnxruntime_perf_test_on_the_phone(phone: EmulatedPhone, adb_server: str,
+                                                   profiles: Path, models: dict[str, Path],
+                                                   tmp_path: Path) -> None:
+    """onnxruntime_perf_test pushed to the phone; the stand-in replays a real captured log and
+    records its flags: the pool's own affinity option carries the profile's CPU mask."""
+    log = (DATA / "tool_logs" / "onnxruntime_perf_test"
+           / "ort_2020-01_pr2798_trt7_windows_debug_nospace.txt")
+    flags = tmp_path / "flags.txt"
+    tool = tmp_path / "onnxruntime_perf_test"
+    tool.write_text(f"#!/bin/sh\necho \"$@\" > {shlex.quote(str(flags))}\n"
+                    f"cat {shlex.quote(str(log))}\n")
+    profile = profiles / "sd855.toml"  # 2 threads on this host's two cores
+    profile.write_text(profile.read_text().replace('masks = { 1 = "1" }',
+                                                   'masks = { 1 = "1", 2 = "3" }'))
+    proc = run_on_phone(adb_server, profiles, tmp_path / "r", "--runner",
+                        "onnxruntime_perf_test", "--runner-bin", str(tool), "--json",
+                        "-m", str(models["tiny_conv.onnx"]), "-t", "2", "-b", "2", *FAST)
+    assert proc.returncode == 0, proc.stderr
+    case, = json.loads(proc.stdout)["cases"]
+    assert case["stats"]["mean_ms"] == 734.606 and case["stats"]["n"] == 1
+    assert case["measurement"]["tool"]["init_ms"] == pytest.approx(1841.49)
+    given = flags.read_text().split()
+    assert given[given.index("-x") + 1] == "2"  # intra-op threads
+    assert given[given.index("-T") + 1] == "2"  # ORT pins its own pool: the mask's other core
+    assert case["measurement"]["argv"][:2] == ["taskset", "3"]
+
+
 def test_model_path_with_spaces_and_shell_metacharacters(phone: EmulatedPhone, adb_server: str,
                                                          profiles: Path, models: dict[str, Path],
                                                          tmp_path: Path) -> None:

@@ -178,6 +178,27 @@ def test_native_onnxruntime_perf_test_on_the_phone(phone: EmulatedPhone, adb_ser
     assert case["measurement"]["argv"][:2] == ["taskset", "3"]
 
 
+def test_paddle_lite_benchmark_bin_on_the_phone(phone: EmulatedPhone, adb_server: str,
+                                                profiles: Path, tmp_path: Path) -> None:
+    """The tool behind the published phone grid, on an opt-converted .nb model: a stand-in
+    replays a real benchmark_bin log (tests/data, source noted beside it)."""
+    log = (DATA / "tool_logs" / "paddle_lite"
+           / "plite_e79b4b6_paddleseg_mi9_benchmark_sh_perf_info.txt")
+    tool = tmp_path / "benchmark_bin"
+    tool.write_text(f"#!/bin/sh\ncat {shlex.quote(str(log))}\n")
+    model = tmp_path / "humanseg.nb"
+    model.write_bytes(b"an opt-converted Paddle Lite model stands here")
+    proc = run_on_phone(adb_server, profiles, tmp_path / "r", "--runner", "paddle_lite",
+                        "--runner-bin", str(tool), "--json", "-m", str(model), *FAST)
+    assert proc.returncode == 0, proc.stderr
+    case, = json.loads(proc.stdout)["cases"]
+    assert case["runtime"] == "paddle_lite" and case["stats"]["mean_ms"] == 267.246
+    assert case["stats"]["min_ms"] == 265.45 and case["stats"]["n"] == 50
+    argv = case["measurement"]["argv"]
+    assert any(a.startswith("--optimized_model_file=/data/local/tmp/benchbot/") for a in argv)
+    assert "--threads=1" in argv
+
+
 def test_model_path_with_spaces_and_shell_metacharacters(phone: EmulatedPhone, adb_server: str,
                                                          profiles: Path, models: dict[str, Path],
                                                          tmp_path: Path) -> None:

@@ -39,20 +39,25 @@ def private_adb_env(home: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
-def adb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A private adb server on a free port: 'host:port'."""
+def private_adb_server(home: Path) -> Iterator[str]:
+    """A private adb server on a free port while the generator runs: 'host:port'."""
     try:
         adbutils.adb_path()
     except adbutils.AdbError as exc:
         pytest.skip(f"adbutils ships no adb for this platform: {exc}")
-    env = private_adb_env(tmp_path_factory.mktemp("adb-home"))
+    env = private_adb_env(home)
     port = _free_port()
     start_server(port, env=env, timeout=30)
     try:
         yield f"127.0.0.1:{port}"
     finally:
         kill_server(port, env=env, timeout=10)
+
+
+@pytest.fixture(scope="session")
+def adb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A private adb server shared by the session's transport tests."""
+    yield from private_adb_server(tmp_path_factory.mktemp("adb-home"))
 
 
 def start_phone(root: Path, server: str, **options: object) -> EmulatedPhone:

@@ -21,7 +21,7 @@ import pytest
 
 from benchbot.store import load_run
 from tests.adb_emulator import EmulatedPhone
-from tests.adb_fixtures import DUMPS, SD855_DUMP, start_phone
+from tests.adb_fixtures import DUMPS, SD855_DUMP, private_adb_server, start_phone
 from tests.conftest import FAST, REPO, benchbot
 
 DATA = Path(__file__).parent / "data"
@@ -59,6 +59,12 @@ def sd855_phone(root: Path, adb_server: str, battery_text: str, throttled: bool 
                        device_dirs=("/data/local/tmp", "/sdcard", *SYS_DIRS),
                        files=sd855_files(throttled),
                        tools={"dumpsys": f"#!/bin/sh\ncat {shlex.quote(str(battery))}\n"})
+
+
+@pytest.fixture(scope="module")
+def adb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """This module's own adb server: profile matching must see only this module's phones."""
+    yield from private_adb_server(tmp_path_factory.mktemp("adb-home-cli"))
 
 
 @pytest.fixture(scope="module")

@@ -38,18 +38,17 @@ import posixpath
 import re
 import secrets
 import shlex
-import socket
 import stat
 import struct
 import time
 from pathlib import Path
-from typing import Callable, Sequence, TypeVar
+from typing import Sequence
 
-import adbutils
-from adbutils.errors import AdbError, AdbTimeout
+from adbutils.errors import AdbError
 
 from benchbot.errors import AuthFailed, CommandTimeout, ConfigError, DeviceLost, TransportError
 from benchbot.profiles.values import DEFAULT_ADB_SERVER, AdbSettings
+from benchbot.transports.adb_wire import Deadline, Ended, Wire, client, left
 from benchbot.transports.base import CommandResult
 
 DEFAULT_WORKDIR = "/data/local/tmp/benchbot"
@@ -60,91 +59,6 @@ _SYNC_CHUNK = 64 * 1024  # the sync protocol's largest DATA block
 _KILL_TIMEOUT_S = 5.0
 _CLOSE_STDIN = struct.pack("<BI", 4, 0)  # shell v2: no stdin, as LocalTransport's DEVNULL
 _QUIT = b"QUIT" + bytes(4)
-_T = TypeVar("_T")
-_R = TypeVar("_R")
-
-
-class _Deadline(Exception):
-    """The call's time limit passed."""
-
-
-class _Ended(Exception):
-    """The server closed the connection early: the device went away, or the server did."""
-
-
-def _left(deadline: float) -> float:
-    return max(0.05, deadline - time.monotonic())
-
-
-def _client(server: str, deadline: float) -> adbutils.AdbClient:
-    """An adbutils client whose waits end by ``deadline``, for a server that answers.
-
-    Checked first because adbutils, finding no server, starts one itself on the default port.
-    """
-    host, _, port_text = server.rpartition(":")
-    host = host[1:-1] if host.startswith("[") else host
-    if not host or not port_text.isdigit():
-        raise ConfigError(f"adb server '{server}' is not HOST:PORT, e.g. {DEFAULT_ADB_SERVER}")
-    try:
-        socket.create_connection((host, int(port_text)), timeout=_left(deadline)).close()
-    except OSError as exc:
-        raise TransportError(f"cannot reach the adb server at {server} ({exc.strerror or exc}); "
-                             f"start it with `adb -P {port_text} start-server` on that host") from exc
-    return adbutils.AdbClient(host=host, port=int(port_text), socket_timeout=_left(deadline))
-
-
-class _Wire:
-    """One connection through the adb server; every send and receive ends by the deadline."""
-
-    def __init__(self, client: adbutils.AdbClient, deadline: float) -> None:
-        try:
-            self._conn = client.make_connection(timeout=_left(deadline))
-        except AdbTimeout as exc:
-            raise _Deadline() from exc
-        except AdbError as exc:
-            raise TransportError(f"cannot reach the adb server: {exc}") from exc
-        self.sock = self._conn.conn
-        self.deadline = deadline
-
-    def _io(self, op: Callable[[_T], _R], arg: _T) -> _R:
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0:
-            raise _Deadline()
-        self.sock.settimeout(remaining)
-        try:
-            return op(arg)
-        except socket.timeout as exc:
-            raise _Deadline() from exc
-        except OSError as exc:
-            raise _Ended(exc.strerror or str(exc)) from exc
-
-    def send(self, data: bytes) -> None:
-        self._io(self.sock.sendall, data)
-
-    def recv_some(self, n: int) -> bytes:
-        return self._io(self.sock.recv, n)
-
-    def recv_exact(self, n: int) -> bytes:
-        buf = bytearray()
-        while len(buf) < n:
-            chunk = self.recv_some(n - len(buf))
-            if not chunk:
-                raise _Ended("connection closed")
-            buf += chunk
-        return bytes(buf)
-
-    def request(self, text: str) -> None:
-        """One smart-socket request ("%04x" length + text); AdbError with the server's FAIL text."""
-        raw = text.encode()
-        self.send(b"%04x" % len(raw) + raw)
-        status = self.recv_exact(4)
-        if status == b"FAIL":
-            raise AdbError(self.recv_exact(int(self.recv_exact(4), 16)).decode("utf-8", "replace"))
-        if status != b"OKAY":
-            raise AdbError(f"unexpected reply {status!r}")
-
-    def close(self) -> None:
-        self._conn.close()
 
 
 class AdbTransport:
@@ -172,7 +86,7 @@ class AdbTransport:
 
     # -- connections -------------------------------------------------------------------------
 
-    def _open(self, service: str, deadline: float, host_request: str | None = None) -> _Wire:
+    def _open(self, service: str, deadline: float, host_request: str | None = None) -> Wire:
         """A connection to ``service`` on the device (e.g. "sync:"), open and acknowledged.
 
         With ``host_request`` (e.g. "features"), a request about the device to the server instead.
@@ -180,12 +94,12 @@ class AdbTransport:
         if self.serial is None:  # the one device attached, else an error
             from benchbot.transports.adb_server import list_serials  # it imports this module
 
-            serials = list_serials(self.server, timeout=_left(deadline))
+            serials = list_serials(self.server, timeout=left(deadline))
             if len(serials) != 1:
                 raise TransportError(f"{len(serials)} devices on the adb server at {self.server} "
                                      f"({', '.join(serials) or 'none'}); set adb.serial in the profile")
             self.serial, self.name = serials[0], f"adb:{serials[0]}"
-        wire = _Wire(_client(self.server, deadline), deadline)
+        wire = Wire(client(self.server, deadline), deadline)
         try:
             if host_request:
                 wire.request(f"host-serial:{self.serial}:{host_request}")
@@ -197,7 +111,7 @@ class AdbTransport:
             wire.close()
             if isinstance(exc, AdbError):
                 raise self._refusal(str(exc), host_request or service) from exc
-            if isinstance(exc, _Ended):
+            if isinstance(exc, Ended):
                 raise self._lost(service, str(exc), b"") from exc
             raise
 
@@ -223,7 +137,7 @@ class AdbTransport:
             wire = self._open("features", deadline, host_request="features")
             try:
                 text = wire.recv_exact(int(wire.recv_exact(4), 16)).decode()
-            except _Ended as exc:
+            except Ended as exc:
                 raise self._lost("features", str(exc), b"") from exc
             finally:
                 wire.close()
@@ -240,7 +154,7 @@ class AdbTransport:
         try:
             run = self._run_v2 if self._shell_v2(start + timeout) else self._run_exec
             out, err, code = run(shlex.join(argv), start + timeout)
-        except _Deadline:  # before the command started: nothing to kill
+        except Deadline:  # before the command started: nothing to kill
             out, err, code = b"", b"", None
         return CommandResult(argv=tuple(argv), returncode=code, stdout=_text(out),
                              stderr=_text(err), duration_s=time.monotonic() - start,
@@ -266,11 +180,11 @@ class AdbTransport:
                         head = False
                 elif kind == 3:
                     return bytes(out), bytes(err), data[0] if data else 255
-        except _Deadline:
+        except Deadline:
             if kill and pid is not None:
                 self._kill(pid)
             return bytes(out), bytes(err), None
-        except _Ended as exc:
+        except Ended as exc:
             raise self._lost(command, str(exc), out + err) from exc
         finally:
             wire.close()
@@ -286,12 +200,12 @@ class AdbTransport:
         try:
             while chunk := wire.recv_some(65536):
                 data += chunk
-        except _Deadline:
+        except Deadline:
             started = head.match(data)
             if kill and started:
                 self._kill(int(started.group(1)), also=f"rm -f {errors}")
             return bytes(data[started.end():] if started else b""), b"", None
-        except _Ended as exc:
+        except Ended as exc:
             raise self._lost(command, str(exc), data) from exc
         finally:
             wire.close()
@@ -308,14 +222,14 @@ class AdbTransport:
         try:
             run = self._run_v2 if self._shell_v2(deadline) else self._run_exec
             run(script, deadline, kill=False)
-        except (TransportError, _Deadline):
+        except (TransportError, Deadline):
             pass
 
     def _run_until(self, argv: Sequence[str], deadline: float, failure: str = "") -> CommandResult:
-        """run() by a deadline: _Deadline if it passes; TransportError(failure) if it fails."""
+        """run() by a deadline: Deadline if it passes; TransportError(failure) if it fails."""
         result = self.run(argv, timeout=deadline - time.monotonic())
         if result.timed_out:
-            raise _Deadline()
+            raise Deadline()
         if failure and not result.ok:
             raise TransportError(f"{failure} on {self.serial}: "
                                  f"{result.stderr_tail() or result.stdout.strip()}",
@@ -340,7 +254,7 @@ class AdbTransport:
                                     failure=f"cannot create {self.workdir}")
                     self._workdir_ready = True
                 self._send(local, remote, stat.S_IFREG | stat.S_IMODE(info.st_mode), deadline)
-        except _Deadline as exc:
+        except Deadline as exc:
             raise CommandTimeout(f"pushing {local.name} to {self.serial} took longer than "
                                  f"{timeout:g}s") from exc
         self._verified[remote] = digest
@@ -353,7 +267,7 @@ class AdbTransport:
             wire.send(b"STAT" + struct.pack("<I", len(remote.encode())) + remote.encode())
             ident, mode, remote_size, _ = struct.unpack("<4s3I", wire.recv_exact(16))
             wire.send(_QUIT)
-        except _Ended as exc:
+        except Ended as exc:
             raise self._lost(f"stat {remote}", str(exc), b"") from exc
         finally:
             wire.close()
@@ -374,7 +288,7 @@ class AdbTransport:
                     while chunk := f.read(_SYNC_CHUNK):
                         wire.send(b"DATA" + struct.pack("<I", len(chunk)) + chunk)
                 wire.send(b"DONE" + struct.pack("<I", int(local.stat().st_mtime)))  # as adb push
-            except _Ended:
+            except Ended:
                 pass  # the device may have refused early: its FAIL is read below
             reply, length = struct.unpack("<4sI", wire.recv_exact(8))
             if reply != b"OKAY":
@@ -383,7 +297,7 @@ class AdbTransport:
                 raise TransportError(f"device {self.serial} refused {remote}: {message}",
                                      output=message)
             wire.send(_QUIT)
-        except _Ended as exc:
+        except Ended as exc:
             raise self._lost(f"push {remote}", str(exc), b"") from exc
         finally:
             wire.close()
@@ -394,7 +308,7 @@ class AdbTransport:
         local = Path(local)
         try:
             wire = self._open("sync:", deadline)
-        except _Deadline as exc:
+        except Deadline as exc:
             raise CommandTimeout(f"pulling {remote} from {self.serial} took longer than "
                                  f"{timeout:g}s") from exc
         try:
@@ -413,10 +327,10 @@ class AdbTransport:
             wire.send(_QUIT)
         except BaseException as exc:
             local.unlink(missing_ok=True)
-            if isinstance(exc, _Deadline):
+            if isinstance(exc, Deadline):
                 raise CommandTimeout(f"pulling {remote} from {self.serial} took longer than "
                                      f"{timeout:g}s") from exc
-            if isinstance(exc, _Ended):
+            if isinstance(exc, Ended):
                 raise self._lost(f"pull {remote}", str(exc), b"") from exc
             raise
         finally:
@@ -431,7 +345,7 @@ class AdbTransport:
             try:
                 self._run_until(["rm", "-rf", self.workdir], time.monotonic() + 60,
                                 failure=f"cannot remove {self.workdir}")
-            except _Deadline as exc:
+            except Deadline as exc:
                 raise CommandTimeout(f"removing {self.workdir} on {self.serial} took over 60s") from exc
 
     def close(self) -> None:

@@ -13,7 +13,7 @@ from adbutils.errors import AdbError, AdbTimeout
 
 from benchbot.errors import AuthFailed, CommandTimeout, TransportError
 from benchbot.profiles.values import DEFAULT_ADB_SERVER
-from benchbot.transports.adb import _client, _left
+from benchbot.transports import adb_wire
 from benchbot.transports.base import Transport
 
 
@@ -43,7 +43,7 @@ def _devices(client: adbutils.AdbClient, server: str) -> dict[str, str]:
 
 def list_serials(server: str = DEFAULT_ADB_SERVER, timeout: float = 10.0) -> list[str]:
     """Serials of the devices the adb server at ``server`` can use now (state "device")."""
-    devices = _devices(_client(server, time.monotonic() + timeout), server)
+    devices = _devices(adb_wire.client(server, time.monotonic() + timeout), server)
     return [serial for serial, state in devices.items() if state == "device"]
 
 
@@ -51,9 +51,9 @@ def connect_device(address: str, server: str = DEFAULT_ADB_SERVER, timeout: floa
     """``adb connect ADDRESS`` through the server, then wait until it is usable; returns the serial."""
     deadline = time.monotonic() + timeout
     serial = address if ":" in address else f"{address}:5555"
-    client = _client(server, deadline)
+    client = adb_wire.client(server, deadline)
     try:
-        reply = client.connect(address, timeout=_left(deadline))
+        reply = client.connect(address, timeout=adb_wire.left(deadline))
     except AdbError as exc:
         raise TransportError(f"the adb server at {server} could not connect to {address}: {exc}") from exc
     if not reply.startswith(("connected to", "already connected to")):

@@ -32,7 +32,6 @@ import hashlib
 import logging
 import os
 import select
-import shlex
 import socket
 import threading
 import time
@@ -45,6 +44,8 @@ import paramiko
 from benchbot.errors import CommandTimeout, DeviceLost, TransportError
 from benchbot.profiles.values import Profile, SshSettings
 from benchbot.transports.base import CommandResult
+from benchbot.transports.ssh_commands import (Reader, kill_command, mkdir_argv, mkdtemp_argv,
+                                              remote_command, rmtree_argv, sha256_argv)
 # The connection target and host-key checks moved to ssh_target; these names stay importable here.
 from benchbot.transports.ssh_target import (DEFAULT_KNOWN_HOSTS, DEFAULT_SSH_CONFIG, KEEPALIVE_S,
                                             SshTarget, changed_host_message, connect_error,
@@ -54,69 +55,11 @@ __all__ = ["DEFAULT_KNOWN_HOSTS", "DEFAULT_SSH_CONFIG", "KEEPALIVE_S", "SshTarge
            "changed_host_message", "connect_error", "kill_command", "open_client",
            "remote_command", "resolve_target", "unknown_host_message"]
 
-_PGID_MARK = b"benchbot-pgid:"
 _KILL_TIMEOUT_S = 5.0
 _CHUNK = 1 << 16
 
 # paramiko logs what it then raises; its errors reach the user translated, not twice.
 logging.getLogger("paramiko").addHandler(logging.NullHandler())
-
-
-# ----------------------------------------------------------------- command construction
-def remote_command(argv: Sequence[str]) -> str:
-    """The line the login shell runs for argv: announce the process group, then the command."""
-    # The trailing exit keeps the shell waiting as the command's parent (no exec of the last
-    # command), so a command killed by signal N reports 128+N instead of no status at all.
-    return "printf 'benchbot-pgid:%s\\n' \"$$\"; " + shlex.join(argv) + "; exit $?"
-
-
-def kill_command(pgid: int) -> str:
-    """Kill the process group of a timed-out command (or its shell alone, if it leads none)."""
-    return f"kill -9 -{pgid} 2>/dev/null || kill -9 {pgid} 2>/dev/null; exit 0"
-
-
-def mkdtemp_argv() -> list[str]:
-    return ["mktemp", "-d", "/tmp/benchbot.XXXXXX"]
-
-
-def mkdir_argv(path: str) -> list[str]:
-    return ["mkdir", "-p", "--", path]
-
-
-def sha256_argv(path: str) -> list[str]:
-    return ["sha256sum", "--", path]
-
-
-def rmtree_argv(path: str) -> list[str]:
-    return ["rm", "-rf", "--", path]
-
-
-# ----------------------------------------------------------------- the transport
-class _Reader:
-    """What one command has sent back so far."""
-
-    def __init__(self) -> None:
-        self.out = bytearray()
-        self.err = bytearray()
-        self.pgid: int | None = None
-        self._marked = False
-
-    def drain(self, chan: paramiko.Channel) -> None:
-        while chan.recv_ready():
-            self.out += chan.recv(_CHUNK)
-        while chan.recv_stderr_ready():
-            self.err += chan.recv_stderr(_CHUNK)
-        if not self._marked:
-            at = self.out.find(_PGID_MARK)
-            end = self.out.find(b"\n", at)
-            if at >= 0 and end >= 0:
-                with contextlib.suppress(ValueError):
-                    self.pgid = int(self.out[at + len(_PGID_MARK):end])
-                del self.out[:end + 1]  # the marker, and any login noise before it
-                self._marked = True
-
-    def text(self) -> tuple[str, str]:
-        return self.out.decode(errors="replace"), self.err.decode(errors="replace")
 
 
 class _Deadline(Exception):
@@ -153,7 +96,7 @@ class SshTransport:
         self._pushed: set[str] = set()        # remote files this transport uploaded
         self._verified: dict[str, str] = {}   # remote path -> sha256 checked in this session
         self._digests: dict[tuple[str, int, int], str] = {}
-        self._live: set[_Reader] = set()      # commands running now, for abort()
+        self._live: set[Reader] = set()      # commands running now, for abort()
         self._live_lock = threading.Lock()
 
     @classmethod
@@ -237,7 +180,7 @@ class SshTransport:
             raise ValueError("run() needs a command")
         connection = self._connection()
         start = time.monotonic()
-        reader = _Reader()
+        reader = Reader()
         try:
             chan = connection.open_session(timeout=self.connect_timeout)
         except (EOFError, OSError, paramiko.SSHException) as exc:
@@ -272,7 +215,7 @@ class SshTransport:
                              duration_s=time.monotonic() - start, timed_out=timed_out)
 
     @staticmethod
-    def _collect(chan: paramiko.Channel, reader: _Reader, deadline: float) -> bool:
+    def _collect(chan: paramiko.Channel, reader: Reader, deadline: float) -> bool:
         """Read stdout and stderr together until the command ends; True if time ran out."""
         while True:
             reader.drain(chan)
@@ -304,7 +247,7 @@ class SshTransport:
             assert self._client is not None
             chan = self._client.get_transport().open_session(timeout=_KILL_TIMEOUT_S)  # type: ignore[union-attr]
             chan.exec_command(kill_command(pgid))
-            self._collect(chan, _Reader(), time.monotonic() + _KILL_TIMEOUT_S)
+            self._collect(chan, Reader(), time.monotonic() + _KILL_TIMEOUT_S)
             chan.close()
 
     # ------------------------------------------------------------- files

@@ -1,0 +1,71 @@
+"""What the SSH transport sends to the remote shell, and how it reads the answer back.
+
+Every argument is quoted with shlex; the command announces its process group first
+so that a timed-out command can be killed with all its children.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shlex
+from typing import Sequence
+
+import paramiko
+
+PGID_MARK = b"benchbot-pgid:"
+_CHUNK = 1 << 16
+
+
+def remote_command(argv: Sequence[str]) -> str:
+    """The line the login shell runs for argv: announce the process group, then the command."""
+    # The trailing exit keeps the shell waiting as the command's parent (no exec of the last
+    # command), so a command killed by signal N reports 128+N instead of no status at all.
+    return "printf 'benchbot-pgid:%s\\n' \"$$\"; " + shlex.join(argv) + "; exit $?"
+
+
+def kill_command(pgid: int) -> str:
+    """Kill the process group of a timed-out command (or its shell alone, if it leads none)."""
+    return f"kill -9 -{pgid} 2>/dev/null || kill -9 {pgid} 2>/dev/null; exit 0"
+
+
+def mkdtemp_argv() -> list[str]:
+    return ["mktemp", "-d", "/tmp/benchbot.XXXXXX"]
+
+
+def mkdir_argv(path: str) -> list[str]:
+    return ["mkdir", "-p", "--", path]
+
+
+def sha256_argv(path: str) -> list[str]:
+    return ["sha256sum", "--", path]
+
+
+def rmtree_argv(path: str) -> list[str]:
+    return ["rm", "-rf", "--", path]
+
+
+class Reader:
+    """What one command has sent back so far."""
+
+    def __init__(self) -> None:
+        self.out = bytearray()
+        self.err = bytearray()
+        self.pgid: int | None = None
+        self._marked = False
+
+    def drain(self, chan: paramiko.Channel) -> None:
+        while chan.recv_ready():
+            self.out += chan.recv(_CHUNK)
+        while chan.recv_stderr_ready():
+            self.err += chan.recv_stderr(_CHUNK)
+        if not self._marked:
+            at = self.out.find(PGID_MARK)
+            end = self.out.find(b"\n", at)
+            if at >= 0 and end >= 0:
+                with contextlib.suppress(ValueError):
+                    self.pgid = int(self.out[at + len(PGID_MARK):end])
+                del self.out[:end + 1]  # the marker, and any login noise before it
+                self._marked = True
+
+    def text(self) -> tuple[str, str]:
+        return self.out.decode(errors="replace"), self.err.decode(errors="replace")

@@ -56,7 +56,6 @@ __all__ = ["DEFAULT_KNOWN_HOSTS", "DEFAULT_SSH_CONFIG", "KEEPALIVE_S", "SshTarge
            "remote_command", "resolve_target", "unknown_host_message"]
 
 _KILL_TIMEOUT_S = 5.0
-_CHUNK = 1 << 16
 
 # paramiko logs what it then raises; its errors reach the user translated, not twice.
 logging.getLogger("paramiko").addHandler(logging.NullHandler())

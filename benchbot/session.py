@@ -24,12 +24,15 @@ from benchbot.runners.native.runner import precision_applies
 from benchbot.store import RunRecord, find_run_files, load_run, new_run_id, utc_now
 from benchbot.sweep import Case, MeasureSettings, Plan, SweepSpec, make_plan
 from benchbot.variants import VariantError, derive_cases
-from benchbot.zoo import REF_PREFIX, resolve_zoo_ref
 
 
 def model_path(ref: str, zoo_dir: Path) -> Path:
     """A model file, or a zoo architecture (zoo:NAME) exported once into ``zoo_dir``."""
-    return resolve_zoo_ref(ref, zoo_dir) if ref.startswith(REF_PREFIX) else Path(ref)
+    if not ref.startswith("zoo:"):
+        return Path(ref)
+    from benchbot.zoo import resolve_zoo_ref  # onnx and the architectures, only when asked
+
+    return resolve_zoo_ref(ref, zoo_dir)
 
 
 def settings_of(measure: dict[str, float]) -> MeasureSettings:

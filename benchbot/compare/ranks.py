@@ -26,7 +26,6 @@ from functools import lru_cache
 
 import numpy as np
 
-Z975 = 1.959963984540054
 _EXACT_PAIRS_UP_TO = 2500  # exact null distribution of U while n*m stays this small
 _DIRECT_PAIRS_UP_TO = 2_000_000  # materialise every pairwise difference up to this many
 

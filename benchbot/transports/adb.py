@@ -47,7 +47,7 @@ from typing import Sequence
 from adbutils.errors import AdbError
 
 from benchbot.errors import AuthFailed, CommandTimeout, ConfigError, DeviceLost, TransportError
-from benchbot.profiles.values import DEFAULT_ADB_SERVER, AdbSettings
+from benchbot.profiles.values import DEFAULT_ADB_SERVER
 from benchbot.transports.adb_wire import Deadline, Ended, Wire, client, left
 from benchbot.transports.base import CommandResult
 
@@ -78,11 +78,6 @@ class AdbTransport:
         self._features: frozenset[str] | None = None
         self._workdir_ready = False
         self._verified: dict[str, str] = {}  # device path -> sha256 it is known to have
-
-    @classmethod
-    def from_settings(cls, settings: AdbSettings, workdir: str | None = None,
-                      keep: bool = False) -> AdbTransport:
-        return cls(settings.serial, settings.server, workdir or DEFAULT_WORKDIR, keep)
 
     # -- connections -------------------------------------------------------------------------
 

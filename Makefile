@@ -30,6 +30,7 @@ demo: models
 
 test: $(STAMP)
 	sh scripts/install-test-deps.sh
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 
 bench: models

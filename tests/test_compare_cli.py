@@ -19,10 +19,10 @@ from typer.testing import CliRunner
 
 from benchbot.cli import baseline, compare, history
 from benchbot.compare import compare as compare_sides
-from benchbot.compare.baselines import resolve_side
+from benchbot.run.baselines import resolve_side
 from benchbot.errors import UserError
 from benchbot.report.html import html_report, render_html
-from benchbot.report.select import latest_entries
+from benchbot.store.entries import latest_entries
 from benchbot.stats import summarize
 from benchbot.store import CaseResult, RunRecord, load_run, save_run
 

@@ -32,7 +32,7 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from benchbot import session  # noqa: E402
+from benchbot.run import session  # noqa: E402
 from benchbot.devices import DeviceOptions  # noqa: E402
 from benchbot.errors import UserError  # noqa: E402
 from benchbot.farm.dask_client import measure_on_farm  # noqa: E402

@@ -12,11 +12,11 @@ from onnx import TensorProto, helper, numpy_helper
 
 from benchbot.errors import ConfigError, ModelError
 from benchbot.modelcard import ModelCard, TensorSpec, count_onnx, model_card
-from benchbot.modelfile import inspect_model
+from benchbot.store.modelfile import inspect_model
 from benchbot.report.grid import Cell, Grid
 from benchbot.report.modelcols import (add_model_columns, model_columns, quantization_table,
                                        quantization_tables)
-from benchbot.report.select import Entry
+from benchbot.store.entries import Entry
 from benchbot.stats import Summary
 from benchbot.store import CaseResult
 from benchbot.variants import derive

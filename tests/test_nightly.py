@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from benchbot.nightly import load_nightly
+from benchbot.run.nightly import load_nightly
 from benchbot.errors import ConfigError
 from benchbot.stats import summarize
 from benchbot.store import load_run, save_run

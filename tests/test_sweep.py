@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from benchbot.errors import ConfigError, UserError
-from benchbot.modelfile import ModelFile
+from benchbot.store.modelfile import ModelFile
 from benchbot.sweep import (Case, MeasureSettings, Plan, SweepSpec, load_sweep_file, make_plan)
 from benchbot.sweep import axes
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from benchbot.profiles import ThermalSettings
-from benchbot.thermal import cool_down, parse_zone_temp, read_temps
+from benchbot.devices.thermal import cool_down, parse_zone_temp, read_temps
 from benchbot.transports import LocalTransport
 
 
@@ -45,7 +45,7 @@ def test_no_limit_means_only_the_pause(tmp_path: Path) -> None:
 
 def test_throttling_is_reported_for_the_pinned_cluster_only() -> None:
     from benchbot.devices.android import CpuPolicy
-    from benchbot.hygiene import DeviceState, throttling_warnings
+    from benchbot.devices.hygiene import DeviceState, throttling_warnings
 
     state = DeviceState(at=0, temps_c={}, battery=None, policies=(
         CpuPolicy((0, 1, 2, 3), 1785600, 1785600, 300000),
@@ -58,7 +58,7 @@ def test_throttling_is_reported_for_the_pinned_cluster_only() -> None:
 
 def test_battery_floor() -> None:
     from benchbot.devices.android import Battery
-    from benchbot.hygiene import battery_problem
+    from benchbot.devices.hygiene import battery_problem
 
     assert battery_problem(Battery(level=84, charging=True, powered_by=("USB",)), 20) is None
     assert battery_problem(None, 20) is None

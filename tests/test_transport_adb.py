@@ -21,7 +21,8 @@ import pytest
 from benchbot import agent
 from benchbot.errors import ConfigError, DeviceLost, TransportError
 from benchbot.transports.adb import AdbTransport
-from benchbot.transports.adb_server import getprop_all, list_serials
+from benchbot.devices.phones import getprop_all
+from benchbot.transports.adb_server import list_serials
 from tests.adb_emulator import EmulatedPhone
 from tests.adb_fixtures import SD855_DUMP, _free_port, start_phone
 

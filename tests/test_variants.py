@@ -15,7 +15,7 @@ from onnx import TensorProto, helper, numpy_helper
 import benchbot.variants as variants
 from benchbot.errors import CaseError, ConfigError
 from benchbot.modelcard import model_card
-from benchbot.modelfile import inspect_model
+from benchbot.store.modelfile import inspect_model
 from benchbot.sweep import MeasureSettings, make_plan
 from benchbot.variants import Variant, VariantError, derive, derive_cases, tflite_candidates
 from benchbot.zoo import export

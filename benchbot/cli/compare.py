@@ -13,9 +13,9 @@ from rich.markup import escape
 
 from benchbot.cli.console import emit, err
 from benchbot.compare import (CompareSettings, EstimateSettings, Kind,
-                              ThresholdPolicy, compare, parse_threshold, render_json,
-                              render_markdown)
-from benchbot.compare.baselines import SPEC_HELP, resolve_side
+                              ThresholdPolicy, compare, parse_threshold)
+from benchbot.report.comparison import render_json, render_markdown
+from benchbot.run.baselines import SPEC_HELP, resolve_side
 from benchbot.errors import ConfigError
 
 FORMATS = ("md", "json")

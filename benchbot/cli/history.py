@@ -12,7 +12,7 @@ from benchbot.cli.console import err
 from benchbot.compare.history import history_series
 from benchbot.errors import ConfigError, UserError
 from benchbot.report.plots import history_png
-from benchbot.report.select import Filters
+from benchbot.store.entries import Filters
 from benchbot.store import find_run_files, load_run, write_atomic
 from benchbot.sweep.axes import PRECISIONS
 

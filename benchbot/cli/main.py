@@ -11,7 +11,7 @@ import sys
 import typer
 from rich.markup import escape
 
-from benchbot import __version__
+from benchbot._version import __version__
 from benchbot.cli import (baseline, compare, devices, farm, history, models, nightly, parse,
                           profiles, report, run, zoo)
 from benchbot.cli.console import err

@@ -14,7 +14,7 @@ from benchbot.sweep import Case, Plan
 
 
 class SweepProgress:
-    """Shows the sweep on a Rich console; implements benchbot.execute.Progress."""
+    """Shows the sweep on a Rich console; implements benchbot.run.executor.Progress."""
 
     def __init__(self, console: Console, plan: Plan) -> None:
         self.console = console

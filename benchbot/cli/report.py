@@ -14,7 +14,7 @@ from benchbot.report import (FORMATS, LAYOUTS, METRICS, Filters, build_grids, la
 from benchbot.store import find_run_files, load_run
 from benchbot.modelcard import ModelCard
 from benchbot.report.modelcols import add_model_columns, quantization_table
-from benchbot.report.select import Entry
+from benchbot.store.entries import Entry
 from benchbot.sweep.axes import PRECISIONS
 
 

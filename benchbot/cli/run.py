@@ -8,13 +8,13 @@ from typing import Optional
 
 import typer
 
-from benchbot import session
+from benchbot.run import session
 from benchbot.cli import options
 from benchbot.cli.console import err, out
 from benchbot.cli.progress import SweepProgress
 from benchbot.devices import DeviceOptions
 from benchbot.errors import ConfigError
-from benchbot.execute import Retry
+from benchbot.run.executor import Retry
 from benchbot.profiles import RUNNER_KINDS, Profile
 from benchbot.report import Entry, build_grids, render_markdown
 from benchbot.store import RunRecord, run_path

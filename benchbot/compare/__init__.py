@@ -2,8 +2,9 @@
 
 Pure modules (no I/O): ``ranks`` (Mann–Whitney, Hodges–Lehmann), ``bootstrap``,
 ``welch``, ``estimate``, ``match``, ``sides``, ``thresholds``, ``verdict``,
-``render``, ``history``. ``baselines`` is the one that reads and writes files
-(named baselines, resolving the sides given on the command line).
+``history``. Rendering a comparison is :mod:`benchbot.report.comparison`; named
+baselines and resolving the sides given on the command line (file I/O) are
+:mod:`benchbot.run.baselines`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 from benchbot.compare.estimate import METHODS, Estimate, EstimateSettings, estimate
 from benchbot.compare.history import HistoryPoint, HistorySeries, history_series
 from benchbot.compare.match import CaseKey, Match, case_key, match_entries
-from benchbot.compare.render import render_json, render_markdown, table_rows
 from benchbot.compare.sides import Side, rolling_baseline, side_of_run
 from benchbot.compare.thresholds import ThresholdPolicy, parse_threshold
 from benchbot.compare.verdict import (Comparison, CompareReport, CompareSettings, Kind,
@@ -20,5 +20,5 @@ from benchbot.compare.verdict import (Comparison, CompareReport, CompareSettings
 __all__ = ["METHODS", "CaseKey", "CompareReport", "CompareSettings", "Comparison", "Estimate",
            "EstimateSettings", "HistoryPoint", "HistorySeries", "Kind", "Match", "Side",
            "ThresholdPolicy", "Verdict", "case_key", "compare", "decide", "estimate",
-           "history_series", "match_entries", "parse_threshold", "render_json",
-           "render_markdown", "rolling_baseline", "side_of_run", "table_rows"]
+           "history_series", "match_entries", "parse_threshold", "rolling_baseline",
+           "side_of_run"]

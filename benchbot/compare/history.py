@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Sequence
 
 from benchbot.compare.match import CaseKey, case_key
-from benchbot.report.select import Filters
+from benchbot.store.entries import Filters
 from benchbot.store import CaseResult, RunRecord
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Hashable, Sequence
 
-from benchbot.report.select import Entry
+from benchbot.store.entries import Entry
 from benchbot.store import CaseResult
 
 

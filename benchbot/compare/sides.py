@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import AbstractSet, Sequence
 
 from benchbot.compare.match import CaseKey, case_key
-from benchbot.report.select import Entry
+from benchbot.store.entries import Entry
 from benchbot.store import CaseResult, RunRecord
 
 

@@ -27,7 +27,7 @@ from benchbot.compare.match import CaseKey, match_entries
 from benchbot.compare.sides import Side
 from benchbot.compare.thresholds import ThresholdPolicy
 from benchbot.errors import ConfigError
-from benchbot.report.select import Entry
+from benchbot.store.entries import Entry
 
 
 class Kind(StrEnum):

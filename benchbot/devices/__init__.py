@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from benchbot.errors import TransportError, UserError
-from benchbot.facts import host_facts
-from benchbot.hygiene import Hygiene, battery_problem
+from benchbot.devices.facts import host_facts
+from benchbot.devices.hygiene import Hygiene, battery_problem
 from benchbot.profiles import Profile
 from benchbot.runners import AgentRunner, Runner
 from benchbot.runners.base import cpus_of_mask
@@ -111,9 +111,8 @@ def _base_facts(profile: Profile, runner: Runner) -> dict[str, Any]:
 
 
 def _open_phone(profile: Profile, options: DeviceOptions, say: Callable[[str], None]) -> Device:
-    from benchbot.devices.phones import phone_facts, pick_serial  # adbutils only when needed
+    from benchbot.devices.phones import getprop_all, phone_facts, pick_serial  # adbutils only when needed
     from benchbot.transports.adb import DEFAULT_WORKDIR, AdbTransport
-    from benchbot.transports.adb_server import getprop_all
 
     assert profile.adb is not None
     server = options.adb_server or profile.adb.server
@@ -135,7 +134,8 @@ def _open_server(profile: Profile, options: DeviceOptions, say: Callable[[str], 
     from benchbot.devices.servers import server_facts
     from benchbot.transports.ssh import SshTransport  # paramiko only when needed
 
-    transport = SshTransport.from_profile(profile, keep=options.keep)
+    assert profile.ssh is not None
+    transport = SshTransport(profile.ssh, workdir=profile.runner.workdir, keep=options.keep)
     transport.connect()
     runner = make_runner(profile, transport, options, "python3")
     assert profile.ssh is not None

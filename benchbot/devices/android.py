@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Mapping
 
-from benchbot.thermal import parse_zone_temp
+from benchbot.devices.thermal import parse_zone_temp
 
 _PROP = re.compile(r"^\[([^\]]+)\]: \[(.*)$")
 

@@ -6,12 +6,24 @@ from dataclasses import asdict
 from typing import Any, Mapping, Sequence
 
 from benchbot.devices.android import (BATTERY_COMMAND, CPUFREQ_COMMAND, Battery, matches,
-                                      parse_battery, parse_cpufreq, soc_of)
-from benchbot.errors import TransportError, UserError
-from benchbot.hygiene import read_cpu_temps
+                                      parse_battery, parse_cpufreq, parse_getprop, soc_of)
+from benchbot.devices.hygiene import read_cpu_temps
+from benchbot.errors import CommandTimeout, TransportError, UserError
 from benchbot.profiles import Profile
+from benchbot.transports import Transport
 from benchbot.transports.adb import AdbTransport
-from benchbot.transports.adb_server import getprop_all, list_serials
+from benchbot.transports.adb_server import list_serials
+
+
+def getprop_all(transport: Transport, timeout: float = 30.0) -> dict[str, str]:
+    """Every system property of the device behind ``transport`` (multi-line values kept)."""
+    result = transport.run(["getprop"], timeout=timeout)
+    if result.timed_out:
+        raise CommandTimeout(f"getprop on {transport.name} took longer than {timeout:g}s")
+    if not result.ok:
+        raise TransportError(f"getprop failed on {transport.name}: {result.stderr_tail()}",
+                             output=result.stdout + result.stderr)
+    return parse_getprop(result.stdout)
 
 
 def _shell(transport: AdbTransport, command: str) -> str:

@@ -6,7 +6,7 @@ import re
 import shlex
 from typing import Any
 
-from benchbot.facts import cpu_model
+from benchbot.devices.facts import cpu_model
 from benchbot.transports import Transport
 
 GPU_QUERY = ("name,driver_version,memory.total,clocks.sm,clocks.max.sm,clocks.mem,"

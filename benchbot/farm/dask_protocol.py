@@ -21,7 +21,7 @@ from types import ModuleType
 from typing import Any, Mapping
 
 from benchbot.errors import UserError
-from benchbot.modelfile import ModelFile
+from benchbot.store.modelfile import ModelFile
 from benchbot.profiles import Profile, profile_from_toml
 from benchbot.sweep import Case, MeasureSettings
 

@@ -3,7 +3,7 @@
 The conventions, chosen so that the numbers are comparable with published model cards
 and stay simple enough to check by hand:
 
-- **Params**: :func:`benchbot.zoo.params.count_params` (float initializers, without the
+- **Params**: :func:`benchbot.modelcard.params.count_params` (float initializers, without the
   BatchNormalization running mean and variance), plus the integer weights of quantized
   graphs: initializers dequantized by ``DequantizeLinear`` (QDQ weights and int32
   biases) and the weight and bias inputs of QLinearConv, ConvInteger, QLinearMatMul and
@@ -41,7 +41,7 @@ from typing import Callable
 import onnx
 from onnx import TensorProto
 
-from benchbot.zoo.params import batchnorm_statistics, count_params
+from benchbot.modelcard.params import batchnorm_statistics, count_params
 
 Shapes = dict[str, tuple[int, ...]]
 
@@ -80,7 +80,7 @@ _QUANTIZED_WEIGHT_INPUTS = {"DequantizeLinear": (0,), "QLinearConv": (3, 8),
                             "ConvInteger": (1,), "QLinearMatMul": (0, 3),
                             "MatMulInteger": (0, 1)}
 FLOAT_TYPES = frozenset({TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.BFLOAT16,
-                         TensorProto.DOUBLE})  # the zoo's rule (benchbot.zoo.params)
+                         TensorProto.DOUBLE})  # the rule of benchbot.modelcard.params
 _INTEGER_TYPES = frozenset({TensorProto.INT8, TensorProto.UINT8, TensorProto.INT16,
                             TensorProto.UINT16, TensorProto.INT32, TensorProto.INT4,
                             TensorProto.UINT4})

@@ -8,7 +8,7 @@ from typing import Any
 
 from benchbot.errors import ModelError
 from benchbot.modelcard.card import ModelCard, TensorSpec
-from benchbot.modelfile import inspect_model
+from benchbot.store.modelfile import inspect_model
 
 _FORMATS = {"onnxruntime": "onnx", "litert": "tflite", "paddle_lite": "paddle_lite"}
 _STRIP_ABOVE = 1024  # elements: weights bigger than this are not needed to count

@@ -17,11 +17,11 @@ from pathlib import Path
 from types import MappingProxyType
 
 from benchbot.errors import ProfileError
+from benchbot.transports.settings import DEFAULT_ADB_SERVER, SshSettings
 
 TRANSPORTS: tuple[str, ...] = ("adb", "local", "ssh")
 RUNNER_KINDS: tuple[str, ...] = ("agent", "onnxruntime_perf_test", "paddle_lite", "tflite_benchmark_model",
                                  "trtexec")
-DEFAULT_ADB_SERVER = "127.0.0.1:5037"
 
 
 def _empty_mapping() -> Mapping[object, object]:
@@ -45,17 +45,6 @@ class AdbSettings:
     def server_port(self) -> int:
         """The adb server's TCP port."""
         return int(self.server.rpartition(":")[2])
-
-
-@dataclass(frozen=True)
-class SshSettings:
-    """How to reach a Linux server over SSH; paths are already ``~``-expanded."""
-
-    host: str
-    port: int = 22
-    user: str | None = None
-    key_file: Path | None = None
-    known_hosts: Path | None = None
 
 
 @dataclass(frozen=True)

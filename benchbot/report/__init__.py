@@ -5,7 +5,7 @@ from __future__ import annotations
 from benchbot.report.grid import LAYOUTS, Cell, Grid, build_grids, input_size
 from benchbot.report.markdown import render_grid, render_markdown
 from benchbot.report.numbers import format_ms
-from benchbot.report.select import METRICS, Entry, Filters, latest_entries
+from benchbot.store.entries import METRICS, Entry, Filters, latest_entries
 from benchbot.report.tabular import render_csv, render_json
 
 FORMATS = ("md", "csv", "json", "html")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Sequence
 
-from benchbot.report.select import Entry, metric_value
+from benchbot.store.entries import Entry, metric_value
 from benchbot.store import CaseResult
 
 LAYOUTS = ("auto", "devices", "precision-batch")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Sequence
 from benchbot.report.grid import Grid, build_grids
 from benchbot.report.markdown import cell_text
 from benchbot.report.numbers import DEFAULT_DIGITS
-from benchbot.report.select import Entry
+from benchbot.store.entries import Entry
 from benchbot.store import RunRecord
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ def _grid_html(grid: Grid, digits: int) -> str:
 
 
 def _comparison_html(report: CompareReport, digits: int) -> str:
-    from benchbot.compare.render import COLUMNS, table_rows
+    from benchbot.report.comparison import COLUMNS, table_rows
 
     s = report.settings
     rows = table_rows(report, digits)

@@ -14,7 +14,7 @@ from benchbot.errors import ConfigError
 from benchbot.report.grid import Cell, Grid, threads_text
 from benchbot.report.markdown import render_grid
 from benchbot.report.numbers import DEFAULT_DIGITS
-from benchbot.report.select import Entry, metric_value
+from benchbot.store.entries import Entry, metric_value
 from benchbot.store import CaseResult
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ import io
 import json
 from typing import Any, Sequence
 
-from benchbot.report.select import Entry
+from benchbot.store.entries import Entry
 
 STAT_KEYS = ("n", "mean_ms", "median_ms", "p90_ms", "p99_ms", "std_ms", "min_ms", "max_ms",
              "mad_ms", "ci95_low_ms", "ci95_high_ms")

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 
 from benchbot.errors import ConfigError
-from benchbot.modelfile import ModelFile
+from benchbot.store.modelfile import ModelFile
 from benchbot.sweep.axes import BACKENDS_BY_RUNTIME
 
 

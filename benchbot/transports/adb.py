@@ -47,7 +47,7 @@ from typing import Sequence
 from adbutils.errors import AdbError
 
 from benchbot.errors import AuthFailed, CommandTimeout, ConfigError, DeviceLost, TransportError
-from benchbot.profiles.values import DEFAULT_ADB_SERVER
+from benchbot.transports.settings import DEFAULT_ADB_SERVER
 from benchbot.transports.adb_wire import Deadline, Ended, Wire, client, left
 from benchbot.transports.base import CommandResult
 

@@ -12,23 +12,9 @@ import adbutils
 from adbutils.errors import AdbError, AdbTimeout
 
 from benchbot.errors import AuthFailed, CommandTimeout, TransportError
-from benchbot.profiles.values import DEFAULT_ADB_SERVER
+from benchbot.transports.settings import DEFAULT_ADB_SERVER
 from benchbot.transports import adb_wire
 from benchbot.transports.base import Transport
-
-
-def getprop_all(transport: Transport, timeout: float = 30.0) -> dict[str, str]:
-    """Every system property of the device behind ``transport`` (multi-line values kept)."""
-    # imported here: benchbot.devices imports benchbot.thermal, which imports benchbot.transports
-    from benchbot.devices.android import parse_getprop
-
-    result = transport.run(["getprop"], timeout=timeout)
-    if result.timed_out:
-        raise CommandTimeout(f"getprop on {transport.name} took longer than {timeout:g}s")
-    if not result.ok:
-        raise TransportError(f"getprop failed on {transport.name}: {result.stderr_tail()}",
-                             output=result.stdout + result.stderr)
-    return parse_getprop(result.stdout)
 
 
 def _devices(client: adbutils.AdbClient, server: str) -> dict[str, str]:

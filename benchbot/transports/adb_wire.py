@@ -11,7 +11,7 @@ import adbutils
 from adbutils.errors import AdbError, AdbTimeout
 
 from benchbot.errors import ConfigError, TransportError
-from benchbot.profiles.values import DEFAULT_ADB_SERVER
+from benchbot.transports.settings import DEFAULT_ADB_SERVER
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")

@@ -42,7 +42,7 @@ from typing import Sequence
 import paramiko
 
 from benchbot.errors import CommandTimeout, DeviceLost, TransportError
-from benchbot.profiles.values import Profile, SshSettings
+from benchbot.transports.settings import SshSettings
 from benchbot.transports.base import CommandResult
 from benchbot.transports.ssh_commands import (Reader, kill_command, mkdir_argv, mkdtemp_argv,
                                               remote_command, rmtree_argv, sha256_argv)
@@ -97,13 +97,6 @@ class SshTransport:
         self._digests: dict[tuple[str, int, int], str] = {}
         self._live: set[Reader] = set()      # commands running now, for abort()
         self._live_lock = threading.Lock()
-
-    @classmethod
-    def from_profile(cls, profile: Profile, **options: object) -> SshTransport:
-        """The transport for an ``ssh`` profile, using its runner workdir."""
-        if profile.ssh is None:
-            raise TransportError(f"device '{profile.name}' is not reached over ssh")
-        return cls(profile.ssh, workdir=profile.runner.workdir, **options)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------- connection
     @property

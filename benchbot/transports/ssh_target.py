@@ -24,7 +24,7 @@ import paramiko
 from paramiko.hostkeys import HostKeyEntry, HostKeys
 
 from benchbot.errors import AuthFailed, DeviceLost, HostKeyRejected, TransportError, UserError
-from benchbot.profiles.values import SshSettings
+from benchbot.transports.settings import SshSettings
 
 DEFAULT_SSH_CONFIG = Path("~/.ssh/config")
 DEFAULT_KNOWN_HOSTS = Path("~/.ssh/known_hosts")

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from benchbot.errors import ConfigError
-from benchbot.modelfile import ModelFile, input_shapes
+from benchbot.store.modelfile import ModelFile, input_shapes
 from benchbot.variants import cache
 from benchbot.variants.onnx_batch import needs_rewrite, rewrite_batch
 from benchbot.variants.onnx_check import run_batch

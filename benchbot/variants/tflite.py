@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchbot.errors import ModelError
-from benchbot.modelfile import ModelFile, inspect_model
+from benchbot.store.modelfile import ModelFile, inspect_model
 from benchbot.variants.variant import Variant, VariantError
 
 SUFFIXES = {"fp16": ("fp16", "float16"), "int8": ("int8", "quant")}

@@ -28,7 +28,7 @@ from benchbot.store import write_atomic
 from benchbot.zoo.catalog import ZOO, ZooEntry
 from benchbot.zoo.graph import GraphBuilder
 from benchbot.zoo.macs import count_macs
-from benchbot.zoo.params import count_params
+from benchbot.modelcard.params import count_params
 
 __all__ = ["ZOO", "ZooEntry", "REF_PREFIX", "build", "count_macs", "count_params", "export",
            "export_name", "get_entry", "resolve_zoo_ref"]

@@ -1,7 +1,7 @@
 """The zoo's catalog: every architecture, its published resolution and the published
 figures it is checked against (tests/test_zoo.py holds every entry to them).
 
-Reference parameter counts follow the rule of :mod:`benchbot.zoo.params`; torchvision's
+Reference parameter counts follow the rule of :mod:`benchbot.modelcard.params`; torchvision's
 "GFLOPS" column counts multiply-accumulates, as :mod:`benchbot.zoo.macs` does. A MAC
 figure agrees when it is within ``macs_tolerance`` (relative) of the reference, or
 within half a unit of the reference's last published digit.

@@ -5,7 +5,7 @@ per-sample shape of every value (the batch axis is left out), so architecture co
 ask for channels and spatial sizes, and declares weights as :class:`WeightSpec` rather
 than arrays: the arrays are drawn only when the model is finished with
 ``shapes_only=False``. A shapes-only model has initializers with dims but no data; it
-is enough for :func:`benchbot.zoo.params.count_params` and for ONNX shape inference
+is enough for :func:`benchbot.modelcard.params.count_params` and for ONNX shape inference
 (hence :func:`benchbot.zoo.macs.count_macs`) and costs nothing to build, even for
 ResNeXt-101.
 

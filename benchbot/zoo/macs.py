@@ -13,6 +13,6 @@ import onnx
 
 def count_macs(model: onnx.ModelProto) -> int:
     """MACs of one inference of ``model`` (see :mod:`benchbot.modelcard.onnx_counts`)."""
-    from benchbot.modelcard.onnx_counts import count_onnx  # it imports benchbot.zoo.params
+    from benchbot.modelcard.onnx_counts import count_onnx
 
     return int(count_onnx(model, per_sample=False).macs)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from benchbot.errors import CaseError, DeviceLost, TransportError
-from benchbot.modelfile import input_shapes
+from benchbot.store.modelfile import input_shapes
 from benchbot.runners.base import case_result, model_to_push
 from benchbot.runners.native import ARGV_BUILDERS, PARSERS
 from benchbot.stats import Summary

@@ -18,13 +18,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Sequence
 
-from benchbot.compare import CompareReport, Kind, ThresholdPolicy
-from benchbot.errors import ConfigError
-from benchbot.sweep import SweepSpec
+from benchbot.compare import CompareReport, CompareSettings, Kind, Side, ThresholdPolicy, compare
+from benchbot.devices import DeviceOptions
+from benchbot.errors import ConfigError, UserError
+from benchbot.profiles import Profile
+from benchbot.report.comparison import render_markdown
+from benchbot.run import session
+from benchbot.run.baselines import resolve_side
+from benchbot.run.executor import Progress
+from benchbot.compare.sides import side_of_run
+from benchbot.store import RunRecord, write_atomic
+from benchbot.sweep import Plan, SweepSpec
 from benchbot.sweep.config import read_toml, spec_from_mapping
 
 _NIGHTLY_KEYS = {"baseline": str, "alpha": float, "confirm": bool, "summary": str}
@@ -87,3 +97,59 @@ def summary_markdown(run_id: str, baseline: str, report: CompareReport, table: s
         lines += ["", "Re-measured once before the verdict (first verdict → final): " +
                   ", ".join(f"{label}: slower → {final}" for label, final in rechecked.items())]
     return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class NightlyOutcome:
+    """What a nightly run measured, how it compares, and where its verdict was written."""
+
+    record: RunRecord
+    report: CompareReport
+    text: str
+    summary_path: Path
+
+
+def run_nightly(cfg: NightlyConfig, profiles: Sequence[Profile], plan: Plan,
+                device_options: DeviceOptions, results: Path,
+                progress: Callable[[Plan], AbstractContextManager[Progress]],
+                say: Callable[[str], None]) -> NightlyOutcome:
+    """Measure the sweep, compare it with the baseline, re-measure suspects once, write the
+    markdown verdict (to its file and to ``$GITHUB_STEP_SUMMARY`` when that is set)."""
+
+    def measure(p: Plan, record: RunRecord | None = None) -> RunRecord:
+        with progress(p) as shown:
+            return session.measure(p, profiles, device_options, results, shown, say,
+                                   record=record)
+
+    base_spec = cfg.baseline
+    if not base_spec.startswith("rolling:"):
+        resolve_side(base_spec, results)  # a bad baseline fails before the night's measuring
+    record = measure(plan)
+    settings = CompareSettings(alpha=cfg.alpha, thresholds=cfg.thresholds)
+    try:
+        baseline = resolve_side(base_spec, results, other=side_of_run(record))
+    except UserError:
+        if not base_spec.startswith("rolling:"):
+            raise
+        # the first nights: nothing to roll over yet, so tonight starts the history
+        baseline = Side(label=f"{base_spec} (no earlier runs yet)", entries=())
+    report = compare(baseline, side_of_run(record, "tonight"), settings)
+    rechecked: dict[str, str] = {}
+    suspect_ids = suspects(report) if cfg.confirm else set()
+    if suspect_ids:
+        say(f"re-measuring {len(suspect_ids)} suspected regression(s) once")
+        again = replace(plan, cases=tuple(c for c in plan.cases if c.id in suspect_ids))
+        record = measure(again, record)
+        report = compare(baseline, side_of_run(record, "tonight"), settings)
+        final = {c.candidate.case.id: c.verdict.kind for c in report.comparisons
+                 if c.candidate is not None}
+        rechecked = {c.label: str(final.get(c.id, "?")) for c in again.cases}
+    text = summary_markdown(record.run_id, baseline.label, report, render_markdown(report),
+                            rechecked)
+    target = cfg.summary or results / f"nightly-{record.run_id}.md"
+    write_atomic(target, text)
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step_summary:
+        with open(step_summary, "a", encoding="utf-8") as f:
+            f.write(text + "\n")
+    return NightlyOutcome(record=record, report=report, text=text, summary_path=target)

@@ -1,4 +1,4 @@
-"""The zoo's parameter rule, in one place.
+"""The parameter rule of model cards and the zoo, in one place.
 
 A model's parameter count is the number of elements of its floating-point initializers,
 except the running mean and running variance of BatchNormalization (its inputs 3 and

@@ -14,7 +14,7 @@ from typing import Any, Callable
 from benchbot.devices.android import (BATTERY_COMMAND, CPUFREQ_COMMAND, THERMAL_COMMAND, Battery,
                                       CpuPolicy, parse_battery, parse_cpufreq, parse_thermal)
 from benchbot.errors import TransportError
-from benchbot.thermal import cool_down
+from benchbot.devices.thermal import cool_down
 from benchbot.transports import Transport
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Mapping, Protocol, Sequence
 
 from benchbot.devices import Device
-from benchbot.farm.lease import device_lease
+from benchbot.run.lease import device_lease
 from benchbot.store import CaseResult, RunRecord, save_run, utc_now
 from benchbot.sweep import Case, Plan
 

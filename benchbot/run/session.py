@@ -12,13 +12,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from benchbot import __version__
+from benchbot._version import __version__
 from benchbot.devices import Device, DeviceOptions, open_device
 from benchbot.errors import ConfigError, UserError
-from benchbot.execute import Progress, Retry, execute
-from benchbot.facts import host_facts
+from benchbot.run.executor import Progress, Retry, execute
+from benchbot.devices.facts import host_facts
 from benchbot.modelcard import model_card
-from benchbot.modelfile import ModelFile, inspect_model
+from benchbot.store.modelfile import ModelFile, inspect_model
 from benchbot.profiles import Profile, get_profile
 from benchbot.runners.native.runner import precision_applies
 from benchbot.store import RunRecord, find_run_files, load_run, new_run_id, utc_now

@@ -1,4 +1,4 @@
-"""Named baselines and the sides of `benchbot compare`: the only I/O of compare/.
+"""Named baselines and the sides of `benchbot compare`: reading the runs that compare/ judges.
 
 A named baseline is a pointer, not a copy: ``<results>/baselines/NAME.json``
 holds the run id and the path of the run file (relative to the results

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from benchbot.store import CaseResult, RunRecord
+from benchbot.store.records import CaseResult, RunRecord
 
 METRICS = {"median": "median_ms", "mean": "mean_ms", "p90": "p90_ms"}
 

@@ -10,9 +10,12 @@
     ├── TransportError       running a command on a device failed (keeps raw output)
     │   ├── CommandTimeout   the command ran past its time limit
     │   └── DeviceLost       the device or connection went away
-    └── CaseError            one case failed at run time; recorded, the sweep goes on
+    ├── DeviceUnavailable    a device cannot be opened, is busy or unreachable (exit 3)
+    └── CaseError            one case failed at run time; recorded with its failure kind,
+                             the sweep goes on
 
-Only the CLI turns these into exit codes; everything else raises.
+Only the CLI turns these into exit codes (see :mod:`benchbot.cli.main`); everything
+else raises.
 """
 
 from __future__ import annotations
@@ -62,5 +65,27 @@ class DeviceLost(TransportError):
     """The device disconnected or the connection dropped."""
 
 
+class DeviceUnavailable(BenchbotError):
+    """A device cannot be reached, opened or leased: the infrastructure, not the model."""
+
+
 class CaseError(BenchbotError):
-    """A single case failed at run time (the reason is recorded with the case)."""
+    """A single case failed at run time (the reason is recorded with the case).
+
+    ``kind`` is the failure kind recorded (see ``benchbot.store.FAILURE_KINDS``);
+    ``output`` and ``exit_code`` are the tool's own words, when a tool failed.
+    """
+
+    kind = "runtime_error"
+
+    def __init__(self, message: str, *, kind: str | None = None, output: str = "",
+                 exit_code: int | None = None) -> None:
+        super().__init__(message)
+        if kind is not None:
+            self.kind = kind
+        self.output = output
+        self.exit_code = exit_code
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived (a CI job cancelled, ``timeout``): handled like Ctrl-C, exit 143."""

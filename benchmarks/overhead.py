@@ -3,7 +3,9 @@
 (a) benchbot's reported median next to a bare perf_counter_ns loop around
     session.run (same model, same threads, also in a fresh process), for a tiny,
     a mid-size and a large model, as a ratio;
-(b) the sweep's wall time next to the time spent inside timed loops, as a ratio.
+(b) the sweep's wall time next to the time spent inside timed loops, as a ratio;
+(c) what recording one finished case costs at case 1 and at case 500 of a run
+    (synthetic cases), against rewriting the whole results file as schema v1 did.
 
 Nothing here is asserted: the figures are for people to read.
 """
@@ -87,8 +89,9 @@ def sweep_table(models_dir: Path, results: Path) -> str:
     models = ",".join(str(models_dir / n) for n in ("tiny_conv.onnx", "mid_conv.onnx",
                                                     "tiny_fc.tflite"))
     doc, wall = benchbot("-m", models, "-t", "1,2", "-b", "1,2", "--results", str(results))
-    timed = sum(c["measurement"]["timed_wall_ms"] for c in doc["cases"]) / 1000
-    load = sum(c["measurement"]["load_ms"] for c in doc["cases"]) / 1000
+    runs = [r for c in doc["cases"] for r in c["runs"]]
+    timed = sum(r["extras"]["timed_wall_ms"] for r in runs) / 1000
+    load = sum(r["load_ms"] for r in runs) / 1000
     n = len(doc["cases"])
     return "\n".join([
         f"(b) sweep of {n} cases (3 models x threads 1,2 x batch 1,2), default settings", "",
@@ -96,6 +99,60 @@ def sweep_table(models_dir: Path, results: Path) -> str:
         "overhead per case (s) |", "|---|---|---|---|---|",
         f"| {wall:.2f} | {timed:.2f} | {load:.2f} | {wall / timed:.2f} | "
         f"{(wall - timed) / n:.2f} |"]) + "\n"
+
+
+def synthetic_case(index: int, samples: int = 300):  # noqa: ANN201 (benchbot types)
+    """A finished case like a real one: a few hundred samples, its statistics."""
+    import random
+
+    from benchbot.stats import summarize
+    from benchbot.store import CaseConfig, CaseResult, ModelRef, ProcessRun
+
+    rng = random.Random(index)
+    xs = tuple(10 + rng.random() for _ in range(samples))
+    config = CaseConfig(model=ModelRef(f"models/m{index % 7}.onnx", "ab" * 32, 1000),
+                        device="local", runtime="onnxruntime", threads=1 + index % 4,
+                        batch=1 + index // 4, precision="fp32")
+    return CaseResult(id=f"{index:012d}", config=config, status="ok",
+                      runs=(ProcessRun(samples_ms=xs, extras={"python": "3.11"}),),
+                      stats=summarize(xs))
+
+
+def save_cost_table(results: Path, cases: int = 500, window: int = 10) -> str:
+    """Time of one save at the start and at the end of a long run (median of ``window``)."""
+    from benchbot.run.executor import Recorder
+    from benchbot.store import RunRecord, save_run
+
+    record = RunRecord(run_id="20260101T000000Z-000000", started_at="2026-01-01T00:00:00Z",
+                       command=("bench",), benchbot_version="bench", host={}, devices={},
+                       settings={}, planned_cases=cases)
+    recorder = Recorder(record, results)
+    costs = []
+    for i in range(cases):
+        case = synthetic_case(i)
+        t0 = time.perf_counter()
+        recorder.add(case)
+        costs.append(time.perf_counter() - t0)
+    full = recorder.record
+    recorder.finish("complete")
+    first, last = statistics.median(costs[:window]), statistics.median(costs[-window:])
+    old = {}  # the v1 way: the whole record rewritten after every case
+    for n in (1, cases):
+        part = RunRecord(**{**full.__dict__, "cases": full.cases[:n]})
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            save_run(part, results / "v1-style")
+            times.append(time.perf_counter() - t0)
+        old[n] = statistics.median(times)
+    return "\n".join([
+        f"(c) recording one finished case (synthetic, 300 samples each), median of {window}",
+        "", f"| save | at case 1 (ms) | at case {cases} (ms) | case {cases} / case 1 |",
+        "|---|---|---|---|",
+        f"| journal append (schema v2) | {first * 1e3:.3f} | {last * 1e3:.3f} | "
+        f"{last / first:.2f} |",
+        f"| whole-file rewrite (as schema v1 did) | {old[1] * 1e3:.3f} | "
+        f"{old[cases] * 1e3:.3f} | {old[cases] / old[1]:.1f} |"]) + "\n"
 
 
 def main() -> None:
@@ -111,6 +168,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         print(overhead_table(args.models, Path(tmp), args.threads, args.rounds))
         print(sweep_table(args.models, Path(tmp)))
+        print(save_cost_table(Path(tmp) / "save-cost"))
 
 
 if __name__ == "__main__":

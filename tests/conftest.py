@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -40,3 +42,69 @@ def benchbot(*args: str, cwd: Path | None = None, env: dict[str, str] | None = N
     full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(env or {})}
     return subprocess.run([sys.executable, "-m", "benchbot", *args], capture_output=True,
                           text=True, cwd=cwd, env=full_env, timeout=timeout)
+
+
+# --- every results file the suite writes is checked against the JSON Schema -----------------
+
+RUN_FILE = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}(\.cases\.jsonl|\.json)$")
+
+
+def schema_problems(folder: Path) -> list[str]:
+    """What in the results files and journals below ``folder`` breaks the results schema.
+
+    Run files are recognised by their names (RUN_ID.json, RUN_ID.cases.jsonl); lines of a
+    journal that are not JSON (a torn last line, a test's deliberate damage) are left to
+    the loader's own tests.
+    """
+    from jsonschema import Draft202012Validator
+
+    from benchbot.store.schema import results_schema
+
+    schema = results_schema()
+    whole = Draft202012Validator(schema)
+    case = Draft202012Validator({**schema["$defs"]["case"], "$defs": schema["$defs"]})
+    problems = []
+    for path in folder.rglob("*"):
+        if not RUN_FILE.match(path.name) or not path.is_file():
+            continue
+        if path.suffix == ".json":
+            try:
+                docs = [json.loads(path.read_text())]
+            except ValueError:
+                continue
+            if not isinstance(docs[0], dict) or docs[0].get("schema_version") != 2:
+                continue
+            check = whole
+        else:
+            docs = []
+            for line in path.read_text().splitlines():
+                try:
+                    docs.append(json.loads(line))
+                except ValueError:
+                    pass
+            check = case
+        for doc in docs:
+            for error in check.iter_errors(doc):
+                where = "/".join(str(p) for p in error.absolute_path)
+                problems.append(f"{path}: {where}: {error.message[:200]}")
+    return problems
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is None:
+        return
+    try:
+        base = factory.getbasetemp()
+    except (OSError, ValueError):
+        return
+    problems = schema_problems(base)
+    checked = sum(1 for p in base.rglob("*") if RUN_FILE.match(p.name))
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"results schema: {checked} results files and journals written "
+                            f"by the suite checked, {len(problems)} problems")
+        for line in problems[:20]:
+            reporter.write_line(f"  {line}", red=True)
+    if problems:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -132,9 +132,9 @@ def test_run_on_sd855_with_threads_1_and_4(phone: EmulatedPhone, adb_server: str
     assert facts["serial"] == phone.address and facts["soc"] == "msmnile"
     assert facts["transport"] == "adb" and facts["label"] == "SD855"
     one, four = record.cases
-    assert one.status == four.status == "ok" and four.measurement["threads_applied"] == 4
-    assert one.measurement["cpu_affinity"] == [0]  # the profile's 1-thread mask, applied
-    state = one.measurement["device_state"]
+    assert one.status == four.status == "ok" and four.runs[0].threads_applied == 4
+    assert one.runs[0].cpu_affinity == (0,)  # the profile's 1-thread mask, applied
+    state = one.runs[-1].device_state
     assert state["cpus"] == [0] and state["before"]["max_temp_c"] == 42.0
     assert any("throttling" in w for w in four.warnings)  # cpu7 capped below its maximum
     assert not phone.to_host("/data/local/tmp/benchbot").exists()  # cleaned up
@@ -152,7 +152,7 @@ def test_native_benchmark_model_on_the_phone(phone: EmulatedPhone, adb_server: s
     assert proc.returncode == 0, proc.stderr
     case, = json.loads(proc.stdout)["cases"]
     assert case["stats"]["mean_ms"] == 420.334 and case["stats_source"] == "aggregates"
-    argv = case["measurement"]["argv"]
+    argv = case["runs"][0]["extras"]["argv"]
     assert argv[:2] == ["taskset", "1"] and argv[2].startswith("/data/local/tmp/benchbot/")
     assert phone.to_host(argv[2]).stat().st_mode & 0o111  # pushed and made executable
 
@@ -177,11 +177,11 @@ def test_native_onnxruntime_perf_test_on_the_phone(phone: EmulatedPhone, adb_ser
     assert proc.returncode == 0, proc.stderr
     case, = json.loads(proc.stdout)["cases"]
     assert case["stats"]["mean_ms"] == 734.606 and case["stats"]["n"] == 1
-    assert case["measurement"]["tool"]["init_ms"] == pytest.approx(1841.49)
+    assert case["runs"][0]["extras"]["tool"]["init_ms"] == pytest.approx(1841.49)
     given = flags.read_text().split()
     assert given[given.index("-x") + 1] == "2"  # intra-op threads
     assert given[given.index("-T") + 1] == "2"  # ORT pins its own pool: the mask's other core
-    assert case["measurement"]["argv"][:2] == ["taskset", "3"]
+    assert case["runs"][0]["extras"]["argv"][:2] == ["taskset", "3"]
 
 
 def test_paddle_lite_benchmark_bin_on_the_phone(phone: EmulatedPhone, adb_server: str,
@@ -200,7 +200,7 @@ def test_paddle_lite_benchmark_bin_on_the_phone(phone: EmulatedPhone, adb_server
     case, = json.loads(proc.stdout)["cases"]
     assert case["runtime"] == "paddle_lite" and case["stats"]["mean_ms"] == 267.246
     assert case["stats"]["min_ms"] == 265.45 and case["stats"]["n"] == 50
-    argv = case["measurement"]["argv"]
+    argv = case["runs"][0]["extras"]["argv"]
     assert any(a.startswith("--optimized_model_file=/data/local/tmp/benchbot/") for a in argv)
     assert "--threads=1" in argv
 
@@ -253,7 +253,7 @@ def test_no_or_several_matching_phones(adb_server: str, phone: EmulatedPhone,
                                        tmp_path: Path) -> None:
     proc = benchbot("run", "--device", "sd845", "--adb-server", adb_server,
                     "-m", str(models["tiny_matmul.onnx"]))
-    assert proc.returncode == 2
+    assert proc.returncode == 3  # the phone is not there: infrastructure, not input
     assert "no attached phone matches device 'sd845'" in proc.stderr
     assert f"{phone.address} (GM1903, msmnile)" in proc.stderr
     twin = sd855_phone(tmp_path / "twin", adb_server, BATTERY.read_text())
@@ -277,7 +277,7 @@ def test_phone_vanishing_mid_sweep(adb_server: str, profiles: Path, models: dict
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             files = list(results.glob("*.json"))
-            if files and json.loads(files[0].read_text())["cases"]:
+            if files and load_run(files[0]).cases:
                 break
             time.sleep(0.05)
         phone.disconnect(stay_away=True)  # unplugged for good
@@ -285,7 +285,7 @@ def test_phone_vanishing_mid_sweep(adb_server: str, profiles: Path, models: dict
     finally:
         proc.kill()
         phone.stop()
-    assert proc.returncode == 1, err
+    assert proc.returncode == 3, err  # cases lost with their device: infrastructure
     record = load_run(next(results.glob("*.json")))
     assert record.status == "complete" and len(record.cases) == 4
     assert record.cases[0].status == "ok"  # measured before the phone went: kept
@@ -347,4 +347,4 @@ def test_a_case_lost_with_a_reconnecting_phone_is_measured_again(
     assert proc.returncode == 0, err
     assert "went away during" in err and "retry 1 of 2" in err
     case, = json.loads(out)["cases"]
-    assert case["status"] == "ok" and case["measurement"]["attempts"] == 2
+    assert case["status"] == "ok" and case["attempts"] == 2

@@ -74,7 +74,7 @@ def test_run_on_a_profile_from_profiles_dir(models: dict[str, Path], tmp_path: P
                     "--profiles", str(tmp_path), "--results", str(tmp_path / "r"), *FAST)
     assert proc.returncode == 0, proc.stderr
     case, = json.loads(proc.stdout)["cases"]
-    assert case["device"] == "pinned" and case["measurement"]["cpu_affinity"] == [0]
+    assert case["device"] == "pinned" and case["runs"][0]["cpu_affinity"] == [0]
 
 
 def test_help_and_version() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from benchbot.errors import UserError
 from benchbot.store import load_run
 from tests.conftest import FAST, benchbot
 
@@ -43,7 +44,7 @@ def test_run_prints_a_grid_and_saves_every_case(models: dict[str, Path], tmp_pat
     assert set(record.runtime_versions) == {"onnxruntime", "litert"}
     assert record.host["cores"] and record.devices["local"]["transport"] == "local"
     doc = json.loads(next(tmp_path.glob("*.json")).read_text())
-    assert doc["schema_version"] == 1 and doc["command"]
+    assert doc["schema_version"] == 2 and doc["command"]
     for case in doc["cases"]:
         assert case["status"] == "ok" and case["error"] is None
         assert set(case["stats"]) == STAT_KEYS
@@ -59,7 +60,7 @@ def test_json_output_is_the_run_document(models: dict[str, Path], tmp_path: Path
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert [c["batch"] for c in doc["cases"]] == [1, 3]
-    assert doc["cases"][1]["measurement"]["inputs"][0]["shape"] == [3, 64]
+    assert doc["cases"][1]["runs"][0]["inputs"][0]["shape"] == [3, 64]
     assert doc == json.loads(next(tmp_path.glob("*.json")).read_text())
 
 
@@ -139,9 +140,9 @@ def _wait_for_cases(results: Path, count: int, timeout: float = 90) -> None:
     while time.monotonic() < deadline:
         for f in results.glob("*.json"):
             try:
-                if len(json.loads(f.read_text())["cases"]) >= count:
+                if len(load_run(f).cases) >= count:
                     return
-            except (ValueError, OSError):
+            except (UserError, OSError):
                 pytest.fail(f"{f} was not valid JSON while the run wrote it")
         time.sleep(0.05)
     pytest.fail(f"no {count} finished cases within {timeout}s")
@@ -191,7 +192,7 @@ def test_zoo_reference_is_exported_once_and_measured(tmp_path: Path) -> None:
     exported = zoo_dir / "mobilenet_v3_small.onnx"
     case, = only_run(tmp_path / "r").cases
     assert case.model == str(exported) and case.status == "ok"
-    assert case.measurement["inputs"][0]["shape"] == [2, 3, 224, 224]
+    assert case.inputs[0].shape == (2, 3, 224, 224)
     mtime = exported.stat().st_mtime_ns
     assert benchbot(*args).returncode == 0
     assert exported.stat().st_mtime_ns == mtime  # reused, not rebuilt

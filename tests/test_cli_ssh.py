@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from benchbot.store import load_run
+from benchbot.errors import UserError
+from benchbot.store import case_doc, load_run
 from tests.conftest import FAST, benchbot
 from tests.sshd import SshServer
 
@@ -122,7 +123,7 @@ def test_run_over_ssh_records_the_servers_facts_and_cleans_up(
                                                                      (2, "ok", "cpu")]
     for case in record.cases:
         assert len(case.samples_ms) >= 3 and case.stats is not None
-        assert case.measurement["provider"] == "CPUExecutionProvider"
+        assert case.runs[0].provider == "CPUExecutionProvider"
     assert remote_dirs_holding(model.name) == []  # the mktemp directory is gone
 
 
@@ -203,8 +204,8 @@ def _first_saved_case(results: Path, proc: subprocess.Popen[str], timeout: float
     while time.monotonic() < deadline and proc.poll() is None:
         for f in results.glob("*.json"):
             try:
-                cases = json.loads(f.read_text())["cases"]
-            except (OSError, ValueError, KeyError):
+                cases = [case_doc(c) for c in load_run(f).cases]
+            except (OSError, UserError):
                 continue
             if cases:
                 return cases[0]
@@ -290,7 +291,7 @@ def test_connection_lost_mid_sweep_keeps_what_was_measured(
         assert "dropped while running" in cases[1].error
     else:  # measured again once the server answered
         assert statuses == ["ok"] * 4 and code == 0, err
-        assert cases[1].measurement["attempts"] == 2
+        assert cases[1].attempts == 2
     assert remote_dirs_holding(model.name) == []  # cleaned up over the new connection
 
 
@@ -337,5 +338,5 @@ def test_trtexec_on_the_server_is_parsed_into_a_precision_batch_grid(
     assert any("--shapes=input:4x3x32x32" in line for line in lines)
     case = only_run(tmp_path / "results").cases[0]
     assert case.runner == "trtexec" and case.stats_source == "aggregates"
-    assert case.measurement["tool"]["throughput_qps"] == pytest.approx(18.0758)
-    assert "variant" not in case.measurement  # no fp16 file was derived: trtexec made it
+    assert case.runs[0].extras["tool"]["throughput_qps"] == pytest.approx(18.0758)
+    assert case.variant is None  # no fp16 file was derived: trtexec made it

@@ -7,6 +7,7 @@ multiplicative noise like phones show; a slowdown by r multiplies every draw.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import hashlib
 import json
 import math
@@ -14,7 +15,6 @@ import math
 import numpy as np
 import pytest
 
-import benchbot.compare as compare_api
 from benchbot.compare import (CompareSettings, EstimateSettings, Kind, Side, ThresholdPolicy,
                               compare, history_series, parse_threshold, rolling_baseline)
 from benchbot.report.comparison import render_json, render_markdown
@@ -26,6 +26,9 @@ from benchbot.errors import ConfigError
 from benchbot.store.entries import Entry
 from benchbot.stats import Summary, summarize
 from benchbot.store import CaseResult, RunRecord
+from tests.cases import make_case
+
+compare_api = importlib.import_module("benchbot.compare")
 
 SHA_A = "a" * 64
 SHA_B = "b" * 64
@@ -44,11 +47,11 @@ def case(samples=None, *, model: str = "mnet", sha: str | None = None, device: s
         samples = tuple(float(x) for x in samples)
         stats = summarize(samples)
     sha = sha or hashlib.sha256(model.encode()).hexdigest()  # one file per model name
-    return CaseResult(id="x", model=f"/models/{model}.onnx", model_sha256=sha,
-                      model_size_mb=1.0, device=device, runtime="onnxruntime", threads=threads,
-                      batch=batch, precision="fp32", status=status,
-                      error=None if status == "ok" else "boom", samples_ms=samples or (),
-                      stats=stats, stats_source="samples" if samples else "aggregates")
+    return make_case(id="x", model=f"/models/{model}.onnx", model_sha256=sha,
+                     model_size_mb=1.0, device=device, runtime="onnxruntime", threads=threads,
+                     batch=batch, precision="fp32", status=status,
+                     error=None if status == "ok" else "boom", samples_ms=samples or (),
+                     stats=stats, stats_source="samples" if samples else "aggregates")
 
 
 def side(*cases: CaseResult, run_id: str = "r") -> Side:

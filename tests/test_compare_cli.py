@@ -25,6 +25,7 @@ from benchbot.report.html import html_report, render_html
 from benchbot.store.entries import latest_entries
 from benchbot.stats import summarize
 from benchbot.store import CaseResult, RunRecord, load_run, save_run
+from tests.cases import make_case
 
 app = typer.Typer()
 app.command("compare")(compare.compare_command)
@@ -46,11 +47,11 @@ def invoke(*args: str) -> tuple[int, str, str]:
 def _case(model: str, median_ms: float, seed: int, threads: int = 1) -> CaseResult:
     samples = tuple(float(x) for x in
                     np.random.default_rng(seed).lognormal(math.log(median_ms), 0.08, 150))
-    return CaseResult(id=f"{model}-{threads}", model=f"/m/{model}.onnx",
-                      model_sha256=hashlib.sha256(model.encode()).hexdigest(),
-                      model_size_mb=1.0, device="phone", runtime="onnxruntime",
-                      threads=threads, batch=1, precision="fp32", status="ok",
-                      samples_ms=samples, stats=summarize(samples))
+    return make_case(id=f"{model}-{threads}", model=f"/m/{model}.onnx",
+                     model_sha256=hashlib.sha256(model.encode()).hexdigest(),
+                     model_size_mb=1.0, device="phone", runtime="onnxruntime",
+                     threads=threads, batch=1, precision="fp32", status="ok",
+                     samples_ms=samples, stats=summarize(samples))
 
 
 def _save(results: Path, run_id: str, day: int, conv_ms: float, fc_ms: float,

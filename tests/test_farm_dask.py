@@ -38,7 +38,7 @@ from benchbot.errors import UserError  # noqa: E402
 from benchbot.farm.dask_client import measure_on_farm  # noqa: E402
 from benchbot.farm.dask_status import farm_status  # noqa: E402
 from benchbot.profiles import profile_dirs  # noqa: E402
-from benchbot.store import CaseResult, load_run  # noqa: E402
+from benchbot.store import CaseResult, load_run, record_doc  # noqa: E402
 from benchbot.sweep import Case, Plan, SweepSpec  # noqa: E402
 from benchbot.transports.adb_server import kill_server, start_server  # noqa: E402
 from tests.adb_emulator import EmulatedPhone  # noqa: E402
@@ -302,7 +302,7 @@ def test_a_device_no_worker_offers_is_one_line_error(farm: tuple[Farm, dict[str,
     assert not (tmp_path / "r").exists()  # refused before anything ran
     proc = farm_cli("status", "--scheduler", f"tcp://127.0.0.1:{_free_port()}",
                     "--timeout", "2")
-    assert proc.returncode == 2 and "cannot reach the Dask scheduler" in proc.stderr
+    assert proc.returncode == 3 and "cannot reach the Dask scheduler" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
@@ -343,7 +343,7 @@ def test_a_sweep_survives_a_worker_killed_mid_sweep(farm: tuple[Farm, dict[str, 
     files = list(results.glob("*.json"))
     assert len(files) == 1  # one results file, on the submitting host
     saved = load_run(files[0])
-    assert saved.to_dict() == json.loads(json.dumps(record.to_dict()))
+    assert record_doc(saved) == json.loads(json.dumps(record_doc(record)))
     assert saved.status == "complete" and len(saved.cases) == len(plan) == 8
     assert all(c.status == "ok" for c in saved.cases), [c.error for c in saved.cases]
     first = progress.finished[0]
@@ -351,7 +351,7 @@ def test_a_sweep_survives_a_worker_killed_mid_sweep(farm: tuple[Farm, dict[str, 
     assert all(c.model == str(model) for c in saved.cases)  # not the worker's cached copy
     by_phone: dict[str, list[tuple[str, str]]] = {}
     for case in saved.cases:
-        by_phone.setdefault(case.measurement["farm"]["serial"], []).append(
+        by_phone.setdefault(case.farm.serial, []).append(
             (case.started_at, case.ended_at))
     for spans in by_phone.values():  # a phone measures one case at a time
         spans.sort()
@@ -359,9 +359,9 @@ def test_a_sweep_survives_a_worker_killed_mid_sweep(farm: tuple[Farm, dict[str, 
     # the case host A was measuring when it died was measured again on host B's SD855
     for index in progress.killed:
         case = next(c for c in saved.cases if c.id == plan.cases[index].id)
-        assert case.measurement["farm"]["worker"] == "host-b"
-        assert case.measurement["farm"]["serial"] == serials["b"]
-    assert {c.measurement["farm"]["serial"] for c in saved.cases if c.device == "kirin970"} == {
+        assert case.farm.worker == "host-b"
+        assert case.farm.serial == serials["b"]
+    assert {c.farm.serial for c in saved.cases if c.device == "kirin970"} == {
         serials["kirin"]}
     devices = saved.devices
     assert devices["kirin970"]["soc"] == "kirin970" and devices["kirin970"]["label"] == "Kirin 970"
@@ -430,12 +430,12 @@ def test_cases_wait_for_a_worker_that_comes_back(farm: tuple[Farm, dict[str, str
         planned = next(c for c in plan.cases if c.id == case.id)
         assert case.model == str(model)
         if case.batch > 1:
-            assert case.measurement["variant"]["path"] == str(planned.variant.path)
-            assert case.measurement["variant"]["derivation"]["steps"] == [{"batch": case.batch}]
-    before = progress.finished[0].measurement["farm"]["address"]
+            assert case.variant.path == str(planned.variant.path)
+            assert case.variant.derivation["steps"] == [{"batch": case.batch}]
+    before = progress.finished[0].farm.address
     for index in progress.killed:  # measured by the worker that came back
         case = next(c for c in record.cases if c.id == plan.cases[index].id)
-        assert case.measurement["farm"]["address"] != before
+        assert case.farm.address != before
 
 
 def test_a_variant_that_cannot_be_made_fails_here(farm: tuple[Farm, dict[str, str]],
@@ -450,7 +450,7 @@ def test_a_variant_that_cannot_be_made_fails_here(farm: tuple[Farm, dict[str, st
                              Recorded(), lambda _: None)
     by_precision = {c.precision: c for c in record.cases}
     assert by_precision["fp32"].status == "ok"
-    assert by_precision["fp32"].measurement["farm"]["serial"] == serials["kirin"]
+    assert by_precision["fp32"].farm.serial == serials["kirin"]
     assert by_precision["fp16"].status == "failed" and by_precision["fp16"].error == \
         next(c for c in plan.cases if c.precision == "fp16").variant_error
-    assert "farm" not in by_precision["fp16"].measurement  # never sent to a worker
+    assert by_precision["fp16"].farm is None  # never sent to a worker

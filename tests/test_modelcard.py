@@ -18,7 +18,8 @@ from benchbot.report.modelcols import (add_model_columns, model_columns, quantiz
                                        quantization_tables)
 from benchbot.store.entries import Entry
 from benchbot.stats import Summary
-from benchbot.store import CaseResult
+from benchbot.store import CaseResult, VariantRef
+from tests.cases import make_case
 from benchbot.variants import derive
 from benchbot.zoo import build, count_macs, count_params
 
@@ -232,15 +233,15 @@ def _result(precision: str, median: float | None, size_mb: float | None,
     stats = None if median is None else Summary(
         n=10, mean_ms=median, median_ms=median, p90_ms=median, p99_ms=median, std_ms=0.1,
         min_ms=median, max_ms=median, mad_ms=0.0, ci95_low_ms=median, ci95_high_ms=median)
-    measurement = {}
+    variant = None
     if size_mb is not None:
-        measurement["variant"] = {"path": "x", "sha256": "1" * 64, "size_mb": size_mb,
-                                  "derivation": {"int8_mode": mode} if mode else {}}
-    return CaseResult(id=f"id-{precision}", model="models/resnet18.onnx", model_sha256="0" * 64,
-                      model_size_mb=22.457, device="pixel", runtime="onnxruntime", threads=1,
-                      batch=1, precision=precision, status="ok" if stats else "failed",
-                      error=None if stats else "fp16: conversion failed", stats=stats,
-                      measurement=measurement)
+        variant = VariantRef(path="x", sha256="1" * 64, size_bytes=round(size_mb * 1e6),
+                             derivation={"int8_mode": mode} if mode else {})
+    return make_case(id=f"id-{precision}", model="models/resnet18.onnx", model_sha256="0" * 64,
+                     model_size_mb=22.457, device="pixel", runtime="onnxruntime", threads=1,
+                     batch=1, precision=precision, status="ok" if stats else "failed",
+                     error=None if stats else "fp16: conversion failed", stats=stats,
+                     variant=variant)
 
 
 def test_quantization_table_like_the_int8_reference() -> None:

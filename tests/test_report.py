@@ -16,6 +16,7 @@ import io
 import json
 import math
 import re
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,8 @@ from benchbot.report import (LAYOUTS, Cell, Entry, Filters, build_grids, format_
                              latest_entries, render_csv, render_json, render_markdown)
 from benchbot.report.tabular import COLUMNS, STAT_KEYS
 from benchbot.stats import Summary, summarize
-from benchbot.store import CaseResult, RunRecord
+from benchbot.store import CaseResult, RunRecord, TensorInfo
+from tests.cases import make_case
 
 REFERENCE = Path("/work/shared/reference/latency_grids.md")
 
@@ -155,20 +157,17 @@ def result(model: str, device: str, value: float | None = None, *, threads: int 
         samples = (value,) * 5
     if stats is None and samples:
         stats = summarize(samples)
-    measurement: dict[str, Any] = {}
-    if size is not None:
-        measurement["inputs"] = [{"name": "x", "dtype": "float32",
-                                  "shape": [batch, 3, size, size]}]
+    inputs = () if size is None else (TensorInfo("x", "float32", (batch, 3, size, size)),)
     suffix = ".onnx" if runtime == "onnxruntime" else ".tflite"
     key = f"{model}|{device}|{threads}|{batch}|{precision}|{backend}|{runtime}"
-    return CaseResult(id=hashlib.sha256(key.encode()).hexdigest()[:12],
-                      model=f"models/{model}{suffix}",
-                      model_sha256=hashlib.sha256(model.encode()).hexdigest(),
-                      model_size_mb=1.0, device=device, runtime=runtime, threads=threads,
-                      batch=batch, precision=precision, backend=backend,
-                      status="failed" if error else "ok", error=error,
-                      samples_ms=tuple(samples or ()), stats=None if error else stats,
-                      runner=runner, measurement=measurement)
+    return make_case(id=hashlib.sha256(key.encode()).hexdigest()[:12],
+                     model=f"models/{model}{suffix}",
+                     model_sha256=hashlib.sha256(model.encode()).hexdigest(),
+                     model_size_mb=1.0, device=device, runtime=runtime, threads=threads,
+                     batch=batch, precision=precision, backend=backend,
+                     status="failed" if error else "ok", error=error,
+                     samples_ms=tuple(samples or ()), stats=None if error else stats,
+                     runner=runner, inputs=inputs)
 
 
 def run(cases: list[CaseResult], started_at: str = "2026-01-01T10:00:00.000+00:00",
@@ -433,8 +432,8 @@ def test_grid_cells_are_values() -> None:
 ])
 def test_input_size(shape: list[int], size: str) -> None:
     case = result("a", "d", 1.0)
-    case = CaseResult.from_dict({**case.to_dict(),
-                                 "measurement": {"inputs": [{"name": "x", "shape": shape}]}})
+    run = dataclasses.replace(case.runs[0], inputs=(TensorInfo("x", "float32", tuple(shape)),))
+    case = dataclasses.replace(case, runs=(run,))
     assert input_size(case) == size
     assert input_size(result("a", "d", 1.0)) == "-"
 

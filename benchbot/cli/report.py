@@ -20,8 +20,7 @@ from benchbot.sweep.axes import PRECISIONS
 
 def cards_by_case(entries: list[Entry]) -> dict[str, ModelCard]:
     """Case id -> the card of its model, as recorded with the case."""
-    return {e.case.id: ModelCard.from_dict(e.case.measurement["model_card"])
-            for e in entries if e.case.measurement.get("model_card")}
+    return {e.case.id: ModelCard.from_dict(e.case.card) for e in entries if e.case.card}
 
 
 def _one_of(value: str, allowed: tuple[str, ...], option: str) -> str:

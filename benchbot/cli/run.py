@@ -13,11 +13,13 @@ from benchbot.cli import options
 from benchbot.cli.console import err, out
 from benchbot.cli.progress import SweepProgress
 from benchbot.devices import DeviceOptions
-from benchbot.errors import ConfigError
-from benchbot.run.executor import Retry
+from benchbot.errors import ConfigError, Terminated
 from benchbot.profiles import RUNNER_KINDS, Profile
-from benchbot.report import Entry, build_grids, render_markdown
-from benchbot.store import RunRecord, run_path
+from benchbot.report import build_grids, render_markdown
+from benchbot.run.executor import Retry
+from benchbot.run.session import plan_entry
+from benchbot.store import DEVICE_FAILURES, RunRecord, new_run_id, record_doc, run_path
+from benchbot.store.entries import entries_of, labelled
 from benchbot.sweep import MeasureSettings, Plan, SweepSpec, load_sweep_file
 from benchbot.sweep import axes
 from benchbot.variants import DEFAULT_CACHE_DIR, INT8_MODES
@@ -53,11 +55,15 @@ def _plan_text(plan: Plan) -> str:
 
 
 def _plan_json(plan: Plan) -> str:
-    return json.dumps({"settings": plan.settings.to_dict(), "cases": [
-        {"id": c.id, "model": str(c.model.path), "model_sha256": c.model.sha256,
-         "device": c.device, "runtime": c.runtime, "backend": c.backend,
-         "threads": c.threads, "batch": c.batch,
-         "precision": c.precision} for c in plan.cases]}, indent=1) + "\n"
+    return json.dumps({"settings": plan.settings.to_dict(),
+                       "cases": [plan_entry(c) for c in plan.cases]}, indent=1) + "\n"
+
+
+def _refuse_options_with_resume(given: dict[str, object]) -> None:
+    named = [name for name, value in given.items() if value not in (None, False)]
+    if named:
+        raise ConfigError(f"--resume measures the run as it was planned; {', '.join(named)} "
+                          "cannot change it: drop them, or start a new run with them")
 
 
 def run_command(
@@ -146,10 +152,17 @@ def run_command(
                "max_time": max_time, "case_timeout": case_timeout}
     if runner is not None and runner not in RUNNER_KINDS:
         raise ConfigError(f"--runner: {runner!r} is not one of {', '.join(RUNNER_KINDS)}")
+    if int8_mode not in INT8_MODES:
+        raise ConfigError(f"--int8-mode: {int8_mode!r} is not one of {', '.join(INT8_MODES)}")
     dirs = options.dirs(profiles)
     record = None
     if resume is not None:
+        _refuse_options_with_resume({
+            "--device": device, "--model": model, "--threads": threads, "--batch": batch,
+            "--precision": precision, "--backend": backend, "--config": config,
+            "--runner": runner, **{f"--{k.replace('_', '-')}": v for k, v in measure.items()}})
         record = session.find_record(resume, results)
+        session.check_not_running(record, results)
         plan = session.resume_plan(record)
         names = tuple(dict.fromkeys(c.device for c in plan.cases))
     else:
@@ -157,9 +170,8 @@ def run_command(
         if config is not None:
             spec = load_sweep_file(config).overridden_by(spec)
         names = spec.devices or ("local",)
-        plan = session.plan_of(spec, session.profiles_of(names, dirs, runner), zoo_dir)
-    if int8_mode not in INT8_MODES:
-        raise ConfigError(f"--int8-mode: {int8_mode!r} is not one of {', '.join(INT8_MODES)}")
+        plan = session.plan_of(spec, session.profiles_of(names, dirs, runner), zoo_dir,
+                               int8_mode)
     if dry_run:
         out(_plan_json(plan) if as_json else _plan_text(plan))
         return
@@ -174,35 +186,47 @@ def run_command(
     record = _measure(plan, found, device_options, results, record, wait=not no_wait,
                       retry=Retry(attempts=retries, wait_s=retry_wait), farm=farm)
     if as_json:
-        out(json.dumps(record.to_dict(), indent=1) + "\n")
+        out(json.dumps(record_doc(record), indent=1, allow_nan=False) + "\n")
     else:
-        entries = [Entry(record.run_id, c, str(record.devices[c.device].get("label", "")))
-                   for c in record.cases]
-        out(render_markdown(build_grids(entries, "auto", "median")))
-    if record.failed:
-        raise typer.Exit(1)
+        out(render_markdown(build_grids(labelled(entries_of(record)), "auto", "median")))
+    raise typer.Exit(exit_code_of(record))
+
+
+def exit_code_of(record: RunRecord) -> int:
+    """0 every case ok; 3 a case failed because its device was unavailable or lost;
+    1 a case failed at run time."""
+    kinds = {c.failure.kind for c in record.failed if c.failure is not None}
+    if kinds & DEVICE_FAILURES:
+        return 3
+    return 1 if record.failed else 0
 
 
 def _measure(plan: Plan, profiles: list[Profile], options: DeviceOptions, results: Path,
              record: RunRecord | None, wait: bool, retry: Retry,
              farm: str | None = None) -> RunRecord:
-    run_id = record.run_id if record is not None else "RUN_ID"
+    run_id = record.run_id if record is not None else new_run_id()
     try:
         with SweepProgress(err, plan) as progress:
             if farm is not None:
                 from benchbot.farm.dask_client import measure_on_farm  # Dask only with --farm
 
                 record = measure_on_farm(farm, plan, profiles, options, results, progress,
-                                         err.print, wait=wait, record=record, retry=retry)
+                                         err.print, wait=wait, record=record, retry=retry,
+                                         run_id=run_id)
             else:
                 record = session.measure(plan, profiles, options, results, progress,
-                                         err.print, wait=wait, record=record, retry=retry)
-    except KeyboardInterrupt:
+                                         err.print, wait=wait, record=record, retry=retry,
+                                         run_id=run_id)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
         again = f" --farm {farm}" if farm else ""
-        err.print(f"interrupted: the cases finished so far are saved in {results}; "
-                  f"finish the run with: benchbot run --resume {run_id}{again}"
-                  + (" (RUN_ID: the file name there)" if record is None else ""))
-        raise typer.Exit(130) from None
+        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        saved = run_path(results, run_id)
+        if saved.exists():
+            err.print(f"{what}: the cases finished so far are saved in {saved}; finish the "
+                      f"run with: benchbot run --resume {run_id}{again}")
+        else:
+            err.print(f"{what} before the first case started; nothing was saved")
+        raise typer.Exit(143 if isinstance(exc, Terminated) else 130) from None
     path = run_path(results, record.run_id)
     ok = len(record.cases) - len(record.failed)
     err.print(f"{ok} of {len(record.cases)} cases ok; results: {path}")

@@ -1,17 +1,20 @@
 """Which baseline case each candidate case is compared with (pure).
 
-A configuration is (device, runtime, threads, batch, precision). Within one
+A configuration is every axis that changes the measurement: device, runtime,
+backend, runner, threads, batch, precision and int8 mode. Within one
 configuration, cases pair up in three passes, each over what the previous
 passes left:
 
-1. same model bytes and same model name (sha256 and name equal);
-2. same model bytes under another name (a renamed or moved file);
-3. same model name with other bytes (the model was re-exported: exactly what
-   a model change wants compared; such pairs are flagged ``model_changed``).
+1. same model bytes at the same path (sha256 and path equal);
+2. same model bytes at another path (a renamed or moved file);
+3. same path with other bytes (the model was re-exported: exactly what a model
+   change wants compared; such pairs are flagged ``model_changed``).
 
-Whatever is left is ``removed`` (baseline only) or ``added`` (candidate only).
-An empty sha256 (a tool that did not hash the model) only matches by name.
-Within one side, a configuration measured twice keeps its last case.
+Two different models that share a file name (``v1/net.onnx``, ``v2/net.onnx``)
+are never paired. Whatever is left is ``removed`` (baseline only) or ``added``
+(candidate only). An empty sha256 (a tool that did not hash the model) only
+matches by path. Within one side, a configuration measured twice keeps its last
+case. Rows are labelled as the reports label them (:mod:`benchbot.store.entries`).
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Hashable, Sequence
 
-from benchbot.store.entries import Entry
 from benchbot.store import CaseResult
+from benchbot.store.entries import Entry, labelled
+from benchbot.store.records import stem_of
 
 
 @dataclass(frozen=True, order=True)
 class CaseKey:
-    """What a comparison row is about: a model in one configuration."""
+    """What a comparison row is about: a model (by its label) in one configuration."""
 
     model: str
     device: str
@@ -33,20 +37,39 @@ class CaseKey:
     threads: int
     batch: int
     precision: str
+    backend: str = "cpu"
+    runner: str = "agent"
+    int8_mode: str = ""
+    path: str = ""  # the model file as given: the identity behind the label
+
+    @property
+    def stem(self) -> str:
+        """The model's file stem, which per-model thresholds name."""
+        return stem_of(self.path) if self.path else self.model
 
     @property
     def config(self) -> str:
         threads = "1 thread" if self.threads == 1 else f"{self.threads} threads"
-        return f"{self.runtime}, {threads}, batch {self.batch}, {self.precision}"
+        parts = [self.runtime]
+        if self.backend != "cpu":
+            parts.append(self.backend)
+        if self.runner != "agent":
+            parts.append(self.runner)
+        parts += [threads, f"batch {self.batch}",
+                  f"{self.precision} ({self.int8_mode})" if self.int8_mode else self.precision]
+        return ", ".join(parts)
 
 
 def case_key(case: CaseResult) -> CaseKey:
     return CaseKey(case.model_name, case.device, case.runtime, case.threads, case.batch,
-                   case.precision)
+                   case.precision, case.backend, case.runner, case.config.int8_mode or "",
+                   case.model)
 
 
-def _config(case: CaseResult) -> tuple[str, str, int, int, str]:
-    return (case.device, case.runtime, case.threads, case.batch, case.precision)
+def _config(case: CaseResult) -> tuple[object, ...]:
+    c = case.config
+    return (c.device, c.runtime, c.backend, c.runner, c.threads, c.batch, c.precision,
+            c.int8_mode)
 
 
 @dataclass(frozen=True)
@@ -69,7 +92,7 @@ def _last_per_case(entries: Sequence[Entry]) -> list[Entry]:
     kept: dict[tuple[object, ...], Entry] = {}
     for entry in entries:
         c = entry.case
-        ident = (c.model_sha256, c.model_name, *_config(c))
+        ident = (c.model_sha256, c.model, *_config(c))
         kept.pop(ident, None)
         kept[ident] = entry
     return list(kept.values())
@@ -99,12 +122,14 @@ def _pair(base: list[Entry], cand: list[Entry], ident: Callable[[CaseResult], Ha
 
 def match_entries(baseline: Sequence[Entry], candidate: Sequence[Entry]) -> list[Match]:
     """Pair cases of the two sides (see the module docstring for the rule)."""
-    base, cand = _last_per_case(baseline), _last_per_case(candidate)
+    both = labelled([*_last_per_case(baseline), *_last_per_case(candidate)])
+    n_base = len(_last_per_case(baseline))
+    base, cand = both[:n_base], both[n_base:]
     matches: list[Match] = []
     passes: list[Callable[[CaseResult], Hashable | None]] = [
-        lambda c: (c.model_sha256, c.model_name, *_config(c)) if c.model_sha256 else None,
+        lambda c: (c.model_sha256, c.model, *_config(c)) if c.model_sha256 else None,
         lambda c: (c.model_sha256, *_config(c)) if c.model_sha256 else None,
-        lambda c: (c.model_name, *_config(c)),
+        lambda c: (c.model, *_config(c)),
     ]
     for ident in passes:
         base, cand = _pair(base, cand, ident, matches)

@@ -4,8 +4,8 @@ A side is a set of measured cases with a label: one run, or a rolling
 baseline assembled from several.
 
 Rolling baseline: "the median of the last N runs of the same configuration on
-the same device". For each configuration (model name, device, runtime,
-threads, batch, precision), take the last N runs that measured it
+the same device". For each configuration (model path, device, runtime,
+backend, runner, threads, batch, precision, int8 mode), take the last N runs that measured it
 successfully and keep the case of the run whose median latency (the mean,
 for a native tool that gives no median) is the median of those N; with an
 even count, the lower of the two middle ones. One real run's samples are
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import AbstractSet, Sequence
 
 from benchbot.compare.match import CaseKey, case_key
-from benchbot.store.entries import Entry
+from benchbot.store.entries import Entry, entries_of
 from benchbot.store import CaseResult, RunRecord
 
 
@@ -36,13 +36,6 @@ class Side:
     @property
     def run_ids(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(e.run_id for e in self.entries))
-
-
-def entries_of(record: RunRecord) -> tuple[Entry, ...]:
-    """Every case of a run as an Entry, labelled with its device profile's label."""
-    return tuple(Entry(record.run_id, case,
-                       str((record.devices.get(case.device) or {}).get("label") or ""))
-                 for case in record.cases)
 
 
 def side_of_run(record: RunRecord, label: str | None = None) -> Side:

@@ -110,7 +110,7 @@ def decide(est: Estimate, threshold: float, alpha: float) -> Verdict:
 
 def _compare_one(key: CaseKey, base: Entry | None, cand: Entry | None, changed: bool,
                  settings: CompareSettings) -> Comparison:
-    threshold = settings.thresholds.for_case(key.model, key.device)
+    threshold = settings.thresholds.for_case(key.stem, key.device)
     if base is None or cand is None:
         kind = Kind.ADDED if base is None else Kind.REMOVED
         where = "candidate" if base is None else "baseline"

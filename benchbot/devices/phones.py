@@ -8,7 +8,7 @@ from typing import Any, Mapping, Sequence
 from benchbot.devices.android import (BATTERY_COMMAND, CPUFREQ_COMMAND, Battery, matches,
                                       parse_battery, parse_cpufreq, parse_getprop, soc_of)
 from benchbot.devices.hygiene import read_cpu_temps
-from benchbot.errors import CommandTimeout, TransportError, UserError
+from benchbot.errors import CommandTimeout, DeviceUnavailable, TransportError, UserError
 from benchbot.profiles import Profile
 from benchbot.transports import Transport
 from benchbot.transports.adb import AdbTransport
@@ -75,7 +75,7 @@ def pick_serial(profile: Profile, server: str) -> str:
         return hits[0]
     wanted = ", ".join(f"{k}={'|'.join(v)}" for k, v in profile.match.items()) or "nothing"
     if not hits:
-        raise UserError(f"no attached phone matches device '{profile.name}' ({wanted}); "
+        raise DeviceUnavailable(f"no attached phone matches device '{profile.name}' ({wanted}); "
                         f"{_describe(phones)}; pass --serial to pick one")
     raise UserError(f"{len(hits)} attached phones match device '{profile.name}' "
                     f"({', '.join(hits)}); pass --serial to pick one")

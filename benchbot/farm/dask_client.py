@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from benchbot.devices import DeviceOptions
-from benchbot.errors import UserError
+from benchbot.errors import DeviceUnavailable, UserError
 from benchbot.run.executor import Progress, Retry
 from benchbot.farm.dask_protocol import device_of, require_distributed, resource_of
 from benchbot.profiles import Profile
@@ -31,7 +31,7 @@ def connect(address: str, timeout: float) -> Any:
         return distributed.Client(address, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError) as exc:
         reason = " ".join(str(exc).split())
-        raise UserError(f"cannot reach the Dask scheduler at {address} within {timeout:g}s "
+        raise DeviceUnavailable(f"cannot reach the Dask scheduler at {address} within {timeout:g}s "
                         f"({reason}); check the address, or start one with: dask scheduler"
                         ) from None
 
@@ -67,7 +67,7 @@ def measure_on_farm(address: str, plan: Plan, profiles: list[Profile], options: 
                     results: Path, progress: Progress, say: Callable[[str], None], *,
                     wait: bool = True, record: RunRecord | None = None,
                     retry: Retry = Retry(), connect_timeout: float = 30.0,
-                    lost_grace_s: float = 30.0) -> RunRecord:
+                    lost_grace_s: float = 30.0, run_id: str | None = None) -> RunRecord:
     """Measure every case of the plan on the farm's workers into a (new or given) record.
 
     Fails at once, with what the farm offers, when no worker offers a device of the
@@ -92,13 +92,13 @@ def measure_on_farm(address: str, plan: Plan, profiles: list[Profile], options: 
         wanted = list(dict.fromkeys(c.device for c in plan.cases))
         missing = [d for d in wanted if d not in offers]
         if missing:
-            raise UserError(f"no worker of the farm at {address} offers "
+            raise DeviceUnavailable(f"no worker of the farm at {address} offers "
                             f"{', '.join(resource_of(d) for d in missing)}; it offers "
                             f"{describe_offers(offers)}; start `benchbot farm worker` on a "
                             "host with that device")
         sweep = FarmSweep(client, address, plan, {p.name: p for p in profiles}, options,
                           task=measure_task, wait=wait, retry=retry, say=say, progress=progress,
-                          lost_grace_s=lost_grace_s)
+                          lost_grace_s=lost_grace_s, run_id=run_id)
         return sweep.run(offers, record, results)
     finally:
         client.close()

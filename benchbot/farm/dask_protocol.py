@@ -92,13 +92,14 @@ def measured_file(case: Case) -> tuple[Path, str]:
     return case.model.path, case.model.sha256
 
 
-def case_doc(case: Case) -> dict[str, Any]:
+def case_job(case: Case) -> dict[str, Any]:
     """The case as JSON: the model's identity, the axes, the file measured and the card."""
     path, digest = measured_file(case)
     return {"model_name": case.model.path.name, "runtime": case.model.runtime,
             "sha256": case.model.sha256, "size_bytes": case.model.size_bytes,
             "device": case.device, "threads": case.threads, "batch": case.batch,
-            "precision": case.precision, "backend": case.backend,
+            "precision": case.precision, "backend": case.backend, "runner": case.runner,
+            "int8_mode": case.int8_mode,
             "file": {"name": path.name, "sha256": digest,
                      "size_bytes": case.variant.size_bytes if case.variant is not None
                      else case.model.size_bytes},
@@ -106,7 +107,7 @@ def case_doc(case: Case) -> dict[str, Any]:
             "card": dict(case.card) if case.card is not None else None}
 
 
-def case_of_doc(doc: Mapping[str, Any], file: Path) -> Case:
+def case_of_job(doc: Mapping[str, Any], file: Path) -> Case:
     """The case, measuring ``file`` on this host (the same content as on the client)."""
     from benchbot.variants.variant import Variant
 
@@ -119,7 +120,8 @@ def case_of_doc(doc: Mapping[str, Any], file: Path) -> Case:
                           derivation=dict(doc["derivation"]))
     return Case(model=model, device=str(doc["device"]), threads=int(doc["threads"]),
                 batch=int(doc["batch"]), precision=str(doc["precision"]),
-                backend=str(doc["backend"]), variant=variant, card=doc.get("card"))
+                backend=str(doc["backend"]), runner=str(doc.get("runner") or "agent"),
+                int8_mode=doc.get("int8_mode"), variant=variant, card=doc.get("card"))
 
 
 def settings_of_doc(doc: Mapping[str, Any]) -> MeasureSettings:

@@ -28,12 +28,12 @@ from benchbot.devices import DeviceOptions
 from benchbot.errors import BenchbotError, UserError
 from benchbot.run.executor import Progress, Retry, Recorder
 from benchbot.farm.dask_client import farm_offers
-from benchbot.farm.dask_protocol import (case_doc, case_key, measured_file, profile_doc,
+from benchbot.farm.dask_protocol import (case_job, case_key, measured_file, profile_doc,
                                          resource_of, topic_of)
 from benchbot.profiles import Profile
-from benchbot.runners.base import case_result
+from benchbot.runners.base import case_result, model_ref
 from benchbot.run.session import new_record
-from benchbot.store import CaseResult, RunRecord, utc_now
+from benchbot.store import CaseResult, Failure, RunRecord, case_of_doc, utc_now
 from benchbot.sweep import Case, Plan
 
 POLL_S = 2.0  # how often the farm's workers are looked at while cases run
@@ -46,7 +46,8 @@ class FarmSweep:
 
     def __init__(self, client: Any, address: str, plan: Plan, profiles: Mapping[str, Profile],
                  options: DeviceOptions, *, task: Callable[..., Any], wait: bool, retry: Retry,
-                 say: Callable[[str], None], progress: Progress, lost_grace_s: float) -> None:
+                 say: Callable[[str], None], progress: Progress, lost_grace_s: float,
+                 run_id: str | None = None) -> None:
         self.client, self.address, self.task, self.retry = client, address, task, retry
         self.plan, self.profiles = plan, profiles
         self.options, self.wait, self.say, self.progress = options, wait, say, progress
@@ -59,7 +60,7 @@ class FarmSweep:
         self.submitted: Counter[int] = Counter()
         self.shipped: dict[str, Any] = {}  # sha256 -> the scattered bytes (a future)
         self.unoffered_since: dict[str, float] = {}  # device -> when its last worker left
-        self.run_id = self.topic = ""
+        self.run_id, self.topic = run_id or "", ""
 
     def run(self, offers: Mapping[str, Mapping[str, float]], record: RunRecord | None,
             results: Path) -> RunRecord:
@@ -73,7 +74,7 @@ class FarmSweep:
                 if case.variant_error is None:
                     every.append(index)
                 else:  # no file to measure: failed here, as a local run fails it
-                    self._keep(recorder, index, self._failed(case, case.variant_error))
+                    self._keep(recorder, index, self._failed(case, case.variant_error, "bad_input"))
             self._ship(offers, every)
             for index in every:
                 self._submit(index)
@@ -104,7 +105,8 @@ class FarmSweep:
         base = {name: {"profile": p.name, "label": p.display_name, "transport": p.transport,
                        "runner": p.runner.kind} for name, p in self.profiles.items()}
         if record is None:
-            return dataclasses.replace(new_record(self.plan, {}), devices=base)
+            return dataclasses.replace(new_record(self.plan, {}, self.run_id or None),
+                                       devices=base)
         return dataclasses.replace(record, status="running", ended_at=None,
                                    devices={**base, **record.devices})
 
@@ -132,7 +134,7 @@ class FarmSweep:
         case = self.plan.cases[index]
         profile = self.profiles[case.device]
         tool = self.tools[case.device]
-        job = {"topic": self.topic, "index": index, "case": case_doc(case),
+        job = {"topic": self.topic, "index": index, "case": case_job(case),
                "settings": self.plan.settings.to_dict(), "profile": profile_doc(profile),
                "source": str(profile.source), "keep": self.options.keep,
                "battery_floor": self.options.battery_floor, "wait": self.wait,
@@ -178,8 +180,7 @@ class FarmSweep:
                                                                f"{_why(exc)}"))
                 return
             del self.pending[future.key]
-            self._keep(recorder, index, _as_planned(CaseResult.from_dict(doc["result"]), case),
-                       doc)
+            self._keep(recorder, index, _as_planned(case_of_doc(doc["result"]), case), doc)
         elif status == "error":
             del self.pending[future.key]
             exc = future.exception(timeout=RESULT_TIMEOUT_S)
@@ -264,18 +265,18 @@ class FarmSweep:
         recorder.add(result)
         self.progress.case_finished(index, result)
 
-    def _failed(self, case: Case, reason: str) -> CaseResult:
+    def _failed(self, case: Case, reason: str, kind: str = "device_unavailable") -> CaseResult:
         now = utc_now()
-        return case_result(case, runner=self.profiles[case.device].runner.kind, started_at=now,
-                           ended_at=now, error=reason)
+        return case_result(case, started_at=now, ended_at=now, failure=Failure(kind, reason))
 
 
 def _as_planned(result: CaseResult, case: Case) -> CaseResult:
     """The worker measured its cached copy: record the files by their paths on this host."""
-    measurement = dict(result.measurement)
-    if case.variant is not None and isinstance(measurement.get("variant"), Mapping):
-        measurement["variant"] = {**measurement["variant"], "path": str(case.variant.path)}
-    return dataclasses.replace(result, model=str(case.model.path), measurement=measurement)
+    variant = result.variant
+    if variant is not None and case.variant is not None:
+        variant = dataclasses.replace(variant, path=str(case.variant.path))
+    config = dataclasses.replace(result.config, model=model_ref(case))
+    return dataclasses.replace(result, config=config, variant=variant)
 
 
 def _tool_of(profile: Profile, options: DeviceOptions) -> tuple[Path, str] | None:

@@ -36,13 +36,14 @@ from distributed import Worker, WorkerPlugin, get_worker
 
 from benchbot.devices import Device, DeviceOptions, open_device
 from benchbot.devices.android import matches, soc_of
-from benchbot.errors import BenchbotError, CaseError, TransportError, UserError
+from benchbot.errors import (BenchbotError, CaseError, DeviceUnavailable, TransportError,
+                             UserError)
 from benchbot.run.executor import Retry, measure_with_retries
-from benchbot.farm.dask_protocol import (PLUGIN_NAME, case_of_doc, profile_of_doc, resource_of,
+from benchbot.farm.dask_protocol import (PLUGIN_NAME, case_of_job, profile_of_doc, resource_of,
                                          settings_of_doc)
 from benchbot.profiles import Profile
-from benchbot.runners.base import case_result
-from benchbot.store import CaseResult, utc_now
+from benchbot.runners.base import case_result, failure_of
+from benchbot.store import CaseResult, FarmPlacement, case_doc, utc_now
 from benchbot.sweep import Case, Plan
 
 LOCAL = "local"  # the serial-like name of the host itself, offered with --local
@@ -230,7 +231,7 @@ def measure_task(job: Mapping[str, Any], model: bytes, tool: bytes | None) -> di
     doc = job["case"]
     profile = profile_of_doc(job["profile"], job["source"])
     settings = settings_of_doc(job["settings"])
-    case = case_of_doc(doc, rack.stage(model, doc["file"]["sha256"], doc["file"]["name"]))
+    case = case_of_job(doc, rack.stage(model, doc["file"]["sha256"], doc["file"]["name"]))
     options = DeviceOptions(keep=bool(job["keep"]), battery_floor=int(job["battery_floor"]),
                             adb_server=rack.offer.adb_server)
     if tool is not None:
@@ -251,14 +252,14 @@ def measure_task(job: Mapping[str, Any], model: bytes, tool: bytes | None) -> di
                                               int(job["index"]), progress, bool(job["wait"]),
                                               Retry(**job["retry"]), threading.Event())
         except BenchbotError as exc:
-            result = case_result(case, runner=profile.runner.kind, started_at=started,
-                                 ended_at=utc_now(), error=str(exc))
+            result = case_result(case, started_at=started, ended_at=utc_now(),
+                                 failure=failure_of(exc))
         if result.status == "failed":
             rack.drop(serial)  # the phone may have gone: the next case opens it afresh
     rack.say(f"{result.status}: {case.label} ({serial})")
-    farm = {"worker": str(worker.name), "address": worker.address, "serial": serial}
-    result = dataclasses.replace(result, measurement={**result.measurement, "farm": farm})
-    return {"result": result.to_dict(), "facts": facts, **farm}
+    farm = FarmPlacement(worker=str(worker.name), address=worker.address, serial=serial)
+    result = dataclasses.replace(result, farm=farm)
+    return {"result": case_doc(result), "facts": facts, **dataclasses.asdict(farm)}
 
 
 def serve(scheduler: str, offer: Offer, *, name: str | None, cache_dir: Path,
@@ -287,7 +288,7 @@ async def _serve(scheduler: str, offer: Offer, *, name: str | None, cache_dir: P
         await worker
     except (OSError, asyncio.TimeoutError) as exc:
         reason = " ".join(str(exc).split())
-        raise UserError(f"cannot reach the Dask scheduler at {scheduler} within "
+        raise DeviceUnavailable(f"cannot reach the Dask scheduler at {scheduler} within "
                         f"{connect_timeout:g}s ({reason}); start it (dask scheduler) or check "
                         "--scheduler") from None
     say(f"worker {worker.name} at {worker.address} joined {scheduler}")

@@ -14,7 +14,6 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import benchbot
 from benchbot.errors import ProfileError
 from benchbot.profiles.schema import profile_from_toml
 from benchbot.profiles.values import Profile
@@ -50,7 +49,7 @@ def builtin_profiles_dir() -> Path:
     A wheel carries them inside the package as ``benchbot/_device_profiles``; a
     source checkout has them next to the package, in ``device_profiles/``.
     """
-    package = Path(benchbot.__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # the benchbot package
     bundled = package / "_device_profiles"
     if bundled.is_dir():
         return bundled

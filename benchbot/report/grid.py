@@ -46,8 +46,8 @@ def _backend(name: str) -> str:
 
 def input_size(case: CaseResult) -> str:
     """The spatial input size (224, 320x240) or feature size of the case's first input."""
-    inputs = case.measurement.get("inputs") or []
-    shape = list(inputs[0].get("shape", [])) if inputs else []
+    inputs = case.inputs
+    shape = list(inputs[0].shape) if inputs else []
     if len(shape) == 4:  # NCHW when the channels are few, else NHWC
         h, w = (shape[2], shape[3]) if shape[1] <= 4 else (shape[1], shape[2])
         return str(h) if h == w else f"{h}x{w}"
@@ -83,7 +83,7 @@ def _grid(cases: Sequence[CaseResult], caption: str, columns: list[tuple[str, Ca
         mine = [c for c in cases if c.model_name == model]
         row: list[str | Cell] = [model]
         if size_column:
-            sized = [c for c in mine if c.measurement.get("inputs")]
+            sized = [c for c in mine if c.inputs]
             row.append(input_size(sized[0]) if sized else "-")
         for _, match in columns:
             row.append(notes.cell(next((c for c in mine if match(c)), None), metric))

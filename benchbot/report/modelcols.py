@@ -63,9 +63,8 @@ def add_model_columns(grid: Grid, cards: Mapping[str, ModelCard], which: Sequenc
 
 def variant_size_mb(case: CaseResult, cards_by_case: Mapping[str, ModelCard]) -> float | None:
     """The size of the file a case measured: its variant's, its card's, or the model's."""
-    variant = case.measurement.get("variant") or {}
-    if variant.get("size_mb") is not None:
-        return float(variant["size_mb"])
+    if case.variant is not None:
+        return round(case.variant.size_mb, 6)
     card = cards_by_case.get(case.id)
     if card is not None:
         return card.size_mb
@@ -73,9 +72,8 @@ def variant_size_mb(case: CaseResult, cards_by_case: Mapping[str, ModelCard]) ->
 
 
 def _precision_label(case: CaseResult) -> str:
-    derivation: Mapping[str, Any] = (case.measurement.get("variant") or {}).get("derivation") \
-        or {}
-    mode = derivation.get("int8_mode")
+    derivation: Mapping[str, Any] = case.variant.derivation if case.variant is not None else {}
+    mode = case.config.int8_mode or derivation.get("int8_mode")
     return case.precision.upper() + (f" ({mode})" if case.precision == "int8" and mode else "")
 
 

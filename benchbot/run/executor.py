@@ -1,7 +1,8 @@
 """Run a plan: every device at once, each device's cases one at a time under its lease.
 
-The record is written atomically before the first case and after every case,
-so nothing measured is ever lost: not on Ctrl-C, not on ``kill -9``.
+The record's header is written before the first case and every finished case is
+appended to the run's journal (:class:`benchbot.store.RunWriter`), so nothing
+measured is ever lost: not on Ctrl-C, not on SIGTERM, not on ``kill -9``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any, Mapping, Protocol, Sequence
 
 from benchbot.devices import Device
 from benchbot.run.lease import device_lease
-from benchbot.store import CaseResult, RunRecord, save_run, utc_now
+from benchbot.store import CaseResult, RunRecord, RunWriter, utc_now
 from benchbot.sweep import Case, Plan
 
 
@@ -29,28 +30,29 @@ class Progress(Protocol):
 
 
 class Recorder:
-    """The run's record, shared by the device workers; saved after every change."""
+    """The run's record, shared by the device workers; every finished case is saved."""
 
     def __init__(self, record: RunRecord, results_dir: Path) -> None:
         self.record = record
-        self.results_dir = results_dir
         self.lock = threading.Lock()
-        save_run(record, results_dir)
+        self.writer = RunWriter(record, results_dir)
 
     def update_devices(self, devices: Mapping[str, Any]) -> None:
         """Replace the record's device facts (a farm learns them as cases come back)."""
         with self.lock:
-            self.record = dataclasses.replace(self.record, devices=dict(devices))
+            if devices != self.record.devices:
+                self.record = dataclasses.replace(self.record, devices=dict(devices))
+                self.writer.write_header(self.record)
 
     def add(self, result: CaseResult) -> None:
         with self.lock:
             self.record = self.record.with_case(result)
-            save_run(self.record, self.results_dir)
+            self.writer.add(result)
 
     def finish(self, status: str) -> RunRecord:
         with self.lock:
             self.record = self.record.finished(status, utc_now())
-            save_run(self.record, self.results_dir)
+            self.writer.finish(self.record)
             return self.record
 
 
@@ -83,7 +85,7 @@ def measure_with_retries(device: Device, case: Case, plan: Plan, index: int,
     """
     result = measure_case(device, case, plan, index, progress, wait)
     for attempt in range(1, retry.attempts + 1):
-        if not result.measurement.get("device_lost") or gone.is_set():
+        if not result.device_lost or gone.is_set():
             break
         progress.note(f"{device.name} went away during {case.label} ({result.error}); "
                       f"waiting up to {retry.wait_s:.0f}s for it (retry {attempt} of "
@@ -92,8 +94,7 @@ def measure_with_retries(device: Device, case: Case, plan: Plan, index: int,
             gone.set()
             break
         result = measure_case(device, case, plan, index, progress, wait)
-        result = dataclasses.replace(result, measurement={**result.measurement,
-                                                          "attempts": attempt + 1})
+        result = dataclasses.replace(result, attempts=attempt + 1)
     return result
 
 

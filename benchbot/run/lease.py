@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
-from benchbot.errors import UserError
+from benchbot.errors import DeviceUnavailable
 
 POLL_S = 0.2
 
@@ -32,7 +32,7 @@ def lease_path(key: str, folder: Path | None = None) -> Path:
     return (folder or lease_dir()) / f"{safe}.lock"
 
 
-class DeviceBusy(UserError):
+class DeviceBusy(DeviceUnavailable):
     """The device is leased by another process and the user asked not to wait."""
 
 

@@ -6,22 +6,28 @@ here; the CLI only parses options and renders.
 
 from __future__ import annotations
 
+import os
+import socket
 import sys
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from benchbot._version import __version__
 from benchbot.devices import Device, DeviceOptions, open_device
-from benchbot.errors import ConfigError, UserError
+from benchbot.errors import ConfigError, DeviceUnavailable, TransportError, UserError
 from benchbot.run.executor import Progress, Retry, execute
 from benchbot.devices.facts import host_facts
 from benchbot.modelcard import model_card
 from benchbot.store.modelfile import ModelFile, inspect_model
 from benchbot.profiles import Profile, get_profile
 from benchbot.runners.native.runner import precision_applies
-from benchbot.store import RunRecord, find_run_files, load_run, new_run_id, utc_now
+from benchbot.store import RunOwner, RunRecord, find_run_files, load_run, new_run_id, utc_now
+from benchbot.store.codec import SchemaError, config_doc, config_of_doc
+from benchbot.store.files import hold_run_lock
+from benchbot.store.records import ModelRef
+from benchbot.runners.base import config_of
 from benchbot.sweep import Case, MeasureSettings, Plan, SweepSpec, make_plan
 from benchbot.variants import VariantError, derive_cases
 
@@ -45,14 +51,16 @@ def settings_of(measure: dict[str, float]) -> MeasureSettings:
                            timeout_s=measure.get("case_timeout"))
 
 
-def plan_of(spec: SweepSpec, profiles: Sequence[Profile], zoo_dir: Path) -> Plan:
+def plan_of(spec: SweepSpec, profiles: Sequence[Profile], zoo_dir: Path,
+            int8_mode: str = "static") -> Plan:
     """The cases of a sweep spec on the given devices."""
     if not spec.models:
         raise ConfigError("no model to measure: give --model PATH (or models = [...] in --config)")
     models = tuple(dict.fromkeys(inspect_model(model_path(m, zoo_dir)) for m in spec.models))
     return make_plan(models, tuple(p.name for p in profiles), spec.threads or (1,),
                      spec.batch or (1,), spec.precision or ("fp32",), settings_of(spec.measure),
-                     spec.backend or ("cpu",))
+                     spec.backend or ("cpu",), runners={p.name: p.runner.kind for p in profiles},
+                     int8_mode=int8_mode)
 
 
 def _precision_to_derive(case: Case, runner: str) -> str:
@@ -94,10 +102,13 @@ def prepare(plan: Plan, profiles: Sequence[Profile], int8_mode: str, cache_dir: 
     return replace(plan, cases=tuple(cases))
 
 
+def plan_entry(case: Case) -> dict[str, object]:
+    """A planned case as JSON: enough to measure it again from another directory."""
+    return config_doc(case.id, config_of(case))
+
+
 def plan_entries(plan: Plan) -> tuple[dict[str, object], ...]:
-    return tuple({"id": c.id, "model": str(c.model.path), "model_sha256": c.model.sha256,
-                  "device": c.device, "threads": c.threads, "batch": c.batch,
-                  "precision": c.precision, "backend": c.backend} for c in plan.cases)
+    return tuple(plan_entry(c) for c in plan.cases)
 
 
 @contextmanager
@@ -107,30 +118,39 @@ def opened(profiles: Sequence[Profile], options: DeviceOptions,
     devices: dict[str, Device] = {}
     try:
         for p in profiles:
-            devices[p.name] = open_device(p, options, say=say)
+            try:
+                devices[p.name] = open_device(p, options, say=say)
+            except TransportError as exc:  # unreachable: the infrastructure, exit code 3
+                raise DeviceUnavailable(f"device '{p.name}' cannot be reached: {exc}") from None
         yield devices
     finally:
         for d in devices.values():
             d.close()
 
 
-def new_record(plan: Plan, devices: dict[str, Device]) -> RunRecord:
-    return RunRecord(run_id=new_run_id(), started_at=utc_now(), command=tuple(sys.argv),
+def owner() -> RunOwner:
+    """This process, as the owner of the run it measures."""
+    return RunOwner(host=socket.gethostname(), pid=os.getpid(), started_at=utc_now())
+
+
+def new_record(plan: Plan, devices: dict[str, Device], run_id: str | None = None) -> RunRecord:
+    return RunRecord(run_id=run_id or new_run_id(), started_at=utc_now(), command=tuple(sys.argv),
                      benchbot_version=__version__, host=host_facts(),
                      devices={n: d.facts for n, d in devices.items()},
                      settings=plan.settings.to_dict(), planned_cases=len(plan),
-                     plan=plan_entries(plan))
+                     plan=plan_entries(plan), owner=owner())
 
 
 def measure(plan: Plan, profiles: Sequence[Profile], options: DeviceOptions, results: Path,
             progress: Progress, say: Callable[[str], None], wait: bool = True,
-            record: RunRecord | None = None, retry: Retry = Retry()) -> RunRecord:
+            record: RunRecord | None = None, retry: Retry = Retry(),
+            run_id: str | None = None) -> RunRecord:
     """Open the devices, measure every case of the plan into a (new or given) record."""
     with opened(profiles, options, say) as devices:
         if record is None:
-            record = new_record(plan, devices)
+            record = new_record(plan, devices, run_id)
         else:
-            record = replace(record, status="running", ended_at=None,
+            record = replace(record, status="running", ended_at=None, owner=owner(),
                              devices={**record.devices, **{n: d.facts for n, d in
                                                            devices.items()}})
         return execute(plan, devices, record, results, progress, wait=wait, retry=retry)
@@ -145,6 +165,43 @@ def find_record(run_id: str, results: Path) -> RunRecord:
     return load_run(matches[0])
 
 
+def check_not_running(record: RunRecord, results: Path) -> None:
+    """Refuse to resume a run that a live process is still measuring."""
+    hold = hold_run_lock(results, record.run_id)  # UserError while its owner holds it
+    os.close(hold)
+    o = record.owner
+    if record.status == "running" and o is not None and o.host == socket.gethostname() \
+            and o.pid != os.getpid() and _alive(o.pid):
+        raise UserError(f"run {record.run_id} is still being measured by pid {o.pid} on "
+                        f"{o.host}; wait for it to end (or stop it) before resuming it")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _model_of_entry(model: ModelRef, run_id: str) -> ModelFile:
+    """The planned model, found by its absolute path (else the path as given), unchanged."""
+    given = model.path
+    path = Path(model.abs_path or given)
+    if not path.is_file() and Path(given).is_file():
+        path = Path(given)
+    try:
+        found = inspect_model(path)
+    except UserError as exc:
+        raise UserError(f"cannot resume run {run_id}: {exc}") from None
+    if found.sha256 != model.sha256:
+        raise UserError(f"{path} changed since run {run_id} measured it; resuming would mix "
+                        "two models: start a new run")
+    return replace(found, path=Path(given)) if path != Path(given) else found
+
+
 def resume_plan(record: RunRecord) -> Plan:
     """The cases of a run that are missing or failed, rebuilt from its stored plan."""
     if not record.plan:
@@ -153,19 +210,19 @@ def resume_plan(record: RunRecord) -> Plan:
     done = {c.id for c in record.cases if c.status == "ok"}
     models: dict[str, ModelFile] = {}
     cases = []
-    for entry in record.plan:
-        if entry["id"] in done:
+    for number, entry in enumerate(record.plan):
+        try:
+            case_id, c = config_of_doc(entry, f"plan[{number}]")
+        except SchemaError as exc:
+            raise UserError(f"run {record.run_id}: malformed plan ({exc}); start a new "
+                            "run instead") from None
+        if case_id in done:
             continue
-        path = str(entry["model"])
-        if path not in models:
-            models[path] = inspect_model(Path(path))
-            if models[path].sha256 != entry["model_sha256"]:
-                raise UserError(f"{path} changed since run {record.run_id} measured it; "
-                                "resuming would mix two models: start a new run")
-        case = Case(model=models[path], device=str(entry["device"]),
-                    threads=int(entry["threads"]), batch=int(entry["batch"]),
-                    precision=str(entry["precision"]), backend=str(entry["backend"]))
-        cases.append(case)
+        if c.model.path not in models:
+            models[c.model.path] = _model_of_entry(c.model, record.run_id)
+        cases.append(Case(model=models[c.model.path], device=c.device, threads=c.threads,
+                          batch=c.batch, precision=c.precision, backend=c.backend,
+                          runner=c.runner, int8_mode=c.int8_mode))
     return Plan(cases=tuple(cases), settings=settings_of_record(record))
 
 

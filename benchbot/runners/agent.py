@@ -7,20 +7,40 @@ from pathlib import Path
 from typing import Any
 
 from benchbot import agent as agent_module
-from benchbot.errors import CaseError, DeviceLost, TransportError
-from benchbot.runners.base import case_result, cpus_of_mask, model_to_push
-from benchbot.store import CaseResult, utc_now
+from benchbot.errors import CaseError, TransportError
+from benchbot.runners.base import case_result, cpus_of_mask, failure_of, model_to_push
+from benchbot.store import CaseResult, ProcessRun, TensorInfo, utc_now
 from benchbot.sweep import Case, MeasureSettings
 from benchbot.transports import CommandResult, Transport
 
 AGENT_FILE = Path(agent_module.__file__)
+
+# what the agent's JSON document says about the process, field by field
+_RUN_FIELDS = ("runtime_version", "provider", "threads_applied", "load_ms",
+               "first_inference_ms", "peak_rss_mb", "stop_reason")
+
+
+def process_run(doc: dict[str, Any], started_at: str, ended_at: str) -> ProcessRun:
+    """One agent process as a typed value; what the agent reports beyond it stays extras."""
+    known = {name: doc.get(name) for name in _RUN_FIELDS}
+    affinity = doc.get("cpu_affinity")
+    inputs = tuple(TensorInfo(name=str(i.get("name", "")), dtype=str(i.get("dtype", "")),
+                              shape=tuple(i.get("shape") or ()))
+                   for i in doc.get("inputs") or ())
+    skip = {*_RUN_FIELDS, "cpu_affinity", "inputs", "samples_ms", "status", "error"}
+    return ProcessRun(samples_ms=tuple(float(x) for x in doc.get("samples_ms") or ()),
+                      started_at=started_at, ended_at=ended_at,
+                      cpu_affinity=tuple(affinity) if affinity is not None else None,
+                      inputs=inputs, extras={k: v for k, v in doc.items() if k not in skip},
+                      **known)
 
 
 def parse_agent_output(result: CommandResult) -> dict[str, Any]:
     """The agent's JSON document; CaseError with the reason when there is none or it failed."""
     if result.timed_out:
         raise CaseError(f"the agent ran past the case time limit ({result.duration_s:.0f}s); "
-                        "raise --case-timeout or lower --max-time")
+                        "raise --case-timeout or lower --max-time", kind="timeout",
+                        output=result.stderr[-4000:])
     lines = [line for line in result.stdout.strip().splitlines() if line.startswith("{")]
     try:
         doc = json.loads(lines[-1]) if lines else None
@@ -28,9 +48,12 @@ def parse_agent_output(result: CommandResult) -> dict[str, Any]:
         doc = None
     if not isinstance(doc, dict):
         detail = result.stderr_tail() or "no output"
-        raise CaseError(f"the agent exited with code {result.returncode} and no result: {detail}")
+        raise CaseError(f"the agent exited with code {result.returncode} and no result: {detail}",
+                        output=result.stderr[-4000:], exit_code=result.returncode)
     if doc.get("status") != "ok":
-        raise CaseError(str(doc.get("error") or "the agent reported a failure without a reason"))
+        raise CaseError(str(doc.get("error") or "the agent reported a failure without a reason"),
+                        kind="bad_input" if result.returncode == 2 else "runtime_error",
+                        exit_code=result.returncode)
     return doc
 
 
@@ -63,7 +86,7 @@ class AgentRunner:
         started = utc_now()
         try:
             if case.variant_error is not None:
-                raise CaseError(case.variant_error)
+                raise CaseError(case.variant_error, kind="bad_input")
             model_path = self.transport.push(model_to_push(case), timeout=300)
             argv = self.argv(case, settings, model_path)
             if case.variant is not None and case.variant.derived:
@@ -72,11 +95,8 @@ class AgentRunner:
                                         timeout=settings.case_timeout_s)
             doc = parse_agent_output(result)
         except (CaseError, TransportError) as exc:
-            return case_result(case, runner=self.kind, started_at=started, ended_at=utc_now(),
-                               error=str(exc),
-                               measurement={"device_lost": isinstance(exc, DeviceLost)})
-        samples = doc.pop("samples_ms")
-        doc.pop("status", None)
-        doc.pop("error", None)
-        return case_result(case, runner=self.kind, started_at=started, ended_at=utc_now(),
-                           samples_ms=samples, measurement=doc)
+            return case_result(case, started_at=started, ended_at=utc_now(),
+                               failure=failure_of(exc))
+        ended = utc_now()
+        return case_result(case, started_at=started, ended_at=ended,
+                           runs=[process_run(doc, started, ended)])

@@ -1,12 +1,14 @@
-"""What every runner returns: a CaseResult built from a case and what was measured."""
+"""What every runner returns: a CaseResult built from a case and its measuring processes."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Protocol, Sequence
 
-from benchbot.store import CaseResult
-from benchbot.stats import Summary, stability_warnings, summarize
+from benchbot.errors import (CaseError, CommandTimeout, DeviceLost, DeviceUnavailable,
+                             TransportError, UserError)
+from benchbot.stats import stability_warnings, summarize
+from benchbot.store import (CaseConfig, CaseResult, Failure, ModelRef, ProcessRun, VariantRef)
 from benchbot.sweep import Case, MeasureSettings
 
 
@@ -18,34 +20,64 @@ class Runner(Protocol):
     def run_case(self, case: Case, settings: MeasureSettings) -> CaseResult: ...
 
 
-def case_result(case: Case, *, runner: str, started_at: str, ended_at: str,
-                samples_ms: Sequence[float] = (), aggregates: Summary | None = None,
-                error: str | None = None,
-                measurement: Mapping[str, Any] | None = None) -> CaseResult:
-    """The record of one case; statistics come from the raw samples, or from the
-    aggregates a native tool printed when it gives no samples."""
-    if error is None and not samples_ms and aggregates is None:
-        error = "the runner returned no samples"
-    if case.variant_error is not None and error is None:
-        error = case.variant_error
-    measurement = dict(measurement or {})
-    if case.variant is not None and case.variant.derived:
-        measurement["variant"] = case.variant.to_measurement()
-    if case.card is not None:
-        measurement["model_card"] = dict(case.card)
+def model_ref(case: Case) -> ModelRef:
+    """The case's model as recorded: the path as given, absolute, by content."""
+    path = case.model.path
+    return ModelRef(path=str(path), sha256=case.model.sha256, size_bytes=case.model.size_bytes,
+                    abs_path=str(path.absolute()), name=path.stem)
+
+
+def config_of(case: Case) -> CaseConfig:
+    return CaseConfig(model=model_ref(case), device=case.device, runtime=case.runtime,
+                      threads=case.threads, batch=case.batch, precision=case.precision,
+                      backend=case.backend, runner=case.runner, int8_mode=case.int8_mode)
+
+
+def variant_ref(case: Case) -> VariantRef | None:
+    v = case.variant
+    if v is None or not v.derived:
+        return None
+    return VariantRef(path=str(v.path), sha256=v.sha256, size_bytes=v.size_bytes,
+                      derivation=dict(v.derivation))
+
+
+def failure_of(exc: BaseException) -> Failure:
+    """The recorded failure of an error raised while measuring a case."""
+    if isinstance(exc, CaseError):
+        return Failure(exc.kind, str(exc), output=exc.output, exit_code=exc.exit_code)
+    if isinstance(exc, DeviceLost):
+        return Failure("device_lost", str(exc), output=exc.output)
+    if isinstance(exc, CommandTimeout):
+        return Failure("timeout", str(exc), output=exc.output)
+    if isinstance(exc, TransportError):
+        return Failure("device_unavailable", str(exc), output=exc.output)
+    if isinstance(exc, DeviceUnavailable):
+        return Failure("device_unavailable", str(exc))
+    if isinstance(exc, UserError):
+        return Failure("bad_input", str(exc))
+    return Failure("runtime_error", f"{type(exc).__name__}: {exc}")
+
+
+def case_result(case: Case, *, started_at: str, ended_at: str,
+                runs: Sequence[ProcessRun] = (), failure: Failure | None = None) -> CaseResult:
+    """The record of one case; statistics come from the processes' raw samples, or from
+    the aggregates a native tool printed when it gives no samples."""
+    runs = tuple(runs)
+    if failure is None and case.variant_error is not None:
+        failure = Failure("bad_input", case.variant_error)
+    samples = [x for r in runs for x in r.samples_ms]
+    aggregates = next((r.aggregates for r in runs if r.aggregates is not None), None)
+    if failure is None and not samples and aggregates is None:
+        failure = Failure("runtime_error", "the runner returned no samples")
     stats = None
-    if error is None:
-        stats = summarize(samples_ms) if samples_ms else aggregates
-    return CaseResult(id=case.id, model=str(case.model.path), model_sha256=case.model.sha256,
-                      model_size_mb=round(case.model.size_mb, 6), device=case.device,
-                      runtime=case.runtime, threads=case.threads, batch=case.batch,
-                      precision=case.precision, backend=case.backend,
-                      status="ok" if error is None else "failed",
-                      error=error, samples_ms=tuple(samples_ms), stats=stats,
+    if failure is None:
+        stats = summarize(samples) if samples else aggregates
+    return CaseResult(id=case.id, config=config_of(case),
+                      status="ok" if failure is None else "failed", runs=runs, stats=stats,
+                      stats_source="samples" if samples else "aggregates", failure=failure,
                       warnings=tuple(stability_warnings(stats)) if stats else (),
-                      stats_source="samples" if samples_ms else "aggregates",
-                      runner=runner, started_at=started_at, ended_at=ended_at,
-                      measurement=measurement)
+                      started_at=started_at, ended_at=ended_at, variant=variant_ref(case),
+                      card=dict(case.card) if case.card is not None else None)
 
 
 def model_to_push(case: Case) -> Path:

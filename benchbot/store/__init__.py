@@ -1,10 +1,17 @@
-"""Versioned results files: atomic writes after every case, validated reads."""
+"""Versioned results: typed records (schema v2), one JSON codec, a journal per run that
+costs the same at case 500 as at case 1, validated reads of v1 and v2 files."""
 
 from __future__ import annotations
 
-from benchbot.store.files import (find_run_files, load_run, new_run_id, run_path, save_run,
-                                  utc_now, write_atomic)
-from benchbot.store.records import SCHEMA_VERSION, CaseResult, RunRecord
+from benchbot.store.codec import SchemaError, case_doc, case_of_doc, record_doc, record_of_doc
+from benchbot.store.files import (RunWriter, find_run_files, load_run, new_run_id, run_path,
+                                  save_run, utc_now, write_atomic)
+from benchbot.store.records import (DEVICE_FAILURES, FAILURE_KINDS, SCHEMA_VERSION, CaseConfig,
+                                    CaseResult, Failure, FarmPlacement, ModelRef, ProcessRun,
+                                    RunOwner, RunRecord, TensorInfo, VariantRef)
 
-__all__ = ["SCHEMA_VERSION", "CaseResult", "RunRecord", "find_run_files", "load_run",
-           "new_run_id", "run_path", "save_run", "utc_now", "write_atomic"]
+__all__ = ["DEVICE_FAILURES", "FAILURE_KINDS", "SCHEMA_VERSION", "CaseConfig", "CaseResult",
+           "Failure", "FarmPlacement", "ModelRef", "ProcessRun", "RunOwner", "RunRecord",
+           "RunWriter", "SchemaError", "TensorInfo", "VariantRef", "case_doc", "case_of_doc",
+           "find_run_files", "load_run", "new_run_id", "record_doc", "record_of_doc",
+           "run_path", "save_run", "utc_now", "write_atomic"]

@@ -1,11 +1,20 @@
-"""Which measured cases a report shows: the latest of each configuration, filtered."""
+"""Which measured cases a report shows: the latest of each configuration, filtered, with
+the models labelled so that two different models never share a row (pure).
+
+A configuration is the model file (its path as given) and every axis that changes the
+measurement (:func:`config_key`); the latest run's case of it is shown. Rows are
+labelled by the model's stem (``net``), disambiguated by as many parent folders as
+needed when two model files share a stem (``v1/net``, ``v2/net``), and by a short
+hash of the content when their folders agree too (``net@1a2b3c4``).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterable, Sequence
 
-from benchbot.store.records import CaseResult, RunRecord
+from benchbot.store.records import CaseResult, RunRecord, stem_of
 
 METRICS = {"median": "median_ms", "mean": "mean_ms", "p90": "p90_ms"}
 
@@ -38,18 +47,67 @@ class Filters:
                     (self.precision, case.precision), (self.device, case.device)))
 
 
+def config_key(case: CaseResult) -> tuple[object, ...]:
+    """A configuration across runs: the model file and every axis of the measurement."""
+    c = case.config
+    return (c.model.path, c.device, c.runtime, c.backend, c.runner, c.threads, c.batch,
+            c.precision, c.int8_mode)
+
+
+def _folders(path: str) -> list[str]:
+    return [p for p in path.replace("\\", "/").split("/")[:-1] if p not in ("", ".")]
+
+
+def model_labels(cases: Iterable[CaseResult]) -> dict[str, str]:
+    """Model path -> its label among ``cases`` (see the module docstring)."""
+    shas: dict[str, str] = {}
+    for c in cases:
+        shas.setdefault(c.model, c.model_sha256)
+    by_stem: dict[str, list[str]] = {}
+    for path in shas:
+        by_stem.setdefault(stem_of(path), []).append(path)
+    labels: dict[str, str] = {}
+    for stem, group in by_stem.items():
+        if len(group) == 1:
+            labels[group[0]] = stem
+            continue
+        depth = max(len(_folders(path)) for path in group)
+        for k in range(1, depth + 1):
+            named = {path: "/".join([*_folders(path)[-k:], stem]) for path in group}
+            if len(set(named.values())) == len(group):
+                labels.update(named)
+                break
+        else:  # the folders agree too ('net.onnx', './net.onnx'): tell them apart by content
+            for path in group:
+                base = "/".join([*_folders(path), stem])
+                labels[path] = f"{base}@{shas[path][:7]}" if shas[path] else path
+    return labels
+
+
+def labelled(entries: Sequence[Entry]) -> list[Entry]:
+    """The entries with each case's model named by its label among them."""
+    labels = model_labels(e.case for e in entries)
+    return [dataclasses.replace(e, case=e.case.with_model_name(
+        labels[e.case.model])) for e in entries]
+
+
+def entries_of(record: RunRecord) -> tuple[Entry, ...]:
+    """Every case of a run as an Entry, labelled with its device profile's label."""
+    return tuple(Entry(record.run_id, case,
+                       str((record.devices.get(case.device) or {}).get("label") or ""))
+                 for case in record.cases)
+
+
 def latest_entries(records: Sequence[RunRecord], filters: Filters = Filters()) -> list[Entry]:
-    """One entry per configuration: the one from the most recently started run."""
+    """One entry per configuration: the one from the most recently started run, labelled."""
     chosen: dict[tuple[object, ...], Entry] = {}
     for record in sorted(records, key=lambda r: r.started_at):
-        for case in record.cases:
-            if filters.keep(case):
-                key = (case.model_name, case.device, case.runtime, case.backend, case.threads,
-                       case.batch, case.precision)
+        for entry in entries_of(record):
+            if filters.keep(entry.case):
+                key = config_key(entry.case)
                 chosen.pop(key, None)  # re-insert so the order follows the latest run
-                label = str((record.devices.get(case.device) or {}).get("label") or "")
-                chosen[key] = Entry(record.run_id, case, label)
-    return list(chosen.values())
+                chosen[key] = entry
+    return labelled(list(chosen.values()))
 
 
 def metric_value(case: CaseResult, metric: str) -> float | None:

@@ -1,15 +1,40 @@
-"""Results files: one JSON document per run, rewritten atomically after every case."""
+"""Results files: a save whose cost does not grow with the run, and validated reads.
+
+While a run is measured it lives in two files in the results folder:
+
+- ``RUN_ID.json``, the header (everything but the cases, plus ``"journal"``), replaced
+  atomically when it changes (start, device facts, end);
+- ``RUN_ID.cases.jsonl``, the journal: one line per finished case, appended and
+  fsync'ed; a later line for the same case id replaces an earlier one.
+
+Recording a case costs one append, whatever came before it. When the run ends the
+whole document (header and cases) replaces ``RUN_ID.json`` atomically and the journal
+is removed, so a finished run is one self-contained JSON file, as in schema v1. A run
+killed at any moment (even ``kill -9``) leaves a header and a journal that
+:func:`load_run` reads with every finished case (a torn last line is skipped).
+
+A run being measured also holds an exclusive ``flock`` on ``.RUN_ID.lock`` (the
+kernel drops it when the process dies), which ``--resume`` uses to refuse racing it.
+"""
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
 import secrets
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any, Iterator
 
 from benchbot.errors import UserError
-from benchbot.store.records import SCHEMA_VERSION, RunRecord
+from benchbot.store.codec import (SchemaError, case_doc, case_of_doc, header_doc,
+                                  header_of_doc, record_doc, record_of_doc)
+from benchbot.store.records import SCHEMA_VERSION, CaseResult, RunRecord
+
+FIX = "point --results at a folder of benchbot runs or at one run's .json file"
 
 
 def utc_now() -> str:
@@ -22,12 +47,20 @@ def new_run_id(now: datetime | None = None) -> str:
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
+def _fsync_dir(folder: Path) -> None:
+    dir_fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)  # make a rename or a new file itself durable
+    finally:
+        os.close(dir_fd)
+
+
 def write_atomic(path: Path, data: str | bytes) -> None:
     """Replace ``path`` with ``data`` so that a reader, or a crash, never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
     # os.open honours the umask (mkstemp would make the file private to its owner)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data.encode("utf-8") if isinstance(data, str) else data)
@@ -37,48 +70,178 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)  # make the rename itself durable
-    finally:
-        os.close(dir_fd)
+    _fsync_dir(path.parent)
+
+
+def dumps(doc: Any) -> str:
+    """Strict JSON (no NaN or Infinity, which strict readers reject)."""
+    return json.dumps(doc, indent=1, allow_nan=False) + "\n"
 
 
 def run_path(results_dir: Path, run_id: str) -> Path:
     return results_dir / f"{run_id}.json"
 
 
+def journal_path(results_dir: Path, run_id: str) -> Path:
+    return results_dir / f"{run_id}.cases.jsonl"
+
+
+def lock_path(results_dir: Path, run_id: str) -> Path:
+    return results_dir / f".{run_id}.lock"
+
+
+def results_problem(exc: OSError, folder: Path) -> UserError:
+    """A one-line error for a results folder that cannot be written, with the fix."""
+    code = exc.errno
+    if code == errno.ENOSPC:
+        what = "the disk is full (ENOSPC)"
+        fix = "free some space or pass --results DIR on another disk"
+    elif code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        what = "it is not writable"
+        fix = "pass --results DIR with a folder you can write"
+    elif code in (errno.EEXIST, errno.ENOTDIR):
+        what = "it (or a folder above it) is a file, not a folder"
+        fix = "pass --results DIR naming a folder"
+    else:
+        what = exc.strerror or str(exc)
+        fix = "pass --results DIR naming a writable folder"
+    return UserError(f"results folder {folder}: {what}; {fix} (the cases finished so far "
+                     "stay saved there)")
+
+
+class RunWriter:
+    """Records one run as it goes: header atomically, each finished case appended."""
+
+    def __init__(self, record: RunRecord, results_dir: Path) -> None:
+        self.results_dir = results_dir
+        self.run_id = record.run_id
+        self.path = run_path(results_dir, record.run_id)
+        self.journal = journal_path(results_dir, record.run_id)
+        self._lock_fd: int | None = None
+        self._fd: int | None = None
+        try:
+            results_dir.mkdir(parents=True, exist_ok=True)
+            self._lock_fd = hold_run_lock(results_dir, record.run_id)
+            # cases of an earlier session of this run (resume) go first into a new journal
+            lines = "".join(json.dumps(case_doc(c), allow_nan=False) + "\n"
+                            for c in record.cases)
+            write_atomic(self.journal, lines)
+            self._fd = os.open(self.journal, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW)
+            self.write_header(record)
+        except OSError as exc:
+            self.close()
+            raise results_problem(exc, results_dir) from None
+
+    def write_header(self, record: RunRecord) -> None:
+        """Replace the header (start, device facts learnt, status)."""
+        write_atomic(self.path, dumps(header_doc(record, journal=self.journal.name)))
+
+    def add(self, case: CaseResult) -> None:
+        """Append one finished case; costs the same at case 500 as at case 1."""
+        assert self._fd is not None
+        line = (json.dumps(case_doc(case), allow_nan=False) + "\n").encode("utf-8")
+        try:
+            os.write(self._fd, line)
+            os.fsync(self._fd)
+        except OSError as exc:
+            raise results_problem(exc, self.results_dir) from None
+
+    def finish(self, record: RunRecord) -> None:
+        """The whole run into one file; the journal is then removed."""
+        try:
+            write_atomic(self.path, dumps(record_doc(record)))
+        except OSError as exc:
+            raise results_problem(exc, self.results_dir) from None
+        finally:
+            self.close()
+        self.journal.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        for fd in (self._fd, self._lock_fd):
+            if fd is not None:
+                os.close(fd)
+        self._fd = self._lock_fd = None
+
+
+def hold_run_lock(results_dir: Path, run_id: str) -> int:
+    """Take the run's lock (held while it is measured); UserError if a live process has it."""
+    fd = os.open(lock_path(results_dir, run_id), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise UserError(f"run {run_id} is still being measured by another benchbot process; "
+                        "wait for it to end (or stop it) before resuming it") from None
+    return fd
+
+
 def save_run(record: RunRecord, results_dir: Path) -> Path:
+    """Write a whole run as one file (a finished run; tests and tools)."""
     path = run_path(results_dir, record.run_id)
-    write_atomic(path, json.dumps(record.to_dict(), indent=1) + "\n")
+    try:
+        write_atomic(path, dumps(record_doc(record)))
+    except OSError as exc:
+        raise results_problem(exc, results_dir) from None
     return path
 
 
+def _journal_cases(path: Path, journal: Path) -> Iterator[CaseResult]:
+    try:
+        text = journal.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return  # finished meanwhile, or removed: the header's cases are all there are
+    lines = text.split("\n")
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            doc = json.loads(line)
+        except json.JSONDecodeError:
+            if number == len(lines):  # a torn last line: the process died while appending
+                return
+            raise UserError(f"{journal}: line {number} is not JSON; remove that line or the "
+                            f"file, then benchbot run --resume {path.stem}") from None
+        yield case_of_doc(doc, f"{journal.name} line {number}")
+
+
 def load_run(path: Path) -> RunRecord:
-    """Read a results file; refuses other formats and newer schema versions with the fix."""
-    fix = "point --results at a folder of benchbot runs or at one run's .json file"
+    """Read a results file (schema v1 migrated, or v2 with its journal), validated deeply;
+    malformed input is a one-line UserError naming the file and the field."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise UserError(f"results file not found: {path}; {fix}") from None
+        raise UserError(f"results file not found: {path}; {FIX}") from None
+    except IsADirectoryError:
+        raise UserError(f"{path} is a folder; {FIX}") from None
     except OSError as exc:
-        raise UserError(f"{path}: cannot read it ({exc.strerror or exc}); {fix}") from None
+        raise UserError(f"{path}: cannot read it ({exc.strerror or exc}); {FIX}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise UserError(f"{path}: not a benchbot results file (invalid JSON: {exc}); "
-                        f"{fix}") from None
+                        f"{FIX}") from None
     if not isinstance(doc, dict) or "schema_version" not in doc or "run_id" not in doc:
-        raise UserError(f"{path}: not a benchbot results file (no schema_version/run_id); {fix}")
+        raise UserError(f"{path}: not a benchbot results file (no schema_version/run_id); {FIX}")
     version = doc["schema_version"]
     if not isinstance(version, int) or isinstance(version, bool):
         raise UserError(f"{path}: malformed results file (schema_version {version!r} is not a "
-                        f"whole number); {fix}")
+                        f"whole number); {FIX}")
     if version > SCHEMA_VERSION:
         raise UserError(f"{path}: written by a newer benchbot (results schema {version}, this "
                         f"one reads up to {SCHEMA_VERSION}); upgrade benchbot to read it")
     try:
-        return RunRecord.from_dict(doc)
+        if isinstance(doc.get("journal"), str):
+            record = header_of_doc(doc)
+            by_id: dict[str, CaseResult] = {}
+            for case in _journal_cases(path, path.parent / doc["journal"]):
+                by_id.pop(case.id, None)  # a later attempt replaces and moves to the end
+                by_id[case.id] = case
+            return replace(record, cases=tuple(by_id.values()))
+        return record_of_doc(doc)
+    except SchemaError as exc:
+        raise UserError(f"{path}: malformed results file ({exc}); fix that field or remove "
+                        "the file") from None
     except (KeyError, TypeError, ValueError) as exc:
-        raise UserError(f"{path}: malformed results file ({type(exc).__name__}: {exc})") from None
+        raise UserError(f"{path}: malformed results file ({type(exc).__name__}: {exc}); "
+                        "fix or remove the file") from None
 
 
 def find_run_files(paths: list[Path]) -> list[Path]:

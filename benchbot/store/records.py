@@ -1,4 +1,20 @@
-"""Results as values: one CaseResult per measured case, one RunRecord per run."""
+"""Results as typed values (schema v2): one CaseResult per case, one RunRecord per run.
+
+    RunRecord            a run: where and how it ran, its plan, every case finished so far
+    └── CaseResult       one case: its configuration, status, process runs and statistics
+        ├── CaseConfig   every axis that changes the measurement, the model by content
+        │   └── ModelRef the model file: path as given, absolute path, sha256, size, name
+        ├── VariantRef   the derived file measured (fp16/int8/fixed batch), if any
+        ├── ProcessRun   one measuring process: samples (or a tool's aggregates), load
+        │                time, first inference, peak RSS, provider, threads, affinity...
+        ├── Failure      why it failed: a kind from FAILURE_KINDS, the message, tool output
+        └── FarmPlacement which farm worker and phone measured it
+
+Everything is frozen; JSON encoding and decoding live in :mod:`benchbot.store.codec`.
+Tool-specific extras (a native tool's argv and parsed figures, the agent's
+interpreter versions) stay in small opaque ``extras`` mappings that no control
+flow branches on.
+"""
 
 from __future__ import annotations
 
@@ -8,66 +24,252 @@ from typing import Any, Mapping
 
 from benchbot.stats import Summary
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+STATUSES = ("ok", "failed")
+FAILURE_KINDS = ("bad_input", "device_unavailable", "device_lost", "timeout", "runtime_error",
+                 "tool_error", "interrupted")
+# failures that say the infrastructure, not the model, is at fault (exit code 3)
+DEVICE_FAILURES = frozenset({"device_unavailable", "device_lost"})
 
 
 @dataclass(frozen=True)
-class CaseResult:
-    """One case as measured (or failed), with its raw samples and their summary."""
+class ModelRef:
+    """A model file by content: its path as given and absolute, sha256, size, display name."""
 
-    id: str
-    model: str
-    model_sha256: str
-    model_size_mb: float
+    path: str
+    sha256: str
+    size_bytes: int
+    abs_path: str = ""
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            object.__setattr__(self, "name", stem_of(self.path))
+        if not self.abs_path:
+            object.__setattr__(self, "abs_path", self.path)
+
+    @property
+    def size_mb(self) -> float:
+        return self.size_bytes / 1e6
+
+
+def stem_of(path: str) -> str:
+    """The file name without its suffix: 'models/v1/net.onnx' -> 'net'."""
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[0] if "." in name else name
+
+
+@dataclass(frozen=True)
+class CaseConfig:
+    """One point of a sweep, as recorded: every axis that changes what is measured."""
+
+    model: ModelRef
     device: str
     runtime: str
     threads: int
     batch: int
     precision: str
-    status: str  # "ok" or "failed"
     backend: str = "cpu"
-    error: str | None = None
-    samples_ms: tuple[float, ...] = ()
-    stats: Summary | None = None
-    stats_source: str = "samples"  # or "aggregates": a native tool's own figures, no samples
-    warnings: tuple[str, ...] = ()
     runner: str = "agent"
+    int8_mode: str | None = None  # how an int8 variant was made (static or dynamic QDQ)
+
+    def key(self) -> tuple[object, ...]:
+        """What identifies the configuration across runs: the model by its sha256."""
+        return (self.model.sha256, self.device, self.runtime, self.backend, self.runner,
+                self.threads, self.batch, self.precision, self.int8_mode)
+
+
+@dataclass(frozen=True)
+class VariantRef:
+    """The file actually measured when the host derived one (precision, fixed batch)."""
+
+    path: str
+    sha256: str
+    size_bytes: int
+    derivation: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def size_mb(self) -> float:
+        return self.size_bytes / 1e6
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    """An input the measuring process fed: name, dtype and the shape it was given."""
+
+    name: str
+    dtype: str
+    shape: tuple[int | str, ...]
+
+
+@dataclass(frozen=True)
+class ProcessRun:
+    """One measuring process (the agent, or one run of a native tool) and what it saw.
+
+    A native tool gives ``aggregates`` (its own figures) and no samples; the agent gives
+    raw ``samples_ms``. ``device_state`` is the device before and after (clocks,
+    temperatures, the cool-down waited), as read by the hygiene step.
+    """
+
+    samples_ms: tuple[float, ...] = ()
+    aggregates: Summary | None = None
     started_at: str = ""
     ended_at: str = ""
-    measurement: Mapping[str, Any] = field(default_factory=dict)  # what the runner reported
+    runtime_version: str | None = None
+    provider: str | None = None  # provider or delegate actually used
+    threads_applied: int | None = None
+    cpu_affinity: tuple[int, ...] | None = None
+    load_ms: float | None = None
+    first_inference_ms: float | None = None
+    peak_rss_mb: float | None = None
+    stop_reason: str | None = None
+    inputs: tuple[TensorInfo, ...] = ()
+    device_state: Mapping[str, Any] | None = None
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a case failed: its kind (see FAILURE_KINDS), the message, the tool's own words."""
+
+    kind: str
+    message: str
+    output: str = ""
+    exit_code: int | None = None
 
     def __post_init__(self) -> None:
-        if self.status not in ("ok", "failed"):
+        if self.kind not in FAILURE_KINDS:
+            raise ValueError(f"failure kind must be one of {', '.join(FAILURE_KINDS)}, "
+                             f"not {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class FarmPlacement:
+    """Where on the farm a case was measured."""
+
+    worker: str
+    address: str
+    serial: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """One case as measured (or failed), with every measuring process and the summary."""
+
+    id: str
+    config: CaseConfig
+    status: str  # "ok" or "failed"
+    runs: tuple[ProcessRun, ...] = ()
+    stats: Summary | None = None
+    stats_source: str = "samples"  # or "aggregates": a native tool's own figures
+    failure: Failure | None = None
+    warnings: tuple[str, ...] = ()
+    started_at: str = ""
+    ended_at: str = ""
+    attempts: int = 1
+    variant: VariantRef | None = None
+    card: Mapping[str, Any] | None = None  # the model card (params, MACs, FLOPs, IO)
+    farm: FarmPlacement | None = None
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
             raise ValueError(f"case status must be ok or failed, not {self.status!r}")
         if self.status == "ok" and self.stats is None:
             raise ValueError("a case that succeeded has statistics")
+        if self.status == "failed" and self.failure is None:
+            raise ValueError("a failed case says why (its failure)")
 
-    def with_device_state(self, state: Mapping[str, Any], warnings: list[str]) -> CaseResult:
-        """This result with what the device looked like around it (clocks, temperatures)."""
-        return dataclasses.replace(self, measurement={**self.measurement, "device_state": state},
-                                   warnings=(*self.warnings, *warnings))
+    # the v1 names, which reports, scripts and comparisons read
+    @property
+    def model(self) -> str:
+        return self.config.model.path
+
+    @property
+    def model_sha256(self) -> str:
+        return self.config.model.sha256
+
+    @property
+    def model_size_mb(self) -> float:
+        return round(self.config.model.size_mb, 6)
 
     @property
     def model_name(self) -> str:
-        name = self.model.replace("\\", "/").rsplit("/", 1)[-1]
-        return name.rsplit(".", 1)[0] if "." in name else name
+        return self.config.model.name
 
-    def to_dict(self) -> dict[str, Any]:
-        doc = dataclasses.asdict(self)
-        doc["samples_ms"] = list(self.samples_ms)
-        doc["warnings"] = list(self.warnings)
-        doc["stats"] = self.stats.to_dict() if self.stats else None
-        doc["measurement"] = dict(self.measurement)
-        return doc
+    @property
+    def device(self) -> str:
+        return self.config.device
 
-    @classmethod
-    def from_dict(cls, doc: Mapping[str, Any]) -> CaseResult:
-        names = {f.name for f in dataclasses.fields(cls)}
-        values = {k: v for k, v in doc.items() if k in names}
-        values["samples_ms"] = tuple(doc.get("samples_ms") or ())
-        values["warnings"] = tuple(doc.get("warnings") or ())
-        values["stats"] = Summary(**doc["stats"]) if doc.get("stats") else None
-        return cls(**values)
+    @property
+    def runtime(self) -> str:
+        return self.config.runtime
+
+    @property
+    def threads(self) -> int:
+        return self.config.threads
+
+    @property
+    def batch(self) -> int:
+        return self.config.batch
+
+    @property
+    def precision(self) -> str:
+        return self.config.precision
+
+    @property
+    def backend(self) -> str:
+        return self.config.backend
+
+    @property
+    def runner(self) -> str:
+        return self.config.runner
+
+    @property
+    def error(self) -> str | None:
+        return self.failure.message if self.failure is not None else None
+
+    @property
+    def samples_ms(self) -> tuple[float, ...]:
+        """Every sample of the case, all processes in order."""
+        if len(self.runs) == 1:
+            return self.runs[0].samples_ms
+        return tuple(x for run in self.runs for x in run.samples_ms)
+
+    @property
+    def runtime_version(self) -> str | None:
+        return next((r.runtime_version for r in self.runs if r.runtime_version), None)
+
+    @property
+    def inputs(self) -> tuple[TensorInfo, ...]:
+        return next((r.inputs for r in self.runs if r.inputs), ())
+
+    @property
+    def device_lost(self) -> bool:
+        return self.failure is not None and self.failure.kind == "device_lost"
+
+    def with_model_name(self, name: str) -> CaseResult:
+        """This case with its model shown under another name (a disambiguated label)."""
+        if name == self.config.model.name:
+            return self
+        model = dataclasses.replace(self.config.model, name=name)
+        return dataclasses.replace(self, config=dataclasses.replace(self.config, model=model))
+
+    def with_device_state(self, state: Mapping[str, Any], warnings: list[str]) -> CaseResult:
+        """This result with what the device looked like around its last process."""
+        runs = self.runs or (ProcessRun(),)
+        last = dataclasses.replace(runs[-1], device_state=dict(state))
+        return dataclasses.replace(self, runs=(*runs[:-1], last),
+                                   warnings=(*self.warnings, *warnings))
+
+
+@dataclass(frozen=True)
+class RunOwner:
+    """The process measuring a run, so that a resume elsewhere can refuse to race it."""
+
+    host: str
+    pid: int
+    started_at: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,6 +288,8 @@ class RunRecord:
     plan: tuple[Mapping[str, Any], ...] = ()  # every planned case, so a run can be resumed
     ended_at: str | None = None
     cases: tuple[CaseResult, ...] = ()
+    owner: RunOwner | None = None
+    schema_version: int = SCHEMA_VERSION  # as read (1 for a migrated v1 file)
 
     def with_case(self, case: CaseResult) -> RunRecord:
         """This record with ``case`` added, replacing an earlier attempt of the same case."""
@@ -97,31 +301,8 @@ class RunRecord:
 
     @property
     def runtime_versions(self) -> dict[str, str]:
-        return {c.runtime: str(c.measurement["runtime_version"]) for c in self.cases
-                if c.measurement.get("runtime_version")}
+        return {c.runtime: str(c.runtime_version) for c in self.cases if c.runtime_version}
 
     @property
     def failed(self) -> tuple[CaseResult, ...]:
         return tuple(c for c in self.cases if c.status == "failed")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"schema_version": SCHEMA_VERSION, "run_id": self.run_id,
-                "status": self.status, "started_at": self.started_at,
-                "ended_at": self.ended_at, "command": list(self.command),
-                "benchbot_version": self.benchbot_version, "host": dict(self.host),
-                "devices": dict(self.devices), "runtime_versions": self.runtime_versions,
-                "settings": dict(self.settings), "planned_cases": self.planned_cases,
-                "plan": [dict(p) for p in self.plan],
-                "cases": [c.to_dict() for c in self.cases]}
-
-    @classmethod
-    def from_dict(cls, doc: Mapping[str, Any]) -> RunRecord:
-        return cls(run_id=doc["run_id"], started_at=doc["started_at"],
-                   command=tuple(doc.get("command", ())),
-                   benchbot_version=doc.get("benchbot_version", ""),
-                   host=doc.get("host", {}), devices=doc.get("devices", {}),
-                   settings=doc.get("settings", {}),
-                   planned_cases=int(doc.get("planned_cases", 0)),
-                   status=doc.get("status", "complete"), ended_at=doc.get("ended_at"),
-                   plan=tuple(doc.get("plan") or ()),
-                   cases=tuple(CaseResult.from_dict(c) for c in doc.get("cases", ())))

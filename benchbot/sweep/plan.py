@@ -57,6 +57,8 @@ class Case:
     batch: int
     precision: str
     backend: str = "cpu"  # execution provider (ONNX Runtime) or delegate (TFLite)
+    runner: str = "agent"  # what measures it: benchbot's agent or a native tool
+    int8_mode: str | None = None  # how an int8 file is made (static/dynamic); int8 cases only
     # What the host prepared for the case (not part of its identity): the file to
     # measure when it differs from the model (a precision or batch variant), why it
     # could not be made, and the model's card.
@@ -69,10 +71,18 @@ class Case:
         return self.model.runtime
 
     def key(self) -> dict[str, object]:
-        """What identifies the case across runs (the model by content, not by path)."""
-        return {"model_sha256": self.model.sha256, "device": self.device,
-                "runtime": self.runtime, "threads": self.threads, "batch": self.batch,
-                "precision": self.precision, "backend": self.backend}
+        """What identifies the case across runs: every axis that changes the measurement,
+        the model by content, not by path. The runner and int8 mode count only where
+        they differ from the agent / apply, so that ids of plain cases stay as they were."""
+        key: dict[str, object] = {
+            "model_sha256": self.model.sha256, "device": self.device,
+            "runtime": self.runtime, "threads": self.threads, "batch": self.batch,
+            "precision": self.precision, "backend": self.backend}
+        if self.runner != "agent":
+            key["runner"] = self.runner
+        if self.precision == "int8" and self.int8_mode:
+            key["int8_mode"] = self.int8_mode
+        return key
 
     @property
     def id(self) -> str:
@@ -83,6 +93,8 @@ class Case:
     @property
     def label(self) -> str:
         backend = "" if self.backend == "cpu" else f", {self.backend}"
+        if self.precision == "int8" and self.int8_mode:
+            backend += f" ({self.int8_mode})"
         return (f"{self.model.name} on {self.device}: {self.threads} thread"
                 f"{'s' if self.threads > 1 else ''}, batch {self.batch}, {self.precision}"
                 f"{backend}")
@@ -101,8 +113,12 @@ class Plan:
 
 def make_plan(models: tuple[ModelFile, ...], devices: tuple[str, ...], threads: tuple[int, ...],
               batches: tuple[int, ...], precisions: tuple[str, ...],
-              settings: MeasureSettings, backends: tuple[str, ...] = ("cpu",)) -> Plan:
+              settings: MeasureSettings, backends: tuple[str, ...] = ("cpu",),
+              runners: Mapping[str, str] | None = None, int8_mode: str = "static") -> Plan:
     """The cartesian product devices x models x backends x threads x batch x precision.
+
+    ``runners`` names each device's runner (agent by default); ``int8_mode`` is recorded
+    on the int8 cases.
 
     A backend that does not apply to a model's runtime (CUDA for a .tflite file)
     is left out for that model; a model no backend applies to is a ConfigError.
@@ -111,7 +127,10 @@ def make_plan(models: tuple[ModelFile, ...], devices: tuple[str, ...], threads: 
         if not any(b in BACKENDS_BY_RUNTIME[m.runtime] for b in backends):
             raise ConfigError(f"--backend: none of {', '.join(backends)} runs {m.path.name} "
                               f"({m.runtime}: {', '.join(BACKENDS_BY_RUNTIME[m.runtime])})")
-    cases = tuple(Case(model=m, device=d, threads=t, batch=b, precision=p, backend=k)
+    runner_of = runners or {}
+    cases = tuple(Case(model=m, device=d, threads=t, batch=b, precision=p, backend=k,
+                       runner=runner_of.get(d, "agent"),
+                       int8_mode=int8_mode if p == "int8" else None)
                   for d, m, k, t, b, p in itertools.product(devices, models, backends, threads,
                                                             batches, precisions)
                   if k in BACKENDS_BY_RUNTIME[m.runtime])

@@ -19,6 +19,8 @@ class VariantError(CaseError):
     answered by measuring the fp32 file under another name.
     """
 
+    kind = "bad_input"
+
 
 @dataclass(frozen=True)
 class Variant:

@@ -9,12 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from benchbot.errors import CaseError, DeviceLost, TransportError
-from benchbot.store.modelfile import input_shapes
-from benchbot.runners.base import case_result, model_to_push
+from benchbot.errors import CaseError, TransportError
+from benchbot.runners.base import case_result, failure_of, model_to_push
 from benchbot.runners.native import ARGV_BUILDERS, PARSERS
 from benchbot.stats import Summary
-from benchbot.store import CaseResult, utc_now
+from benchbot.store import CaseResult, Failure, ProcessRun, utc_now
+from benchbot.store.modelfile import input_shapes
 from benchbot.sweep import Case, MeasureSettings
 from benchbot.transports import Transport
 
@@ -84,32 +84,41 @@ class NativeToolRunner:
         try:
             if case.runtime != RUNTIME_OF_TOOL[self.kind]:
                 raise CaseError(f"{self.kind} does not run {case.model.path.suffix} models; "
-                                "use --runner agent or the tool for that format")
+                                "use --runner agent or the tool for that format",
+                                kind="bad_input")
             if not precision_applies(self.kind, case.backend, case.precision):
                 raise CaseError(f"{case.precision} on {case.backend} needs the model's "
-                                f"{case.precision} file; {self.kind} measures it as stored")
+                                f"{case.precision} file; {self.kind} measures it as stored",
+                                kind="bad_input")
             if case.variant_error is not None:
-                raise CaseError(case.variant_error)
+                raise CaseError(case.variant_error, kind="bad_input")
             argv = self.argv(case, settings, self.transport.push(model_to_push(case),
                                                                  timeout=300))
             result = self.transport.run(argv, timeout=settings.case_timeout_s)
             if result.timed_out:
                 raise CaseError(f"{self.kind} ran past the case time limit "
-                                f"({result.duration_s:.0f}s); raise --case-timeout")
+                                f"({result.duration_s:.0f}s); raise --case-timeout",
+                                kind="timeout")
             log = result.stdout + "\n" + result.stderr
             parsed = PARSERS[self.kind](log)
         except (CaseError, TransportError, ValueError) as exc:
-            return case_result(case, runner=self.kind, started_at=started, ended_at=utc_now(),
-                               error=str(exc), measurement={
-                                   "argv": argv, "device_lost": isinstance(exc, DeviceLost)})
-        measurement = {"argv": argv, "tool": parsed.to_dict(), "exit_code": result.returncode,
-                       "log_tail": log[-4000:]}
+            failure = failure_of(exc) if not isinstance(exc, ValueError) else \
+                Failure("tool_error", f"{self.kind}: {exc}")
+            return case_result(case, started_at=started, ended_at=utc_now(), failure=failure)
+        ended = utc_now()
+        extras = {"argv": argv, "tool": parsed.to_dict(), "exit_code": result.returncode}
         if parsed.status != "ok":
-            return case_result(case, runner=self.kind, started_at=started, ended_at=utc_now(),
-                               error=f"{self.kind}: {parsed.error}", measurement=measurement)
+            run = ProcessRun(started_at=started, ended_at=ended, extras=extras)
+            return case_result(case, started_at=started, ended_at=ended, runs=[run],
+                               failure=Failure("tool_error", f"{self.kind}: {parsed.error}",
+                                               output=log[-4000:],
+                                               exit_code=result.returncode))
         figures = parsed.to_stats()
         stats = Summary.from_aggregates(
             n=int(figures.pop("n") or 0),
             mean_ms=figures.pop("mean_ms") or parsed.latency_ms, **figures)
-        return case_result(case, runner=self.kind, started_at=started, ended_at=utc_now(),
-                           aggregates=stats, measurement=measurement)
+        run = ProcessRun(aggregates=stats, started_at=started, ended_at=ended,
+                         load_ms=parsed.init_ms, first_inference_ms=parsed.first_ms,
+                         peak_rss_mb=parsed.peak_memory_mb,
+                         extras={**extras, "log_tail": log[-4000:]})
+        return case_result(case, started_at=started, ended_at=ended, runs=[run])

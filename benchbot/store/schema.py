@@ -1,0 +1,118 @@
+"""The JSON Schema (draft 2020-12) of results files, kept beside the codec that writes them.
+
+``benchbot schema results`` prints it. The test suite validates every results file and
+journal line it writes against it (with the ``jsonschema`` package), so the schema and
+:mod:`benchbot.store.codec` cannot drift apart. A journal line is a ``case``
+(``#/$defs/case``); a results file is the whole document, whose ``cases`` are absent
+while a run is being measured (its ``journal`` names the file holding them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from benchbot.store.records import FAILURE_KINDS, SCHEMA_VERSION, STATUSES
+
+_NUM = {"type": "number"}
+_INT = {"type": "integer"}
+_STR = {"type": "string"}
+_OBJ = {"type": "object"}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _object(properties: dict[str, Any], required: tuple[str, ...] = (),
+            description: str = "") -> dict[str, Any]:
+    doc: dict[str, Any] = {"type": "object", "properties": properties,
+                           "required": list(required)}
+    if description:
+        doc["description"] = description
+    return doc
+
+
+_STATS = _object({name: _nullable(_NUM) for name in (
+    "mean_ms", "median_ms", "p90_ms", "p99_ms", "std_ms", "min_ms", "max_ms", "mad_ms",
+    "ci95_low_ms", "ci95_high_ms")} | {"n": _INT}, ("n", "mean_ms"),
+    "Statistics in milliseconds; null where a native tool printed no such figure.")
+
+_MODEL = _object({"path": {**_STR, "description": "the path as given"},
+                  "abs_path": _STR, "sha256": _STR, "size_bytes": _INT,
+                  "name": {**_STR, "description": "the file's stem"}},
+                 ("path", "sha256", "size_bytes"))
+
+_VARIANT = _object({"path": _STR, "sha256": _STR, "size_bytes": _INT, "size_mb": _NUM,
+                    "derivation": _OBJ}, ("path", "sha256"),
+                   "The derived file measured (precision, fixed batch), when there is one.")
+
+_RUN = _object({
+    "sample_count": {**_INT, "minimum": 0,
+                     "description": "this process's samples: the next sample_count values "
+                                    "of the case's samples_ms"},
+    "aggregates": _nullable({"$ref": "#/$defs/stats"}),
+    "started_at": _STR, "ended_at": _STR,
+    "runtime_version": _nullable(_STR),
+    "provider": _nullable({**_STR, "description": "provider or delegate actually used"}),
+    "threads_applied": _nullable(_INT),
+    "cpu_affinity": _nullable({"type": "array", "items": _INT}),
+    "load_ms": _nullable(_NUM), "first_inference_ms": _nullable(_NUM),
+    "peak_rss_mb": _nullable(_NUM), "stop_reason": _nullable(_STR),
+    "inputs": {"type": "array", "items": _object(
+        {"name": _STR, "dtype": _STR,
+         "shape": {"type": "array", "items": {"type": ["integer", "string"]}}})},
+    "device_state": _nullable(_OBJ),
+    "extras": {**_OBJ, "description": "tool-specific figures (argv, parsed output, ...)"},
+}, ("sample_count",), "One measuring process.")
+
+_FAILURE = _object({"kind": {"enum": list(FAILURE_KINDS)}, "message": _STR, "output": _STR,
+                    "exit_code": _nullable(_INT)}, ("kind", "message"))
+
+_CASE = _object({
+    "id": _STR, "model": {**_STR, "description": "the model path as given (v1 meaning)"},
+    "model_sha256": _STR, "model_size_mb": _NUM, "device": _STR, "runtime": _STR,
+    "threads": {**_INT, "minimum": 1}, "batch": {**_INT, "minimum": 1}, "precision": _STR,
+    "status": {"enum": list(STATUSES)}, "error": _nullable(_STR),
+    "samples_ms": {"type": "array", "items": _NUM,
+                   "description": "every sample of the case, all processes in order"},
+    "stats": _nullable({"$ref": "#/$defs/stats"}),
+    "backend": _STR, "runner": _STR, "int8_mode": _nullable(_STR),
+    "model_ref": {"$ref": "#/$defs/model"}, "variant": _nullable({"$ref": "#/$defs/variant"}),
+    "runs": {"type": "array", "items": {"$ref": "#/$defs/run"}},
+    "stats_source": {"enum": ["samples", "aggregates"]},
+    "failure": _nullable({"$ref": "#/$defs/failure"}),
+    "warnings": {"type": "array", "items": _STR}, "started_at": _STR, "ended_at": _STR,
+    "attempts": {**_INT, "minimum": 1}, "card": _nullable(_OBJ),
+    "farm": _nullable(_object({"worker": _STR, "address": _STR, "serial": _nullable(_STR)},
+                              ("worker",))),
+}, ("id", "model", "model_sha256", "device", "runtime", "threads", "batch", "precision",
+    "status", "samples_ms", "stats", "runs"), "One case (also one line of a run's journal).")
+
+
+def results_schema() -> dict[str, Any]:
+    """The JSON Schema of a results file written by this benchbot."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://benchbot.dev/schema/results-v{SCHEMA_VERSION}.json",
+        "title": f"benchbot results file, schema v{SCHEMA_VERSION}",
+        "type": "object",
+        "required": ["schema_version", "run_id", "started_at", "status", "command",
+                     "benchbot_version", "host", "devices", "settings", "planned_cases",
+                     "plan"],
+        "properties": {
+            "schema_version": {"const": SCHEMA_VERSION},
+            "run_id": _STR, "status": {"enum": ["running", "complete", "interrupted"]},
+            "started_at": _STR, "ended_at": _nullable(_STR),
+            "command": {"type": "array", "items": _STR}, "benchbot_version": _STR,
+            "host": _OBJ, "devices": _OBJ,
+            "runtime_versions": {"type": "object", "additionalProperties": _STR},
+            "settings": _OBJ, "planned_cases": {**_INT, "minimum": 0},
+            "plan": {"type": "array", "items": _OBJ},
+            "owner": _nullable(_object({"host": _STR, "pid": _INT, "started_at": _STR},
+                                       ("host", "pid"))),
+            "journal": {**_STR, "description": "while measured: the file of finished cases"},
+            "cases": {"type": "array", "items": {"$ref": "#/$defs/case"}},
+        },
+        "$defs": {"case": _CASE, "run": _RUN, "stats": _STATS, "model": _MODEL,
+                  "variant": _VARIANT, "failure": _FAILURE},
+    }

@@ -9,6 +9,13 @@ never the rest of benchbot.
 
 It prints exactly one JSON document on stdout (``status`` "ok" or "failed") and
 exits 0 on success, 1 on a failed measurement, 2 on bad arguments.
+
+It never outlives whoever reads its output. Its stdout and stderr are pipes (or
+sockets) to benchbot locally, and to sshd or adbd on a device; when that reader
+is gone (benchbot killed with ``kill -9``, the SSH connection or the adb stream
+dropped) the pipe reports an error or a hang-up, and a watcher thread ends the
+process at once, instead of letting it measure on to its max time alongside the
+next run.
 """
 
 from __future__ import annotations
@@ -18,7 +25,10 @@ import gc
 import json
 import os
 import platform
+import select
+import stat
 import sys
+import threading
 import time
 from typing import Any, Callable
 
@@ -302,6 +312,42 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "numpy": np.__version__}
 
 
+def _watched_fds() -> list[int]:
+    """stdout and stderr where they are pipes or sockets: those report a reader gone."""
+    fds = []
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            fd = stream.fileno()
+            mode = os.fstat(fd).st_mode
+        except (AttributeError, OSError, ValueError):
+            continue
+        if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+            fds.append(fd)
+    return fds
+
+
+def watch_reader() -> None:
+    """Exit at once when the process reading our output goes away (see the module doc)."""
+    fds = _watched_fds()
+    if not fds or not hasattr(select, "poll"):
+        return
+    poller = select.poll()
+    for fd in fds:
+        poller.register(fd, 0)  # no events asked: only error, hang-up and invalid come back
+    gone = select.POLLERR | select.POLLHUP | select.POLLNVAL
+
+    def watch() -> None:
+        while True:
+            try:
+                events = poller.poll(2000)
+            except OSError:
+                continue
+            if any(event & gone for _, event in events):
+                os._exit(1)  # nobody is left to read a result; threads must not hold us
+
+    threading.Thread(target=watch, name="reader-watch", daemon=True).start()
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description="benchbot measuring agent: time one model, print JSON.")
     p.add_argument("--model", required=True, help="model file (.onnx or .tflite)")
@@ -335,6 +381,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    watch_reader()
     try:
         doc: dict[str, Any] = {"status": "ok", "error": None, **run(args)}
         code = 0

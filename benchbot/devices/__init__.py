@@ -66,10 +66,8 @@ class Device:
         return False
 
     def abort(self) -> None:
-        """Kill what the device is measuring now, where the transport can."""
-        abort = getattr(self.transport, "abort", None)
-        if abort is not None:
-            abort()
+        """Kill what the device is measuring now (every transport can)."""
+        self.transport.abort()
 
     def cpus_for(self, threads: int) -> list[int] | None:
         mask = self.profile.cpu.mask_for(threads)

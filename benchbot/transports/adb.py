@@ -28,7 +28,9 @@ closes, and the shell's children would live on.
 
 Every call opens its own connections to the server and bounds every wait by
 its timeout (adbutils' shell2 and sync bound each read, or nothing). Not
-thread-safe: one transport per thread.
+thread-safe: one transport per thread, except :meth:`AdbTransport.abort`, which
+any thread may call (Ctrl-C) to kill the process groups of the commands running
+now, as the timeout does.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ import secrets
 import shlex
 import stat
 import struct
+import threading
 import time
 from pathlib import Path
 from typing import Sequence
@@ -78,6 +81,9 @@ class AdbTransport:
         self._features: frozenset[str] | None = None
         self._workdir_ready = False
         self._verified: dict[str, str] = {}  # device path -> sha256 it is known to have
+        self._live: set[int] = set()  # shell pids of the commands running now, for abort()
+        self._aborted: set[int] = set()  # of those, the ones abort() killed
+        self._live_lock = threading.Lock()
 
     # -- connections -------------------------------------------------------------------------
 
@@ -172,6 +178,8 @@ class AdbTransport:
                         line, _, rest = bytes(err).partition(b"\n")
                         if line.startswith(marker + b":") and line[len(marker) + 1:].isdigit():
                             pid, err[:] = int(line[len(marker) + 1:]), rest
+                            if kill:
+                                self._started(pid)
                         head = False
                 elif kind == 3:
                     return bytes(out), bytes(err), data[0] if data else 255
@@ -181,7 +189,12 @@ class AdbTransport:
             return bytes(out), bytes(err), None
         except Ended as exc:
             raise self._lost(command, str(exc), out + err) from exc
+        except BaseException:  # e.g. Ctrl-C in this thread: never leave the command behind
+            if kill and pid is not None:
+                self._kill(pid)
+            raise
         finally:
+            self._ended(pid, forget=True)
             wire.close()
 
     def _run_exec(self, command: str, deadline: float, kill: bool = True) -> tuple[bytes, bytes, int | None]:
@@ -192,9 +205,13 @@ class AdbTransport:
                           f"cat {errors} 2>/dev/null; rm -f {errors}", deadline)
         data = bytearray()
         head = re.compile(marker.encode() + rb":(\d+)\n")
+        pid: int | None = None
         try:
             while chunk := wire.recv_some(65536):
                 data += chunk
+                if pid is None and kill and (started := head.match(data)):
+                    pid = int(started.group(1))
+                    self._started(pid)
         except Deadline:
             started = head.match(data)
             if kill and started:
@@ -202,13 +219,40 @@ class AdbTransport:
             return bytes(data[started.end():] if started else b""), b"", None
         except Ended as exc:
             raise self._lost(command, str(exc), data) from exc
+        except BaseException:
+            if pid is not None:
+                self._kill(pid, also=f"rm -f {errors}")
+            raise
         finally:
+            self._ended(pid)
             wire.close()
         started = head.match(data)
         ended = re.search(b"\n" + marker.encode() + rb":(\d+)\n", data)
+        if started and not ended and pid in self._aborted:  # abort() killed the wrapper too
+            self._ended(pid, forget=True)
+            return bytes(data[started.end():]), b"", 128 + 9  # as shell_v2 reports SIGKILL
         if not started or not ended:
             raise self._lost(command, "the output stopped before the exit status", data)
         return bytes(data[started.end():ended.start()]), bytes(data[ended.end():]), int(ended.group(1))
+
+    def _started(self, pid: int) -> None:
+        with self._live_lock:
+            self._live.add(pid)
+
+    def _ended(self, pid: int | None, forget: bool = False) -> None:
+        with self._live_lock:
+            self._live.discard(pid)  # type: ignore[arg-type]
+            if forget:  # (exec: reads whether abort() killed it after this)
+                self._aborted.discard(pid)  # type: ignore[arg-type]
+
+    def abort(self) -> None:
+        """Kill every command running now, from any thread (the run is being interrupted);
+        each of those run() calls then returns the killed command's result."""
+        with self._live_lock:
+            pids = sorted(self._live)
+            self._aborted.update(pids)
+        for pid in pids:
+            self._kill(pid)
 
     def _kill(self, pid: int, also: str = "") -> None:
         """Best effort: kill the command's process group (else the shell alone) on the device."""

@@ -53,6 +53,11 @@ class Transport(Protocol):
         """Remove what push() put on the device (unless the user asked to keep it)."""
         ...
 
+    def abort(self) -> None:
+        """Kill every command running now, from any thread (Ctrl-C, SIGTERM): on the device,
+        with the processes it started; the run() calls running them then return."""
+        ...
+
     def close(self) -> None:
         """Release the connection, if any."""
         ...

@@ -23,6 +23,14 @@ rc file printed before it). On timeout, or Ctrl-C, a second channel on the same
 connection runs ``kill -9 -PGID`` (falling back to the shell's pid alone on a
 server that does not start sessions in their own group), then the command's
 channel is closed; the result says ``timed_out``.
+
+Leftovers. A benchbot killed with ``kill -9`` cannot clean up: its remote work
+folder stays (the agent itself stops when the connection drops, see
+:mod:`benchbot.agent`, but a native tool may run on). So every work folder this
+transport makes carries an owner mark (:mod:`benchbot.transports.owner`), and
+the first connection of a transport looks for marked folders whose owner is
+gone, kills the processes still running from them, removes them, and says so in
+one line on stderr.
 """
 
 from __future__ import annotations
@@ -34,18 +42,21 @@ import os
 import select
 import socket
 import threading
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import paramiko
 
 from benchbot.errors import CommandTimeout, DeviceLost, TransportError
 from benchbot.transports.settings import SshSettings
 from benchbot.transports.base import CommandResult
-from benchbot.transports.ssh_commands import (Reader, kill_command, mkdir_argv, mkdtemp_argv,
-                                              remote_command, rmtree_argv, sha256_argv)
+from benchbot.transports.owner import Owner
+from benchbot.transports.ssh_commands import (Reader, kill_command, mark_owner_argv, mkdir_argv,
+                                              mkdtemp_argv, owners_argv, remote_command,
+                                              remove_leftover_argv, rmtree_argv, sha256_argv)
 # The connection target and host-key checks moved to ssh_target; these names stay importable here.
 from benchbot.transports.ssh_target import (DEFAULT_KNOWN_HOSTS, DEFAULT_SSH_CONFIG, KEEPALIVE_S,
                                             SshTarget, changed_host_message, connect_error,
@@ -56,6 +67,11 @@ __all__ = ["DEFAULT_KNOWN_HOSTS", "DEFAULT_SSH_CONFIG", "KEEPALIVE_S", "SshTarge
            "remote_command", "resolve_target", "unknown_host_message"]
 
 _KILL_TIMEOUT_S = 5.0
+_SWEEP_TIMEOUT_S = 30.0
+
+
+def _to_stderr(message: str) -> None:
+    print(message, file=sys.stderr)
 
 # paramiko logs what it then raises; its errors reach the user translated, not twice.
 logging.getLogger("paramiko").addHandler(logging.NullHandler())
@@ -78,7 +94,8 @@ class SshTransport:
 
     def __init__(self, settings: SshSettings, *, workdir: str | None = None,
                  connect_timeout: float = 15, keep: bool = False,
-                 ssh_config: Path = DEFAULT_SSH_CONFIG) -> None:
+                 ssh_config: Path = DEFAULT_SSH_CONFIG,
+                 say: Callable[[str], None] = _to_stderr) -> None:
         self.settings = settings
         self.workdir = workdir
         self.connect_timeout = connect_timeout
@@ -97,6 +114,8 @@ class SshTransport:
         self._digests: dict[tuple[str, int, int], str] = {}
         self._live: set[Reader] = set()      # commands running now, for abort()
         self._live_lock = threading.Lock()
+        self.say = say
+        self._swept = False                   # leftovers of dead benchbots looked for
 
     # ------------------------------------------------------------- connection
     @property
@@ -112,6 +131,25 @@ class SshTransport:
                 return
             self._drop_connection()
         self._client = open_client(self.target, self.connect_timeout)
+        if not self._swept:
+            self._swept = True
+            self._remove_leftovers()
+
+    def _remove_leftovers(self) -> None:
+        """Best effort: remove the work folders of benchbots of this host that are gone."""
+        with contextlib.suppress(TransportError):
+            listing = self.run(owners_argv(), timeout=_SWEEP_TIMEOUT_S)
+            for line in listing.stdout.splitlines() if listing.ok else []:
+                folder, _, mark = line.partition(" ")
+                owner = Owner.parse(mark)
+                if owner is None or not folder.startswith("/tmp/benchbot.") or not owner.gone():
+                    continue
+                result = self.run(remove_leftover_argv(folder), timeout=_SWEEP_TIMEOUT_S)
+                if result.ok:
+                    killed = result.stdout.count("killed ")
+                    self.say(f"removed {folder} on {self.target.where}, left by benchbot "
+                             f"{owner} which is gone" + (f"; killed its {killed} leftover "
+                                                         "process(es)" if killed else ""))
 
     def _connection(self) -> paramiko.Transport:
         self.connect()
@@ -291,6 +329,9 @@ class SshTransport:
                 raise TransportError(f"cannot make a working directory on {self.target.where}: "
                                      f"{result.stderr_tail()}", output=result.stderr)
             self._dir, self._dir_is_ours = result.stdout.strip(), True
+            # best effort: an unmarked folder is merely never swept by a later benchbot
+            self.run(mark_owner_argv(self._dir, Owner.me().line()),
+                     timeout=max(deadline - time.monotonic(), 1))
         else:
             path = self.workdir
             if not path.startswith("/"):  # "~", "~/x" or "x": under the login directory

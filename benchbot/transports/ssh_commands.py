@@ -12,6 +12,8 @@ from typing import Sequence
 
 import paramiko
 
+from benchbot.transports.owner import OWNER_FILE
+
 PGID_MARK = b"benchbot-pgid:"
 _CHUNK = 1 << 16
 
@@ -30,6 +32,27 @@ def kill_command(pgid: int) -> str:
 
 def mkdtemp_argv() -> list[str]:
     return ["mktemp", "-d", "/tmp/benchbot.XXXXXX"]
+
+
+def mark_owner_argv(folder: str, mark: str) -> list[str]:
+    """Write the owner mark into a fresh work folder (see benchbot.transports.owner)."""
+    return ["sh", "-c", 'printf "%s\\n" "$1" > "$2"', "sh", mark, f"{folder}/{OWNER_FILE}"]
+
+
+def owners_argv() -> list[str]:
+    """List every benchbot work folder's owner mark: ``FOLDER HOST PID START`` lines."""
+    script = (f'for f in /tmp/benchbot.*/{OWNER_FILE}; do [ -f "$f" ] || continue; '
+              'printf "%s %s\\n" "${f%/*}" "$(head -n 1 "$f")"; done; exit 0')
+    return ["sh", "-c", script]
+
+
+def remove_leftover_argv(folder: str) -> list[str]:
+    """Kill the processes whose command line names a path in ``folder``, then remove it;
+    prints one ``killed PID`` line per process."""
+    script = ('for p in /proc/[0-9]*; do pid=${p#/proc/}; [ "$pid" = "$$" ] && continue; '
+              'case "$(tr "\\000" " " < "$p/cmdline" 2>/dev/null)" in *"$1"/*) '
+              'kill -9 "$pid" 2>/dev/null && echo "killed $pid";; esac; done; rm -rf -- "$1"')
+    return ["sh", "-c", script, "sh", folder]
 
 
 def mkdir_argv(path: str) -> list[str]:

@@ -13,6 +13,7 @@ from benchbot.errors import CaseError, DeviceLost, TransportError
 from benchbot.store.modelfile import input_shapes
 from benchbot.runners.base import case_result, model_to_push
 from benchbot.runners.native import ARGV_BUILDERS, PARSERS
+from benchbot.runners.native.failure import failure_message
 from benchbot.stats import Summary
 from benchbot.store import CaseResult, utc_now
 from benchbot.sweep import Case, MeasureSettings
@@ -106,7 +107,9 @@ class NativeToolRunner:
                        "log_tail": log[-4000:]}
         if parsed.status != "ok":
             return case_result(case, runner=self.kind, started_at=started, ended_at=utc_now(),
-                               error=f"{self.kind}: {parsed.error}", measurement=measurement)
+                               error=f"{self.kind}: " + failure_message(
+                                   result.returncode, result.stdout, result.stderr, parsed.error),
+                               measurement=measurement)
         figures = parsed.to_stats()
         stats = Summary.from_aggregates(
             n=int(figures.pop("n") or 0),

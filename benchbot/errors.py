@@ -10,7 +10,8 @@
     ├── TransportError       running a command on a device failed (keeps raw output)
     │   ├── CommandTimeout   the command ran past its time limit
     │   └── DeviceLost       the device or connection went away
-    └── CaseError            one case failed at run time; recorded, the sweep goes on
+    ├── CaseError            one case failed at run time; recorded, the sweep goes on
+    └── ParseFailed          a tool's log holds no timings (`benchbot parse`); exit 1
 
 Only the CLI turns these into exit codes; everything else raises.
 """
@@ -64,3 +65,7 @@ class DeviceLost(TransportError):
 
 class CaseError(BenchbotError):
     """A single case failed at run time (the reason is recorded with the case)."""
+
+
+class ParseFailed(BenchbotError):
+    """A native tool's log holds no timings (or is not the tool's log at all)."""

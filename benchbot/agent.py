@@ -224,8 +224,18 @@ def _litert_interpreter() -> tuple[Any, str, str]:
         raise AgentFailure("no TFLite runtime: pip install ai-edge-litert") from exc
 
 
+def _litert_delegated(interpreter: Any) -> bool | None:
+    """Whether a delegate took over nodes (a DELEGATE node in the plan); None: cannot tell."""
+    try:
+        return any(op.get("op_name") == "DELEGATE" for op in interpreter._get_ops_details())
+    except Exception:  # a private API; older runtimes lack it
+        return None
+
+
 def load_litert(args: argparse.Namespace, np: Any, rng: Any) -> dict[str, Any]:
-    if args.backend not in ("cpu", "xnnpack"):
+    """cpu: the runtime's default CPU path (LiteRT applies XNNPACK by default); xnnpack: the
+    same, failing when XNNPACK is not applied; reference: built-in kernels, no delegates."""
+    if args.backend not in ("cpu", "xnnpack", "reference"):
         raise AgentFailure(f"the {args.backend} delegate is not available to the Python agent; "
                            "measure it with the tflite_benchmark_model runner")
     if args.precision != "fp32" and not args.prepared:
@@ -233,7 +243,16 @@ def load_litert(args: argparse.Namespace, np: Any, rng: Any) -> dict[str, Any]:
                            "as its own model (TFLite variants are separate exports)")
     interpreter_class, runtime, version = _litert_interpreter()
     t0 = time.perf_counter_ns()
-    interpreter = interpreter_class(model_path=args.model, num_threads=args.threads)
+    options: dict[str, Any] = {}
+    if args.backend == "reference":
+        import importlib
+        resolvers = getattr(importlib.import_module(interpreter_class.__module__),
+                            "OpResolverType", None)
+        if resolvers is None:
+            raise AgentFailure(f"{runtime} {version} cannot turn off its default delegates; "
+                               "use --backend cpu or a newer ai-edge-litert")
+        options["experimental_op_resolver_type"] = resolvers.BUILTIN_WITHOUT_DEFAULT_DELEGATES
+    interpreter = interpreter_class(model_path=args.model, num_threads=args.threads, **options)
     details = interpreter.get_input_details()
     batch_applied = "native"
     for d in details:
@@ -247,6 +266,17 @@ def load_litert(args: argparse.Namespace, np: Any, rng: Any) -> dict[str, Any]:
     except Exception as exc:
         raise AgentFailure(f"the model rejects batch {args.batch}: {_first_line(exc)}") from exc
     load_ms = (time.perf_counter_ns() - t0) / 1e6
+    delegated = _litert_delegated(interpreter)
+    if args.backend == "reference":
+        provider = "reference (builtin kernels, no delegates)"
+    elif delegated:
+        provider = "xnnpack (the runtime's default delegate)"
+    elif args.backend == "xnnpack":
+        raise AgentFailure(f"{runtime} {version} did not apply XNNPACK to this model; "
+                           "measure it with --backend cpu or reference")
+    else:
+        provider = ("cpu (builtin kernels, no delegate applied)" if delegated is False
+                    else "cpu (builtin kernels, default delegates)")
     described = []
     for d in interpreter.get_input_details():
         dtype = np.dtype(d["dtype"]).name
@@ -254,7 +284,7 @@ def load_litert(args: argparse.Namespace, np: Any, rng: Any) -> dict[str, Any]:
         interpreter.set_tensor(d["index"], random_input(np, shape, dtype, rng))
         described.append({"name": d["name"], "dtype": dtype, "shape": shape})
     return {"runtime": runtime, "runtime_version": version,
-            "provider": "cpu (builtin kernels, default delegates)",
+            "provider": provider,
             "threads_applied": args.threads, "batch_applied": batch_applied,
             "inputs": described, "load_ms": load_ms, "run_once": interpreter.invoke}
 
@@ -353,7 +383,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--model", required=True, help="model file (.onnx or .tflite)")
     p.add_argument("--runtime", default="auto", choices=["auto", *LOADERS])
     p.add_argument("--backend", default="cpu",
-                   choices=["cpu", "xnnpack", *(k for k in PROVIDERS if k != "cpu")],
+                   choices=["cpu", "reference", "xnnpack", *(k for k in PROVIDERS if k != "cpu")],
                    help="ONNX Runtime provider, or TFLite delegate")
     p.add_argument("--precision", default="fp32", choices=["fp32", "fp16", "int8"])
     p.add_argument("--prepared", action="store_true",

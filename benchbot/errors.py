@@ -11,8 +11,9 @@
     │   ├── CommandTimeout   the command ran past its time limit
     │   └── DeviceLost       the device or connection went away
     ├── DeviceUnavailable    a device cannot be opened, is busy or unreachable (exit 3)
-    └── CaseError            one case failed at run time; recorded with its failure kind,
-                             the sweep goes on
+    ├── CaseError            one case failed at run time; recorded with its failure kind,
+    │                        the sweep goes on
+    └── ParseFailed          a tool's log holds no timings (`benchbot parse`); exit 1
 
 Only the CLI turns these into exit codes (see :mod:`benchbot.cli.main`); everything
 else raises.
@@ -89,3 +90,7 @@ class CaseError(BenchbotError):
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM arrived (a CI job cancelled, ``timeout``): handled like Ctrl-C, exit 143."""
+
+
+class ParseFailed(BenchbotError):
+    """A native tool's log holds no timings (or is not the tool's log at all)."""

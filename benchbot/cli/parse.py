@@ -1,8 +1,10 @@
 """`benchbot parse TOOL LOGFILE`: the figures benchbot reads from a native tool's output.
 
 Useful to check a log captured by hand (or by a device farm) before trusting a
-native runner with it. A failed run is a result, not an error: it prints its
-status and the tool's error text, and exits 0.
+native runner with it. Exit codes: 0 when the log holds timings; 1 when it
+holds none (the tool's failed run, or a text that is not the tool's log): the
+figures are still printed, and stderr says why in one line; 2 for an unknown
+tool or a missing file.
 """
 
 from __future__ import annotations
@@ -13,9 +15,21 @@ from pathlib import Path
 import typer
 
 from benchbot.cli.console import out
-from benchbot.errors import UserError
+from benchbot.errors import ParseFailed, UserError
 from benchbot.runners.native import PARSE_ALL, TOOLS, Measurement
-from benchbot.runners.native.result import single
+from benchbot.runners.native.result import NO_TIMINGS, single
+
+
+def _rows(result: object) -> list[tuple[str, object]]:
+    """The table's rows: every field; a breakdown as one row per part and figure."""
+    rows: list[tuple[str, object]] = []
+    for key, value in result.to_dict().items():  # type: ignore[attr-defined]
+        if isinstance(value, dict):
+            rows += [(f"{key}.{part}.{name}", figure) for part, figures in value.items()
+                     for name, figure in figures.items()]
+        else:
+            rows.append((key, value))
+    return rows
 
 
 def _cell(value: object) -> str:
@@ -31,7 +45,7 @@ def render_table(measurements: list[Measurement]) -> str:
     blocks = []
     for m in measurements:
         rows = ["| Figure | Value |", "|---|---|"]
-        rows += [f"| {key} | {_cell(value)} |" for key, value in m.result.to_dict().items()]
+        rows += [f"| {key} | {_cell(value)} |" for key, value in _rows(m.result)]
         heading = [f"## {m.label}", ""] if len(measurements) > 1 else []
         blocks.append("\n".join(heading + rows))
     return "\n\n".join(blocks) + "\n"
@@ -67,8 +81,17 @@ def parse_command(
         text = logfile.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise UserError(f"cannot read {logfile}: {exc.strerror or exc}") from None
-    measurements = PARSE_ALL[tool](text)
+    try:
+        measurements = PARSE_ALL[tool](text)
+    except ValueError as exc:  # a parser met figures it cannot make sense of
+        raise ParseFailed(f"{logfile} is not a {tool} log benchbot can read ({exc}); give the "
+                          "tool's console output") from None
     if as_json:
         out(render_json(measurements, tool))
     else:
         out(render_table(measurements or [Measurement("", single([], tool))]))
+    if not any(m.result.ok for m in measurements):
+        reason = single(measurements, tool).error or NO_TIMINGS
+        raise ParseFailed(f"no timings in {logfile}: " + reason.splitlines()[0]
+                          + ("" if measurements and measurements[0].result.error != NO_TIMINGS
+                             else f"; is it the console output of {tool}?"))

@@ -15,6 +15,7 @@ from benchbot.devices.hygiene import Hygiene, battery_problem
 from benchbot.profiles import Profile
 from benchbot.runners import AgentRunner, Runner
 from benchbot.runners.base import cpus_of_mask
+from benchbot.runners.native.fetch import fetch_for_device
 from benchbot.runners.native.runner import NativeToolRunner
 from benchbot.transports import LocalTransport, Transport
 
@@ -84,8 +85,12 @@ class Device:
 
 
 def make_runner(profile: Profile, transport: Transport, options: DeviceOptions,
-                default_python: str) -> Runner:
-    """The profile's runner on this transport: benchbot's agent, or a native tool."""
+                default_python: str, abi: str | None = None,
+                say: Callable[[str], None] = lambda _: None) -> Runner:
+    """The profile's runner on this transport: benchbot's agent, or a native tool.
+
+    ``--runner-bin auto`` (the default for tflite_benchmark_model without a binary)
+    downloads LiteRT's prebuilt benchmark_model for the phone's ``abi``, once."""
     kind = profile.runner.kind
     masks = dict(profile.cpu.masks)
     if kind == "agent":
@@ -94,6 +99,8 @@ def make_runner(profile: Profile, transport: Transport, options: DeviceOptions,
     binary: Path | str | None = options.runner_bin or profile.runner.binary
     if binary is None and kind == "trtexec":
         binary = "trtexec"  # GPU servers have it on their PATH
+    if kind == "tflite_benchmark_model" and ((binary is None and abi) or str(binary) == "auto"):
+        binary = fetch_for_device(abi, profile.name, say)
     if binary is None:
         raise UserError(f"the {kind} runner of device '{profile.name}' needs the tool's "
                         "binary: pass --runner-bin PATH or set [runner] binary in "
@@ -121,7 +128,7 @@ def _open_phone(profile: Profile, options: DeviceOptions, say: Callable[[str], N
     problem = battery_problem(battery, options.battery_floor) if options.battery_floor else None
     if problem is not None:
         raise UserError(f"{profile.name} ({serial}): {problem}")
-    runner = make_runner(profile, transport, options, "python3")
+    runner = make_runner(profile, transport, options, "python3", abi=facts.get("abi"), say=say)
     return Device(profile=profile, transport=transport, runner=runner,
                   hygiene=Hygiene(transport, profile.thermal, say, with_battery=True),
                   facts={**_base_facts(profile, runner), "serial": serial, "adb_server": server,

@@ -39,7 +39,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
-from benchbot.errors import DeviceUnavailable
+from benchbot.errors import DeviceUnavailable, UserError
 
 POLL_S = 0.05
 DEFAULT_LEASE_DIR = "/tmp/benchbot-leases"

@@ -7,11 +7,13 @@ from typing import Iterable
 from benchbot.errors import ConfigError
 
 PRECISIONS = ("fp32", "fp16", "int8")
-# What executes a model: ONNX Runtime execution providers and TFLite delegates.
+# What executes a model: ONNX Runtime execution providers and TFLite delegates. "cpu" is each
+# runtime's default CPU path (LiteRT: with its default XNNPACK delegate); "reference" is LiteRT's
+# built-in kernels without any delegate (it does not apply to ONNX Runtime or Paddle Lite).
 BACKENDS_BY_RUNTIME = {"onnxruntime": ("cpu", "cuda", "tensorrt"),
-                       "litert": ("cpu", "xnnpack", "gpu", "nnapi"),
+                       "litert": ("cpu", "reference", "xnnpack", "gpu", "nnapi"),
                        "paddle_lite": ("cpu", "gpu")}
-BACKENDS = ("cpu", "cuda", "tensorrt", "xnnpack", "gpu", "nnapi")
+BACKENDS = ("cpu", "reference", "cuda", "tensorrt", "xnnpack", "gpu", "nnapi")
 
 
 def _items(raw: str | Iterable[object]) -> list[object]:

@@ -4,6 +4,12 @@ Native tools print aggregates, not samples: a mean, sometimes a median and a
 few percentiles. :class:`NativeResult` keeps exactly the figures the log
 states (in milliseconds) and ``None`` for the ones it does not; nothing is
 estimated or back-filled.
+
+Two tool-specific figures ride along: ``delegate`` (the delegate the tool says
+it applied, e.g. TFLite's "TfLiteXNNPackDelegate", with ``delegated_nodes`` of
+``graph_nodes``) and ``breakdown`` (the parts of a latency the tool times on
+their own, e.g. trtexec's ``gpu_compute``, each a dict of the
+:data:`BREAKDOWN_FIGURES` it prints).
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ from dataclasses import asdict, dataclass, fields
 
 STATUSES = ("ok", "failed")
 NO_TIMINGS = "no inference timings in the log"
+#: The figures one part of a breakdown may state (ms), in this order.
+BREAKDOWN_FIGURES = ("mean_ms", "median_ms", "p90_ms", "p95_ms", "p99_ms", "min_ms", "max_ms")
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,10 @@ class NativeResult:
     warmup_mean_ms: float | None = None
     peak_memory_mb: float | None = None
     throughput_qps: float | None = None
+    delegate: str | None = None  # as the tool names it; None: the log does not say
+    delegated_nodes: int | None = None
+    graph_nodes: int | None = None
+    breakdown: dict[str, dict[str, float]] | None = None  # part -> {figure: ms}
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -48,6 +60,11 @@ class NativeResult:
             if f.name.endswith(("_ms", "_mb", "_qps")) and value is not None \
                     and not math.isfinite(value):
                 raise ValueError(f"{f.name} is not a finite number: {value!r}")
+        for part, figures in (self.breakdown or {}).items():
+            for name, value in figures.items():
+                if name not in BREAKDOWN_FIGURES or not math.isfinite(value):
+                    raise ValueError(f"breakdown {part}.{name} is not a known finite figure: "
+                                     f"{value!r}")
 
     @classmethod
     def failed(cls, error: str) -> NativeResult:

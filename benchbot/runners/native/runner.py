@@ -12,6 +12,7 @@ from typing import Any
 from benchbot.errors import CaseError, TransportError
 from benchbot.runners.base import case_result, failure_of, model_to_push
 from benchbot.runners.native import ARGV_BUILDERS, PARSERS
+from benchbot.runners.native.failure import failure_message
 from benchbot.stats import Summary
 from benchbot.store import CaseResult, Failure, ProcessRun, utc_now
 from benchbot.store.modelfile import input_shapes
@@ -109,8 +110,10 @@ class NativeToolRunner:
         extras = {"argv": argv, "tool": parsed.to_dict(), "exit_code": result.returncode}
         if parsed.status != "ok":
             run = ProcessRun(started_at=started, ended_at=ended, extras=extras)
+            message = failure_message(result.returncode, result.stdout, result.stderr,
+                                      parsed.error)
             return case_result(case, started_at=started, ended_at=ended, runs=[run],
-                               failure=Failure("tool_error", f"{self.kind}: {parsed.error}",
+                               failure=Failure("tool_error", f"{self.kind}: {message}",
                                                output=log[-4000:],
                                                exit_code=result.returncode))
         figures = parsed.to_stats()
@@ -119,6 +122,7 @@ class NativeToolRunner:
             mean_ms=figures.pop("mean_ms") or parsed.latency_ms, **figures)
         run = ProcessRun(aggregates=stats, started_at=started, ended_at=ended,
                          load_ms=parsed.init_ms, first_inference_ms=parsed.first_ms,
+                         provider=parsed.delegate,
                          peak_rss_mb=parsed.peak_memory_mb,
                          extras={**extras, "log_tail": log[-4000:]})
         return case_result(case, started_at=started, ended_at=ended, runs=[run])

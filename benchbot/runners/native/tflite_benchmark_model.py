@@ -12,6 +12,10 @@ Output formats handled (all times printed in microseconds):
 * memory: ``Peak memory footprint (MB): init=.. overall=..`` (TF 2.2-2.4),
   ``Memory footprint delta from the start of the tool (MB): ..`` (its later name)
   and ``Overall peak memory footprint (MB) via periodic monitoring: X``.
+* the delegate applied: ``Replacing N out of M node(s) with delegate
+  (TfLiteXNNPackDelegate) node`` (older builds: ``Replacing N node(s)``), else
+  ``Created TensorFlow Lite XNNPACK delegate for CPU`` / ``XNNPACK delegate
+  created`` (the last such line wins; none: ``delegate`` stays None).
 * operator-profiling tables, whose ``Timings (microseconds): count=..`` lines
   are per-operator sums and are never taken for the inference line.
 
@@ -33,7 +37,7 @@ from benchbot.runners.native.result import NO_TIMINGS, Measurement, NativeResult
 from benchbot.sweep import MeasureSettings
 
 KIND = "tflite_benchmark_model"
-DELEGATES = ("cpu", "xnnpack", "gpu", "nnapi")
+DELEGATES = ("cpu", "reference", "xnnpack", "gpu", "nnapi")
 
 _PAIR = re.compile(rf"\b([a-z0-9_]+)=({NUMBER})")
 _SUMMARY = re.compile(r"(?:Average inference|Inference) timings in us:\s*(.*)$")
@@ -42,6 +46,9 @@ _INIT = re.compile(rf"Initialized session in\s*({NUMBER})\s*ms")
 _PEAK = re.compile(rf"peak memory footprint \(MB\) via periodic monitoring:\s*({NUMBER})")
 _FOOTPRINT = re.compile(rf"(?:Peak memory footprint|Memory footprint delta from the start "
                         rf"of the tool) \(MB\):\s*init=({NUMBER})\s+overall=({NUMBER})")
+_REPLACING = re.compile(r"Replacing (\d+)(?: out of (\d+))? node\(s\) with delegate \(([^)]+)\)")
+_CREATED = re.compile(r"Created TensorFlow Lite (?:(\w+) )?delegate for (\w+)|"
+                      r"\b(XNNPACK|GPU|NNAPI|Hexagon|CoreML) delegate created")
 _NOT_RUN_STATS = ("Timings (microseconds)", "Memory (bytes)")
 
 
@@ -49,7 +56,8 @@ def _stats(line: LogLine) -> dict[str, str] | None:
     if "count=" not in line.message or any(s in line.message for s in _NOT_RUN_STATS):
         return None
     pairs = dict(_PAIR.findall(line.message))
-    return pairs if "count" in pairs else None
+    # a line without an average is no timings line (e.g. prose that quotes "count=50")
+    return pairs if "count" in pairs and _line_avg(pairs) is not None else None
 
 
 def _line_avg(stats: dict[str, str]) -> str | None:
@@ -86,6 +94,18 @@ def _error_lines(lines: list[LogLine]) -> list[str]:
                    or "Benchmarking failed" in ln.message])
 
 
+def _delegate(lines: list[LogLine]) -> dict[str, str | int | None]:
+    """delegate / delegated_nodes / graph_nodes from the log's delegate lines."""
+    found: dict[str, str | int | None] = {}
+    for ln in lines:
+        if m := _REPLACING.search(ln.message):
+            found = {"delegate": m.group(3), "delegated_nodes": int(m.group(1)),
+                     "graph_nodes": int(m.group(2)) if m.group(2) else None}
+        elif (m := _CREATED.search(ln.message)) and "delegated_nodes" not in found:
+            found = {"delegate": m.group(3) or m.group(1) or m.group(2)}
+    return found
+
+
 def _parse_run(lines: list[LogLine]) -> NativeResult:
     stats = [(ln.number, s) for ln in lines if (s := _stats(ln)) is not None]
     headers = [ln.number for ln in lines if ln.message.startswith("Running benchmark for")]
@@ -109,7 +129,7 @@ def _parse_run(lines: list[LogLine]) -> NativeResult:
                             init_ms=_ms(summary["Init"]) if "Init" in summary else init_ms,
                             first_ms=_ms(summary.get("First inference")),
                             warmup_mean_ms=_ms(summary.get("Warmup (avg)", summary.get("Warmup"))),
-                            peak_memory_mb=peak)
+                            peak_memory_mb=peak, **_delegate(lines))  # type: ignore[arg-type]
     if index is None:
         errors = _error_lines(lines)
         if not errors and len(stats) == 1 and summary_avg is None:
@@ -129,7 +149,8 @@ def _parse_run(lines: list[LogLine]) -> NativeResult:
         median_ms=_ms(run.get("median")), p95_ms=_ms(run.get("p95")), min_ms=_ms(run.get("min")),
         max_ms=_ms(run.get("max")), std_ms=_ms(run.get("std")),
         init_ms=_ms(summary["Init"]) if "Init" in summary else init_ms,
-        first_ms=_ms(first), warmup_mean_ms=_ms(warm_avg), peak_memory_mb=peak)
+        first_ms=_ms(first), warmup_mean_ms=_ms(warm_avg), peak_memory_mb=peak,
+        **_delegate(lines))  # type: ignore[arg-type]
 
 
 def parse_all(text: str) -> list[Measurement]:
@@ -157,8 +178,11 @@ def build_argv(binary: str, model: str, case_threads: int, batch: int, precision
                ) -> list[str]:
     """``benchmark_model`` argv for one case.
 
-    delegate: ``cpu`` (built-in kernels, ``--use_xnnpack=false``), ``xnnpack``,
-    ``gpu`` or ``nnapi``. fp16 turns on the GPU's precision loss / NNAPI's fp16
+    delegate: ``cpu`` (the runtime's default CPU path: no delegate flag, so
+    LiteRT applies its default XNNPACK delegate as the Python interpreter does),
+    ``reference`` (the built-in kernels without default delegates,
+    ``--use_xnnpack=false``), ``xnnpack`` (``--use_xnnpack=true``), ``gpu`` or
+    ``nnapi``. The delegate actually applied is parsed from the log. fp16 turns on the GPU's precision loss / NNAPI's fp16
     relaxation; otherwise precision is the model file's (an int8 or fp16 .tflite).
     Batch is set through ``--input_layer_shape`` only when ``input_shapes`` (input
     name -> full shape) is given; else the model's own shapes apply. The tool has
@@ -170,8 +194,10 @@ def build_argv(binary: str, model: str, case_threads: int, batch: int, precision
             f"--warmup_runs={settings.warmup}", f"--num_runs={settings.min_runs}",
             f"--min_secs={num(settings.min_time_s)}", f"--max_secs={num(settings.max_time_s)}",
             "--enable_op_profiling=false"]
-    if delegate in ("cpu", "xnnpack"):
+    if delegate in ("reference", "xnnpack"):
         argv.append(f"--use_xnnpack={'true' if delegate == 'xnnpack' else 'false'}")
+    elif delegate == "cpu":
+        pass  # the runtime's default CPU path, whatever delegate it applies by default
     elif delegate == "gpu":
         argv += ["--use_gpu=true",
                  f"--gpu_precision_loss_allowed={'true' if precision == 'fp16' else 'false'}"]

@@ -1,4 +1,4 @@
-"""NVIDIA ``trtexec``: its command line and its console output (TensorRT 7 to 10).
+"""NVIDIA ``trtexec``: its command line and its console output (TensorRT 5 to 10).
 
 Which latency is the case latency: the end-to-end per-query latency trtexec
 calls "Latency" (TRT >= 8: ``Latency: min = .. ms, max = .., mean = ..,
@@ -14,6 +14,19 @@ Other figures: count = ``Timing trace has N queries``; throughput = ``Throughput
 X qps`` (TRT 7: ``throughput: X qps``, printed as 0 by some 7.x builds and kept
 as printed); init = ``Engine deserialized in X sec``. trtexec prints no standard
 deviation, first-inference time, warm-up mean or memory peak.
+
+The breakdown (``NativeResult.breakdown``) keeps the parts trtexec times on their
+own, each with the figures it prints: ``h2d_latency`` ("H2D Latency"),
+``gpu_compute`` ("GPU Compute Time", TRT 7 "GPU Compute"), ``d2h_latency`` ("D2H
+Latency"), ``enqueue_time`` ("Enqueue Time") and ``end_to_end_host_latency``
+("End-to-End Host Latency").
+
+TensorRT 5 (older Jetson boards) prints, per iteration, ``Average over N runs is
+X ms (host walltime is Y ms, P% percentile time is Z).``: X and Z are GPU times
+(CUDA events around the enqueue), Y the host's wall time for the enqueue and
+the wait. The case latency is the N-weighted mean host walltime (there are no
+per-query min, max or percentiles of it); ``gpu_compute`` gets the weighted GPU
+mean, and its percentile when the log holds a single iteration.
 
 A log without a summary but with trace lines (``Average on N runs - GPU
 latency: X ms - Host latency: Y ms``) gives the exact mean host latency of the
@@ -32,7 +45,8 @@ from pathlib import PurePath
 from benchbot.errors import ConfigError
 from benchbot.runners.native.argv import batched, check_case, taskset
 from benchbot.runners.native.logtext import NUMBER, LogLine, log_lines, unique
-from benchbot.runners.native.result import NO_TIMINGS, Measurement, NativeResult, single
+from benchbot.runners.native.result import (BREAKDOWN_FIGURES, NO_TIMINGS, Measurement,
+                                            NativeResult, single)
 from benchbot.sweep import MeasureSettings
 
 KIND = "trtexec"
@@ -49,6 +63,12 @@ _TRACE_AVG = re.compile(rf"^Average on (\d+) runs - GPU latency: ({NUMBER}) ms -
 _TRT7_BLOCKS = ("Host Latency", "Enqueue Time", "GPU Compute")
 _TRT7_STAT = re.compile(rf"^(min|max|mean|median):\s*({NUMBER})\s*ms")
 _TRT7_PERCENTILE = re.compile(rf"^percentile:\s*({NUMBER})\s*ms at ({NUMBER})%")
+_TRT5_AVG = re.compile(rf"^Average over (\d+) runs is ({NUMBER}) ms \(host walltime is "
+                       rf"({NUMBER}) ms, ({NUMBER})\\?% percentile time is ({NUMBER})\)")
+_BREAKDOWN_PARTS = {"H2D Latency": "h2d_latency", "GPU Compute Time": "gpu_compute",
+                    "D2H Latency": "d2h_latency", "Enqueue Time": "enqueue_time",
+                    "End-to-End Host Latency": "end_to_end_host_latency",
+                    "GPU Compute": "gpu_compute"}  # the last: TRT 7's block title
 _STAMP = re.compile(r"\[(\d\d/\d\d/\d{4}-\d\d:\d\d:\d\d)\]")
 _PERCENTILE_FIELD = {90.0: "p90_ms", 95.0: "p95_ms", 99.0: "p99_ms"}
 _STAT_FIELD = {"min": "min_ms", "max": "max_ms", "mean": "mean_ms", "median": "median_ms"}
@@ -63,6 +83,8 @@ class _Run:
     count: int | None = None
     init_ms: float | None = None
     trace: list[tuple[int, float]] = field(default_factory=list)  # (runs, host latency ms)
+    trt5: list[tuple[int, float, float, float, float]] = field(default_factory=list)
+    breakdown: dict[str, dict[str, float]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     mark: str | None = None  # PASSED / FAILED
     started: bool = False
@@ -70,7 +92,8 @@ class _Run:
     trt7_block: str = ""
 
     def empty(self) -> bool:
-        return not (self.latency or self.trace or self.errors or self.mark or self.started)
+        return not (self.latency or self.trace or self.trt5 or self.errors or self.mark
+                    or self.started)
 
     def feed(self, ln: LogLine) -> None:
         msg = ln.message
@@ -78,11 +101,17 @@ class _Run:
             self.stamp = stamp.group(1)
         if ln.level == "E":
             self.errors.append(msg)
-        elif (m := _STATS_LINE.match(msg)) and m.group(1) == "Latency":
+        elif (m := _STATS_LINE.match(msg)) and (m.group(1) == "Latency"
+                                                 or m.group(1) in _BREAKDOWN_PARTS):
+            into = self.latency if m.group(1) == "Latency" else \
+                self.breakdown.setdefault(_BREAKDOWN_PARTS[m.group(1)], {})
             for key, pct, value in _STAT.findall(m.group(2)):
                 name = _PERCENTILE_FIELD.get(float(pct)) if pct else _STAT_FIELD[key]
                 if name:
-                    self.latency[name] = float(value)
+                    into[name] = float(value)
+        elif m := _TRT5_AVG.match(msg):
+            self.trt5.append((int(m.group(1)), float(m.group(2)), float(m.group(3)),
+                              float(m.group(4)), float(m.group(5))))
         elif m := _THROUGHPUT.match(msg):
             self.throughput = float(m.group(1))
         elif m := _TRACE_COUNT.search(msg):
@@ -93,11 +122,30 @@ class _Run:
             self.trace.append((int(m.group(1)), float(m.group(3))))
         elif msg in _TRT7_BLOCKS:
             self.trt7_block = msg
-        elif self.trt7_block == "Host Latency" and (m := _TRT7_STAT.match(msg)):
-            self.latency[_STAT_FIELD[m.group(1)]] = float(m.group(2))
-        elif self.trt7_block == "Host Latency" and (m := _TRT7_PERCENTILE.match(msg)) and \
+        elif self.trt7_block and (m := _TRT7_STAT.match(msg)):
+            self._trt7_figures()[_STAT_FIELD[m.group(1)]] = float(m.group(2))
+        elif self.trt7_block and (m := _TRT7_PERCENTILE.match(msg)) and \
                 (name := _PERCENTILE_FIELD.get(float(m.group(2)))):
-            self.latency[name] = float(m.group(1))
+            self._trt7_figures()[name] = float(m.group(1))
+
+    def _trt7_figures(self) -> dict[str, float]:
+        if self.trt7_block == "Host Latency":
+            return self.latency
+        return self.breakdown.setdefault(_BREAKDOWN_PARTS[self.trt7_block], {})
+
+    def _trt5_result(self) -> NativeResult:
+        runs = sum(n for n, *_ in self.trt5)
+        host = math.fsum(n * wall for n, _, wall, _, _ in self.trt5) / runs
+        gpu = {"mean_ms": math.fsum(n * g for n, g, *_ in self.trt5) / runs}
+        if len(self.trt5) == 1 and (name := _PERCENTILE_FIELD.get(self.trt5[0][3])):
+            gpu[name] = self.trt5[0][4]
+        return NativeResult(status="ok", count=runs, mean_ms=host, init_ms=self.init_ms,
+                            breakdown={"gpu_compute": gpu})
+
+    def _breakdown(self) -> dict[str, dict[str, float]] | None:
+        parts = {part: {name: figures[name] for name in BREAKDOWN_FIGURES if name in figures}
+                 for part, figures in self.breakdown.items() if figures}
+        return parts or None
 
     def result(self) -> NativeResult:
         if self.mark == "FAILED" or (self.errors and not self.latency):
@@ -109,11 +157,15 @@ class _Run:
                                 median_ms=lat("median_ms"), p90_ms=lat("p90_ms"),
                                 p95_ms=lat("p95_ms"), p99_ms=lat("p99_ms"), min_ms=lat("min_ms"),
                                 max_ms=lat("max_ms"), init_ms=self.init_ms,
-                                throughput_qps=self.throughput)
+                                throughput_qps=self.throughput,
+                                breakdown=self._breakdown())
+        if self.trt5:
+            return self._trt5_result()
         if self.trace:
             runs = sum(n for n, _ in self.trace)
             mean = math.fsum(n * host for n, host in self.trace) / runs
-            return NativeResult(status="ok", count=runs, mean_ms=mean, init_ms=self.init_ms)
+            return NativeResult(status="ok", count=runs, mean_ms=mean, init_ms=self.init_ms,
+                                breakdown=self._breakdown())
         return NativeResult.failed(NO_TIMINGS + (" (the run passed without an inference "
                                                  "phase: --skipInference or --buildOnly)"
                                                  if self.mark == "PASSED" else ""))

@@ -111,7 +111,8 @@ def test_runner_records_the_exit_code_and_the_tools_words(models: dict[str, Path
     case, = json.loads(proc.stdout)["cases"]
     assert case["error"].startswith("tflite_benchmark_model: exited with code 2: ")
     assert case["error"].endswith("Unconsumed cmdline flags: --graph test")
-    assert case["measurement"]["exit_code"] == 2
+    assert case["failure"]["exit_code"] == 2 and case["failure"]["kind"] == "tool_error"
+    assert case["runs"][0]["extras"]["exit_code"] == 2
 
 
 # --- 2. benchbot parse: exit codes, never a traceback ----------------------------------------

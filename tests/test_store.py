@@ -526,3 +526,23 @@ def test_a_results_path_that_is_no_folder_is_a_one_line_error(tmp_path: Path,
     with pytest.raises(UserError) as info:
         RunWriter(record(), folder)
     assert "\n" not in str(info.value) and "--results" in str(info.value)
+
+
+def test_findings_and_provenance_roundtrip() -> None:
+    from benchbot.store import GitInfo, Schedule
+    from benchbot.store.findings import (Accuracy, OpProfile, OpTime, OutputError, Placement,
+                                         Validity)
+
+    case = dataclasses.replace(
+        ok_case(), validity=Validity().with_code("wide_ci", "CI ±4.1%"),
+        op_profile=OpProfile(ops=(OpTime("conv1", "Conv", "CPU", 1.5, 0.75),), total_ms=2.0,
+                             profiled_runs=10, source="onnxruntime"),
+        placement=Placement({"CUDA": 10, "CPU": 2}, "cuda", ("Shape_3", "Gather_4")),
+        accuracy=Accuracy(outputs=(OutputError("y", 0.1, 0.01, 0.998, 1.0),)))
+    assert roundtrip(case) == case and not roundtrip(case).valid
+    doc = case_doc(case)
+    assert doc["valid"] is False and doc["validity"][0]["advice"]
+    r = dataclasses.replace(record().with_case(case), meta={"ci": "nightly"},
+                            git=GitInfo("abc123", "main", True),
+                            schedule=Schedule("interleaved", 7))
+    assert record_of_doc(json.loads(json.dumps(record_doc(r)))) == r

@@ -6,12 +6,17 @@ from __future__ import annotations
 from benchbot.store.codec import SchemaError, case_doc, case_of_doc, record_doc, record_of_doc
 from benchbot.store.files import (RunWriter, find_run_files, load_run, new_run_id, run_path,
                                   save_run, utc_now, write_atomic)
+from benchbot.store.findings import (Accuracy, OpProfile, OpTime, OutputError, Placement,
+                                     Validity, ValidityCode)
 from benchbot.store.records import (DEVICE_FAILURES, FAILURE_KINDS, SCHEMA_VERSION, CaseConfig,
-                                    CaseResult, Failure, FarmPlacement, ModelRef, ProcessRun,
-                                    RunOwner, RunRecord, TensorInfo, VariantRef)
+                                    CaseResult, Failure, FarmPlacement, GitInfo, ModelRef,
+                                    ProcessRun, RunOwner, RunRecord, Schedule, TensorInfo,
+                                    VariantRef)
 
-__all__ = ["DEVICE_FAILURES", "FAILURE_KINDS", "SCHEMA_VERSION", "CaseConfig", "CaseResult",
-           "Failure", "FarmPlacement", "ModelRef", "ProcessRun", "RunOwner", "RunRecord",
+__all__ = ["DEVICE_FAILURES", "FAILURE_KINDS", "SCHEMA_VERSION", "Accuracy", "CaseConfig",
+           "CaseResult", "Failure", "FarmPlacement", "GitInfo", "ModelRef", "OpProfile",
+           "OpTime", "OutputError", "Placement", "ProcessRun", "RunOwner", "RunRecord",
+           "Schedule", "Validity", "ValidityCode",
            "RunWriter", "SchemaError", "TensorInfo", "VariantRef", "case_doc", "case_of_doc",
            "find_run_files", "load_run", "new_run_id", "record_doc", "record_of_doc",
            "run_path", "save_run", "utc_now", "write_atomic"]

@@ -16,34 +16,21 @@ error naming the file.
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, fields
-from typing import Any, Callable, Mapping, TypeVar
+from dataclasses import asdict, fields, replace
+from typing import Any, Mapping
 
 from benchbot.stats import Summary
+from benchbot.store.jsonread import (At, SchemaError, finite, listed, mapping, number,
+                                     one_of, optional, text, whole)
+from benchbot.store.findings import (Validity, accuracy_doc, accuracy_of_doc, op_profile_doc,
+                                     op_profile_of_doc, placement_doc, placement_of_doc,
+                                     validity_doc, validity_of_doc)
 from benchbot.store.records import (FAILURE_KINDS, SCHEMA_VERSION, STATUSES, CaseConfig,
-                                    CaseResult, Failure, FarmPlacement, ModelRef, ProcessRun,
-                                    RunOwner, RunRecord, TensorInfo, VariantRef)
-
-T = TypeVar("T")
-
-
-class SchemaError(ValueError):
-    """A results document does not have the shape of the schema; says where."""
-
+                                    CaseResult, Failure, FarmPlacement, GitInfo, ModelRef,
+                                    ProcessRun, RunOwner, RunRecord, Schedule, TensorInfo,
+                                    VariantRef)
 
 # ------------------------------------------------------------------ encoding
-
-def finite(value: Any) -> Any:
-    """JSON has no NaN or Infinity: non-finite floats become null (deeply)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [finite(v) for v in value]
-    return value
-
 
 def _summary_doc(s: Summary | None) -> dict[str, Any] | None:
     return None if s is None else asdict(s)
@@ -93,7 +80,11 @@ def case_doc(case: CaseResult) -> dict[str, Any]:
         "warnings": list(case.warnings), "started_at": case.started_at,
         "ended_at": case.ended_at, "attempts": case.attempts,
         "card": None if case.card is None else dict(case.card),
-        "farm": None if case.farm is None else asdict(case.farm)})
+        "farm": None if case.farm is None else asdict(case.farm),
+        "valid": case.valid, "validity": validity_doc(case.validity)["codes"],
+        "op_profile": None if case.op_profile is None else op_profile_doc(case.op_profile),
+        "placement": None if case.placement is None else placement_doc(case.placement),
+        "accuracy": None if case.accuracy is None else accuracy_doc(case.accuracy)})
 
 
 def config_doc(case_id: str, c: CaseConfig) -> dict[str, Any]:
@@ -108,16 +99,16 @@ def config_doc(case_id: str, c: CaseConfig) -> dict[str, Any]:
 
 def config_of_doc(doc: Any, where: str = "plan entry") -> tuple[str, CaseConfig]:
     """A planned case's id and configuration (v1 plan entries included), validated."""
-    at = _At(doc, where)
-    model = ModelRef(path=at.get("model", _str), sha256=at.get("model_sha256", _str),
-                     size_bytes=at.get("model_size_bytes", _int, 0),
-                     abs_path=at.get("model_abs_path", _str, ""))
-    precision = at.get("precision", _str)
-    return at.get("id", _str), CaseConfig(
-        model=model, device=at.get("device", _str), runtime=at.get("runtime", _str, ""),
-        threads=at.get("threads", _int), batch=at.get("batch", _int), precision=precision,
-        backend=at.get("backend", _str, "cpu"), runner=at.get("runner", _str, "agent"),
-        int8_mode=at.get("int8_mode", _opt(_str), "static" if precision == "int8" else None))
+    at = At(doc, where)
+    model = ModelRef(path=at.get("model", text), sha256=at.get("model_sha256", text),
+                     size_bytes=at.get("model_size_bytes", whole, 0),
+                     abs_path=at.get("model_abs_path", text, ""))
+    precision = at.get("precision", text)
+    return at.get("id", text), CaseConfig(
+        model=model, device=at.get("device", text), runtime=at.get("runtime", text, ""),
+        threads=at.get("threads", whole), batch=at.get("batch", whole), precision=precision,
+        backend=at.get("backend", text, "cpu"), runner=at.get("runner", text, "agent"),
+        int8_mode=at.get("int8_mode", optional(text), "static" if precision == "int8" else None))
 
 
 def header_doc(record: RunRecord, journal: str | None = None) -> dict[str, Any]:
@@ -129,7 +120,9 @@ def header_doc(record: RunRecord, journal: str | None = None) -> dict[str, Any]:
            "devices": dict(record.devices), "runtime_versions": record.runtime_versions,
            "settings": dict(record.settings), "planned_cases": record.planned_cases,
            "plan": [dict(p) for p in record.plan],
-           "owner": None if record.owner is None else asdict(record.owner)}
+           "owner": None if record.owner is None else asdict(record.owner),
+           "meta": dict(record.meta), "git": None if record.git is None else asdict(record.git),
+           "schedule": asdict(record.schedule)}
     if journal is not None:
         doc["journal"] = journal
     return finite(doc)
@@ -142,79 +135,10 @@ def record_doc(record: RunRecord) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ decoding
 
-class _At:
-    """A JSON object being read, with its place in the document for error messages."""
-
-    def __init__(self, doc: Any, where: str) -> None:
-        if not isinstance(doc, dict):
-            raise SchemaError(f"{where or 'the document'}: expected an object, "
-                              f"got {type(doc).__name__}")
-        self.doc = doc
-        self.where = where
-
-    def _place(self, key: str) -> str:
-        return f"{self.where}.{key}" if self.where else key
-
-    def get(self, key: str, check: Callable[[Any, str], T], default: Any = ...) -> T:
-        if key not in self.doc or (self.doc[key] is None and default is not ...):
-            if default is ...:
-                raise SchemaError(f"{self._place(key)}: missing")
-            return default  # type: ignore[no-any-return]
-        return check(self.doc[key], self._place(key))
-
-    def sub(self, key: str) -> _At | None:
-        value = self.doc.get(key)
-        return None if value is None else _At(value, self._place(key))
-
-
-def _str(v: Any, where: str) -> str:
-    if not isinstance(v, str):
-        raise SchemaError(f"{where}: expected a string, got {v!r}")
-    return v
-
-
-def _int(v: Any, where: str) -> int:
-    if isinstance(v, bool) or not isinstance(v, int):
-        raise SchemaError(f"{where}: expected a whole number, got {v!r}")
-    return v
-
-
-def _num(v: Any, where: str) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        raise SchemaError(f"{where}: expected a finite number, got {v!r}")
-    return float(v)
-
-
-def _opt(check: Callable[[Any, str], T]) -> Callable[[Any, str], T | None]:
-    return lambda v, where: None if v is None else check(v, where)
-
-
-def _list(check: Callable[[Any, str], T]) -> Callable[[Any, str], tuple[T, ...]]:
-    def read(v: Any, where: str) -> tuple[T, ...]:
-        if not isinstance(v, list):
-            raise SchemaError(f"{where}: expected a list, got {type(v).__name__}")
-        return tuple(check(x, f"{where}[{i}]") for i, x in enumerate(v))
-    return read
-
-
-def _map(v: Any, where: str) -> dict[str, Any]:
-    if not isinstance(v, dict):
-        raise SchemaError(f"{where}: expected an object, got {type(v).__name__}")
-    return v
-
-
-def _one_of(choices: tuple[str, ...]) -> Callable[[Any, str], str]:
-    def read(v: Any, where: str) -> str:
-        if v not in choices:
-            raise SchemaError(f"{where}: expected one of {', '.join(choices)}, got {v!r}")
-        return str(v)
-    return read
-
-
 def _summary(v: Any, where: str) -> Summary:
-    at = _At(v, where)
-    values = {f.name: at.get(f.name, _opt(_num), None) for f in fields(Summary)}
-    values["n"] = at.get("n", _int)
+    at = At(v, where)
+    values = {f.name: at.get(f.name, optional(number), None) for f in fields(Summary)}
+    values["n"] = at.get("n", whole)
     if values["mean_ms"] is None:
         raise SchemaError(f"{where}.mean_ms: missing")
     return Summary(**values)
@@ -223,79 +147,79 @@ def _summary(v: Any, where: str) -> Summary:
 def _shape_dim(v: Any, where: str) -> int | str:
     if isinstance(v, str):
         return v
-    return _int(v, where)
+    return whole(v, where)
 
 
 def _tensor(v: Any, where: str) -> TensorInfo:
-    at = _At(v, where)
-    return TensorInfo(name=at.get("name", _str, ""), dtype=at.get("dtype", _str, ""),
-                      shape=at.get("shape", _list(_shape_dim), ()))
+    at = At(v, where)
+    return TensorInfo(name=at.get("name", text, ""), dtype=at.get("dtype", text, ""),
+                      shape=at.get("shape", listed(_shape_dim), ()))
 
 
 def _run(v: Any, where: str, samples: list[float], start: int) -> tuple[ProcessRun, int]:
-    at = _At(v, where)
-    count = at.get("sample_count", _int, 0)
+    at = At(v, where)
+    count = at.get("sample_count", whole, 0)
     if start + count > len(samples):
         raise SchemaError(f"{where}.sample_count: {count} samples from index {start}, but "
                           f"the case has {len(samples)}")
-    state = at.get("device_state", _map, None)
+    state = at.get("device_state", mapping, None)
     run = ProcessRun(samples_ms=tuple(samples[start:start + count]),
-                     aggregates=at.get("aggregates", _opt(_summary), None),
-                     started_at=at.get("started_at", _str, ""),
-                     ended_at=at.get("ended_at", _str, ""),
-                     runtime_version=at.get("runtime_version", _opt(_str), None),
-                     provider=at.get("provider", _opt(_str), None),
-                     threads_applied=at.get("threads_applied", _opt(_int), None),
-                     cpu_affinity=at.get("cpu_affinity", _opt(_list(_int)), None),
-                     load_ms=at.get("load_ms", _opt(_num), None),
-                     first_inference_ms=at.get("first_inference_ms", _opt(_num), None),
-                     peak_rss_mb=at.get("peak_rss_mb", _opt(_num), None),
-                     stop_reason=at.get("stop_reason", _opt(_str), None),
-                     inputs=at.get("inputs", _list(_tensor), ()),
-                     device_state=state, extras=at.get("extras", _map, {}))
+                     aggregates=at.get("aggregates", optional(_summary), None),
+                     started_at=at.get("started_at", text, ""),
+                     ended_at=at.get("ended_at", text, ""),
+                     runtime_version=at.get("runtime_version", optional(text), None),
+                     provider=at.get("provider", optional(text), None),
+                     threads_applied=at.get("threads_applied", optional(whole), None),
+                     cpu_affinity=at.get("cpu_affinity", optional(listed(whole)), None),
+                     load_ms=at.get("load_ms", optional(number), None),
+                     first_inference_ms=at.get("first_inference_ms", optional(number), None),
+                     peak_rss_mb=at.get("peak_rss_mb", optional(number), None),
+                     stop_reason=at.get("stop_reason", optional(text), None),
+                     inputs=at.get("inputs", listed(_tensor), ()),
+                     device_state=state, extras=at.get("extras", mapping, {}))
     return run, start + count
 
 
-def _model_ref(at: _At) -> ModelRef:
+def _model_ref(at: At) -> ModelRef:
     ref = at.sub("model_ref")
     if ref is None:  # v1: the flat keys are all there is
-        size_mb = at.get("model_size_mb", _num, 0.0)
-        return ModelRef(path=at.get("model", _str), sha256=at.get("model_sha256", _str, ""),
+        size_mb = at.get("model_size_mb", number, 0.0)
+        return ModelRef(path=at.get("model", text), sha256=at.get("model_sha256", text, ""),
                         size_bytes=round(size_mb * 1e6))
-    return ModelRef(path=ref.get("path", _str), sha256=ref.get("sha256", _str),
-                    size_bytes=ref.get("size_bytes", _int), abs_path=ref.get("abs_path", _str, ""),
-                    name=ref.get("name", _str, ""))
+    return ModelRef(path=ref.get("path", text), sha256=ref.get("sha256", text),
+                    size_bytes=ref.get("size_bytes", whole), abs_path=ref.get("abs_path", text, ""),
+                    name=ref.get("name", text, ""))
 
 
 def _variant(v: Any, where: str) -> VariantRef:
-    at = _At(v, where)
-    size = at.get("size_bytes", _opt(_int), None)
+    at = At(v, where)
+    size = at.get("size_bytes", optional(whole), None)
     if size is None:  # v1 kept the size in MB only
-        size = round(at.get("size_mb", _num, 0.0) * 1e6)
-    return VariantRef(path=at.get("path", _str), sha256=at.get("sha256", _str),
-                      size_bytes=size, derivation=at.get("derivation", _map, {}))
+        size = round(at.get("size_mb", number, 0.0) * 1e6)
+    return VariantRef(path=at.get("path", text), sha256=at.get("sha256", text),
+                      size_bytes=size, derivation=at.get("derivation", mapping, {}))
 
 
 def _failure(v: Any, where: str) -> Failure:
-    at = _At(v, where)
-    return Failure(kind=at.get("kind", _one_of(FAILURE_KINDS)),
-                   message=at.get("message", _str), output=at.get("output", _str, ""),
-                   exit_code=at.get("exit_code", _opt(_int), None))
+    at = At(v, where)
+    return Failure(kind=at.get("kind", one_of(FAILURE_KINDS)),
+                   message=at.get("message", text), output=at.get("output", text, ""),
+                   exit_code=at.get("exit_code", optional(whole), None))
 
 
 def _farm(v: Any, where: str) -> FarmPlacement:
-    at = _At(v, where)
-    return FarmPlacement(worker=at.get("worker", _str), address=at.get("address", _str, ""),
-                         serial=at.get("serial", _opt(_str), None))
+    at = At(v, where)
+    return FarmPlacement(worker=at.get("worker", text), address=at.get("address", text, ""),
+                         serial=at.get("serial", optional(text), None))
 
 
 def case_of_doc(doc: Any, where: str = "case") -> CaseResult:
     """A case from its JSON (v2, or v1 migrated); SchemaError naming the bad field."""
-    at = _At(doc, where)
+    at = At(doc, where)
     if "runs" not in at.doc:
         return _case_of_v1(at)
-    samples = list(at.get("samples_ms", _list(_num), ()))
-    raw_runs = at.get("runs", lambda v, w: _list(lambda x, _: x)(v, w))
+    samples = list(at.get("samples_ms", listed(number), ()))
+    raw_runs = at.get("runs", lambda v, w: listed(lambda x, _: x)(v, w))
     runs, start = [], 0
     for i, raw in enumerate(raw_runs):
         run, start = _run(raw, f"{at._place('runs')}[{i}]", samples, start)
@@ -303,61 +227,66 @@ def case_of_doc(doc: Any, where: str = "case") -> CaseResult:
     if start != len(samples):
         raise SchemaError(f"{at._place('runs')}: the runs hold {start} samples, "
                           f"samples_ms has {len(samples)}")
-    return _case(at, tuple(runs), at.get("failure", _opt(_failure), None),
-                 attempts=at.get("attempts", _int, 1), card=at.get("card", _map, None),
-                 farm=at.get("farm", _opt(_farm), None),
-                 variant=at.get("variant", _opt(_variant), None))
+    case = _case(at, tuple(runs), at.get("failure", optional(_failure), None),
+                 attempts=at.get("attempts", whole, 1), card=at.get("card", mapping, None),
+                 farm=at.get("farm", optional(_farm), None),
+                 variant=at.get("variant", optional(_variant), None))
+    codes = at.get("validity", lambda v, w: validity_of_doc({"codes": v}, w), None)
+    return replace(case, validity=codes or Validity(),
+                   op_profile=at.get("op_profile", optional(op_profile_of_doc), None),
+                   placement=at.get("placement", optional(placement_of_doc), None),
+                   accuracy=at.get("accuracy", optional(accuracy_of_doc), None))
 
 
-def _case(at: _At, runs: tuple[ProcessRun, ...], failure: Failure | None, *, attempts: int,
+def _case(at: At, runs: tuple[ProcessRun, ...], failure: Failure | None, *, attempts: int,
           card: Mapping[str, Any] | None, farm: FarmPlacement | None,
           variant: VariantRef | None) -> CaseResult:
-    status = at.get("status", _one_of(STATUSES))
-    config = CaseConfig(model=_model_ref(at), device=at.get("device", _str),
-                        runtime=at.get("runtime", _str), threads=at.get("threads", _int),
-                        batch=at.get("batch", _int), precision=at.get("precision", _str),
-                        backend=at.get("backend", _str, "cpu"),
-                        runner=at.get("runner", _str, "agent"),
-                        int8_mode=at.get("int8_mode", _opt(_str), None))
-    stats = at.get("stats", _opt(_summary), None)
+    status = at.get("status", one_of(STATUSES))
+    config = CaseConfig(model=_model_ref(at), device=at.get("device", text),
+                        runtime=at.get("runtime", text), threads=at.get("threads", whole),
+                        batch=at.get("batch", whole), precision=at.get("precision", text),
+                        backend=at.get("backend", text, "cpu"),
+                        runner=at.get("runner", text, "agent"),
+                        int8_mode=at.get("int8_mode", optional(text), None))
+    stats = at.get("stats", optional(_summary), None)
     if status == "ok" and stats is None:
         raise SchemaError(f"{at._place('stats')}: an ok case has statistics")
     if status == "failed" and failure is None:
-        failure = Failure("runtime_error", at.get("error", _str, "") or "failed")
-    return CaseResult(id=at.get("id", _str), config=config, status=status, runs=runs,
+        failure = Failure("runtime_error", at.get("error", text, "") or "failed")
+    return CaseResult(id=at.get("id", text), config=config, status=status, runs=runs,
                       stats=stats, stats_source=at.get("stats_source",
-                                                       _one_of(("samples", "aggregates")),
+                                                       one_of(("samples", "aggregates")),
                                                        "samples"),
-                      failure=failure, warnings=at.get("warnings", _list(_str), ()),
-                      started_at=at.get("started_at", _str, ""),
-                      ended_at=at.get("ended_at", _str, ""), attempts=attempts,
+                      failure=failure, warnings=at.get("warnings", listed(text), ()),
+                      started_at=at.get("started_at", text, ""),
+                      ended_at=at.get("ended_at", text, ""), attempts=attempts,
                       variant=variant, card=card, farm=farm)
 
 
 # v1 kept what the runner reported in one ``measurement`` mapping
-_V1_RUN_FIELDS = {"runtime_version": _opt(_str), "provider": _opt(_str),
-                  "threads_applied": _opt(_int), "cpu_affinity": _opt(_list(_int)),
-                  "load_ms": _opt(_num), "first_inference_ms": _opt(_num),
-                  "peak_rss_mb": _opt(_num), "stop_reason": _opt(_str),
-                  "inputs": _list(_tensor)}
+_V1_RUN_FIELDS = {"runtime_version": optional(text), "provider": optional(text),
+                  "threads_applied": optional(whole), "cpu_affinity": optional(listed(whole)),
+                  "load_ms": optional(number), "first_inference_ms": optional(number),
+                  "peak_rss_mb": optional(number), "stop_reason": optional(text),
+                  "inputs": listed(_tensor)}
 _V1_CASE_KEYS = {"device_lost", "attempts", "model_card", "variant", "farm", "device_state"}
 
 
-def _case_of_v1(at: _At) -> CaseResult:
+def _case_of_v1(at: At) -> CaseResult:
     m = at.sub("measurement")
     measurement = m.doc if m is not None else {}
     values = {name: check(measurement[name], f"{m.where}.{name}")  # type: ignore[union-attr]
               for name, check in _V1_RUN_FIELDS.items() if measurement.get(name) is not None}
     extras = {k: v for k, v in measurement.items()
               if k not in _V1_RUN_FIELDS and k not in _V1_CASE_KEYS}
-    samples = at.get("samples_ms", _list(_num), ())
-    run = ProcessRun(samples_ms=samples, started_at=at.get("started_at", _str, ""),
-                     ended_at=at.get("ended_at", _str, ""),
+    samples = at.get("samples_ms", listed(number), ())
+    run = ProcessRun(samples_ms=samples, started_at=at.get("started_at", text, ""),
+                     ended_at=at.get("ended_at", text, ""),
                      device_state=measurement.get("device_state"), extras=extras, **values)
     failure = None
-    if at.get("status", _str) == "failed":
+    if at.get("status", text) == "failed":
         kind = "device_lost" if measurement.get("device_lost") else "runtime_error"
-        failure = Failure(kind, at.get("error", _opt(_str), None) or "failed")
+        failure = Failure(kind, at.get("error", optional(text), None) or "failed")
     where = m.where if m is not None else at.where
     farm = _farm(measurement["farm"], f"{where}.farm") if measurement.get("farm") else None
     variant = (_variant(measurement["variant"], f"{where}.variant")
@@ -368,27 +297,33 @@ def _case_of_v1(at: _At) -> CaseResult:
 
 def header_of_doc(doc: Any) -> RunRecord:
     """The run without its cases (they come from ``cases`` or the journal)."""
-    at = _At(doc, "")
-    owner = at.sub("owner")
+    at = At(doc, "")
+    owner, git, schedule = at.sub("owner"), at.sub("git"), at.sub("schedule")
     return RunRecord(
-        run_id=at.get("run_id", _str), started_at=at.get("started_at", _str),
-        command=at.get("command", _list(_str), ()),
-        benchbot_version=at.get("benchbot_version", _str, ""),
-        host=at.get("host", _map, {}), devices=at.get("devices", _map, {}),
-        settings=at.get("settings", _map, {}), planned_cases=at.get("planned_cases", _int, 0),
-        status=at.get("status", _one_of(("running", "complete", "interrupted")), "complete"),
-        ended_at=at.get("ended_at", _opt(_str), None),
-        plan=at.get("plan", _list(_map), ()),
-        owner=None if owner is None else RunOwner(host=owner.get("host", _str),
-                                                  pid=owner.get("pid", _int),
-                                                  started_at=owner.get("started_at", _str, "")),
-        schema_version=at.get("schema_version", _int))
+        run_id=at.get("run_id", text), started_at=at.get("started_at", text),
+        command=at.get("command", listed(text), ()),
+        benchbot_version=at.get("benchbot_version", text, ""),
+        host=at.get("host", mapping, {}), devices=at.get("devices", mapping, {}),
+        settings=at.get("settings", mapping, {}), planned_cases=at.get("planned_cases", whole, 0),
+        status=at.get("status", one_of(("running", "complete", "interrupted")), "complete"),
+        ended_at=at.get("ended_at", optional(text), None),
+        plan=at.get("plan", listed(mapping), ()),
+        owner=None if owner is None else RunOwner(host=owner.get("host", text),
+                                                  pid=owner.get("pid", whole),
+                                                  started_at=owner.get("started_at", text, "")),
+        meta={k: text(v, f"meta.{k}") for k, v in at.get("meta", mapping, {}).items()},
+        git=None if git is None else GitInfo(commit=git.get("commit", text),
+                                             branch=git.get("branch", optional(text), None),
+                                             dirty=bool(git.get("dirty", lambda v, w: v, False))),
+        schedule=Schedule(order=schedule.get("order", one_of(("sequential", "interleaved")),
+                                             "sequential"),
+                          seed=schedule.get("seed", optional(whole), None))
+        if schedule is not None else Schedule(),
+        schema_version=at.get("schema_version", whole))
 
 
 def record_of_doc(doc: Any) -> RunRecord:
     """A whole run from its JSON document (v2, or v1 migrated)."""
-    from dataclasses import replace
-
     header = header_of_doc(doc)
-    cases = _list(case_of_doc)(doc.get("cases", []), "cases")
+    cases = listed(case_of_doc)(doc.get("cases", []), "cases")
     return replace(header, cases=cases)

@@ -8,6 +8,9 @@
         ├── ProcessRun   one measuring process: samples (or a tool's aggregates), load
         │                time, first inference, peak RSS, provider, threads, affinity...
         ├── Failure      why it failed: a kind from FAILURE_KINDS, the message, tool output
+        ├── Validity     whether its figure can be trusted, and the codes saying why not
+        ├── OpProfile, Placement, Accuracy   where the time goes, what ran where, how
+        │                far a variant's outputs are from fp32 (:mod:`benchbot.store.findings`)
         └── FarmPlacement which farm worker and phone measured it
 
 Everything is frozen; JSON encoding and decoding live in :mod:`benchbot.store.codec`.
@@ -23,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from benchbot.stats import Summary
+from benchbot.store.findings import Accuracy, OpProfile, Placement, Validity
 
 SCHEMA_VERSION = 2
 
@@ -171,6 +175,10 @@ class CaseResult:
     variant: VariantRef | None = None
     card: Mapping[str, Any] | None = None  # the model card (params, MACs, FLOPs, IO)
     farm: FarmPlacement | None = None
+    validity: Validity = Validity()
+    op_profile: OpProfile | None = None
+    placement: Placement | None = None
+    accuracy: Accuracy | None = None
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -245,6 +253,10 @@ class CaseResult:
         return next((r.inputs for r in self.runs if r.inputs), ())
 
     @property
+    def valid(self) -> bool:
+        return self.validity.valid
+
+    @property
     def device_lost(self) -> bool:
         return self.failure is not None and self.failure.kind == "device_lost"
 
@@ -273,6 +285,23 @@ class RunOwner:
 
 
 @dataclass(frozen=True)
+class GitInfo:
+    """The code a run measured: the commit of the working directory's git checkout."""
+
+    commit: str
+    branch: str | None = None
+    dirty: bool = False
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """In what order the processes of a run were measured."""
+
+    order: str = "sequential"  # or "interleaved": repeats round-robin over shuffled cases
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
 class RunRecord:
     """A whole run: where and how it ran, and every case finished so far."""
 
@@ -289,6 +318,9 @@ class RunRecord:
     ended_at: str | None = None
     cases: tuple[CaseResult, ...] = ()
     owner: RunOwner | None = None
+    meta: Mapping[str, str] = field(default_factory=dict)  # --meta key=value
+    git: GitInfo | None = None
+    schedule: Schedule = Schedule()
     schema_version: int = SCHEMA_VERSION  # as read (1 for a migrated v1 file)
 
     def with_case(self, case: CaseResult) -> RunRecord:

@@ -85,6 +85,26 @@ _CASE = _object({
     "attempts": {**_INT, "minimum": 1}, "card": _nullable(_OBJ),
     "farm": _nullable(_object({"worker": _STR, "address": _STR, "serial": _nullable(_STR)},
                               ("worker",))),
+    "valid": {"type": "boolean"},
+    "validity": {"type": "array", "items": _object(
+        {"code": _STR, "detail": _STR, "advice": _STR}, ("code",)),
+        "description": "why the case is not valid (empty when it is)"},
+    "op_profile": _nullable(_object({
+        "ops": {"type": "array", "items": _object(
+            {"node": _STR, "op_type": _STR, "provider": _STR, "ms": _NUM, "share": _NUM},
+            ("node", "op_type", "ms", "share"))},
+        "total_ms": _nullable(_NUM), "profiled_runs": _INT, "source": _STR,
+        "reason": _nullable(_STR)})),
+    "placement": _nullable(_object({
+        "nodes_by_provider": {"type": "object", "additionalProperties": _INT},
+        "requested": _STR, "fallback_nodes": {"type": "array", "items": _STR}},
+        ("nodes_by_provider",))),
+    "accuracy": _nullable(_object({
+        "reference": _STR, "reason": _nullable(_STR),
+        "outputs": {"type": "array", "items": _object(
+            {"name": _STR, "max_abs_err": _NUM, "mean_abs_err": _NUM, "cosine": _NUM,
+             "top1_agreement": _nullable(_NUM)},
+            ("name", "max_abs_err", "mean_abs_err", "cosine"))}})),
 }, ("id", "model", "model_sha256", "device", "runtime", "threads", "batch", "precision",
     "status", "samples_ms", "stats", "runs"), "One case (also one line of a run's journal).")
 
@@ -111,6 +131,11 @@ def results_schema() -> dict[str, Any]:
             "owner": _nullable(_object({"host": _STR, "pid": _INT, "started_at": _STR},
                                        ("host", "pid"))),
             "journal": {**_STR, "description": "while measured: the file of finished cases"},
+            "meta": {"type": "object", "additionalProperties": _STR},
+            "git": _nullable(_object({"commit": _STR, "branch": _nullable(_STR),
+                                      "dirty": {"type": "boolean"}}, ("commit",))),
+            "schedule": _object({"order": {"enum": ["sequential", "interleaved"]},
+                                 "seed": _nullable(_INT)}),
             "cases": {"type": "array", "items": {"$ref": "#/$defs/case"}},
         },
         "$defs": {"case": _CASE, "run": _RUN, "stats": _STATS, "model": _MODEL,

@@ -26,67 +26,11 @@ import math
 from dataclasses import dataclass
 
 from benchbot.compare.ranks import RatioInterval
+from benchbot.stats.student import regularized_beta, t_quantile, t_two_sided_p
 
-_TINY = 1e-300
-_EPS = 1e-15
+__all__ = ["WelchResult", "regularized_beta", "t_quantile", "t_two_sided_p", "welch_ratio"]
 
-
-def _beta_fraction(a: float, b: float, x: float) -> float:
-    """The continued fraction 1 / (1 + d1 / (1 + d2 / (1 + ...))) of [3]_.
-
-    Lentz's method evaluates the denominator f = 1 + d1 / (1 + d2 / ...) as a
-    product of ratios of successive convergents.
-    """
-    f = c = 1.0
-    d = 0.0
-    for step in range(1, 1000):
-        m = step // 2
-        if step % 2:  # d_{2m+1}
-            coef = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))
-        else:  # d_{2m}
-            coef = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m))
-        d = 1.0 + coef * d
-        d = 1.0 / (d if abs(d) > _TINY else _TINY)
-        c = 1.0 + coef / c
-        c = c if abs(c) > _TINY else _TINY
-        f *= c * d
-        if abs(c * d - 1.0) < _EPS:
-            break
-    return 1.0 / f
-
-
-def regularized_beta(a: float, b: float, x: float) -> float:
-    """I_x(a, b), the regularized incomplete beta function, for a, b > 0 [3]_."""
-    if not 0.0 <= x <= 1.0:
-        raise ValueError(f"I_x(a, b) needs 0 <= x <= 1, not {x}")
-    if x in (0.0, 1.0):
-        return x
-    if x > (a + 1.0) / (a + b + 2.0):  # the fraction converges fast on this side only
-        return 1.0 - regularized_beta(b, a, 1.0 - x)
-    log_front = (a * math.log(x) + b * math.log1p(-x) - math.log(a)
-                 + math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b))
-    return math.exp(log_front) * _beta_fraction(a, b, x)
-
-
-def t_two_sided_p(t: float, df: float) -> float:
-    """P(|T| >= |t|) for Student's t with ``df`` (possibly fractional) degrees of freedom."""
-    if math.isinf(df):
-        return math.erfc(abs(t) / math.sqrt(2.0))
-    return regularized_beta(df / 2.0, 0.5, df / (df + t * t))
-
-
-def t_quantile(p: float, df: float) -> float:
-    """The t with P(T <= t) = p, for 0.5 <= p < 1, by bisection on the tail."""
-    tail = 2.0 * (1.0 - p)
-    lo, hi = 0.0, 1.0
-    while t_two_sided_p(hi, df) > tail:
-        hi *= 2.0
-    for _ in range(100):
-        mid = (lo + hi) / 2.0
-        lo, hi = (mid, hi) if t_two_sided_p(mid, df) > tail else (lo, mid)
-    return (lo + hi) / 2.0
-
-
+# The t distribution lives in stats/ (cases' confidence intervals use it too).
 @dataclass(frozen=True)
 class WelchResult:
     """Welch's test of candidate against baseline means, and their ratio."""

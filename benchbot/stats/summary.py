@@ -38,6 +38,11 @@ class Summary:
     mad_ms: float | None
     ci95_low_ms: float | None
     ci95_high_ms: float | None
+    # across measuring processes (see benchbot.stats.processes): with several, the median
+    # and its CI include the variance between processes
+    processes: int = 1
+    between_cv: float | None = None
+    within_cv: float | None = None
 
     @classmethod
     def from_aggregates(cls, n: int, mean_ms: float, *, median_ms: float | None = None,

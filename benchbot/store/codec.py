@@ -47,6 +47,7 @@ def run_doc(run: ProcessRun) -> dict[str, Any]:
             "inputs": [{"name": i.name, "dtype": i.dtype, "shape": list(i.shape)}
                        for i in run.inputs],
             "device_state": None if run.device_state is None else dict(run.device_state),
+            "throttled": run.throttled, "thermal_gate_timeout": run.thermal_gate_timeout,
             "extras": dict(run.extras)}
 
 
@@ -139,9 +140,16 @@ def _summary(v: Any, where: str) -> Summary:
     at = At(v, where)
     values = {f.name: at.get(f.name, optional(number), None) for f in fields(Summary)}
     values["n"] = at.get("n", whole)
+    values["processes"] = at.get("processes", whole, 1)
     if values["mean_ms"] is None:
         raise SchemaError(f"{where}.mean_ms: missing")
     return Summary(**values)
+
+
+def _flag(v: Any, where: str) -> bool:
+    if not isinstance(v, bool):
+        raise SchemaError(f"{where}: expected true or false, got {v!r}")
+    return v
 
 
 def _shape_dim(v: Any, where: str) -> int | str:
@@ -176,7 +184,9 @@ def _run(v: Any, where: str, samples: list[float], start: int) -> tuple[ProcessR
                      peak_rss_mb=at.get("peak_rss_mb", optional(number), None),
                      stop_reason=at.get("stop_reason", optional(text), None),
                      inputs=at.get("inputs", listed(_tensor), ()),
-                     device_state=state, extras=at.get("extras", mapping, {}))
+                     device_state=state, extras=at.get("extras", mapping, {}),
+                     throttled=at.get("throttled", _flag, False),
+                     thermal_gate_timeout=at.get("thermal_gate_timeout", _flag, False))
     return run, start + count
 
 

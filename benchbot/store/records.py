@@ -130,6 +130,8 @@ class ProcessRun:
     stop_reason: str | None = None
     inputs: tuple[TensorInfo, ...] = ()
     device_state: Mapping[str, Any] | None = None
+    throttled: bool = False  # the pinned cores' clock ceiling was capped after the process
+    thermal_gate_timeout: bool = False  # the device never cooled below the profile's limit
     extras: Mapping[str, Any] = field(default_factory=dict)
 
 

@@ -34,7 +34,8 @@ def _object(properties: dict[str, Any], required: tuple[str, ...] = (),
 
 _STATS = _object({name: _nullable(_NUM) for name in (
     "mean_ms", "median_ms", "p90_ms", "p99_ms", "std_ms", "min_ms", "max_ms", "mad_ms",
-    "ci95_low_ms", "ci95_high_ms")} | {"n": _INT}, ("n", "mean_ms"),
+    "ci95_low_ms", "ci95_high_ms", "between_cv", "within_cv")} | {
+        "n": _INT, "processes": {**_INT, "minimum": 1}}, ("n", "mean_ms"),
     "Statistics in milliseconds; null where a native tool printed no such figure.")
 
 _MODEL = _object({"path": {**_STR, "description": "the path as given"},
@@ -62,6 +63,7 @@ _RUN = _object({
         {"name": _STR, "dtype": _STR,
          "shape": {"type": "array", "items": {"type": ["integer", "string"]}}})},
     "device_state": _nullable(_OBJ),
+    "throttled": {"type": "boolean"}, "thermal_gate_timeout": {"type": "boolean"},
     "extras": {**_OBJ, "description": "tool-specific figures (argv, parsed output, ...)"},
 }, ("sample_count",), "One measuring process.")
 

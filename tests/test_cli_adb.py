@@ -1,8 +1,9 @@
 """`benchbot devices` and `benchbot run --device sd855` end to end through the REAL adb server.
 
-The phone is tests/adb_emulator.py: a OnePlus 7 answering getprop from its real
-property dump, with the real SD855 cpufreq clusters, a real SD855+ /proc/cpuinfo,
-thermal zones typed like a real Snapdragon phone and a real `dumpsys battery`.
+The phone is tests/adb_emulator.py: a OnePlus 7 Pro answering getprop from its real
+property dump (tests/data/android), with the real SD855 cpufreq clusters, thermal zones
+typed like a real Snapdragon phone, a real `dumpsys battery` and, when ../shared is
+beside the repository, a real SD855+ /proc/cpuinfo (nothing here needs it).
 Commands run on this host, so the Python agent really measures through adb.
 """
 
@@ -23,6 +24,8 @@ from benchbot.store import load_run
 from tests.adb_emulator import EmulatedPhone
 from tests.adb_fixtures import DUMPS, SD855_DUMP, private_adb_server, start_phone
 from tests.conftest import FAST, REPO, benchbot
+
+pytestmark = pytest.mark.adb
 
 DATA = Path(__file__).parent / "data"
 BATTERY = DATA / "android" / "dumpsys_battery_samsung_charging.txt"
@@ -51,8 +54,6 @@ def sd855_files(throttled: bool) -> dict[str, str]:
 
 def sd855_phone(root: Path, adb_server: str, battery_text: str, throttled: bool = False
                 ) -> EmulatedPhone:
-    if not SD855_DUMP.is_file():
-        pytest.skip(f"reference getprop dump not found: {SD855_DUMP}")
     battery = root.parent / f"{root.name}-battery.txt"
     battery.write_text(battery_text)
     return start_phone(root, adb_server, getprop_dump=SD855_DUMP,
@@ -111,12 +112,12 @@ def test_devices_lists_the_phone_and_its_profile(phone: EmulatedPhone, adb_serve
     found = {p["serial"]: p for p in json.loads(proc.stdout)}
     mine = found[phone.address]
     assert (mine["model"], mine["soc"], mine["android"], mine["abi"]) == (
-        "GM1903", "msmnile", "9", "arm64-v8a")
+        "GM1913", "msmnile", "10", "arm64-v8a")
     assert [c["max_freq_khz"] for c in mine["clusters"]] == [1785600, 2419200, 2841600]
     assert mine["max_temp_c"] == 42.0 and mine["battery"]["level"] == 84
     assert "sd855" in mine["profiles"] and "sd845" not in mine["profiles"]
     table = benchbot("devices", "--adb-server", adb_server).stdout
-    assert f"| {phone.address} | GM1903 | msmnile | 9 |" in table and "4x1.79GHz" in table
+    assert f"| {phone.address} | GM1913 | msmnile | 10 |" in table and "4x1.79GHz" in table
 
 
 def test_run_on_sd855_with_threads_1_and_4(phone: EmulatedPhone, adb_server: str,
@@ -255,7 +256,7 @@ def test_no_or_several_matching_phones(adb_server: str, phone: EmulatedPhone,
                     "-m", str(models["tiny_matmul.onnx"]))
     assert proc.returncode == 2
     assert "no attached phone matches device 'sd845'" in proc.stderr
-    assert f"{phone.address} (GM1903, msmnile)" in proc.stderr
+    assert f"{phone.address} (GM1913, msmnile)" in proc.stderr
     twin = sd855_phone(tmp_path / "twin", adb_server, BATTERY.read_text())
     try:
         proc = run_on_phone(adb_server, profiles, tmp_path / "r", "-m",

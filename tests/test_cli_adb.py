@@ -120,6 +120,59 @@ def test_devices_lists_the_phone_and_its_profile(phone: EmulatedPhone, adb_serve
     assert f"| {phone.address} | GM1913 | msmnile | 10 |" in table and "4x1.79GHz" in table
 
 
+def _server_env(adb_server: str) -> dict[str, str]:
+    """The environment that points adb (and benchbot) at ``adb_server`` instead of :5037."""
+    host, _, port = adb_server.rpartition(":")
+    return {"ANDROID_ADB_SERVER_ADDRESS": host, "ANDROID_ADB_SERVER_PORT": port,
+            "ANDROID_SERIAL": ""}
+
+
+def test_devices_honours_android_adb_server_port(phone: EmulatedPhone, adb_server: str) -> None:
+    """No --adb-server: the server on another port is found through ANDROID_ADB_SERVER_*."""
+    assert not adb_server.endswith(":5037")
+    proc = benchbot("devices", "--json", env=_server_env(adb_server))
+    assert proc.returncode == 0, proc.stderr
+    assert phone.address in {p["serial"] for p in json.loads(proc.stdout)}
+    # an explicit --adb-server still wins over the environment
+    wrong = {**_server_env(adb_server), "ANDROID_ADB_SERVER_PORT": "1"}
+    assert json.loads(benchbot("devices", "--json", "--adb-server", adb_server, env=wrong).stdout)
+    refused = benchbot("devices", env=wrong)
+    assert refused.returncode == 1 and "cannot reach the adb server at 127.0.0.1:1" in refused.stderr
+    bad = benchbot("devices", env={**wrong, "ANDROID_ADB_SERVER_PORT": "port"})
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert "ANDROID_ADB_SERVER_PORT='port' is not a TCP port" in bad.stderr
+
+
+def test_android_serial_picks_one_of_two_matching_phones(models: dict[str, Path],
+                                                        profiles: Path, tmp_path: Path) -> None:
+    """Two SD855 phones behind a server on a non-default port: `run` refuses to guess, and
+    ANDROID_SERIAL picks one, as it does for adb; the server comes from the environment."""
+    servers = private_adb_server(tmp_path / "adb-home")
+    (tmp_path / "adb-home").mkdir()
+    server = next(servers)
+    phones = [sd855_phone(tmp_path / f"twin{i}", server, BATTERY.read_text()) for i in (0, 1)]
+    try:
+        env = _server_env(server)
+        args = ["run", "--device", "sd855", "--profiles", str(profiles), "-m",
+                str(models["tiny_conv.onnx"]), *FAST]
+        guess = benchbot(*args, "--results", str(tmp_path / "r0"), env=env, timeout=180)
+        assert guess.returncode == 2 and "2 attached phones match device 'sd855'" in guess.stderr
+        assert "ANDROID_SERIAL" in guess.stderr and "Traceback" not in guess.stderr
+        chosen = phones[1].address
+        proc = benchbot(*args, "--results", str(tmp_path / "r1"), timeout=180,
+                        env={**env, "ANDROID_SERIAL": chosen})
+        assert proc.returncode == 0, proc.stderr
+        facts = load_run(next((tmp_path / "r1").glob("*.json"))).devices["sd855"]
+        assert facts["serial"] == chosen and facts["adb_server"] == server
+        other = benchbot(*args, "--results", str(tmp_path / "r2"), timeout=180,
+                         env={**env, "ANDROID_SERIAL": "10.9.9.9:5555"})
+        assert other.returncode == 2 and "ANDROID_SERIAL=10.9.9.9:5555 is none of" in other.stderr
+    finally:
+        for phone in phones:
+            phone.stop()
+        servers.close()
+
+
 def test_run_on_sd855_with_threads_1_and_4(phone: EmulatedPhone, adb_server: str,
                                            profiles: Path, models: dict[str, Path],
                                            tmp_path: Path) -> None:

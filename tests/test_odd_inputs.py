@@ -15,9 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from benchbot import agent
+from benchbot.devices.facts import core_count, thread_warnings
 from benchbot.errors import ConfigError
 from benchbot.report.markdown import table_cell
-from benchbot.sweep import MeasureSettings
+from benchbot.store.modelfile import ModelFile
+from benchbot.sweep import MeasureSettings, make_plan
 from benchbot.sweep.config import load_sweep_file, read_toml
 from tests.conftest import FAST, benchbot
 from tests.test_cli_errors import assert_one_line_error
@@ -142,3 +145,43 @@ def test_history_with_a_malformed_started_at(weird_run: Path, tmp_path: Path) ->
                     "--out", str(tmp_path / "h.png"))
     assert_one_line_error(proc, run_file.name, "started_at", "yesterday, around noon")
     assert not (tmp_path / "h.png").exists()
+
+
+# -- the device's CPUs ---------------------------------------------------------------------------
+
+def test_a_mask_naming_missing_cpus_says_which_cpus_exist() -> None:
+    have = agent._cpu_set(set(__import__("os").sched_getaffinity(0)))
+    with pytest.raises(agent.AgentFailure) as failure:
+        agent.pin_to_cpus({4093, 4094})
+    assert str(failure.value) == (f"CPU mask names CPUs {{4093, 4094}} but this device has CPUs "
+                                  f"{have}: fix [cpu] masks in the profile")
+    assert agent._cpu_set({0, 1, 2, 3, 6, 8, 9}) == "{0-3, 6, 8, 9}"
+
+
+def test_the_agent_reports_a_bad_mask_as_its_error(models: dict[str, Path]) -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, agent.__file__, "--model",
+                           str(models["tiny_conv.onnx"]), "--cpus", "4095"],
+                          capture_output=True, text=True, timeout=120)
+    doc = json.loads(proc.stdout)
+    assert proc.returncode == 1 and doc["status"] == "failed"
+    assert doc["error"].startswith("CPU mask names CPUs {4095} but this device has CPUs {")
+    assert "Errno" not in doc["error"]
+
+
+def test_more_threads_than_cores_is_a_warning(models: dict[str, Path]) -> None:
+    model = ModelFile(path=models["tiny_conv.onnx"], runtime="onnxruntime", sha256="0" * 64,
+                      size_bytes=1)
+    plan = make_plan((model,), ("local", "sd855", "unknown"), (1, 4, 8, 16), (1,), ("fp32",),
+                     MeasureSettings())
+    phone = {"clusters": [{"cpus": [0, 1, 2, 3]}, {"cpus": [4, 5, 6]}, {"cpus": [7]}]}
+    warnings = thread_warnings(plan, {"local": {"cores": 2}, "sd855": phone, "unknown": {}})
+    assert warnings == [
+        "--threads 4,8,16 is more than the 2 cores of device 'local': those cases measure "
+        "threads sharing cores; use --threads 2 or fewer",
+        "--threads 16 is more than the 8 cores of device 'sd855': those cases measure "
+        "threads sharing cores; use --threads 8 or fewer"]
+    assert core_count(phone) == 8 and core_count({"cores": None}) is None
+    assert thread_warnings(plan, {"local": {"cores": 64}}) == []

@@ -21,6 +21,7 @@ next run.
 from __future__ import annotations
 
 import argparse
+import errno
 import gc
 import json
 import os
@@ -317,10 +318,35 @@ def _first_line(exc: BaseException) -> str:
     return line if len(line) <= 300 else line[:299] + "…"
 
 
+def _cpu_set(cpus: set[int]) -> str:
+    """{0-3, 6} for the CPUs 0, 1, 2, 3 and 6."""
+    runs: list[list[int]] = []
+    for cpu in sorted(cpus):
+        if runs and cpu == runs[-1][-1] + 1:
+            runs[-1].append(cpu)
+        else:
+            runs.append([cpu])
+    return "{" + ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 2 else ", ".join(map(str, r))
+                           for r in runs) + "}"
+
+
+def pin_to_cpus(cpus: set[int]) -> None:
+    """Pin this process to ``cpus``. The kernel's answer to a mask of CPUs this device lacks is
+    a bare EINVAL: say which CPUs the mask names, which the device has, and what to fix."""
+    have = set(os.sched_getaffinity(0))
+    try:
+        os.sched_setaffinity(0, cpus)
+    except (OSError, ValueError) as exc:  # ValueError: a CPU id past what a cpu set can hold
+        if isinstance(exc, OSError) and exc.errno != errno.EINVAL:
+            raise
+        raise AgentFailure(f"CPU mask names CPUs {_cpu_set(cpus)} but this device has CPUs "
+                           f"{_cpu_set(have)}: fix [cpu] masks in the profile") from None
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Load, warm up and time the model; the document the agent prints."""
     if args.cpus:
-        os.sched_setaffinity(0, {int(c) for c in args.cpus.split(",")})
+        pin_to_cpus({int(c) for c in args.cpus.split(",")})
     import numpy as np
 
     rng = np.random.default_rng(args.seed)

@@ -24,7 +24,8 @@ command is the host's (``/bin/sh``, ``sys.executable``). The sync service sees
 only the sandbox: every sync path is ``<sandbox><path>``. :meth:`to_host` says
 where a device path lives, to plant or inspect files. ``getprop`` is a script on the shell's PATH that prints the
 property dump given as ``getprop_dump`` (a real phone's ``[key]: [value]`` text)
-plus ``extra_props``, or a small built-in set of OnePlus 7 properties.
+plus ``extra_props``, or a small built-in set of OnePlus 7 properties;
+:func:`profile_getprop_dump` writes one for the phone a device profile's ``[match]`` picks.
 
 Fault injection: :meth:`EmulatedPhone.disconnect` drops the TCP connection now
 (the device vanishes; the adb server will try to reconnect unless
@@ -55,6 +56,7 @@ import subprocess
 import sys
 import threading
 import time
+import tomllib
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
@@ -73,6 +75,25 @@ BUILTIN_PROPS = {
     "ro.build.version.release": "9", "ro.build.version.sdk": "28",
     "ro.product.cpu.abi": "arm64-v8a",
 }
+
+
+
+def profile_getprop_dump(profile: Path, dest: Path, props: Mapping[str, str] | None = None
+                         ) -> Path:
+    """Write a getprop dump for a phone that ``profile``'s ``[match]`` keys pick, to ``dest``.
+
+    The built-in OnePlus 7 properties, overridden by each ``[match]`` key (the first value of
+    a list) and then by ``props``. For a phone of a profile that no real dump in tests/data
+    stands for; the ADB tier needs no file outside the repository.
+    """
+    match = tomllib.loads(Path(profile).read_text(encoding="utf-8")).get("match", {})
+    table = dict(BUILTIN_PROPS)
+    for key, value in match.items():
+        table[key] = str(value[0] if isinstance(value, list) else value)
+    table |= dict(props or {})
+    dest.write_text("".join(f"[{k}]: [{v}]\n" for k, v in sorted(table.items())), encoding="utf-8")
+    return dest
+
 
 _PROP_LINE = re.compile(r"^\[([^\]]*)\]: \[(.*)\]$")
 

@@ -17,9 +17,12 @@ import pytest
 
 from benchbot.transports.adb_server import connect_device, kill_server, start_server
 from tests.adb_emulator import EmulatedPhone
+from tests.shared import reference
 
-DUMPS = Path(__file__).resolve().parents[2] / "shared" / "reference" / "tool_outputs" / "adb_shell"
-SD855_DUMP = DUMPS / "getprop_full_oneplus7_sd855_android9.txt"
+# extra real outputs in ../shared, used when present (a /proc/cpuinfo); the tier needs none
+DUMPS = reference("tool_outputs", "adb_shell")
+# a real OnePlus 7 Pro (SD855, Android 10) `adb shell getprop`; its source is beside it
+SD855_DUMP = Path(__file__).parent / "data" / "android" / "getprop_oneplus7pro_sd855_android10.txt"
 
 
 def _free_port() -> int:
@@ -69,9 +72,9 @@ def start_phone(root: Path, server: str, **options: object) -> EmulatedPhone:
 
 @pytest.fixture(scope="session")
 def phone(adb_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatedPhone]:
-    """A OnePlus 7 (SD855, Android 9) with shell_v2, its real getprop dump and one multi-line value."""
-    phone = start_phone(tmp_path_factory.mktemp("phone"), adb_server,
-                   getprop_dump=SD855_DUMP if SD855_DUMP.is_file() else None,
+    """A OnePlus 7 Pro (SD855, Android 10) with shell_v2, its real getprop dump and one more
+    multi-line value."""
+    phone = start_phone(tmp_path_factory.mktemp("phone"), adb_server, getprop_dump=SD855_DUMP,
                    extra_props={"test.multiline": "first line\nsecond ] line\nthird"})
     yield phone
     phone.stop()

@@ -8,8 +8,9 @@ import pytest
 
 from benchbot.devices.android import (cpuinfo_hardware, matches, parse_battery, parse_cpufreq,
                                       parse_getprop, parse_thermal, soc_of)
+from tests.shared import reference
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference" / "tool_outputs" / "adb_shell"
+SHARED = reference("tool_outputs", "adb_shell")
 DATA = Path(__file__).parent / "data" / "android"
 
 
@@ -35,6 +36,17 @@ def test_real_getprop_dumps(name: str, model: str, platform: str, soc: str, rele
     assert props["ro.product.cpu.abi"] == "arm64-v8a"
     assert soc_of(props) == soc  # ro.soc.model only from Android 12
     assert len(props) > 300
+
+
+def test_the_repositorys_own_getprop_dump() -> None:
+    """The emulated phones' dump (tests/data, source beside it): it never skips."""
+    props = parse_getprop((DATA / "getprop_oneplus7pro_sd855_android10.txt").read_text())
+    assert (props["ro.product.model"], props["ro.board.platform"], soc_of(props),
+            props["ro.build.version.release"], props["ro.product.cpu.abi"]) == (
+        "GM1913", "msmnile", "msmnile", "10", "arm64-v8a")
+    assert props["persist.sys.boot.reason.history"] == (
+        "recovery,1592343716\nreboot,userrequested,1592343641\nreboot,userrequested,1591589390")
+    assert props["persist.logd.size"] == "" and len(props) == 885
 
 
 def test_getprop_multiline_values_and_junk() -> None:

@@ -1,8 +1,9 @@
 """`benchbot devices` and `benchbot run --device sd855` end to end through the REAL adb server.
 
-The phone is tests/adb_emulator.py: a OnePlus 7 answering getprop from its real
-property dump, with the real SD855 cpufreq clusters, a real SD855+ /proc/cpuinfo,
-thermal zones typed like a real Snapdragon phone and a real `dumpsys battery`.
+The phone is tests/adb_emulator.py: a OnePlus 7 Pro answering getprop from its real
+property dump (tests/data/android), with the real SD855 cpufreq clusters, thermal zones
+typed like a real Snapdragon phone, a real `dumpsys battery` and, when ../shared is
+beside the repository, a real SD855+ /proc/cpuinfo (nothing here needs it).
 Commands run on this host, so the Python agent really measures through adb.
 """
 
@@ -23,6 +24,8 @@ from benchbot.store import load_run
 from tests.adb_emulator import EmulatedPhone
 from tests.adb_fixtures import DUMPS, SD855_DUMP, private_adb_server, start_phone
 from tests.conftest import FAST, REPO, benchbot
+
+pytestmark = pytest.mark.adb
 
 DATA = Path(__file__).parent / "data"
 BATTERY = DATA / "android" / "dumpsys_battery_samsung_charging.txt"
@@ -51,8 +54,6 @@ def sd855_files(throttled: bool) -> dict[str, str]:
 
 def sd855_phone(root: Path, adb_server: str, battery_text: str, throttled: bool = False
                 ) -> EmulatedPhone:
-    if not SD855_DUMP.is_file():
-        pytest.skip(f"reference getprop dump not found: {SD855_DUMP}")
     battery = root.parent / f"{root.name}-battery.txt"
     battery.write_text(battery_text)
     return start_phone(root, adb_server, getprop_dump=SD855_DUMP,
@@ -111,12 +112,65 @@ def test_devices_lists_the_phone_and_its_profile(phone: EmulatedPhone, adb_serve
     found = {p["serial"]: p for p in json.loads(proc.stdout)}
     mine = found[phone.address]
     assert (mine["model"], mine["soc"], mine["android"], mine["abi"]) == (
-        "GM1903", "msmnile", "9", "arm64-v8a")
+        "GM1913", "msmnile", "10", "arm64-v8a")
     assert [c["max_freq_khz"] for c in mine["clusters"]] == [1785600, 2419200, 2841600]
     assert mine["max_temp_c"] == 42.0 and mine["battery"]["level"] == 84
     assert "sd855" in mine["profiles"] and "sd845" not in mine["profiles"]
     table = benchbot("devices", "--adb-server", adb_server).stdout
-    assert f"| {phone.address} | GM1903 | msmnile | 9 |" in table and "4x1.79GHz" in table
+    assert f"| {phone.address} | GM1913 | msmnile | 10 |" in table and "4x1.79GHz" in table
+
+
+def _server_env(adb_server: str) -> dict[str, str]:
+    """The environment that points adb (and benchbot) at ``adb_server`` instead of :5037."""
+    host, _, port = adb_server.rpartition(":")
+    return {"ANDROID_ADB_SERVER_ADDRESS": host, "ANDROID_ADB_SERVER_PORT": port,
+            "ANDROID_SERIAL": ""}
+
+
+def test_devices_honours_android_adb_server_port(phone: EmulatedPhone, adb_server: str) -> None:
+    """No --adb-server: the server on another port is found through ANDROID_ADB_SERVER_*."""
+    assert not adb_server.endswith(":5037")
+    proc = benchbot("devices", "--json", env=_server_env(adb_server))
+    assert proc.returncode == 0, proc.stderr
+    assert phone.address in {p["serial"] for p in json.loads(proc.stdout)}
+    # an explicit --adb-server still wins over the environment
+    wrong = {**_server_env(adb_server), "ANDROID_ADB_SERVER_PORT": "1"}
+    assert json.loads(benchbot("devices", "--json", "--adb-server", adb_server, env=wrong).stdout)
+    refused = benchbot("devices", env=wrong)
+    assert refused.returncode == 1 and "cannot reach the adb server at 127.0.0.1:1" in refused.stderr
+    bad = benchbot("devices", env={**wrong, "ANDROID_ADB_SERVER_PORT": "port"})
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert "ANDROID_ADB_SERVER_PORT='port' is not a TCP port" in bad.stderr
+
+
+def test_android_serial_picks_one_of_two_matching_phones(models: dict[str, Path],
+                                                        profiles: Path, tmp_path: Path) -> None:
+    """Two SD855 phones behind a server on a non-default port: `run` refuses to guess, and
+    ANDROID_SERIAL picks one, as it does for adb; the server comes from the environment."""
+    servers = private_adb_server(tmp_path / "adb-home")
+    (tmp_path / "adb-home").mkdir()
+    server = next(servers)
+    phones = [sd855_phone(tmp_path / f"twin{i}", server, BATTERY.read_text()) for i in (0, 1)]
+    try:
+        env = _server_env(server)
+        args = ["run", "--device", "sd855", "--profiles", str(profiles), "-m",
+                str(models["tiny_conv.onnx"]), *FAST]
+        guess = benchbot(*args, "--results", str(tmp_path / "r0"), env=env, timeout=180)
+        assert guess.returncode == 2 and "2 attached phones match device 'sd855'" in guess.stderr
+        assert "ANDROID_SERIAL" in guess.stderr and "Traceback" not in guess.stderr
+        chosen = phones[1].address
+        proc = benchbot(*args, "--results", str(tmp_path / "r1"), timeout=180,
+                        env={**env, "ANDROID_SERIAL": chosen})
+        assert proc.returncode == 0, proc.stderr
+        facts = load_run(next((tmp_path / "r1").glob("*.json"))).devices["sd855"]
+        assert facts["serial"] == chosen and facts["adb_server"] == server
+        other = benchbot(*args, "--results", str(tmp_path / "r2"), timeout=180,
+                         env={**env, "ANDROID_SERIAL": "10.9.9.9:5555"})
+        assert other.returncode == 2 and "ANDROID_SERIAL=10.9.9.9:5555 is none of" in other.stderr
+    finally:
+        for phone in phones:
+            phone.stop()
+        servers.close()
 
 
 def test_run_on_sd855_with_threads_1_and_4(phone: EmulatedPhone, adb_server: str,
@@ -255,7 +309,7 @@ def test_no_or_several_matching_phones(adb_server: str, phone: EmulatedPhone,
                     "-m", str(models["tiny_matmul.onnx"]))
     assert proc.returncode == 3  # the phone is not there: infrastructure, not input
     assert "no attached phone matches device 'sd845'" in proc.stderr
-    assert f"{phone.address} (GM1903, msmnile)" in proc.stderr
+    assert f"{phone.address} (GM1913, msmnile)" in proc.stderr
     twin = sd855_phone(tmp_path / "twin", adb_server, BATTERY.read_text())
     try:
         proc = run_on_phone(adb_server, profiles, tmp_path / "r", "-m",

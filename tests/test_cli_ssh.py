@@ -26,6 +26,8 @@ from benchbot.store import case_doc, load_run
 from tests.conftest import FAST, benchbot
 from tests.sshd import SshServer
 
+pytestmark = pytest.mark.ssh
+
 DEVICE = "gpubox"
 WEIRD_NAME = "we ird $(id) 'q' ;x.onnx"
 
@@ -309,7 +311,7 @@ def test_ctrl_c_kills_the_agent_on_the_server(
             proc.kill()
     assert code == 130, err
     assert only_run(tmp_path / "results").status == "interrupted"
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 60  # a poll for the event (the agent gone), not a bound
     while _agents_of(model):  # SIGKILL is immediate; give the kernel a moment to reap
         assert time.monotonic() < deadline, f"the agent outlived Ctrl-C: {_agents_of(model)}"
         time.sleep(0.1)

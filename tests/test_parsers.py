@@ -1,7 +1,8 @@
 """Native tools: parsers on golden files of real tool output, argv builders, `benchbot parse`.
 
 Golden files come from two places: the shared reference set
-(/work/shared/reference/tool_outputs, read in place, skipped when absent) and
+(../shared/reference/tool_outputs beside the repository, through tests/shared.py,
+read in place, skipped when absent) and
 the logs collected for this repository (tests/data/tool_logs/<tool>/, each
 with a NAME.src.txt naming its source and figures). The expected figures below
 are hand-transcribed from those .src.txt files (microseconds and seconds
@@ -27,8 +28,9 @@ from benchbot.runners.native import (ARGV_BUILDERS, PARSE_ALL, PARSERS, NativeRe
                                      trtexec)
 from benchbot.runners.native.result import NO_TIMINGS
 from benchbot.sweep import MeasureSettings
+from tests.shared import reference
 
-REFERENCE = Path("/work/shared/reference/tool_outputs")
+REFERENCE = reference("tool_outputs")
 COLLECTED = Path(__file__).parent / "data" / "tool_logs"
 SHARED_FOLDER = {"tflite_benchmark_model": "tflite_benchmark_model",
                  "onnxruntime_perf_test": "ort_perf_test", "paddle_lite": "paddle_lite",

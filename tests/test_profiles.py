@@ -147,9 +147,12 @@ def test_full_adb_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert isinstance(profile.thermal.max_temp_c, float)
 
 
-def test_adb_defaults_without_section(tmp_path: Path) -> None:
+def test_adb_defaults_without_section(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("ANDROID_ADB_SERVER_ADDRESS", "ANDROID_ADB_SERVER_PORT"):
+        monkeypatch.delenv(name, raising=False)
     profile = load(tmp_path, 'name = "dev"\ntransport = "adb"\n')
-    assert profile.adb == AdbSettings(serial=None, server=DEFAULT_ADB_SERVER)
+    assert profile.adb == AdbSettings(serial=None, server=None)  # the environment's, when chosen
+    assert profile.adb.chosen_server() == DEFAULT_ADB_SERVER
     assert (profile.adb.server_host, profile.adb.server_port) == ("127.0.0.1", 5037)
     assert profile.description == ""
     assert profile.runner.kind == "agent"
@@ -612,7 +615,7 @@ def test_public_api() -> None:
     assert set(benchbot.profiles.__all__) == {
         "DEFAULT_ADB_SERVER", "ENV_VAR", "PROFILE_SCHEMA", "RUNNER_KINDS", "TRANSPORTS",
         "AdbSettings", "CpuSettings", "Profile", "RunnerSettings", "SshSettings", "ThermalSettings",
-        "builtin_profiles_dir", "get_profile", "list_profiles", "load_profile_file", "profile_dirs",
+        "builtin_profiles_dir", "default_adb_server", "get_profile", "list_profiles", "load_profile_file", "profile_dirs",
         "profile_from_toml",
     }
     assert all(hasattr(benchbot.profiles, name) for name in benchbot.profiles.__all__)

@@ -1,6 +1,6 @@
 """Reports: the published latency grids are the golden data.
 
-The tables in ``/work/shared/reference/latency_grids.md`` are parsed here;
+The tables in ``../shared/reference/latency_grids.md`` (beside the repository) are parsed here;
 cases whose median is the published number are built from them (five equal
 samples, so the median is exact; an empty or '-' cell is a configuration that
 was not measured), and the rendered markdown must give back the same rows,
@@ -29,8 +29,9 @@ from benchbot.report.tabular import COLUMNS, STAT_KEYS
 from benchbot.stats import Summary, summarize
 from benchbot.store import CaseResult, RunRecord, TensorInfo
 from tests.cases import make_case
+from tests.shared import reference
 
-REFERENCE = Path("/work/shared/reference/latency_grids.md")
+REFERENCE = reference("latency_grids.md")
 
 
 # --- markdown tables, published and rendered ---------------------------------------------------

@@ -26,6 +26,8 @@ from benchbot.transports.adb_server import list_serials
 from tests.adb_emulator import EmulatedPhone
 from tests.adb_fixtures import SD855_DUMP, _free_port, start_phone
 
+pytestmark = pytest.mark.adb
+
 WORKDIR = "/data/local/tmp/benchbot-test"
 WEIRD = "a b  'c' \"d\" $HOME `id` $(id) ; | & > < * ? ~ \\ \t{x,y} #end\nline2 é"
 
@@ -50,17 +52,16 @@ def test_the_phone_is_listed_by_the_real_server(phone: EmulatedPhone, adb_server
 
 
 def test_getprop_all_reads_a_real_dump_through_the_server(t: AdbTransport) -> None:
-    if not SD855_DUMP.is_file():
-        pytest.skip(f"reference getprop dump not found: {SD855_DUMP}")
     props = getprop_all(t, timeout=20)
     assert props["ro.board.platform"] == "msmnile"
-    assert props["ro.product.model"] == "GM1903"
-    assert props["ro.product.device"] == "OnePlus7"
-    assert props["ro.build.version.release"] == "9"
+    assert props["ro.product.model"] == "GM1913"
+    assert props["ro.product.device"] == "OnePlus7Pro"
+    assert props["ro.build.version.release"] == "10"
     assert props["ro.product.cpu.abi"] == "arm64-v8a"
     assert "ro.soc.model" not in props  # Android 12+ only
     assert props["test.multiline"] == "first line\nsecond ] line\nthird"
-    assert len(props) >= 550
+    assert props["persist.sys.boot.reason.history"].count("\n") == 2  # the dump's own
+    assert len(props) >= 880
     one = t.run(["getprop", "ro.hardware"], timeout=10)
     assert one.stdout == "qcom\n"
 
@@ -91,18 +92,22 @@ def test_large_output_and_parallel_commands(t: AdbTransport, phone: EmulatedPhon
     r = t.run(["sh", "-c", "head -c 1000000 /dev/zero | tr '\\0' x; echo tail >&2"], timeout=20)
     assert r.ok and r.stdout == "x" * 1_000_000 and r.stderr == "tail\n"
 
+    # streams are multiplexed, not queued: each command waits until all four have started,
+    # which only happens when they run at once (queued, each would give up alone)
+    meet = "/data/local/tmp/meet"
+    phone.to_host(meet).mkdir(parents=True, exist_ok=True)
+    wait_for_all = (f"touch {meet}/$0; n=0; while [ $(ls {meet} | wc -l) -lt 4 ] && "
+                    f"[ $n -lt 600 ]; do sleep 0.05; n=$((n+1)); done; echo $0 $(ls {meet} | wc -l)")
     results: list[str] = []
     def one(i: int) -> None:
         own = AdbTransport(phone.address, adb_server, workdir=WORKDIR)
-        results.append(own.run(["sh", "-c", f"sleep 0.5; echo {i}"], timeout=10).stdout)
+        results.append(own.run(["sh", "-c", wait_for_all, str(i)], timeout=60).stdout)
     threads = [threading.Thread(target=one, args=(i,)) for i in range(4)]
-    start = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=15)
-    assert sorted(results) == ["0\n", "1\n", "2\n", "3\n"]
-    assert time.monotonic() - start < 1.8  # streams are multiplexed, not queued
+        thread.join(timeout=120)
+    assert sorted(results) == ["0 4\n", "1 4\n", "2 4\n", "3 4\n"]
 
 
 def test_a_hung_command_times_out(t: AdbTransport, phone: EmulatedPhone) -> None:
@@ -113,7 +118,7 @@ def test_a_hung_command_times_out(t: AdbTransport, phone: EmulatedPhone) -> None
     finally:
         phone.clear_hangs()
     assert r.timed_out and r.returncode is None and not r.ok
-    assert 0.9 < time.monotonic() - start < 5
+    assert time.monotonic() - start >= 0.9  # it waited for its timeout, no less
     assert t.run(["echo", "still usable"], timeout=10).stdout == "still usable\n"
 
 
@@ -211,10 +216,10 @@ def test_a_phone_that_disconnects_mid_command_is_lost(adb_server: str, tmp_path:
         t = AdbTransport(phone.address, adb_server, workdir=WORKDIR)
         assert t.run(["true"], timeout=10).ok
         threading.Timer(0.5, phone.disconnect, kwargs={"stay_away": True}).start()
-        start = time.monotonic()
+        # the call returns with DeviceLost (a missed loss would end as a timeout instead)
         with pytest.raises(DeviceLost, match=f"device {phone.address} went away") as lost:
             t.run(["sleep", "30"], timeout=20)
-        assert time.monotonic() - start < 5 and "\n" not in str(lost.value)
+        assert "\n" not in str(lost.value)
         with pytest.raises(DeviceLost):
             t.run(["true"], timeout=10)
     finally:

@@ -11,7 +11,7 @@ import typer
 from benchbot.cli import options
 from benchbot.cli.console import out
 from benchbot.devices.android import matches
-from benchbot.profiles import DEFAULT_ADB_SERVER, list_profiles
+from benchbot.profiles import default_adb_server, list_profiles
 
 
 def _row(phone: dict[str, Any]) -> str:
@@ -27,12 +27,18 @@ def _row(phone: dict[str, Any]) -> str:
 
 
 def devices_command(
-    adb_server: str = typer.Option(DEFAULT_ADB_SERVER, help="host:port of the adb server."),
+    adb_server: Optional[str] = typer.Option(
+        None, help="host:port of the adb server [default: $ANDROID_ADB_SERVER_ADDRESS:"
+                   "$ANDROID_ADB_SERVER_PORT, else 127.0.0.1:5037]."),
     profiles: Optional[list[Path]] = options.ProfilesOption,
     as_json: bool = typer.Option(False, "--json", help="JSON instead of a table."),
 ) -> None:
     """List attached phones: model, SoC, Android, ABI, CPU clusters, temperature, battery,
     and the device profiles that match them (use one with --device)."""
+    # always, and first: it checks ANDROID_ADB_SERVER_*, which adbutils reads (unchecked)
+    # on import
+    default = default_adb_server()
+    adb_server = adb_server or default
     from benchbot.devices.phones import attached, phone_facts  # adbutils only when asked
     from benchbot.transports.adb import AdbTransport
 

@@ -18,7 +18,7 @@ from rich.markup import escape
 
 from benchbot.cli import options
 from benchbot.cli.console import err, out
-from benchbot.profiles import DEFAULT_ADB_SERVER, list_profiles
+from benchbot.profiles import default_adb_server, list_profiles
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="A farm of hosts with phones, on Dask distributed "
@@ -35,8 +35,9 @@ def _say(message: str) -> None:
 @app.command("worker")
 def worker_command(
     scheduler: str = SchedulerOption,
-    adb_server: str = typer.Option(DEFAULT_ADB_SERVER, help="host:port of this host's adb "
-                                                            "server, which sees its phones."),
+    adb_server: Optional[str] = typer.Option(
+        None, help="host:port of this host's adb server, which sees its phones [default: "
+                   "$ANDROID_ADB_SERVER_ADDRESS:$ANDROID_ADB_SERVER_PORT, else 127.0.0.1:5037]."),
     profiles: Optional[list[Path]] = options.ProfilesOption,
     name: Optional[str] = typer.Option(None, help="The worker's name in `farm status` "
                                                   "(default: its address)."),
@@ -59,6 +60,10 @@ def worker_command(
     from benchbot.farm.dask_protocol import require_distributed
 
     require_distributed()
+    # always, and first: it checks ANDROID_ADB_SERVER_*, which adbutils reads (unchecked)
+    # on import
+    default = default_adb_server()
+    adb_server = adb_server or default
     from benchbot.farm import dask_worker
 
     known = list_profiles(options.dirs(profiles))

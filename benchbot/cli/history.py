@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from benchbot.cli.console import err
-from benchbot.compare.history import history_series
+from benchbot.compare.history import history_series, started_at_of
 from benchbot.errors import ConfigError, UserError
 from benchbot.report.plots import history_png
 from benchbot.store.entries import Filters
@@ -43,8 +43,14 @@ def history_command(
     if not files:
         raise UserError(f"no results in {', '.join(map(str, folders))}: run `benchbot run` "
                         "first, or point --results at a folder of runs")
+    if out.is_dir():
+        raise UserError(f"--out {out} is a folder: name a PNG file in it, e.g. "
+                        f"--out {out / 'history.png'}")
     filters = Filters(threads=threads, batch=batch, precision=precision, device=device)
-    series = history_series([load_run(f) for f in files], model, filters)
+    records = [load_run(f) for f in files]
+    for f, record in zip(files, records):
+        started_at_of(record, f)  # a malformed time: one line naming the file
+    series = history_series(records, model, filters)
     if not series:
         raise UserError(f"no successful measurement of model {model!r} matches in "
                         f"{', '.join(map(str, folders))}: check the name with `benchbot report` "

@@ -7,11 +7,13 @@ from typing import Optional
 
 import typer
 
-from benchbot.cli.console import emit
+from rich.markup import escape
+
+from benchbot.cli.console import emit, err
 from benchbot.errors import ConfigError, UserError
 from benchbot.report import (FORMATS, LAYOUTS, METRICS, Filters, build_grids, latest_entries,
                              render_csv, render_json, render_markdown)
-from benchbot.store import find_run_files, load_run
+from benchbot.store import RunRecord, find_run_files, load_run
 from benchbot.modelcard import ModelCard
 from benchbot.report.modelcols import add_model_columns, quantization_table
 from benchbot.store.entries import Entry
@@ -21,6 +23,36 @@ from benchbot.sweep.axes import PRECISIONS
 def cards_by_case(entries: list[Entry]) -> dict[str, ModelCard]:
     """Case id -> the card of its model, as recorded with the case."""
     return {e.case.id: ModelCard.from_dict(e.case.card) for e in entries if e.case.card}
+
+
+def load_runs(paths: list[Path]) -> list[RunRecord]:
+    """The runs of ``paths``: a run file named directly must load; in a folder, a foreign or
+    broken .json is skipped with a one-line warning naming it, and the good runs are kept."""
+    records: list[RunRecord] = []
+    skipped: list[str] = []
+    for path in paths:
+        if not path.is_dir():
+            records.extend(load_run(f) for f in find_run_files([path]))
+            continue
+        for f in find_run_files([path]):
+            try:
+                records.append(load_run(f))
+            except UserError as exc:  # its message names the file and what is wrong with it
+                skipped.append(str(exc))
+    if skipped and not records:  # nothing to report: the first reason is the error
+        more = f" (and {len(skipped) - 1} more file(s) like it)" if len(skipped) > 1 else ""
+        raise UserError(skipped[0] + more)
+    for reason in skipped:
+        err.print(f"[yellow]warning:[/] skipped {escape(reason)}", soft_wrap=True)
+    return records
+
+
+def out_file(output: Optional[Path], example: str) -> Optional[Path]:
+    """``--out`` checked before any work: a folder there is refused with the fix."""
+    if output is not None and output.is_dir():
+        raise UserError(f"--out {output} is a folder: name a file in it, e.g. "
+                        f"--out {output / example}")
+    return output
 
 
 def _one_of(value: str, allowed: tuple[str, ...], option: str) -> str:
@@ -66,11 +98,13 @@ def report_command(
         _one_of(precision, PRECISIONS, "--precision")
     if digits < 1 or (threads is not None and threads < 1) or (batch is not None and batch < 1):
         raise ConfigError("--digits, --threads and --batch must be positive integers")
-    files = find_run_files(list(results or [Path("results")]))
+    output = out_file(output, "report.html" if fmt == "html" else f"report.{fmt}")
+    folders = list(results or [Path("results")])
+    files = find_run_files(folders)
     if not files:
-        raise UserError(f"no results in {', '.join(map(str, results or ['results']))}: "
+        raise UserError(f"no results in {', '.join(map(str, folders))}: "
                         "run `benchbot run` first, or point --results at a folder of runs")
-    records = [load_run(f) for f in files]
+    records = load_runs(folders)
     entries = latest_entries(records, Filters(threads=threads, batch=batch,
                                               precision=precision, device=device))
     cards = cards_by_case(entries)
@@ -89,4 +123,8 @@ def report_command(
         text = html_report(records, entries, layout, metric, digits)
     else:
         text = render_csv(entries) if fmt == "csv" else render_json(entries)
-    emit(text, output)
+    try:
+        emit(text, output)
+    except OSError as exc:
+        raise UserError(f"cannot write --out {output}: {exc.strerror or exc}; name a file in a "
+                        "folder you can write to") from None

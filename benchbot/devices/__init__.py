@@ -12,7 +12,7 @@ from typing import Any, Callable
 from benchbot.errors import TransportError, UserError
 from benchbot.devices.facts import host_facts
 from benchbot.devices.hygiene import Hygiene, battery_problem
-from benchbot.profiles import Profile
+from benchbot.profiles import Profile, default_adb_server
 from benchbot.runners import AgentRunner, Runner
 from benchbot.runners.base import cpus_of_mask
 from benchbot.runners.native.fetch import fetch_for_device
@@ -116,11 +116,14 @@ def _base_facts(profile: Profile, runner: Runner) -> dict[str, Any]:
 
 
 def _open_phone(profile: Profile, options: DeviceOptions, say: Callable[[str], None]) -> Device:
+    assert profile.adb is not None
+    # always, and first: it checks ANDROID_ADB_SERVER_*, which adbutils reads (unchecked)
+    # on import; the server is --adb-server, else the profile's, else the environment's
+    default = default_adb_server()
+    server = options.adb_server or profile.adb.server or default
     from benchbot.devices.phones import getprop_all, phone_facts, pick_serial  # adbutils only when needed
     from benchbot.transports.adb import DEFAULT_WORKDIR, AdbTransport
 
-    assert profile.adb is not None
-    server = options.adb_server or profile.adb.server
     serial = options.serial or profile.adb.serial or pick_serial(profile, server)
     transport = AdbTransport(serial, server, workdir=profile.runner.workdir or DEFAULT_WORKDIR,
                              keep=options.keep)

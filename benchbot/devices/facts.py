@@ -1,11 +1,14 @@
-"""Facts about the host a run is recorded with: CPU, cores, frequencies, OS, Python."""
+"""Facts about the host a run is recorded with: CPU, cores, frequencies, OS, Python; and
+what a plan asks of a device's cores."""
 
 from __future__ import annotations
 
 import os
 import platform
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
+
+from benchbot.sweep.plan import Plan
 
 
 def _read(path: Path) -> str | None:
@@ -49,3 +52,33 @@ def host_facts() -> dict[str, Any]:
             "cores": os.cpu_count(), "max_freq_khz": max_freqs_khz(),
             "memory_gb": memory_gb(_read(Path("/proc/meminfo"))),
             "python": platform.python_version()}
+
+
+def core_count(facts: Mapping[str, Any]) -> int | None:
+    """How many cores a device's facts say it has: ``cores`` (hosts, servers), else the CPUs
+    of its cpufreq ``clusters`` (phones); None when the facts do not say."""
+    cores = facts.get("cores")
+    if isinstance(cores, int) and not isinstance(cores, bool) and cores > 0:
+        return cores
+    cpus = {cpu for cluster in facts.get("clusters") or () for cpu in cluster.get("cpus", ())}
+    return len(cpus) or None
+
+
+def thread_warnings(plan: Plan, facts: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """One warning per device whose cases ask for more threads than it has cores (pure).
+
+    Threads past the core count share cores: the case then measures contention, not the
+    model. ``facts`` maps a device name to its facts (``Device.facts``); a device whose
+    facts give no core count is not judged. Call it once the devices are open, before the
+    first case (``run.session.measure``), and print each warning on stderr.
+    """
+    warnings: list[str] = []
+    for device in dict.fromkeys(c.device for c in plan.cases):
+        cores = core_count(facts.get(device, {}))
+        over = sorted({c.threads for c in plan.cases if c.device == device and cores
+                       and c.threads > cores})
+        if cores and over:
+            warnings.append(f"--threads {','.join(map(str, over))} is more than the {cores} "
+                            f"core{'s' if cores > 1 else ''} of device '{device}': those cases "
+                            f"measure threads sharing cores; use --threads {cores} or fewer")
+    return warnings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict
 from typing import Any, Mapping, Sequence
 
@@ -67,8 +68,9 @@ def _describe(phones: Sequence[tuple[str, Mapping[str, str]]]) -> str:
                                     f"{soc_of(props) or '?'})" for serial, props in phones)
 
 
-def pick_serial(profile: Profile, server: str) -> str:
-    """The one attached phone whose properties match the profile's [match] table."""
+def pick_serial(profile: Profile, server: str, environ: Mapping[str, str] | None = None) -> str:
+    """The one attached phone whose properties match the profile's [match] table; when
+    several match, the one ``ANDROID_SERIAL`` names (as adb itself picks one)."""
     phones = attached(server)
     hits = [serial for serial, props in phones if matches(profile.match, props)]
     if len(hits) == 1:
@@ -77,5 +79,12 @@ def pick_serial(profile: Profile, server: str) -> str:
     if not hits:
         raise DeviceUnavailable(f"no attached phone matches device '{profile.name}' ({wanted}); "
                         f"{_describe(phones)}; pass --serial to pick one")
+    chosen = (os.environ if environ is None else environ).get("ANDROID_SERIAL", "").strip()
+    if chosen in hits:
+        return chosen
+    if chosen:
+        raise UserError(f"ANDROID_SERIAL={chosen} is none of the {len(hits)} attached phones "
+                        f"that match device '{profile.name}' ({', '.join(hits)}); pass "
+                        "--serial or fix ANDROID_SERIAL to pick one")
     raise UserError(f"{len(hits)} attached phones match device '{profile.name}' "
-                    f"({', '.join(hits)}); pass --serial to pick one")
+                    f"({', '.join(hits)}); pass --serial (or set ANDROID_SERIAL) to pick one")

@@ -28,6 +28,7 @@ from benchbot.profiles.values import (
     RunnerSettings,
     SshSettings,
     ThermalSettings,
+    default_adb_server,
 )
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "SshSettings",
     "ThermalSettings",
     "builtin_profiles_dir",
+    "default_adb_server",
     "get_profile",
     "list_profiles",
     "load_profile_file",

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from benchbot.errors import ProfileError
-from benchbot.transports.settings import DEFAULT_ADB_SERVER, SshSettings
+from benchbot.transports.settings import DEFAULT_ADB_SERVER, SshSettings, default_adb_server
 
 TRANSPORTS: tuple[str, ...] = ("adb", "local", "ssh")
 RUNNER_KINDS: tuple[str, ...] = ("agent", "onnxruntime_perf_test", "paddle_lite", "tflite_benchmark_model",
@@ -33,18 +33,22 @@ class AdbSettings:
     """How to reach a phone over ADB: which device, through which adb server."""
 
     serial: str | None = None
-    server: str = DEFAULT_ADB_SERVER
+    server: str | None = None  # None: the environment's (ANDROID_ADB_SERVER_*), else 5037
+
+    def chosen_server(self) -> str:
+        """This profile's adb server, or the environment's default, read now."""
+        return self.server or default_adb_server()
 
     @property
     def server_host(self) -> str:
         """The adb server's host, without IPv6 brackets."""
-        host = self.server.rpartition(":")[0]
+        host = self.chosen_server().rpartition(":")[0]
         return host[1:-1] if host.startswith("[") else host
 
     @property
     def server_port(self) -> int:
         """The adb server's TCP port."""
-        return int(self.server.rpartition(":")[2])
+        return int(self.chosen_server().rpartition(":")[2])
 
 
 @dataclass(frozen=True)

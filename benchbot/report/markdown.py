@@ -15,11 +15,17 @@ def cell_text(cell: str | Cell, digits: int) -> str:
     return text if cell.footnote is None else f"{text} [{cell.footnote}]"
 
 
+def table_cell(text: str) -> str:
+    """``text`` safe inside a markdown table cell: ``|`` escaped (a model or device name may
+    hold one; unescaped it would split the cell), line breaks as spaces."""
+    return " ".join(text.splitlines()).replace("|", "\\|")
+
+
 def render_grid(grid: Grid, digits: int = DEFAULT_DIGITS) -> str:
-    lines = [grid.caption, "", "| " + " | ".join(grid.header) + " |",
+    lines = [grid.caption, "", "| " + " | ".join(map(table_cell, grid.header)) + " |",
              "|" + "---|" * len(grid.header)]
     for row in grid.rows:
-        lines.append("| " + " | ".join(cell_text(c, digits) for c in row) + " |")
+        lines.append("| " + " | ".join(table_cell(cell_text(c, digits)) for c in row) + " |")
     if grid.footnotes:
         lines.append("")
         lines.extend(f"[{i}] {note}" for i, note in enumerate(grid.footnotes, start=1))

@@ -18,7 +18,7 @@ from benchbot._version import __version__
 from benchbot.devices import Device, DeviceOptions, open_device
 from benchbot.errors import ConfigError, DeviceUnavailable, TransportError, UserError
 from benchbot.run.executor import Progress, Retry, execute
-from benchbot.devices.facts import host_facts
+from benchbot.devices.facts import host_facts, thread_warnings
 from benchbot.modelcard import model_card
 from benchbot.store.modelfile import ModelFile, inspect_model
 from benchbot.profiles import Profile, get_profile
@@ -147,6 +147,8 @@ def measure(plan: Plan, profiles: Sequence[Profile], options: DeviceOptions, res
             run_id: str | None = None) -> RunRecord:
     """Open the devices, measure every case of the plan into a (new or given) record."""
     with opened(profiles, options, say) as devices:
+        for warning in thread_warnings(plan, {n: d.facts for n, d in devices.items()}):
+            say(f"warning: {warning}")
         if record is None:
             record = new_record(plan, devices, run_id)
         else:

@@ -78,6 +78,9 @@ def input_shapes(model: ModelFile) -> dict[str, tuple[int | str, ...]]:
 
 def inspect_model(path: Path) -> ModelFile:
     """Check that ``path`` is a model benchbot can run; raises ModelError with the fix."""
+    if path.is_dir():  # before the suffix: a folder may well be called "models.onnx"
+        raise ModelError(f"{path} is a folder, not a model file: name a .onnx, .tflite or "
+                         ".nb file (e.g. --model {path / 'model.onnx'})")
     suffix = path.suffix.lower()
     if suffix not in RUNTIME_BY_SUFFIX:
         raise ModelError(f"{path}: unknown model format {suffix or '(no suffix)'!r}; "

@@ -27,6 +27,7 @@ from typing import Any
 
 from benchbot.errors import ConfigError
 from benchbot.sweep import axes
+from benchbot.sweep.plan import check_seconds
 
 _TOP = {"devices", "models", "threads", "batch", "precision", "backend", "measure"}
 _MEASURE = {"warmup": int, "min_runs": int, "max_runs": int, "min_time": float, "max_time": float,
@@ -66,16 +67,22 @@ def _measure(path: Path, raw: Any) -> dict[str, float]:
         if not ok or isinstance(value, bool):
             raise ConfigError(f"{path}: 'measure.{key}' must be a "
                               f"{'whole number' if kind is int else 'number'}, got {value!r}")
+        if kind is float:
+            check_seconds(f"{path}: 'measure.{key}'", value)
         out[key] = value
     return out
 
 
 def read_toml(path: Path, what: str = "sweep file") -> dict[str, Any]:
     """A TOML file as a dict; ConfigError naming the file when it is missing or malformed."""
+    if path.is_dir():
+        raise ConfigError(f"{what} {path} is a folder, not a TOML file: name the file in it")
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{what} not found: {path}") from None
+    except OSError as exc:  # unreadable: permissions, a broken mount
+        raise ConfigError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
 

@@ -5,12 +5,29 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 
 from benchbot.errors import ConfigError
 from benchbot.store.modelfile import ModelFile
 from benchbot.sweep.axes import BACKENDS_BY_RUNTIME
+
+# A week: any longer time limit is a typo (1e308), and would overflow the clocks it meets.
+MAX_SECONDS = 7 * 24 * 3600.0
+# The option that sets each seconds field (the sweep file's [measure] key drops "--").
+SECONDS_OPTIONS = {"min_time_s": "--min-time", "max_time_s": "--max-time",
+                   "timeout_s": "--case-timeout"}
+
+
+def check_seconds(option: str, value: float) -> None:
+    """A time limit must be a finite number of seconds, at most :data:`MAX_SECONDS`;
+    ConfigError naming ``option`` otherwise (NaN and Infinity never reach a results file)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigError(f"{option} must be a finite number of seconds, got {value!r}")
+    if value > MAX_SECONDS:
+        raise ConfigError(f"{option} {value:g} s is more than a week ({MAX_SECONDS:g} s); "
+                          "give it in seconds, e.g. 20")
 
 
 @dataclass(frozen=True)
@@ -25,6 +42,9 @@ class MeasureSettings:
     timeout_s: float | None = None  # per case; None: derived from max_time_s
 
     def __post_init__(self) -> None:
+        for name, option in SECONDS_OPTIONS.items():  # first: NaN fails no comparison below
+            if getattr(self, name) is not None:
+                check_seconds(option, getattr(self, name))
         if self.warmup < 0 or self.min_runs < 1 or self.max_runs < 1:
             raise ConfigError("--warmup must be >= 0, --min-runs and --max-runs >= 1")
         if self.min_runs > self.max_runs:

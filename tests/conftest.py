@@ -34,7 +34,9 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 # Fast measurement settings for end-to-end tests: real runs, few of them.
-FAST = ["--warmup", "1", "--min-runs", "3", "--min-time", "0", "--max-time", "2"]
+# One measuring process per case: tests of other things stay quick; the repeats, the
+# interleaved schedule and the statistics across processes have tests of their own.
+FAST = ["--warmup", "1", "--min-runs", "3", "--min-time", "0", "--max-time", "2", "--repeat", "1"]
 
 
 def benchbot(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,

@@ -47,9 +47,11 @@ def test_two_processes_never_measure_on_one_device_at_once(models: dict[str, Pat
     cases = [c for folder in ("a", "b") for c in
              load_run(next((tmp_path / folder).glob("*.json"))).cases]
     assert len(cases) == 6
-    spans = sorted(_interval(c) for c in cases)
+    processes = [r for c in cases for r in c.runs]  # each case in several processes
+    assert len(processes) >= 18
+    spans = sorted(_interval(r) for r in processes)
     for (_, end), (start, _) in zip(spans, spans[1:]):
-        assert end <= start, "two cases overlapped on the same device"
+        assert end <= start, "two measuring processes overlapped on the same device"
 
 
 def test_no_wait_fails_fast_while_the_device_is_leased(models: dict[str, Path],
@@ -98,7 +100,8 @@ def test_resume_finishes_an_interrupted_run_without_losing_or_repeating(
     proc.communicate(timeout=30)
     path = next(tmp_path.glob("*.json"))
     before = load_run(path)
-    assert 2 <= len(before.cases) < 6 and before.status == "running"
+    assert before.status == "running" and 2 <= len(before.cases) <= 6
+    assert sum(len(c.runs) for c in before.cases) < 6 * 3  # killed mid-schedule
 
     resumed = benchbot("run", "--resume", before.run_id[:15], "--results", str(tmp_path))
     assert resumed.returncode == 0, resumed.stderr
@@ -109,9 +112,10 @@ def test_resume_finishes_an_interrupted_run_without_losing_or_repeating(
     assert len({c.id for c in after.cases}) == 6
     assert {c.id for c in after.cases} == {p["id"] for p in after.plan}
     kept = {c.id: c for c in after.cases}
-    for case in before.cases:  # what was measured before is kept as it was
+    for case in before.cases:  # what was measured before is kept, and continued
         assert kept[case.id].started_at == case.started_at
-        assert kept[case.id].samples_ms == case.samples_ms
+        assert kept[case.id].runs[:len(case.runs)] == case.runs
+    assert all(len(c.runs) >= 3 for c in after.cases)  # every case got its processes
     again = benchbot("run", "--resume", before.run_id, "--results", str(tmp_path))
     assert again.returncode == 0 and "0 cases missing or failed" in again.stderr
 

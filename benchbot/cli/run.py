@@ -44,9 +44,13 @@ def _spec_from_options(device: Optional[str], model: Optional[list[str]], thread
 
 
 def _plan_text(plan: Plan) -> str:
-    lines = [f"{len(plan)} cases; each in its own agent process (warm-up "
-             f"{plan.settings.warmup}, at least {plan.settings.min_runs} runs and "
-             f"{plan.settings.min_time_s:g}s, at most {plan.settings.max_time_s:g}s)", "",
+    s = plan.settings
+    processes = (f"{s.repeat} fresh process{'es' if s.repeat != 1 else ''}" if not s.adaptive
+                 else f"{s.min_processes} to {s.max_repeat} fresh processes (until the 95% CI "
+                      f"is within +-{s.target_ci:.0%})")
+    lines = [f"{len(plan)} cases, each in {processes}, {s.order}; each process: warm-up "
+             f"{s.warmup}, at least {s.min_runs} runs and {s.min_time_s:g}s, at most "
+             f"{s.max_time_s:g}s", "",
              "| Case id | Model | Device | Runtime | Backend | Threads | Batch | Precision |",
              "|---|---|---|---|---|---|---|---|"]
     lines += [f"| {c.id} | {c.model.path} | {c.device} | {c.runtime} | {c.backend} | "
@@ -102,8 +106,27 @@ def run_command(
     max_time: Optional[float] = typer.Option(
         None, help=f"Seconds of timed runs at most; caps --min-runs. (default: {DEFAULTS.max_time_s:g})"),
     case_timeout: Optional[float] = typer.Option(
-        None, help="Seconds before a case's agent is killed and the case failed. "
+        None, help="Seconds before a measuring process is killed and the case failed. "
                    "(default: 2 x max-time + 60)"),
+    repeat: Optional[int] = typer.Option(
+        None, help="Measuring processes per case. (default: adaptive: at least 3, then more "
+                   "up to --max-repeat until the 95% CI is within --target-ci; 1 measures "
+                   "once, as benchbot 0.1 did)"),
+    max_repeat: Optional[int] = typer.Option(
+        None, help=f"Processes per case at most, when adaptive. (default: {DEFAULTS.max_repeat})"),
+    target_ci: Optional[float] = typer.Option(
+        None, help="Stop adding processes once the 95% CI of the median is within +- this "
+                   f"fraction of it. (default: {DEFAULTS.target_ci:g}, i.e. +-2%)"),
+    case_budget: Optional[float] = typer.Option(
+        None, help="Seconds of measuring per case at most, when adaptive. "
+                   f"(default: {DEFAULTS.budget_s:g})"),
+    order: Optional[str] = typer.Option(
+        None, help="interleaved: processes round-robin over the cases in an order shuffled "
+                   "per run (drift falls on every case alike); sequential: one case at a time. "
+                   "(default: interleaved)"),
+    seed: Optional[int] = typer.Option(
+        None, help="Seed of the interleaved order (recorded in the run; the same seed gives "
+                   "the same order). (default: drawn per run)"),
     config: Optional[Path] = typer.Option(
         None, "--config", "-c", help="Sweep file (TOML) with the same axes; options override it."),
     results: Path = typer.Option(Path("results"), "--results",
@@ -149,7 +172,9 @@ def run_command(
     measured. Exit code: 0 all cases ok, 1 some case failed, 2 bad input.
     """
     measure = {"warmup": warmup, "min_runs": min_runs, "max_runs": max_runs, "min_time": min_time,
-               "max_time": max_time, "case_timeout": case_timeout}
+               "max_time": max_time, "case_timeout": case_timeout, "repeat": repeat,
+               "max_repeat": max_repeat, "target_ci": target_ci, "case_budget": case_budget,
+               "order": order, "seed": seed}
     if runner is not None and runner not in RUNNER_KINDS:
         raise ConfigError(f"--runner: {runner!r} is not one of {', '.join(RUNNER_KINDS)}")
     if int8_mode not in INT8_MODES:

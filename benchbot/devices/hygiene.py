@@ -14,7 +14,7 @@ from typing import Any, Callable
 from benchbot.devices.android import (BATTERY_COMMAND, CPUFREQ_COMMAND, THERMAL_COMMAND, Battery,
                                       CpuPolicy, parse_battery, parse_cpufreq, parse_thermal)
 from benchbot.errors import TransportError
-from benchbot.devices.thermal import cool_down
+from benchbot.devices.thermal import MAX_WAIT_S, cool_down
 from benchbot.transports import Transport
 
 
@@ -82,6 +82,12 @@ class Hygiene:
         self.thermal = thermal
         self.say = say
         self.with_battery = with_battery
+
+    def gate_timed_out(self, waited: float) -> bool:
+        """Whether the cool-down before a process gave up waiting for the temperature."""
+        if self.thermal is None or self.thermal.max_temp_c is None:
+            return False
+        return waited >= (self.thermal.cooldown_s or 0) + MAX_WAIT_S
 
     def before(self) -> tuple[float, DeviceState]:
         waited = 0.0

@@ -1,13 +1,22 @@
-"""Run a plan: every device at once, each device's cases one at a time under its lease.
+"""Run a plan: every device at once, each device's measuring processes one at a time under
+its lease, in the plan's schedule.
 
-The record's header is written before the first case and every finished case is
-appended to the run's journal (:class:`benchbot.store.RunWriter`), so nothing
+A case is measured in several fresh processes (:mod:`benchbot.run.repeats`). With the
+``interleaved`` order (the default) each device goes round-robin over its cases, in an
+order shuffled once per run by the recorded seed: round 1 gives every case its first
+process, round 2 its second, and so on while a case needs more, so slow drift of the
+device (heat, clocks, other load) falls on every case alike. ``sequential`` measures
+one case's processes back to back, then the next case.
+
+The record's header is written before the first process and the case is appended to
+the run's journal after every process (:class:`benchbot.store.RunWriter`), so nothing
 measured is ever lost: not on Ctrl-C, not on SIGTERM, not on ``kill -9``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import random
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +24,9 @@ from typing import Any, Mapping, Protocol, Sequence
 
 from benchbot.devices import Device
 from benchbot.run.lease import device_lease
-from benchbot.store import CaseResult, RunRecord, RunWriter, utc_now
-from benchbot.sweep import Case, Plan
+from benchbot.run.repeats import merge, needs_more
+from benchbot.store import CaseResult, RunRecord, RunWriter, Schedule, utc_now
+from benchbot.sweep import Case, MeasureSettings, Plan
 
 
 class Progress(Protocol):
@@ -50,21 +60,31 @@ class Recorder:
             self.writer.add(result)
 
     def finish(self, status: str) -> RunRecord:
+        """The run ends: its cases in the plan's order (whatever order they finished in)."""
         with self.lock:
-            self.record = self.record.finished(status, utc_now())
+            planned = {str(p.get("id")): i for i, p in enumerate(self.record.plan)}
+            cases = sorted(self.record.cases, key=lambda c: planned.get(c.id, len(planned)))
+            self.record = dataclasses.replace(self.record.finished(status, utc_now()),
+                                              cases=tuple(cases))
             self.writer.finish(self.record)
             return self.record
 
 
 def measure_case(device: Device, case: Case, plan: Plan, index: int, progress: Progress,
                  wait: bool = True) -> CaseResult:
-    """One case on its device: lease, hygiene before, the runner, hygiene after."""
+    """One measuring process of a case on its device: lease, hygiene before, the runner,
+    hygiene after."""
     with device_lease(device.lease_key, wait=wait, say=progress.note):
         waited, before = device.hygiene.before()
         progress.case_started(index, case)
         result = device.runner.run_case(case, plan.settings)
         state, warnings = device.hygiene.after(waited, before, device.cpus_for(case.threads))
-    return result.with_device_state(state, warnings)
+    result = result.with_device_state(state, warnings)
+    if result.runs:
+        last = dataclasses.replace(result.runs[-1], throttled=bool(warnings),
+                                   thermal_gate_timeout=device.hygiene.gate_timed_out(waited))
+        result = dataclasses.replace(result, runs=(*result.runs[:-1], last))
+    return result
 
 
 @dataclass(frozen=True)
@@ -98,17 +118,58 @@ def measure_with_retries(device: Device, case: Case, plan: Plan, index: int,
     return result
 
 
+def measure_repeats(device: Device, case: Case, plan: Plan, index: int, progress: Progress,
+                    wait: bool, retry: Retry, gone: threading.Event,
+                    so_far: CaseResult | None = None) -> CaseResult:
+    """Every process one case needs, back to back (the sequential order; farm workers)."""
+    result = so_far
+    while needs_more(result, plan.settings):
+        result = merge(result, measure_with_retries(device, case, plan, index, progress,
+                                                    wait, retry, gone), plan.settings)
+    assert result is not None
+    return result
+
+
+def schedule(cases: Sequence[tuple[int, Case]], settings: MeasureSettings,
+             seed: int) -> list[tuple[int, Case]]:
+    """The order a device goes through its cases: as planned, or shuffled by ``seed``."""
+    ordered = list(cases)
+    if settings.order == "interleaved":
+        random.Random(seed).shuffle(ordered)
+    return ordered
+
+
 def _device_worker(device: Device, cases: Sequence[tuple[int, Case]], plan: Plan,
                    recorder: Recorder, progress: Progress, stop: threading.Event,
-                   errors: list[BaseException], wait: bool, retry: Retry) -> None:
+                   errors: list[BaseException], wait: bool, retry: Retry, seed: int,
+                   earlier: Mapping[str, CaseResult]) -> None:
     gone = threading.Event()
+    settings = plan.settings
     try:
-        for index, case in cases:
-            if stop.is_set():
+        order = schedule(cases, settings, seed)
+        state: dict[int, CaseResult | None] = {i: earlier.get(c.id) for i, c in order}
+        if settings.order == "sequential":
+            for index, case in order:
+                if stop.is_set():
+                    return
+                state[index] = measure_repeats(device, case, plan, index, progress, wait,
+                                               retry, gone, state[index])
+                recorder.add(state[index])
+                progress.case_finished(index, state[index])  # type: ignore[arg-type]
+            return
+        while True:  # round-robin: one process of every case that needs one, per round
+            due = [(i, c) for i, c in order if needs_more(state[i], settings)]
+            if not due:
                 return
-            result = measure_with_retries(device, case, plan, index, progress, wait, retry, gone)
-            recorder.add(result)
-            progress.case_finished(index, result)
+            for index, case in due:
+                if stop.is_set():
+                    return
+                new = measure_with_retries(device, case, plan, index, progress, wait, retry,
+                                           gone)
+                state[index] = merge(state[index], new, settings)
+                recorder.add(state[index])
+                if not needs_more(state[index], settings):
+                    progress.case_finished(index, state[index])  # type: ignore[arg-type]
     except BaseException as exc:  # e.g. DeviceBusy under --no-wait: the main thread re-raises
         errors.append(exc)
         stop.set()
@@ -121,6 +182,12 @@ def execute(plan: Plan, devices: Mapping[str, Device], record: RunRecord, result
     On Ctrl-C the record is saved as ``interrupted`` and the interrupt goes on up;
     cases already running on other devices are abandoned, never half-recorded.
     """
+    seed = next((s for s in (plan.settings.seed, record.schedule.seed) if s is not None),
+                None)
+    if seed is None:  # drawn once, recorded: the same order comes back on --resume
+        seed = random.SystemRandom().randrange(1 << 31)
+    record = dataclasses.replace(record, schedule=Schedule(plan.settings.order, seed))
+    earlier = {c.id: c for c in record.cases}  # a resumed run's cases, continued
     recorder = Recorder(record, results_dir)
     by_device: dict[str, list[tuple[int, Case]]] = {}
     for index, case in enumerate(plan.cases):
@@ -129,7 +196,7 @@ def execute(plan: Plan, devices: Mapping[str, Device], record: RunRecord, result
     errors: list[BaseException] = []
     workers = [threading.Thread(target=_device_worker, daemon=True, name=f"device-{name}",
                                 args=(devices[name], cases, plan, recorder, progress, stop,
-                                      errors, wait, retry))
+                                      errors, wait, retry, seed, earlier))
                for name, cases in by_device.items()]
     try:
         for worker in workers:

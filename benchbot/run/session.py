@@ -18,6 +18,7 @@ from benchbot._version import __version__
 from benchbot.devices import Device, DeviceOptions, open_device
 from benchbot.errors import ConfigError, DeviceUnavailable, TransportError, UserError
 from benchbot.run.executor import Progress, Retry, execute
+from benchbot.run.repeats import needs_more
 from benchbot.devices.facts import host_facts, thread_warnings
 from benchbot.modelcard import model_card
 from benchbot.store.modelfile import ModelFile, inspect_model
@@ -41,14 +42,21 @@ def model_path(ref: str, zoo_dir: Path) -> Path:
     return resolve_zoo_ref(ref, zoo_dir)
 
 
-def settings_of(measure: dict[str, float]) -> MeasureSettings:
+def settings_of(measure: Mapping[str, Any]) -> MeasureSettings:
+    """Measure settings from the sweep file's [measure] names (options override them)."""
     d = MeasureSettings()
     return MeasureSettings(warmup=int(measure.get("warmup", d.warmup)),
                            min_runs=int(measure.get("min_runs", d.min_runs)),
                            max_runs=int(measure.get("max_runs", d.max_runs)),
                            min_time_s=float(measure.get("min_time", d.min_time_s)),
                            max_time_s=float(measure.get("max_time", d.max_time_s)),
-                           timeout_s=measure.get("case_timeout"))
+                           timeout_s=measure.get("case_timeout"),
+                           repeat=measure.get("repeat"),
+                           max_repeat=int(measure.get("max_repeat", d.max_repeat)),
+                           target_ci=float(measure.get("target_ci", d.target_ci)),
+                           budget_s=float(measure.get("case_budget", d.budget_s)),
+                           order=str(measure.get("order", d.order)),
+                           seed=measure.get("seed"))
 
 
 def plan_of(spec: SweepSpec, profiles: Sequence[Profile], zoo_dir: Path,
@@ -209,7 +217,8 @@ def resume_plan(record: RunRecord) -> Plan:
     if not record.plan:
         raise UserError(f"run {record.run_id} stored no plan (an older benchbot wrote it); "
                         "start it again instead")
-    done = {c.id for c in record.cases if c.status == "ok"}
+    settings = settings_of_record(record)
+    done = {c.id for c in record.cases if c.status == "ok" and not needs_more(c, settings)}
     models: dict[str, ModelFile] = {}
     cases = []
     for number, entry in enumerate(record.plan):
@@ -225,15 +234,24 @@ def resume_plan(record: RunRecord) -> Plan:
         cases.append(Case(model=models[c.model.path], device=c.device, threads=c.threads,
                           batch=c.batch, precision=c.precision, backend=c.backend,
                           runner=c.runner, int8_mode=c.int8_mode))
-    return Plan(cases=tuple(cases), settings=settings_of_record(record))
+    return Plan(cases=tuple(cases), settings=settings)
 
 
 def settings_of_record(record: RunRecord) -> MeasureSettings:
+    """The run's measure settings as stored (a v1 run: one process per case, sequential)."""
     s = record.settings
+    d = MeasureSettings()
+    v1 = "repeat" not in s and "max_repeat" not in s
     return MeasureSettings(warmup=int(s["warmup"]), min_runs=int(s["min_runs"]),
-                           max_runs=int(s.get("max_runs", MeasureSettings().max_runs)),
+                           max_runs=int(s.get("max_runs", d.max_runs)),
                            min_time_s=float(s["min_time_s"]), max_time_s=float(s["max_time_s"]),
-                           timeout_s=s.get("timeout_s"))
+                           timeout_s=s.get("timeout_s"),
+                           repeat=1 if v1 else s.get("repeat"),
+                           max_repeat=int(s.get("max_repeat", d.max_repeat)),
+                           target_ci=float(s.get("target_ci", d.target_ci)),
+                           budget_s=float(s.get("budget_s", d.budget_s)),
+                           order="sequential" if v1 else str(s.get("order", d.order)),
+                           seed=s.get("seed"))
 
 
 def profiles_of(names: Sequence[str], dirs: list[Path], runner: str | None) -> list[Profile]:

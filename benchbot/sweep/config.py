@@ -30,8 +30,14 @@ from benchbot.sweep import axes
 from benchbot.sweep.plan import check_seconds
 
 _TOP = {"devices", "models", "threads", "batch", "precision", "backend", "measure"}
-_MEASURE = {"warmup": int, "min_runs": int, "max_runs": int, "min_time": float, "max_time": float,
-            "case_timeout": float}
+# [measure] keys and their kinds: "seconds" are checked as time limits
+_MEASURE: dict[str, Any] = {"warmup": int, "min_runs": int, "max_runs": int,
+                            "min_time": "seconds", "max_time": "seconds",
+                            "case_timeout": "seconds", "repeat": int, "max_repeat": int,
+                            "target_ci": float, "case_budget": "seconds", "order": str,
+                            "seed": int}
+_KIND_NAMES = {int: "whole number", float: "number", "seconds": "number of seconds",
+               str: "string"}
 
 
 @dataclass(frozen=True)
@@ -54,20 +60,25 @@ class SweepSpec:
         return SweepSpec(**pick, measure={**self.measure, **other.measure})
 
 
-def _measure(path: Path, raw: Any) -> dict[str, float]:
+def _measure(path: Path, raw: Any) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: 'measure' must be a table ([measure])")
-    out: dict[str, float] = {}
+    out: dict[str, Any] = {}
     for key, value in raw.items():
         kind = _MEASURE.get(key)
         if kind is None:
             raise ConfigError(f"{path}: unknown key 'measure.{key}' "
                               f"(known: {', '.join(sorted(_MEASURE))})")
-        ok = isinstance(value, int) if kind is int else isinstance(value, (int, float))
-        if not ok or isinstance(value, bool):
-            raise ConfigError(f"{path}: 'measure.{key}' must be a "
-                              f"{'whole number' if kind is int else 'number'}, got {value!r}")
-        if kind is float:
+        if kind is str:
+            ok = isinstance(value, str)
+        elif kind is int:
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        else:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not ok:
+            raise ConfigError(f"{path}: 'measure.{key}' must be a {_KIND_NAMES[kind]}, "
+                              f"got {value!r}")
+        if kind == "seconds":
             check_seconds(f"{path}: 'measure.{key}'", value)
         out[key] = value
     return out

@@ -30,6 +30,10 @@ def check_seconds(option: str, value: float) -> None:
                           "give it in seconds, e.g. 20")
 
 
+ORDERS = ("interleaved", "sequential")
+MIN_PROCESSES = 3  # the adaptive default's first processes per case
+
+
 @dataclass(frozen=True)
 class MeasureSettings:
     """How every case of a sweep is measured."""
@@ -39,7 +43,15 @@ class MeasureSettings:
     max_runs: int = 10000
     min_time_s: float = 1.0
     max_time_s: float = 20.0
-    timeout_s: float | None = None  # per case; None: derived from max_time_s
+    timeout_s: float | None = None  # per process; None: derived from max_time_s
+    # measuring processes per case: a fixed count, or None: adaptive (at least
+    # MIN_PROCESSES, then more up to max_repeat until the CI is within target_ci)
+    repeat: int | None = None
+    max_repeat: int = 10
+    target_ci: float = 0.02  # half-width of the 95% CI of the median, relative
+    budget_s: float = 120.0  # seconds of measuring processes per case, at most (adaptive)
+    order: str = "interleaved"  # or "sequential": one case's processes back to back
+    seed: int | None = None  # of the interleaved order; None: drawn and recorded per run
 
     def __post_init__(self) -> None:
         for name, option in SECONDS_OPTIONS.items():  # first: NaN fails no comparison below
@@ -57,6 +69,27 @@ class MeasureSettings:
                               f"({self.max_time_s}s); raise --max-time")
         if self.timeout_s is not None and self.timeout_s <= 0:
             raise ConfigError("--case-timeout must be > 0 seconds")
+        if self.repeat is not None and not 1 <= self.repeat <= 1000:
+            raise ConfigError(f"--repeat must be between 1 and 1000 processes, got {self.repeat}")
+        if not 1 <= self.max_repeat <= 1000:
+            raise ConfigError(f"--max-repeat must be between 1 and 1000, got {self.max_repeat}")
+        if not (math.isfinite(self.target_ci) and 0 < self.target_ci < 1):
+            raise ConfigError(f"--target-ci is a fraction of the median, e.g. 0.02 for +-2%, "
+                              f"got {self.target_ci!r}")
+        check_seconds("--case-budget", self.budget_s)
+        if self.order not in ORDERS:
+            raise ConfigError(f"--order: {self.order!r} is not one of {', '.join(ORDERS)}")
+
+    @property
+    def min_processes(self) -> int:
+        """Processes every case gets: the fixed --repeat, else MIN_PROCESSES (capped)."""
+        if self.repeat is not None:
+            return self.repeat
+        return min(MIN_PROCESSES, self.max_repeat)
+
+    @property
+    def adaptive(self) -> bool:
+        return self.repeat is None
 
     @property
     def case_timeout_s(self) -> float:

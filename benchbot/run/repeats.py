@@ -1,0 +1,129 @@
+"""A case over several measuring processes: when it needs another one, how the processes
+become one result, and whether its figure is valid (pure).
+
+Each process is measured as a case of its own (a fresh agent process, or one run of a
+native tool); :func:`merge` folds it into the case so far. The statistics then come from
+:mod:`benchbot.stats.processes`: the median and its 95% CI include the variance between
+processes. :func:`needs_more` is the adaptive rule: at least ``min_processes``, then more
+(up to ``max_repeat``) while the CI is wider than ``target_ci`` and the case's time budget
+(``budget_s`` of measuring) is not spent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+
+from benchbot.stats import Summary, stability_warnings, summarize
+from benchbot.stats.processes import ProcessSummary, across_aggregates, across_processes
+from benchbot.stats.validity import ValidityLimits, validity_codes
+from benchbot.store import CaseResult, ProcessRun, Validity
+from benchbot.sweep import MeasureSettings
+
+
+def _seconds(run: ProcessRun) -> float:
+    try:
+        return (datetime.fromisoformat(run.ended_at)
+                - datetime.fromisoformat(run.started_at)).total_seconds()
+    except ValueError:
+        return 0.0
+
+
+def spent_s(case: CaseResult) -> float:
+    """Seconds the case's processes took (load, warm-up and timed runs)."""
+    return sum(_seconds(r) for r in case.runs)
+
+
+def needs_more(case: CaseResult | None, settings: MeasureSettings) -> bool:
+    """Whether the case should get another measuring process."""
+    if case is None:
+        return True
+    if case.status != "ok":
+        return False
+    done = len(case.runs)
+    if done < settings.min_processes:
+        return True
+    if not settings.adaptive or done >= settings.max_repeat:
+        return False
+    if spent_s(case) >= settings.budget_s:
+        return False
+    stats = case.stats
+    if stats is None or stats.median_ms is None or stats.ci95_low_ms is None \
+            or stats.ci95_high_ms is None or stats.median_ms <= 0:
+        return False
+    half = (stats.ci95_high_ms - stats.ci95_low_ms) / 2.0 / stats.median_ms
+    return half > settings.target_ci
+
+
+def _central(run: ProcessRun) -> float | None:
+    a = run.aggregates
+    if a is None:
+        return None
+    return a.median_ms if a.median_ms is not None else a.mean_ms
+
+
+def summary_of(runs: tuple[ProcessRun, ...]) -> Summary:
+    """The case's statistics over its processes (one process: as measured)."""
+    samples = [x for r in runs for x in r.samples_ms]
+    groups = [r.samples_ms for r in runs if r.samples_ms]
+    if samples:
+        pooled = summarize(samples)
+        if len(groups) < 2:
+            return pooled
+        across: ProcessSummary = across_processes(groups)
+        return dataclasses.replace(pooled, median_ms=across.median_ms,
+                                   ci95_low_ms=across.ci95_low_ms,
+                                   ci95_high_ms=across.ci95_high_ms, processes=across.processes,
+                                   between_cv=across.between_cv, within_cv=across.within_cv)
+    centrals = [c for c in (_central(r) for r in runs) if c is not None]
+    first = next(r.aggregates for r in runs if r.aggregates is not None)
+    if len(centrals) < 2:
+        return first
+    across = across_aggregates(centrals)
+    n = sum(r.aggregates.n for r in runs if r.aggregates is not None)
+    return dataclasses.replace(first, n=n, median_ms=across.median_ms,
+                               mean_ms=across.median_ms, ci95_low_ms=across.ci95_low_ms,
+                               ci95_high_ms=across.ci95_high_ms, processes=across.processes,
+                               between_cv=across.between_cv, within_cv=None)
+
+
+def assess(case: CaseResult, settings: MeasureSettings) -> Validity:
+    """The case's validity: the codes of :mod:`benchbot.stats.validity`, plus any the runner
+    already set (partially delegated, inaccurate)."""
+    validity = case.validity
+    if case.status != "ok" or case.stats is None:
+        return validity
+    limits = ValidityLimits(min_runs=settings.min_runs, target_ci=settings.target_ci,
+                            min_processes=min(3, settings.min_processes) if settings.adaptive
+                            else 3)
+    per_process = [len(r.samples_ms) for r in case.runs if r.samples_ms]
+    for code, detail in validity_codes(
+            case.stats, per_process, [r.stop_reason for r in case.runs], limits,
+            throttled=any(r.throttled for r in case.runs),
+            gate_timeout=any(r.thermal_gate_timeout for r in case.runs)):
+        validity = validity.with_code(code, detail)
+    return validity
+
+
+def merge(so_far: CaseResult | None, new: CaseResult, settings: MeasureSettings) -> CaseResult:
+    """The case with one more process folded in; its statistics and validity recomputed.
+
+    A process that failed after earlier ones succeeded does not fail the case: its
+    processes so far stand, and the failure becomes a warning.
+    """
+    if so_far is None or so_far.status != "ok":
+        case = new
+    elif new.status != "ok":
+        case = dataclasses.replace(so_far, ended_at=new.ended_at, warnings=(
+            *so_far.warnings, f"process {len(so_far.runs) + 1} failed ({new.error}); the "
+                              f"{len(so_far.runs)} before it are kept"))
+    else:
+        runs = (*so_far.runs, *new.runs)
+        stats = summary_of(runs)
+        stale = {*stability_warnings(so_far.stats), *stability_warnings(new.stats)}
+        device = [w for w in (*so_far.warnings, *new.warnings) if w not in stale]
+        case = dataclasses.replace(
+            so_far, runs=runs, stats=stats, ended_at=new.ended_at,
+            warnings=tuple(dict.fromkeys((*device, *stability_warnings(stats)))),
+            attempts=max(so_far.attempts, new.attempts))
+    return dataclasses.replace(case, validity=assess(case, settings))

@@ -14,6 +14,8 @@
     min_time = 1.0      # seconds
     max_time = 20.0     # seconds
     case_timeout = 120  # seconds
+    profile_ops = false # an op profile per case, in a pass after the timed runs
+    min_cosine = 0.99   # fp16/int8 outputs less similar to fp32 are flagged inaccurate
 
 Model paths are relative to the sweep file. Command-line options override it.
 """
@@ -30,7 +32,7 @@ from benchbot.sweep import axes
 
 _TOP = {"devices", "models", "threads", "batch", "precision", "backend", "measure"}
 _MEASURE = {"warmup": int, "min_runs": int, "max_runs": int, "min_time": float, "max_time": float,
-            "case_timeout": float}
+            "case_timeout": float, "profile_ops": bool, "min_cosine": float}
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,12 @@ def _measure(path: Path, raw: Any) -> dict[str, float]:
         if kind is None:
             raise ConfigError(f"{path}: unknown key 'measure.{key}' "
                               f"(known: {', '.join(sorted(_MEASURE))})")
+        if kind is bool:
+            if not isinstance(value, bool):
+                raise ConfigError(f"{path}: 'measure.{key}' must be true or false, "
+                                  f"got {value!r}")
+            out[key] = value
+            continue
         ok = isinstance(value, int) if kind is int else isinstance(value, (int, float))
         if not ok or isinstance(value, bool):
             raise ConfigError(f"{path}: 'measure.{key}' must be a "

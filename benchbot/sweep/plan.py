@@ -23,6 +23,8 @@ class MeasureSettings:
     min_time_s: float = 1.0
     max_time_s: float = 20.0
     timeout_s: float | None = None  # per case; None: derived from max_time_s
+    profile_ops: bool = False  # an op profile in a separate pass after the timed runs
+    min_cosine: float = 0.99  # a variant whose outputs are less similar to fp32 is inaccurate
 
     def __post_init__(self) -> None:
         if self.warmup < 0 or self.min_runs < 1 or self.max_runs < 1:
@@ -37,6 +39,8 @@ class MeasureSettings:
                               f"({self.max_time_s}s); raise --max-time")
         if self.timeout_s is not None and self.timeout_s <= 0:
             raise ConfigError("--case-timeout must be > 0 seconds")
+        if not -1.0 <= self.min_cosine <= 1.0:
+            raise ConfigError(f"--min-cosine must be between -1 and 1, not {self.min_cosine:g}")
 
     @property
     def case_timeout_s(self) -> float:
@@ -65,6 +69,7 @@ class Case:
     variant: Any = field(default=None, compare=False)
     variant_error: str | None = field(default=None, compare=False)
     card: Mapping[str, Any] | None = field(default=None, compare=False)
+    accuracy: Any = field(default=None, compare=False)  # the variant's outputs against fp32
 
     @property
     def runtime(self) -> str:

@@ -343,6 +343,97 @@ def pin_to_cpus(cpus: set[int]) -> None:
                            f"{_cpu_set(have)}: fix [cpu] masks in the profile") from None
 
 
+LITERT_NO_PROFILER = ("LiteRT's Python interpreter has no op profiler; measure the model with "
+                      "the tflite_benchmark_model runner and --profile-ops for per-op times")
+
+
+def _ort_node_events(trace: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[float]]:
+    """The node events and model_run durations (us) of an ORT profile, without the first run.
+
+    ORT's trace holds every run since the session was created; the first one after
+    creation pays for allocations, so it is dropped as a warm-up.
+    """
+    runs = sorted((e for e in trace if e.get("name") == "model_run"), key=lambda e: e["ts"])
+    if len(runs) < 2:
+        return [], []
+    start = runs[1]["ts"]
+    nodes = [e for e in trace if e.get("cat") == "Node" and e.get("ts", 0) >= start
+             and str(e.get("name", "")).endswith("_kernel_time")]
+    return nodes, [float(e["dur"]) for e in runs[1:]]
+
+
+def aggregate_ort_profile(trace: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per node of an ORT profile trace: op type, provider, ms per inference (pure)."""
+    nodes, runs = _ort_node_events(trace)
+    if not runs:
+        return {"ops": [], "profiled_runs": 0, "run_ms": None}
+    per_node: dict[str, dict[str, Any]] = {}
+    for e in nodes:
+        name = str(e["name"])[: -len("_kernel_time")]
+        extra = e.get("args") or {}
+        node = per_node.setdefault(name, {"node": name, "op_type": str(extra.get("op_name", "")),
+                                          "provider": str(extra.get("provider", "")), "us": 0.0})
+        node["us"] += float(e.get("dur", 0))
+    ops = [{"node": n["node"], "op_type": n["op_type"], "provider": n["provider"],
+            "ms": n["us"] / len(runs) / 1000.0} for n in per_node.values()]
+    return {"ops": ops, "profiled_runs": len(runs), "run_ms": sum(runs) / len(runs) / 1000.0}
+
+
+def ort_profile_pass(args: argparse.Namespace, np: Any, runs: int) -> dict[str, Any]:
+    """A second ORT session with its profiler on, run ``runs`` + 1 times; per-node times."""
+    import tempfile
+
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = args.threads
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.log_severity_level = 3
+    opts.enable_profiling = True
+    folder = tempfile.mkdtemp(prefix="benchbot-ortprof-")
+    opts.profile_file_prefix = os.path.join(folder, "profile")
+    providers = ort_providers(ort, args.backend, args.precision, args.engine_cache)
+    try:
+        session = ort.InferenceSession(args.model, sess_options=opts, providers=providers)
+        if any(i.shape and isinstance(i.shape[0], int) and i.shape[0] != args.batch
+               for i in session.get_inputs()):
+            session = ort.InferenceSession(_rewrite_onnx_batch(args.model, args.batch),
+                                           sess_options=opts, providers=providers)
+        rng = np.random.default_rng(args.seed)
+        feeds = {i.name: random_input(np, concrete_shape(list(i.shape), args.batch),
+                                      _ORT_DTYPES.get(i.type, "float32"), rng)
+                 for i in session.get_inputs()}
+        for _ in range(runs + 1):
+            session.run(None, feeds)
+        path = session.end_profiling()
+        with open(path, encoding="utf-8") as f:
+            trace = json.load(f)
+    finally:
+        for name in os.listdir(folder):
+            os.unlink(os.path.join(folder, name))
+        os.rmdir(folder)
+    found = aggregate_ort_profile(trace)
+    return {**found, "source": "onnxruntime"}
+
+
+def profile_pass(args: argparse.Namespace, np: Any, runtime: str) -> dict[str, Any]:
+    """The op profile, taken after the timed runs so they never ran with a profiler on.
+
+    Never fails the measurement: a profile that cannot be taken says why (``reason``).
+    """
+    if runtime != "onnxruntime":
+        return {"ops": [], "reason": LITERT_NO_PROFILER, "source": runtime}
+    try:
+        found = ort_profile_pass(args, np, args.profile_runs)
+    except Exception as exc:
+        return {"ops": [], "reason": f"the ONNX Runtime profiler failed: {_first_line(exc)}",
+                "source": "onnxruntime"}
+    if not found["ops"]:
+        found["reason"] = "the ONNX Runtime profile recorded no node events"
+    return found
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Load, warm up and time the model; the document the agent prints."""
     if args.cpus:
@@ -362,6 +453,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         raise AgentFailure(f"inference failed at batch {args.batch} (batch "
                            f"{loaded['batch_applied']}): {_first_line(exc)}") from exc
     affinity = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    if args.profile_ops:
+        loaded["op_profile"] = profile_pass(args, np, runtime)
     return {**loaded, **timing, "threads_requested": args.threads, "batch": args.batch,
             "warmup_runs": max(args.warmup, 1), "peak_rss_mb": peak_rss_mb(),
             "cpu_affinity": affinity, "python": platform.python_version(),
@@ -426,8 +519,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--max-time", type=float, default=20.0, help="seconds")
     p.add_argument("--cpus", default="", help="comma-separated CPU ids to pin the process to")
     p.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
+    p.add_argument("--profile-ops", action="store_true",
+                   help="after the timed runs, take an op profile in a separate pass")
+    p.add_argument("--profile-runs", type=int, default=20, help="runs of the profiled pass")
     args = p.parse_args(argv)
-    for name in ("threads", "batch", "min_runs", "max_runs"):
+    for name in ("threads", "batch", "min_runs", "max_runs", "profile_runs"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.min_time < 0 or args.max_time <= 0 or args.warmup < 0:

@@ -16,6 +16,7 @@ from benchbot.report import (FORMATS, LAYOUTS, METRICS, Filters, build_grids, la
 from benchbot.store import RunRecord, find_run_files, load_run
 from benchbot.modelcard import ModelCard
 from benchbot.report.modelcols import add_model_columns, quantization_table
+from benchbot.report.ops import GROUPINGS, ops_report
 from benchbot.store.entries import Entry
 from benchbot.sweep.axes import PRECISIONS
 
@@ -69,7 +70,8 @@ def report_command(
         "auto", help="devices: models x devices, one grid per thread count; precision-batch: "
                      "models x (precision, batch), one grid per device; auto: precision-batch "
                      "when several precisions or batches were measured; quantization: model x "
-                     "precision rows with file size and latency."),
+                     "precision rows with file size, latency and accuracy; ops: where the time "
+                     "goes per case (runs with --profile-ops)."),
     model_columns: Optional[str] = typer.Option(
         None, help="Model facts beside the latencies: params, macs, flops, size "
                    "(comma-separated), from the model cards recorded with the cases."),
@@ -84,6 +86,9 @@ def report_command(
     digits: int = typer.Option(4, help="Significant digits of the numbers in grids."),
     output: Optional[Path] = typer.Option(None, "--out", "-o",
                                           help="Write to this file instead of stdout."),
+    top: int = typer.Option(10, "--top", help="--layout ops: op types (or nodes) shown per "
+                                              "case; the rest make one 'other' row."),
+    by: str = typer.Option("op-type", "--by", help="--layout ops: op-type or node."),
 ) -> None:
     """Tables of measured latencies, from every run in the results folder.
 
@@ -91,7 +96,8 @@ def report_command(
     is shown. A configuration not measured prints '-'; a failed one '- [n]'
     with the reason in footnote n.
     """
-    _one_of(layout, (*LAYOUTS, "quantization"), "--layout")
+    _one_of(layout, (*LAYOUTS, "quantization", "ops"), "--layout")
+    _one_of(by, GROUPINGS, "--by")
     _one_of(metric, tuple(METRICS), "--metric")
     _one_of(fmt, FORMATS, "--format")
     if precision is not None:
@@ -108,7 +114,9 @@ def report_command(
     entries = latest_entries(records, Filters(threads=threads, batch=batch,
                                               precision=precision, device=device))
     cards = cards_by_case(entries)
-    if fmt == "md" and layout == "quantization":
+    if fmt == "md" and layout == "ops":
+        text = ops_report(entries, top, by)
+    elif fmt == "md" and layout == "quantization":
         text = quantization_table(entries, cards, metric, digits)
     elif fmt == "md":
         grids = build_grids(entries, layout, metric)

@@ -127,6 +127,13 @@ def run_command(
     seed: Optional[int] = typer.Option(
         None, help="Seed of the interleaved order (recorded in the run; the same seed gives "
                    "the same order). (default: drawn per run)"),
+    profile_ops: bool = typer.Option(
+        False, "--profile-ops", help="After each case's timed runs, take an op profile in a "
+                                     "separate pass (per node: op type, provider, ms) and the "
+                                     "placement of its nodes; see report --layout ops."),
+    min_cosine: Optional[float] = typer.Option(
+        None, help="fp16/int8 variants whose outputs have a lower cosine similarity to fp32 "
+                   f"are marked inaccurate. (default: {DEFAULTS.min_cosine:g})"),
     config: Optional[Path] = typer.Option(
         None, "--config", "-c", help="Sweep file (TOML) with the same axes; options override it."),
     results: Path = typer.Option(Path("results"), "--results",
@@ -174,7 +181,8 @@ def run_command(
     measure = {"warmup": warmup, "min_runs": min_runs, "max_runs": max_runs, "min_time": min_time,
                "max_time": max_time, "case_timeout": case_timeout, "repeat": repeat,
                "max_repeat": max_repeat, "target_ci": target_ci, "case_budget": case_budget,
-               "order": order, "seed": seed}
+               "order": order, "seed": seed,
+               "profile_ops": True if profile_ops else None, "min_cosine": min_cosine}
     if runner is not None and runner not in RUNNER_KINDS:
         raise ConfigError(f"--runner: {runner!r} is not one of {', '.join(RUNNER_KINDS)}")
     if int8_mode not in INT8_MODES:

@@ -6,6 +6,7 @@ import json
 import math
 from typing import Any
 
+from benchbot.compare.ops import op_type_changes
 from benchbot.compare.verdict import Comparison, CompareReport, Kind
 from benchbot.report.numbers import DEFAULT_DIGITS, format_ms
 
@@ -61,7 +62,26 @@ def render_markdown(report: CompareReport, digits: int = DEFAULT_DIGITS) -> str:
     lines += ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |"
               for row in table_rows(report, digits)]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + op_change_lines(report)) + "\n"
+
+
+def _changes(c: Comparison) -> tuple:
+    if c.baseline is None or c.candidate is None:
+        return ()
+    return op_type_changes(c.baseline.case.op_profile, c.candidate.case.op_profile)
+
+
+def op_change_lines(report: CompareReport) -> list[str]:
+    """'Where it changed': per case with op profiles on both sides, the op types whose
+    time changed most."""
+    lines = []
+    for c in report.comparisons:
+        changes = _changes(c)
+        if changes:
+            named = ", ".join(f"{ch.op_type} {ch.baseline_ms:.3g} -> {ch.candidate_ms:.3g} ms "
+                              f"({ch.delta_ms:+.3g})" for ch in changes)
+            lines.append(f"- {c.key.model}, {c.key.config}: {named}")
+    return ["", "Where the time changed (op profiles of both sides):", *lines] if lines else []
 
 
 def _finite(x: float) -> float | None:
@@ -82,6 +102,9 @@ def comparison_dict(c: Comparison) -> dict[str, Any]:
         "method": None, "statistic": None, "baseline_ms": None, "candidate_ms": None,
         "ratio": None, "change": None, "ci95_low": None, "ci95_high": None, "p_value": None,
         "n_baseline": None, "n_candidate": None}
+    doc["op_changes"] = [{"op_type": ch.op_type, "baseline_ms": ch.baseline_ms,
+                          "candidate_ms": ch.candidate_ms, "delta_ms": ch.delta_ms}
+                         for ch in _changes(c)]
     if est is not None:
         doc.update(method=est.method, statistic=est.statistic, baseline_ms=est.baseline_ms,
                    candidate_ms=est.candidate_ms, ratio=est.ratio, change=est.ratio - 1.0,

@@ -83,6 +83,16 @@ def _ratio(value: float | None, base: float | None, suffix: str = "") -> str:
     return f"{value / base:.3f}{suffix}"
 
 
+def _accuracy_cells(case: CaseResult) -> tuple[str, str]:
+    """Worst cosine and worst top-1 agreement against fp32; '-' when not checked."""
+    a = case.accuracy
+    if a is None or a.worst_cosine is None:
+        return ("-", "-")
+    flag = " (inaccurate)" if any(c.code == "inaccurate" for c in case.validity.codes) else ""
+    top1 = [o.top1_agreement for o in a.outputs if o.top1_agreement is not None]
+    return (f"{a.worst_cosine:.5f}{flag}", f"{min(top1):.1%}" if top1 else "-")
+
+
 def _table(entries: Sequence[Entry], cards_by_case: Mapping[str, ModelCard], metric: str,
            caption: str) -> Grid:
     cases = [e.case for e in entries]
@@ -106,9 +116,9 @@ def _table(entries: Sequence[Entry], cards_by_case: Mapping[str, ModelCard], met
                 latency = Cell(value=ms)
             speedup = "-" if ms is None or base_ms is None else f"{base_ms / ms:.2f}x"
             rows.append((model, _precision_label(case), scaled(size, 1.0),
-                         _ratio(size, base_size), latency, speedup))
+                         _ratio(size, base_size), latency, speedup, *_accuracy_cells(case)))
     header = ("Model", "Precision", "Size (MB)", "Size / FP32", f"Latency ({metric}, ms)",
-              "Speedup vs FP32")
+              "Speedup vs FP32", "Worst cosine", "Top-1 agreement")
     return Grid(caption=caption, header=header, rows=tuple(rows), footnotes=tuple(notes))
 
 

@@ -124,10 +124,18 @@ def measure_repeats(device: Device, case: Case, plan: Plan, index: int, progress
     """Every process one case needs, back to back (the sequential order; farm workers)."""
     result = so_far
     while needs_more(result, plan.settings):
-        result = merge(result, measure_with_retries(device, case, plan, index, progress,
-                                                    wait, retry, gone), plan.settings)
+        result = merge(result, measure_with_retries(device, case, later(plan, result), index,
+                                                    progress, wait, retry, gone), plan.settings)
     assert result is not None
     return result
+
+
+def later(plan: Plan, so_far: CaseResult | None) -> Plan:
+    """The plan for a case's next process: the op profile is taken by its first one only."""
+    if so_far is None or not plan.settings.profile_ops:
+        return plan
+    return dataclasses.replace(plan, settings=dataclasses.replace(plan.settings,
+                                                                  profile_ops=False))
 
 
 def schedule(cases: Sequence[tuple[int, Case]], settings: MeasureSettings,
@@ -164,8 +172,8 @@ def _device_worker(device: Device, cases: Sequence[tuple[int, Case]], plan: Plan
             for index, case in due:
                 if stop.is_set():
                     return
-                new = measure_with_retries(device, case, plan, index, progress, wait, retry,
-                                           gone)
+                new = measure_with_retries(device, case, later(plan, state[index]), index,
+                                           progress, wait, retry, gone)
                 state[index] = merge(state[index], new, settings)
                 recorder.add(state[index])
                 if not needs_more(state[index], settings):

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from benchbot.stats import Summary, stability_warnings, summarize
 from benchbot.stats.processes import ProcessSummary, across_aggregates, across_processes
-from benchbot.stats.validity import ValidityLimits, validity_codes
+from benchbot.stats.validity import STATISTICAL, ValidityLimits, validity_codes
 from benchbot.store import CaseResult, ProcessRun, Validity
 from benchbot.sweep import MeasureSettings
 
@@ -90,7 +90,8 @@ def summary_of(runs: tuple[ProcessRun, ...]) -> Summary:
 def assess(case: CaseResult, settings: MeasureSettings) -> Validity:
     """The case's validity: the codes of :mod:`benchbot.stats.validity`, plus any the runner
     already set (partially delegated, inaccurate)."""
-    validity = case.validity
+    # the runner's own codes (partially delegated, inaccurate) stay; these are recomputed
+    validity = Validity(tuple(c for c in case.validity.codes if c.code not in STATISTICAL))
     if case.status != "ok" or case.stats is None:
         return validity
     limits = ValidityLimits(min_runs=settings.min_runs, target_ci=settings.target_ci,

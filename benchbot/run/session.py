@@ -31,6 +31,7 @@ from benchbot.store.records import ModelRef
 from benchbot.runners.base import config_of
 from benchbot.sweep import Case, MeasureSettings, Plan, SweepSpec, make_plan
 from benchbot.variants import VariantError, derive_cases
+from benchbot.variants.accuracy import accuracy_of_cases
 
 
 def model_path(ref: str, zoo_dir: Path) -> Path:
@@ -56,7 +57,9 @@ def settings_of(measure: Mapping[str, Any]) -> MeasureSettings:
                            target_ci=float(measure.get("target_ci", d.target_ci)),
                            budget_s=float(measure.get("case_budget", d.budget_s)),
                            order=str(measure.get("order", d.order)),
-                           seed=measure.get("seed"))
+                           seed=measure.get("seed"),
+                           profile_ops=bool(measure.get("profile_ops", d.profile_ops)),
+                           min_cosine=float(measure.get("min_cosine", d.min_cosine)))
 
 
 def plan_of(spec: SweepSpec, profiles: Sequence[Profile], zoo_dir: Path,
@@ -92,7 +95,8 @@ def _card(model: ModelFile) -> dict[str, Any] | None:
 def prepare(plan: Plan, profiles: Sequence[Profile], int8_mode: str, cache_dir: Path,
             say: Callable[[str], None]) -> Plan:
     """Each case with the file it measures (a cached precision/batch variant where one is
-    needed, or why none can be made) and its model's card, all derived on the host."""
+    needed, or why none can be made), its model's card and, for fp16/int8, how far the
+    variant's outputs are from fp32's: all derived on the host."""
     runners = {p.name: p.runner.kind for p in profiles}
     proxies = {c.id: replace(c, precision=_precision_to_derive(c, runners[c.device]))
                for c in plan.cases}
@@ -107,7 +111,8 @@ def prepare(plan: Plan, profiles: Sequence[Profile], int8_mode: str, cache_dir: 
         cases.append(replace(case, variant=None if failed else made,
                              variant_error=str(made) if failed else None,
                              card=cards[case.model.sha256]))
-    return replace(plan, cases=tuple(cases))
+    accuracy = accuracy_of_cases(cases, say=say)  # fp16/int8 outputs against fp32's
+    return replace(plan, cases=tuple(replace(c, accuracy=accuracy.get(c.id)) for c in cases))
 
 
 def plan_entry(case: Case) -> dict[str, object]:
@@ -251,7 +256,9 @@ def settings_of_record(record: RunRecord) -> MeasureSettings:
                            target_ci=float(s.get("target_ci", d.target_ci)),
                            budget_s=float(s.get("budget_s", d.budget_s)),
                            order="sequential" if v1 else str(s.get("order", d.order)),
-                           seed=s.get("seed"))
+                           seed=s.get("seed"),
+                           profile_ops=bool(s.get("profile_ops", False)),
+                           min_cosine=float(s.get("min_cosine", MeasureSettings().min_cosine)))
 
 
 def profiles_of(names: Sequence[str], dirs: list[Path], runner: str | None) -> list[Profile]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,8 @@ from typing import Any
 from benchbot import agent as agent_module
 from benchbot.errors import CaseError, TransportError
 from benchbot.runners.base import case_result, cpus_of_mask, failure_of, model_to_push
-from benchbot.store import CaseResult, ProcessRun, TensorInfo, utc_now
+from benchbot.runners.ops import OpRow, no_profile, op_profile, placement_of_profile
+from benchbot.store import CaseResult, OpProfile, Placement, ProcessRun, TensorInfo, utc_now
 from benchbot.sweep import Case, MeasureSettings
 from benchbot.transports import CommandResult, Transport
 
@@ -27,12 +29,29 @@ def process_run(doc: dict[str, Any], started_at: str, ended_at: str) -> ProcessR
     inputs = tuple(TensorInfo(name=str(i.get("name", "")), dtype=str(i.get("dtype", "")),
                               shape=tuple(i.get("shape") or ()))
                    for i in doc.get("inputs") or ())
-    skip = {*_RUN_FIELDS, "cpu_affinity", "inputs", "samples_ms", "status", "error"}
+    skip = {*_RUN_FIELDS, "cpu_affinity", "inputs", "samples_ms", "status", "error",
+            "op_profile"}
     return ProcessRun(samples_ms=tuple(float(x) for x in doc.get("samples_ms") or ()),
                       started_at=started_at, ended_at=ended_at,
                       cpu_affinity=tuple(affinity) if affinity is not None else None,
                       inputs=inputs, extras={k: v for k, v in doc.items() if k not in skip},
                       **known)
+
+
+def profile_of_doc(doc: dict[str, Any], backend: str
+                   ) -> tuple[OpProfile | None, Placement | None]:
+    """The op profile and placement the agent's profiled pass reported (None: not asked)."""
+    found = doc.get("op_profile")
+    if not isinstance(found, dict):
+        return None, None
+    source = str(found.get("source") or doc.get("runtime") or "")
+    if found.get("reason") and not found.get("ops"):
+        return no_profile(str(found["reason"]), source), None
+    rows = [OpRow(node=str(o.get("node", "")), op_type=str(o.get("op_type", "")),
+                  provider=str(o.get("provider", "")), ms=float(o.get("ms", 0.0)))
+            for o in found.get("ops") or ()]
+    profile = op_profile(rows, int(found.get("profiled_runs") or 0), source)
+    return profile, placement_of_profile(profile, backend) if profile.ops else None
 
 
 def parse_agent_output(result: CommandResult) -> dict[str, Any]:
@@ -80,6 +99,8 @@ class AgentRunner:
         mask = self.cpu_masks.get(case.threads)
         if mask:
             argv += ["--cpus", ",".join(map(str, cpus_of_mask(mask)))]
+        if settings.profile_ops:
+            argv.append("--profile-ops")
         return argv
 
     def run_case(self, case: Case, settings: MeasureSettings) -> CaseResult:
@@ -96,7 +117,13 @@ class AgentRunner:
             doc = parse_agent_output(result)
         except (CaseError, TransportError) as exc:
             return case_result(case, started_at=started, ended_at=utc_now(),
-                               failure=failure_of(exc))
+                               failure=failure_of(exc), settings=settings)
         ended = utc_now()
-        return case_result(case, started_at=started, ended_at=ended,
-                           runs=[process_run(doc, started, ended)])
+        run = process_run(doc, started, ended)
+        profile, placement = profile_of_doc(doc, case.backend)
+        if isinstance(doc.get("op_profile"), dict) and doc["op_profile"].get("run_ms"):
+            # the profiled pass's own time per inference, to set beside the timed median
+            run = dataclasses.replace(run, extras={**run.extras, "op_profile_run_ms":
+                                                   doc["op_profile"]["run_ms"]})
+        return case_result(case, started_at=started, ended_at=ended, runs=[run],
+                           op_profile=profile, placement=placement, settings=settings)

@@ -8,7 +8,9 @@ from typing import Protocol, Sequence
 from benchbot.errors import (CaseError, CommandTimeout, DeviceLost, DeviceUnavailable,
                              TransportError, UserError)
 from benchbot.stats import stability_warnings, summarize
-from benchbot.store import (CaseConfig, CaseResult, Failure, ModelRef, ProcessRun, VariantRef)
+from benchbot.runners.ops import judged
+from benchbot.store import (CaseConfig, CaseResult, Failure, ModelRef, OpProfile, Placement,
+                            ProcessRun, Validity, VariantRef)
 from benchbot.sweep import Case, MeasureSettings
 
 
@@ -59,9 +61,13 @@ def failure_of(exc: BaseException) -> Failure:
 
 
 def case_result(case: Case, *, started_at: str, ended_at: str,
-                runs: Sequence[ProcessRun] = (), failure: Failure | None = None) -> CaseResult:
+                runs: Sequence[ProcessRun] = (), failure: Failure | None = None,
+                op_profile: OpProfile | None = None, placement: Placement | None = None,
+                settings: MeasureSettings | None = None) -> CaseResult:
     """The record of one case; statistics come from the processes' raw samples, or from
-    the aggregates a native tool printed when it gives no samples."""
+    the aggregates a native tool printed when it gives no samples. The op profile and
+    placement (when taken) and the variant's accuracy (prepared on the host) ride along,
+    with the validity codes they call for."""
     runs = tuple(runs)
     if failure is None and case.variant_error is not None:
         failure = Failure("bad_input", case.variant_error)
@@ -77,7 +83,10 @@ def case_result(case: Case, *, started_at: str, ended_at: str,
                       stats_source="samples" if samples else "aggregates", failure=failure,
                       warnings=tuple(stability_warnings(stats)) if stats else (),
                       started_at=started_at, ended_at=ended_at, variant=variant_ref(case),
-                      card=dict(case.card) if case.card is not None else None)
+                      card=dict(case.card) if case.card is not None else None,
+                      op_profile=op_profile, placement=placement, accuracy=case.accuracy,
+                      validity=judged(Validity(), placement, case.accuracy,
+                                      (settings or MeasureSettings()).min_cosine))
 
 
 def model_to_push(case: Case) -> Path:

@@ -21,6 +21,10 @@ from typing import Iterable, Sequence
 from benchbot.stats.summary import Summary
 
 
+STATISTICAL = frozenset({"few_runs", "few_processes", "wide_ci", "unstable_between_processes",
+                         "max_time_hit", "throttled", "thermal_gate_timeout"})
+
+
 @dataclass(frozen=True)
 class ValidityLimits:
     min_runs: int = 20

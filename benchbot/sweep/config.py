@@ -14,6 +14,8 @@
     min_time = 1.0      # seconds
     max_time = 20.0     # seconds
     case_timeout = 120  # seconds
+    profile_ops = false # an op profile per case, in a pass after the timed runs
+    min_cosine = 0.99   # fp16/int8 outputs less similar to fp32 are flagged inaccurate
 
 Model paths are relative to the sweep file. Command-line options override it.
 """
@@ -35,9 +37,9 @@ _MEASURE: dict[str, Any] = {"warmup": int, "min_runs": int, "max_runs": int,
                             "min_time": "seconds", "max_time": "seconds",
                             "case_timeout": "seconds", "repeat": int, "max_repeat": int,
                             "target_ci": float, "case_budget": "seconds", "order": str,
-                            "seed": int}
+                            "seed": int, "profile_ops": bool, "min_cosine": float}
 _KIND_NAMES = {int: "whole number", float: "number", "seconds": "number of seconds",
-               str: "string"}
+               str: "string", bool: "true or false"}
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ def _measure(path: Path, raw: Any) -> dict[str, Any]:
                               f"(known: {', '.join(sorted(_MEASURE))})")
         if kind is str:
             ok = isinstance(value, str)
+        elif kind is bool:
+            ok = isinstance(value, bool)
         elif kind is int:
             ok = isinstance(value, int) and not isinstance(value, bool)
         else:

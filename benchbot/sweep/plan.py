@@ -52,6 +52,8 @@ class MeasureSettings:
     budget_s: float = 120.0  # seconds of measuring processes per case, at most (adaptive)
     order: str = "interleaved"  # or "sequential": one case's processes back to back
     seed: int | None = None  # of the interleaved order; None: drawn and recorded per run
+    profile_ops: bool = False  # an op profile in a separate pass after the timed runs
+    min_cosine: float = 0.99  # a variant whose outputs are less similar to fp32 is inaccurate
 
     def __post_init__(self) -> None:
         for name, option in SECONDS_OPTIONS.items():  # first: NaN fails no comparison below
@@ -79,6 +81,8 @@ class MeasureSettings:
         check_seconds("--case-budget", self.budget_s)
         if self.order not in ORDERS:
             raise ConfigError(f"--order: {self.order!r} is not one of {', '.join(ORDERS)}")
+        if not -1.0 <= self.min_cosine <= 1.0:
+            raise ConfigError(f"--min-cosine must be between -1 and 1, not {self.min_cosine:g}")
 
     @property
     def min_processes(self) -> int:
@@ -118,6 +122,7 @@ class Case:
     variant: Any = field(default=None, compare=False)
     variant_error: str | None = field(default=None, compare=False)
     card: Mapping[str, Any] | None = field(default=None, compare=False)
+    accuracy: Any = field(default=None, compare=False)  # the variant's outputs against fp32
 
     @property
     def runtime(self) -> str:

@@ -6,6 +6,8 @@ The tool's own aggregates become the case's statistics (``stats_source``
 
 from __future__ import annotations
 
+import dataclasses
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +15,13 @@ from benchbot.errors import CaseError, TransportError
 from benchbot.runners.base import case_result, failure_of, model_to_push
 from benchbot.runners.native import ARGV_BUILDERS, PARSERS
 from benchbot.runners.native.failure import failure_message
+from benchbot.runners.native.op_tables import (ToolProfile, parse_ort_profile,
+                                               parse_tflite_op_profile, parse_trtexec_profile)
+from benchbot.runners.native.result import NativeResult
+from benchbot.runners.ops import (no_profile, op_profile, placement_of,
+                                  placement_of_profile)
 from benchbot.stats import Summary
-from benchbot.store import CaseResult, Failure, ProcessRun, utc_now
+from benchbot.store import CaseResult, Failure, OpProfile, Placement, ProcessRun, utc_now
 from benchbot.store.modelfile import input_shapes
 from benchbot.sweep import Case, MeasureSettings
 from benchbot.transports import Transport
@@ -48,6 +55,38 @@ def tool_options(kind: str, case: Case) -> dict[str, Any]:
         concrete = tuple(d if isinstance(d, int) and d > 0 else 1 for d in shape or ())
         return {"input_name": name, "input_shape": concrete or None}
     return {"backend": "opencl" if case.backend == "gpu" else "arm"}
+
+
+#: runs of the separate profiled pass (its figures never become the case's latency)
+PROFILE_RUNS = 20
+_PROFILE_FILE = {"onnxruntime_perf_test": "benchbot_ortprof", "trtexec": "benchbot_trtprof.json"}
+
+
+def profiling_argv(kind: str, argv: list[str], remote_file: str) -> list[str]:
+    """The timed run's argv turned into the profiled pass's (pure)."""
+    if kind == "tflite_benchmark_model":
+        return [a if a != "--enable_op_profiling=false" else "--enable_op_profiling=true"
+                for a in argv]
+    if kind == "onnxruntime_perf_test":  # -p PREFIX: ORT writes PREFIX_<timestamp>.json
+        return [*argv[:-1], "-p", remote_file, argv[-1]]  # options before the model path
+    if kind == "trtexec":
+        return [*argv, "--dumpProfile", f"--exportProfile={remote_file}"]
+    raise ValueError(f"{kind} has no op profiler benchbot reads")
+
+
+def delegate_placement(parsed: NativeResult, backend: str) -> Placement | None:
+    """benchmark_model's 'Replacing N out of M node(s) with delegate (D)' as a placement."""
+    if parsed.delegated_nodes is None or parsed.graph_nodes is None or not parsed.delegate:
+        return None
+    rest = parsed.graph_nodes - parsed.delegated_nodes
+    providers = {f"{parsed.delegate}#{i}": parsed.delegate for i in range(parsed.delegated_nodes)}
+    providers.update({f"cpu#{i}": "cpu" for i in range(rest)})
+    found = placement_of(providers, backend)
+    if found is None:
+        return None
+    # the partition line counts nodes but does not name the ones left on the CPU
+    return dataclasses.replace(found, fallback_nodes=tuple(
+        f"{rest} node(s) the log does not name" for _ in range(1 if rest else 0)))
 
 
 class NativeToolRunner:
@@ -105,7 +144,8 @@ class NativeToolRunner:
         except (CaseError, TransportError, ValueError) as exc:
             failure = failure_of(exc) if not isinstance(exc, ValueError) else \
                 Failure("tool_error", f"{self.kind}: {exc}")
-            return case_result(case, started_at=started, ended_at=utc_now(), failure=failure)
+            return case_result(case, started_at=started, ended_at=utc_now(), failure=failure,
+                               settings=settings)
         ended = utc_now()
         extras = {"argv": argv, "tool": parsed.to_dict(), "exit_code": result.returncode}
         if parsed.status != "ok":
@@ -125,4 +165,57 @@ class NativeToolRunner:
                          provider=parsed.delegate,
                          peak_rss_mb=parsed.peak_memory_mb,
                          extras={**extras, "log_tail": log[-4000:]})
-        return case_result(case, started_at=started, ended_at=ended, runs=[run])
+        profile: OpProfile | None = None
+        placement = delegate_placement(parsed, case.backend) \
+            if self.kind == "tflite_benchmark_model" else None
+        if settings.profile_ops:
+            profile = self._profile_pass(case, settings, argv)
+            if profile.ops and (placement is None or self.kind != "tflite_benchmark_model"
+                                or any(o.provider != "cpu" for o in profile.ops)):
+                placement = placement_of_profile(profile, case.backend) or placement
+        return case_result(case, started_at=started, ended_at=ended, runs=[run],
+                           op_profile=profile, placement=placement, settings=settings)
+
+    def _profile_pass(self, case: Case, settings: MeasureSettings,
+                      argv: list[str]) -> OpProfile:
+        """The tool once more with its op profiler on, after the timed run; never fails
+        the case: a profile that cannot be taken says why."""
+        if self.kind not in ("tflite_benchmark_model", *_PROFILE_FILE):
+            return no_profile(f"{self.kind} has no op profiler benchbot reads", self.kind)
+        model = next((a.split("=", 1)[1] for a in argv
+                      if a.startswith(("--graph=", "--onnx=", "--loadEngine="))), argv[-1])
+        remote = f"{model.rsplit('/', 1)[0]}/{_PROFILE_FILE.get(self.kind, '')}"
+        short = dataclasses.replace(settings, min_runs=min(settings.min_runs, PROFILE_RUNS),
+                                    min_time_s=0.0)
+        try:
+            timed_argv = self.argv(case, short, model)
+            result = self.transport.run(profiling_argv(self.kind, timed_argv, remote),
+                                        timeout=settings.case_timeout_s)
+            if not result.ok:
+                return no_profile(f"the profiled run of {self.kind} failed (exit "
+                                  f"{result.returncode}): {result.stderr_tail()}", self.kind)
+            found = self._read_profile(result.stdout + "\n" + result.stderr, remote)
+        except (CaseError, TransportError, ValueError, OSError) as exc:
+            return no_profile(f"the {self.kind} profile could not be read: {exc}", self.kind)
+        if found is None or not found.rows:
+            return no_profile(f"the profiled run of {self.kind} printed no op profile",
+                              self.kind)
+        return op_profile(found.rows, found.runs, self.kind)
+
+    def _read_profile(self, log: str, remote: str) -> ToolProfile | None:
+        if self.kind == "tflite_benchmark_model":
+            return parse_tflite_op_profile(log)
+        if self.kind == "onnxruntime_perf_test":
+            folder, prefix = remote.rsplit("/", 1)
+            listing = self.transport.run(["ls", folder], timeout=30)
+            names = sorted(n for n in listing.stdout.split() if n.startswith(prefix)
+                           and n.endswith(".json"))
+            if not names:
+                return None
+            remote = f"{folder}/{names[-1]}"
+        with tempfile.TemporaryDirectory(prefix="benchbot-prof-") as tmp:
+            local = self.transport.pull(remote, Path(tmp) / "profile.json", timeout=120)
+            text = Path(local).read_text(encoding="utf-8")
+        self.transport.run(["rm", "-f", remote], timeout=30)
+        return parse_ort_profile(text) if self.kind == "onnxruntime_perf_test" \
+            else parse_trtexec_profile(text)

@@ -15,6 +15,9 @@
     max_time = 20.0     # seconds
     case_timeout = 120  # seconds
 
+    [meta]              # recorded with the run, shown in every report (like --meta k=v)
+    phone_build = "QP1A.190711"
+
 Model paths are relative to the sweep file. Command-line options override it.
 """
 
@@ -28,7 +31,7 @@ from typing import Any
 from benchbot.errors import ConfigError
 from benchbot.sweep import axes
 
-_TOP = {"devices", "models", "threads", "batch", "precision", "backend", "measure"}
+_TOP = {"devices", "models", "threads", "batch", "precision", "backend", "measure", "meta"}
 _MEASURE = {"warmup": int, "min_runs": int, "max_runs": int, "min_time": float, "max_time": float,
             "case_timeout": float}
 
@@ -44,13 +47,15 @@ class SweepSpec:
     precision: tuple[str, ...] | None = None
     backend: tuple[str, ...] | None = None
     measure: dict[str, float] = field(default_factory=dict)
+    meta: dict[str, str] = field(default_factory=dict)
 
     def overridden_by(self, other: SweepSpec) -> SweepSpec:
         """This spec with every value ``other`` gives taken from ``other``."""
         pick = {name: getattr(other, name) if getattr(other, name) is not None
                 else getattr(self, name)
                 for name in ("devices", "models", "threads", "batch", "precision", "backend")}
-        return SweepSpec(**pick, measure={**self.measure, **other.measure})
+        return SweepSpec(**pick, measure={**self.measure, **other.measure},
+                         meta={**self.meta, **other.meta})
 
 
 def _measure(path: Path, raw: Any) -> dict[str, float]:
@@ -67,6 +72,17 @@ def _measure(path: Path, raw: Any) -> dict[str, float]:
             raise ConfigError(f"{path}: 'measure.{key}' must be a "
                               f"{'whole number' if kind is int else 'number'}, got {value!r}")
         out[key] = value
+    return out
+
+
+def _meta(path: Path, raw: Any) -> dict[str, str]:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: 'meta' must be a table ([meta]) of key = \"value\"")
+    out: dict[str, str] = {}
+    for key, value in raw.items():
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise ConfigError(f"{path}: 'meta.{key}' must be a string or a number, got {value!r}")
+        out[str(key)] = str(value)
     return out
 
 
@@ -109,4 +125,5 @@ def spec_from_mapping(data: dict[str, Any], path: Path) -> SweepSpec:
                      precision=get("precision",
                                    lambda v, o: axes.choices(v, o, axes.PRECISIONS)),
                      backend=get("backend", lambda v, o: axes.choices(v, o, axes.BACKENDS)),
-                     measure=_measure(path, data.get("measure", {})))
+                     measure=_measure(path, data.get("measure", {})),
+                     meta=_meta(path, data.get("meta", {})))

@@ -26,6 +26,7 @@ def _row(phone: dict[str, Any]) -> str:
     return "| " + " | ".join(str(c) if c is not None else "-" for c in cells) + " |"
 
 
+@options.examples('benchbot devices', 'benchbot devices --json', 'benchbot devices --adb-server farmhost:5037')
 def devices_command(
     adb_server: str = typer.Option(DEFAULT_ADB_SERVER, help="host:port of the adb server."),
     profiles: Optional[list[Path]] = options.ProfilesOption,

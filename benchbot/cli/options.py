@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, Optional, TypeVar
 
 import typer
+from rich.markup import escape
 
 from benchbot.profiles import profile_dirs
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 ProfilesOption = typer.Option(
     None, "--profiles", metavar="DIR",
@@ -23,3 +26,15 @@ MetaOption = typer.Option(
 
 def dirs(extra: Optional[list[Path]]) -> list[Path]:
     return profile_dirs(extra=list(extra or []))
+
+
+def examples(*commands: str) -> Callable[[F], F]:
+    """Append an 'Examples:' section to a command's help (its docstring), each command a
+    paragraph of its own, brackets escaped so Rich prints them as written."""
+
+    def add(fn: F) -> F:
+        shown = "\n\n".join(f"  {escape(c)}" for c in commands)
+        fn.__doc__ = (fn.__doc__ or "").rstrip() + "\n\nExamples:\n\n" + shown + "\n"
+        return fn
+
+    return add

@@ -68,6 +68,7 @@ def _refuse_options_with_resume(given: dict[str, object]) -> None:
                           "cannot change it: drop them, or start a new run with them")
 
 
+@options.examples('benchbot run --model zoo:mobilenet_v3_small,models/tiny_fc.tflite --threads 1,4', 'benchbot run --config sweep.toml --meta build=1234 --json > run.json', 'benchbot run --resume 20250301T020000Z-1a2b3c')
 def run_command(
     device: Optional[str] = typer.Option(
         None, "--device", "-d", help="Device profile name(s), comma-separated. (default: local)"),

@@ -21,7 +21,7 @@ from benchbot.cli import baseline, compare, history
 from benchbot.compare import compare as compare_sides
 from benchbot.run.baselines import resolve_side
 from benchbot.errors import UserError
-from benchbot.report.html import html_report, render_html
+from benchbot.report.html import html_report, render_page
 from benchbot.store.entries import latest_entries
 from benchbot.stats import summarize
 from benchbot.store import CaseResult, RunRecord, load_run, save_run
@@ -183,12 +183,12 @@ def test_html_report_is_self_contained(results: Path) -> None:
     report = compare_sides(resolve_side("rolling:3", results, other=cand), cand)
     page = html_report(records, latest_entries(records), comparison=report)
     assert page.startswith("<!DOCTYPE html>") and page.count("<table>") >= 2
-    assert '<img src="data:image/png;base64,' in page
+    assert '<img src="data:image/svg+xml;base64,' in page and 'data-chart="comparison"' in page
     assert "http://" not in page and "https://" not in page
     assert "<script" not in page and 'rel="stylesheet"' not in page
     assert '<tr class="slower">' in page and "Pixel 7" in page
-    bare = render_html([], None, [("a <plot>", PNG_SIGNATURE)], title="R&D")
-    assert "<title>R&amp;D</title>" in bare and 'alt="a &lt;plot&gt;"' in bare
+    bare = render_page("R&D", "a <plot>", [])
+    assert "<title>R&amp;D</title>" in bare and "a &lt;plot&gt;" in bare
 
 
 def test_through_the_console_script(results: Path, tmp_path: Path) -> None:
@@ -206,5 +206,5 @@ def test_through_the_console_script(results: Path, tmp_path: Path) -> None:
     proc = benchbot("report", "--results", str(results), "--format", "html", "--out", str(page))
     assert proc.returncode == 0, proc.stderr
     html = page.read_text()
-    assert "<table" in html and "data:image/png;base64," in html and "https://" not in html
+    assert "<table" in html and "data:image/svg+xml;base64," in html and "https://" not in html
     assert benchbot("compare", "nope", "latest", "--results", str(results)).returncode == 2

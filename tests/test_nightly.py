@@ -38,9 +38,10 @@ def scaled_copy(results: Path, factor: float, name: str) -> None:
     """A copy of the only run in ``results`` with every sample times ``factor``, started
     earlier, and named as a baseline: a past night that was faster or slower."""
     record = load_run(next(results.glob("*.json")))
-    cases = tuple(dataclasses.replace(c, samples_ms=tuple(s * factor for s in c.samples_ms),
-                                      stats=summarize([s * factor for s in c.samples_ms]))
-                  for c in record.cases)
+    cases = tuple(dataclasses.replace(
+        c, runs=tuple(dataclasses.replace(r, samples_ms=tuple(s * factor for s in r.samples_ms))
+                      for r in c.runs),
+        stats=summarize([s * factor for s in c.samples_ms])) for c in record.cases)
     past = dataclasses.replace(record, run_id="20200101T000000Z-past00",
                                started_at="2020-01-01T00:00:00.000+00:00", cases=cases)
     save_run(past, results)

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import typer
+
+from benchbot.cli import options
 from rich.markup import escape
 
 from benchbot.cli.console import err, out
@@ -19,6 +21,7 @@ ResultsOption = typer.Option(Path("results"), "--results", "-r",
 
 
 @app.command("set")
+@options.examples('benchbot baseline set latest --name main', 'benchbot baseline set 20250301T020000Z-1a2b3c --name release-1.2')
 def set_command(run: str = typer.Argument(..., help="A results file, a run id, or latest."),
                 name: str = typer.Option(..., "--name", "-n", help="e.g. nightly, release-1.2"),
                 results: Path = ResultsOption) -> None:
@@ -29,6 +32,7 @@ def set_command(run: str = typer.Argument(..., help="A results file, a run id, o
 
 
 @app.command("list")
+@options.examples('benchbot baseline list', 'benchbot baseline list --json')
 def list_command(results: Path = ResultsOption,
                  as_json: bool = typer.Option(False, "--json", help="JSON instead of a table.")
                  ) -> None:

@@ -16,9 +16,22 @@ from benchbot.compare import (CompareSettings, EstimateSettings, Kind,
                               ThresholdPolicy, compare, parse_threshold)
 from benchbot.report.comparison import render_json, render_markdown
 from benchbot.run.baselines import SPEC_HELP, resolve_side
+from benchbot.compare.sides import Side
+from benchbot.compare.verdict import CompareReport
 from benchbot.errors import ConfigError
+from benchbot.store import find_run_files, load_run
+from benchbot.store.entries import labelled
 
-FORMATS = ("md", "json")
+FORMATS = ("md", "json", "html")
+
+EXAMPLES = """Examples:
+
+  benchbot compare baseline:main latest
+
+  benchbot compare rolling:5 latest --threshold 3% --override mobilenet_v2=8%
+
+  benchbot compare baseline:main latest --format html --out compare.html
+"""
 
 
 def _advice(report_kinds: dict[Kind, int], welch: int, changed: int) -> list[str]:
@@ -44,6 +57,22 @@ def _advice(report_kinds: dict[Kind, int], welch: int, changed: int) -> list[str
     return notes
 
 
+def _html(report: CompareReport, base: Side, cand: Side, results: Path,
+          specs: tuple[str, str]) -> str:
+    """The comparison page: the records of both sides give its header and charts."""
+    from benchbot.report.html import html_report  # matplotlib only when asked for
+
+    wanted = set(base.run_ids) | set(cand.run_ids)
+    files = find_run_files([results, *(Path(s) for s in specs if Path(s).is_file())])
+    records = [r for r in (load_run(f) for f in files if f.stem in wanted or f.is_file()
+                           and any(f.stem.startswith(w) for w in wanted))
+               if r.run_id in wanted]
+    records = list({r.run_id: r for r in records}.values())
+    return html_report(records, labelled(list(cand.entries)), comparison=report,
+                       title=f"benchbot: {report.candidate_label} against "
+                             f"{report.baseline_label}")
+
+
 def compare_command(
     baseline: str = typer.Argument(..., help=f"The reference: {SPEC_HELP}."),
     candidate: str = typer.Argument(..., help=f"What to check: {SPEC_HELP}."),
@@ -54,7 +83,10 @@ def compare_command(
         None, "--override", metavar="NAME=N%",
         help="Threshold for one model (MODEL=8%), device (device:NAME=10%) or both "
              "(MODEL@DEVICE=12%); repeatable."),
-    fmt: str = typer.Option("md", "--format", "-f", help="md (a table) or json."),
+    fmt: str = typer.Option("md", "--format", "-f",
+                            help="md (a table), json, or html (one self-contained page: "
+                                 "verdicts in colour, provenance, grids and charts)."),
+    as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
     results: Path = typer.Option(Path("results"), "--results", "-r",
                                  help="Results folder with the runs and baselines/."),
     alpha: float = typer.Option(0.01, help="Significance level of the tests."),
@@ -70,6 +102,10 @@ def compare_command(
     CI of candidate/baseline above 1) and larger than the threshold; unchanged
     when the CI stays within the threshold; uncertain otherwise.
     """
+    if as_json:
+        if fmt not in ("md", "json"):
+            raise ConfigError(f"--json is --format json; it cannot go with --format {fmt}")
+        fmt = "json"
     if fmt not in FORMATS:
         raise ConfigError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
     policy = ThresholdPolicy(default=parse_threshold(threshold, "--threshold"))
@@ -78,7 +114,10 @@ def compare_command(
     cand = resolve_side(candidate, results)
     base = resolve_side(baseline, results, other=cand)
     report = compare(base, cand, settings)
-    text = render_markdown(report) if fmt == "md" else render_json(report)
+    if fmt == "html":
+        text = _html(report, base, cand, results, (baseline, candidate))
+    else:
+        text = render_markdown(report) if fmt == "md" else render_json(report)
     emit(text, output, report.summary_line())
     kinds = {kind: report.count(kind) for kind in Kind}
     welch = sum(1 for c in report.comparisons if c.estimate and c.estimate.method == "welch")
@@ -87,3 +126,6 @@ def compare_command(
         err.print(f"[yellow]warning:[/] {escape(note)}")
     if report.slower:
         raise typer.Exit(1)
+
+
+compare_command.__doc__ = (compare_command.__doc__ or "") + "\n" + EXAMPLES

@@ -26,6 +26,7 @@ def _row(phone: dict[str, Any]) -> str:
     return "| " + " | ".join(str(c) if c is not None else "-" for c in cells) + " |"
 
 
+@options.examples('benchbot devices', 'benchbot devices --json', 'benchbot devices --adb-server farmhost:5037')
 def devices_command(
     adb_server: Optional[str] = typer.Option(
         None, help="host:port of the adb server [default: $ANDROID_ADB_SERVER_ADDRESS:"

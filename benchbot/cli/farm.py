@@ -33,6 +33,7 @@ def _say(message: str) -> None:
 
 
 @app.command("worker")
+@options.examples('benchbot farm worker --scheduler tcp://HOST:8786')
 def worker_command(
     scheduler: str = SchedulerOption,
     adb_server: Optional[str] = typer.Option(
@@ -75,6 +76,7 @@ def worker_command(
 
 
 @app.command("status")
+@options.examples('benchbot farm status --scheduler tcp://HOST:8786', 'benchbot farm status --scheduler tcp://HOST:8786 --json')
 def status_command(
     scheduler: str = SchedulerOption,
     as_json: bool = typer.Option(False, "--json", help="JSON instead of a table."),

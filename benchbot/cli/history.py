@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.markup import escape
 
-from benchbot.cli.console import err
+from benchbot.cli.console import emit, err
 from benchbot.compare.history import history_series, started_at_of
 from benchbot.errors import ConfigError, UserError
 from benchbot.report.plots import history_png
 from benchbot.store.entries import Filters
 from benchbot.store import find_run_files, load_run, write_atomic
 from benchbot.sweep.axes import PRECISIONS
+
+X_AXES = ("time", "run", "commit")
 
 
 def history_command(
@@ -28,12 +31,26 @@ def history_command(
     results: Optional[list[Path]] = typer.Option(
         None, "--results", "-r",
         help="Results folder(s) or run file(s); repeatable. (default: results)"),
+    x: str = typer.Option("time", "--x", help="The x axis: time (run start), run (runs in "
+                                                "order) or commit (each run's git commit)."),
     out: Path = typer.Option(Path("history.png"), "--out", "-o", help="PNG file to write."),
+    as_json: bool = typer.Option(False, "--json", help="Print the points (run, commit, "
+                                 "median, CI) as JSON on stdout; the PNG is written too."),
 ) -> None:
-    """Plot a model's median latency, with its 95% CI band, over runs (x: run start time).
+    """Plot a model's median latency, with its 95% CI band, over runs.
 
     One line per configuration that matches the filters.
+
+    Examples:
+
+      benchbot history --model mobilenet_v2 --device sd855 --out history.png
+
+      benchbot history -m tiny_conv --x commit -t 1
+
+      benchbot history -m tiny_conv --json | jq '.[0].points'
     """
+    if x not in X_AXES:
+        raise ConfigError(f"--x: {x!r} is not one of {', '.join(X_AXES)}")
     if precision is not None and precision not in PRECISIONS:
         raise ConfigError(f"--precision: {precision!r} is not one of {', '.join(PRECISIONS)}")
     if (threads is not None and threads < 1) or (batch is not None and batch < 1):
@@ -56,7 +73,14 @@ def history_command(
                         f"{', '.join(map(str, folders))}: check the name with `benchbot report` "
                         "or drop a filter")
     title = model + (f" on {device}" if device else "")
-    write_atomic(out, history_png(series, title))
+    commits = {r.run_id: r.git.commit[:8] for r in records if r.git is not None}
+    write_atomic(out, history_png(series, title, x, commits))
+    if as_json:
+        emit(json.dumps([{"configuration": s.label, "points": [
+            {"run_id": p.run_id, "started_at": p.started_at.isoformat(),
+             "commit": commits.get(p.run_id), "statistic": p.statistic, "value_ms": p.value_ms,
+             "ci95_low_ms": p.low_ms, "ci95_high_ms": p.high_ms} for p in s.points]}
+            for s in series], indent=1) + "\n", None)
     points = sum(len(s.points) for s in series)
     err.print(f"wrote {escape(str(out))}: {len(series)} configuration(s), {points} point(s)")
     if all(len(s.points) < 2 for s in series):

@@ -30,7 +30,7 @@ EXIT_CODES = """Exit codes: 0 success; 1 a regression found, or a case failed at
 input; 3 a device unavailable, busy or unreachable; 130 Ctrl-C; 143 SIGTERM (results are
 saved in every case)."""
 
-app = typer.Typer(name="benchbot", no_args_is_help=True, add_completion=False,
+app = typer.Typer(name="benchbot", no_args_is_help=True, add_completion=True,
                   pretty_exceptions_enable=False,
                   help="On-device latency benchmarking of ML models (ONNX, TFLite).\n\n"
                        "Typical use: benchbot run --model m.onnx --threads 1,4, then "

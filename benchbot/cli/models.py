@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from benchbot.cli import options
+
 from benchbot.cli.console import err, out
 from benchbot.modelcard import ModelCard, model_card
 from benchbot.report.modelcols import model_columns
@@ -57,6 +59,7 @@ def render_cards(cards: list[ModelCard]) -> str:
 
 
 @app.command("info")
+@options.examples('benchbot models info zoo:mobilenet_v3_small', 'benchbot models info model.onnx model.tflite --json')
 def info_command(
     models: list[str] = typer.Argument(..., help="Model files (.onnx, .tflite, .nb) or zoo "
                                                  "references such as zoo:resnet18."),

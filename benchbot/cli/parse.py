@@ -14,6 +14,8 @@ from pathlib import Path
 
 import typer
 
+from benchbot.cli import options
+
 from benchbot.cli.console import out
 from benchbot.errors import ParseFailed, UserError
 from benchbot.runners.native import PARSE_ALL, TOOLS, Measurement
@@ -62,6 +64,7 @@ def render_json(measurements: list[Measurement], tool: str) -> str:
     return json.dumps(doc, indent=1) + "\n"
 
 
+@options.examples('benchbot parse tflite_benchmark_model run.log', 'benchbot parse trtexec trtexec.log --json')
 def parse_command(
     tool: str = typer.Argument(..., help=f"Tool kind: {', '.join(TOOLS)}."),
     logfile: Path = typer.Argument(..., help="The tool's console output, saved to a file."),

@@ -17,6 +17,7 @@ app = typer.Typer(help="Device profiles: built-in ones, $BENCHBOT_PROFILES and -
 
 
 @app.command("list")
+@options.examples('benchbot profiles list', 'benchbot profiles list --profiles ./my-profiles')
 def list_command(profiles: Optional[list[Path]] = options.ProfilesOption,
                  as_json: bool = typer.Option(False, "--json", help="JSON instead of a table.")
                  ) -> None:
@@ -32,6 +33,7 @@ def list_command(profiles: Optional[list[Path]] = options.ProfilesOption,
 
 
 @app.command("show")
+@options.examples('benchbot profiles show sd855', 'benchbot profiles show local')
 def show_command(name: str = typer.Argument(..., help="Profile name, e.g. local."),
                  profiles: Optional[list[Path]] = options.ProfilesOption) -> None:
     """Show one profile, as benchbot validated it (JSON)."""

@@ -1,14 +1,22 @@
 """Progress of a sweep on stderr: a bar for the whole run (case k of N, ETA) and one per
-device when there are several, with its current case; a line per finished case."""
+device when there are several, with its current case; a line per finished case.
+
+The ETA weighs each case by how long it is expected to take: its time limits at first
+(--min-time plus the start of its process), then what the cases of the same model on the
+same device took. Without a terminal (a CI log) the bar is not drawn; a line is printed
+when each case starts, so a case that hangs is visible.
+"""
 
 from __future__ import annotations
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                           TimeElapsedColumn, TimeRemainingColumn)
+from datetime import datetime
 
-from benchbot.report import format_ms
+from rich.progress import (BarColumn, Progress, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
+
+from benchbot.report.numbers import format_duration
 from benchbot.store import CaseResult
 from benchbot.sweep import Case, Plan
 
@@ -16,14 +24,27 @@ from benchbot.sweep import Case, Plan
 class SweepProgress:
     """Shows the sweep on a Rich console; implements benchbot.run.executor.Progress."""
 
+    START_S = 1.0  # a measuring process's start: the interpreter, the runtime, the model
+
     def __init__(self, console: Console, plan: Plan) -> None:
         self.console = console
-        self.bar = Progress(TextColumn("{task.fields[who]}"), MofNCompleteColumn(), BarColumn(),
+        self.lines = not console.is_terminal
+        self.cases = len(plan)
+        self.finished = 0
+        settings = plan.settings
+        self.expected = {c.id: settings.min_time_s + self.START_S for c in plan.cases}
+        self.similar = {c.id: (c.model.sha256, c.device) for c in plan.cases}
+        self.took: dict[tuple[str, str], float] = {}
+        self.done_s = 0.0
+        self.bar = Progress(TextColumn("{task.fields[who]}"),
+                            TextColumn("{task.fields[k]}"), BarColumn(),
                             TimeRemainingColumn(), TimeElapsedColumn(),
-                            TextColumn("{task.description}"), console=console, transient=True)
-        self.task = self.bar.add_task("", total=len(plan), who="case")
+                            TextColumn("{task.description}"), console=console, transient=True,
+                            disable=self.lines)
+        self.task = self.bar.add_task("", total=sum(self.expected.values()), who="case",
+                                      k=f"0/{self.cases}")
         devices = list(dict.fromkeys(c.device for c in plan.cases))
-        self.device_tasks = {d: self.bar.add_task("", who=f"  {escape(d)}",
+        self.device_tasks = {d: self.bar.add_task("", who=f"  {escape(d)}", k="",
                                                   total=sum(c.device == d for c in plan.cases))
                              for d in devices} if len(devices) > 1 else {}
 
@@ -37,21 +58,47 @@ class SweepProgress:
     def case_started(self, index: int, case: Case) -> None:
         task = self.device_tasks.get(case.device, self.task)
         self.bar.update(task, description=escape(case.label))
+        if self.lines:
+            self.console.print(f"start  {escape(case.label)} (case {self.finished + 1} of "
+                               f"{self.cases}, ~{self.expected.get(case.id, 0):.0f}s)")
+
+    def _took_s(self, result: CaseResult) -> float | None:
+        try:
+            return (datetime.fromisoformat(result.ended_at)
+                    - datetime.fromisoformat(result.started_at)).total_seconds()
+        except ValueError:
+            return None
+
+    def _reweigh(self, result: CaseResult) -> None:
+        """Count the case as done, and expect similar cases to take what it took."""
+        self.finished += 1
+        planned = self.expected.pop(result.id, self.START_S)
+        took = self._took_s(result)
+        self.done_s += took if took is not None and took > 0 else planned
+        if took is not None and took > 0 and result.id in self.similar:
+            similar = self.similar[result.id]
+            self.took[similar] = took
+            for case_id in self.expected:
+                if self.similar.get(case_id) == similar:
+                    self.expected[case_id] = took
+        self.bar.update(self.task, completed=self.done_s,
+                        total=self.done_s + sum(self.expected.values()),
+                        k=f"{self.finished}/{self.cases}")
 
     def case_finished(self, index: int, result: CaseResult) -> None:
-        self.bar.advance(self.task)
+        self._reweigh(result)
         if result.device in self.device_tasks:
             self.bar.advance(self.device_tasks[result.device])
         label = escape(f"{result.model_name} on {result.device}, t={result.threads} "
                  f"b={result.batch} {result.precision}")
         s = result.stats
         if s is not None and s.median_ms is not None and s.ci95_low_ms is not None:
-            self.console.print(f"[green]ok[/]     {label}: median {format_ms(s.median_ms)} ms "
-                               f"(95% CI {format_ms(s.ci95_low_ms)}-{format_ms(s.ci95_high_ms)}, "
-                               f"n={s.n})")
+            self.console.print(f"[green]ok[/]     {label}: median {format_duration(s.median_ms)} "
+                               f"(95% CI {format_duration(s.ci95_low_ms)} to "
+                               f"{format_duration(s.ci95_high_ms or s.median_ms)}, n={s.n})")
         elif s is not None:  # a native tool's own aggregates
             figure = ("median", s.median_ms) if s.median_ms is not None else ("mean", s.mean_ms)
-            self.console.print(f"[green]ok[/]     {label}: {figure[0]} {format_ms(figure[1])} ms "
+            self.console.print(f"[green]ok[/]     {label}: {figure[0]} {format_duration(figure[1])} "
                                f"(as {escape(result.runner)} reports it, n={s.n})")
         else:
             self.console.print(f"[red]failed[/] {label}: {escape(result.error or '')}")

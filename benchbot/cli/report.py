@@ -15,8 +15,10 @@ from benchbot.report import (FORMATS, LAYOUTS, METRICS, Filters, build_grids, la
                              render_csv, render_json, render_markdown)
 from benchbot.store import RunRecord, find_run_files, load_run
 from benchbot.modelcard import ModelCard
+from benchbot.report.environment import provenance_note
 from benchbot.report.modelcols import add_model_columns, quantization_table
 from benchbot.report.ops import GROUPINGS, ops_report
+from benchbot.report.tabular import provenance_of
 from benchbot.store.entries import Entry
 from benchbot.sweep.axes import PRECISIONS
 
@@ -62,16 +64,40 @@ def _one_of(value: str, allowed: tuple[str, ...], option: str) -> str:
     return value
 
 
+EXAMPLES = """Examples:
+
+  benchbot report --layout devices --threads 1
+
+  benchbot report --format html --out report.html
+
+  benchbot report --json | jq '.[] | {model, device, median_ms}'
+"""
+
+# which options apply to which formats: the rest are errors, never silently ignored
+_APPLIES = {"--layout": ("md", "html"), "--model-columns": ("md", "html"),
+            "--metric": ("md", "html"), "--digits": ("md", "html")}
+
+
+def _refuse_inapplicable(fmt: str, given: dict[str, object]) -> None:
+    wrong = [name for name, value in given.items()
+             if value is not None and fmt not in _APPLIES[name]]
+    if wrong:
+        formats = " or ".join(_APPLIES[wrong[0]])
+        raise ConfigError(f"{', '.join(wrong)} only apply to --format {formats}: the {fmt} "
+                          "format has one row per case with every statistic; drop "
+                          f"{'them' if len(wrong) > 1 else 'it'}, or choose --format {formats}")
+
+
 def report_command(
     results: Optional[list[Path]] = typer.Option(
         None, "--results", "-r",
         help="Results folder(s) or run file(s); repeatable. (default: results)"),
-    layout: str = typer.Option(
-        "auto", help="devices: models x devices, one grid per thread count; precision-batch: "
-                     "models x (precision, batch), one grid per device; auto: precision-batch "
-                     "when several precisions or batches were measured; quantization: model x "
-                     "precision rows with file size, latency and accuracy; ops: where the time "
-                     "goes per case (runs with --profile-ops)."),
+    layout: Optional[str] = typer.Option(
+        None, help="devices: models x devices, one grid per thread count; precision-batch: "
+                   "models x (precision, batch), one grid per device; auto: precision-batch "
+                   "when several precisions or batches were measured; quantization: model x "
+                   "precision rows with file size, latency and accuracy (md only); ops: where "
+                   "the time goes per case (runs with --profile-ops). (default: auto)"),
     model_columns: Optional[str] = typer.Option(
         None, help="Model facts beside the latencies: params, macs, flops, size "
                    "(comma-separated), from the model cards recorded with the cases."),
@@ -79,11 +105,14 @@ def report_command(
     precision: Optional[str] = typer.Option(None, help="Only this precision."),
     batch: Optional[int] = typer.Option(None, "--batch", "-b", help="Only this batch size."),
     device: Optional[str] = typer.Option(None, "--device", "-d", help="Only this device."),
-    metric: str = typer.Option("median", help=f"Statistic shown: {', '.join(METRICS)}."),
+    metric: Optional[str] = typer.Option(
+        None, help=f"Statistic shown: {', '.join(METRICS)}. (default: median)"),
     fmt: str = typer.Option("md", "--format", "-f",
                             help="md (grids), csv or json (one row per case), html (one "
-                                 "self-contained page: grids and history plots)."),
-    digits: int = typer.Option(4, help="Significant digits of the numbers in grids."),
+                                 "self-contained page: provenance, grids, charts)."),
+    as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
+    digits: Optional[int] = typer.Option(
+        None, help="Significant digits of the numbers in grids. (default: 4)"),
     output: Optional[Path] = typer.Option(None, "--out", "-o",
                                           help="Write to this file instead of stdout."),
     top: int = typer.Option(10, "--top", help="--layout ops: op types (or nodes) shown per "
@@ -93,13 +122,23 @@ def report_command(
     """Tables of measured latencies, from every run in the results folder.
 
     Where several runs measured the same configuration, the latest run's value
-    is shown. A configuration not measured prints '-'; a failed one '- [n]'
-    with the reason in footnote n.
+    is shown. A configuration not measured prints '-'; a failed one '- \\[n]'
+    with the reason in footnote n. Rows follow the models in the order they were given.
     """
-    _one_of(layout, (*LAYOUTS, "quantization", "ops"), "--layout")
-    _one_of(by, GROUPINGS, "--by")
-    _one_of(metric, tuple(METRICS), "--metric")
+    if as_json:
+        if fmt not in ("md", "json"):
+            raise ConfigError(f"--json is --format json; it cannot go with --format {fmt}")
+        fmt = "json"
     _one_of(fmt, FORMATS, "--format")
+    _refuse_inapplicable(fmt, {"--layout": layout, "--model-columns": model_columns,
+                               "--metric": metric, "--digits": digits})
+    layout = _one_of(layout or "auto", (*LAYOUTS, "quantization", "ops"), "--layout")
+    _one_of(by, GROUPINGS, "--by")
+    metric = _one_of(metric or "median", tuple(METRICS), "--metric")
+    digits = 4 if digits is None else digits
+    if fmt == "html" and layout in ("quantization", "ops"):
+        raise ConfigError(f"--layout {layout} is a markdown table: use --format md, or "
+                          "another layout with --format html")
     if precision is not None:
         _one_of(precision, PRECISIONS, "--precision")
     if digits < 1 or (threads is not None and threads < 1) or (batch is not None and batch < 1):
@@ -118,21 +157,26 @@ def report_command(
         text = ops_report(entries, top, by)
     elif fmt == "md" and layout == "quantization":
         text = quantization_table(entries, cards, metric, digits)
-    elif fmt == "md":
+    elif fmt in ("md", "html"):
         grids = build_grids(entries, layout, metric)
         if model_columns:
             which = [w.strip() for w in model_columns.split(",")]
             by_model = {e.case.model_name: cards[e.case.id] for e in entries if e.case.id in cards}
             grids = [add_model_columns(g, by_model, which) for g in grids]
-        text = render_markdown(grids, digits)
-    elif fmt == "html":
-        from benchbot.report.html import html_report  # matplotlib only when asked for
+        if fmt == "md":
+            text = render_markdown(grids, digits) + provenance_note(records)
+        else:
+            from benchbot.report.html import html_report  # matplotlib only when asked for
 
-        text = html_report(records, entries, layout, metric, digits)
+            text = html_report(records, entries, layout, metric, digits, grids=grids)
     else:
-        text = render_csv(entries) if fmt == "csv" else render_json(entries)
+        given = provenance_of(records)
+        text = render_csv(entries, given) if fmt == "csv" else render_json(entries, given)
     try:
         emit(text, output)
     except OSError as exc:
         raise UserError(f"cannot write --out {output}: {exc.strerror or exc}; name a file in a "
                         "folder you can write to") from None
+
+
+report_command.__doc__ = (report_command.__doc__ or "") + "\n" + EXAMPLES

@@ -17,6 +17,7 @@ from benchbot.errors import ConfigError, Terminated
 from benchbot.profiles import RUNNER_KINDS, Profile
 from benchbot.report import build_grids, render_markdown
 from benchbot.run.executor import Retry
+from benchbot.run.provenance import parse_meta
 from benchbot.run.session import plan_entry
 from benchbot.store import DEVICE_FAILURES, RunRecord, new_run_id, record_doc, run_path
 from benchbot.store.entries import entries_of, labelled
@@ -29,7 +30,7 @@ DEFAULTS = MeasureSettings()
 
 def _spec_from_options(device: Optional[str], model: Optional[list[str]], threads: Optional[str],
                        batch: Optional[str], precision: Optional[str], backend: Optional[str],
-                       measure: dict[str, float]) -> SweepSpec:
+                       measure: dict[str, float], meta: Optional[list[str]] = None) -> SweepSpec:
     models = None
     if model is not None:
         models = tuple(m for raw in model for m in axes.names(raw, "--model"))
@@ -40,7 +41,8 @@ def _spec_from_options(device: Optional[str], model: Optional[list[str]], thread
                      if precision is not None else None,
                      backend=axes.choices(backend, "--backend", axes.BACKENDS)
                      if backend is not None else None,
-                     measure={k: v for k, v in measure.items() if v is not None})
+                     measure={k: v for k, v in measure.items() if v is not None},
+                     meta=parse_meta(meta or []))
 
 
 def _plan_text(plan: Plan) -> str:
@@ -70,6 +72,7 @@ def _refuse_options_with_resume(given: dict[str, object]) -> None:
                           "cannot change it: drop them, or start a new run with them")
 
 
+@options.examples('benchbot run --model zoo:mobilenet_v3_small,models/tiny_fc.tflite --threads 1,4', 'benchbot run --config sweep.toml --meta build=1234 --json > run.json', 'benchbot run --resume 20250301T020000Z-1a2b3c')
 def run_command(
     device: Optional[str] = typer.Option(
         None, "--device", "-d", help="Device profile name(s), comma-separated. (default: local)"),
@@ -167,6 +170,7 @@ def run_command(
         help="Measure on the farm of the Dask scheduler at ADDRESS (tcp://HOST:8786): each "
              "case runs on a worker that offers its device (benchbot farm worker); the "
              "results file is written here. Needs: pip install benchbot\\[farm]."),
+    meta: Optional[list[str]] = options.MetaOption,
     no_wait: bool = typer.Option(False, "--no-wait",
                                  help="Fail at once when another benchbot holds a device, "
                                       "instead of waiting for it."),
@@ -193,13 +197,14 @@ def run_command(
         _refuse_options_with_resume({
             "--device": device, "--model": model, "--threads": threads, "--batch": batch,
             "--precision": precision, "--backend": backend, "--config": config,
-            "--runner": runner, **{f"--{k.replace('_', '-')}": v for k, v in measure.items()}})
+            "--runner": runner, "--meta": meta, **{f"--{k.replace('_', '-')}": v for k, v in measure.items()}})
         record = session.find_record(resume, results)
         session.check_not_running(record, results)
         plan = session.resume_plan(record)
         names = tuple(dict.fromkeys(c.device for c in plan.cases))
     else:
-        spec = _spec_from_options(device, model, threads, batch, precision, backend, measure)
+        spec = _spec_from_options(device, model, threads, batch, precision, backend, measure,
+                                  meta)
         if config is not None:
             spec = load_sweep_file(config).overridden_by(spec)
         names = spec.devices or ("local",)

@@ -6,6 +6,8 @@ import json
 
 import typer
 
+from benchbot.cli import options
+
 from benchbot.cli.console import out
 from benchbot.store.schema import results_schema
 
@@ -13,6 +15,7 @@ app = typer.Typer(no_args_is_help=True, help="JSON Schemas of benchbot's files."
 
 
 @app.command("results")
+@options.examples('benchbot schema results > results.schema.json')
 def results_command() -> None:
     """Print the JSON Schema (draft 2020-12) of results files (RUN_ID.json).
 

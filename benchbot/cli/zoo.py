@@ -8,6 +8,8 @@ from typing import Optional
 
 import typer
 
+from benchbot.cli import options
+
 from benchbot.cli.console import err, out
 from benchbot.errors import ConfigError
 
@@ -41,6 +43,7 @@ def _rows() -> list[dict[str, object]]:
 
 
 @app.command("list")
+@options.examples('benchbot zoo list', 'benchbot zoo list --json')
 def list_command(as_json: bool = typer.Option(False, "--json", help="JSON instead of a table.")
                  ) -> None:
     """List the zoo: our parameter and MAC counts beside the published figures.
@@ -64,6 +67,7 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="JSON instea
 
 
 @app.command("export")
+@options.examples('benchbot zoo export mobilenet_v3_small', 'benchbot zoo export resnet18 --out models/zoo')
 def export_command(
     names: list[str] = typer.Argument(..., help="Zoo model names (see: benchbot zoo list)."),
     out_dir: Path = typer.Option(Path("models/zoo"), "--out", "-o", help="Output folder."),

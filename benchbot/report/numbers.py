@@ -17,3 +17,23 @@ def format_ms(value: float, digits: int = DEFAULT_DIGITS) -> str:
     if abs(float(f"{value:.{digits - 1}e}")) >= 10 ** (exponent + 1):
         exponent += 1  # rounding carried into the next power of ten: 9.99996 -> 10.00
     return f"{value:.{max(digits - 1 - exponent, 0)}f}"
+
+
+def duration_unit(values_ms: "list[float] | tuple[float, ...]") -> tuple[str, float]:
+    """The unit that reads best for values of this size, and the factor from ms to it:
+    ('µs', 1000.0) when the largest is under 1 ms, ('s', 0.001) from 10 s, else ('ms', 1.0)."""
+    finite = [abs(v) for v in values_ms if math.isfinite(v)]
+    top = max(finite, default=1.0)
+    if top < 1.0:
+        return "µs", 1000.0
+    if top >= 10_000.0:
+        return "s", 0.001
+    return "ms", 1.0
+
+
+def format_duration(value_ms: float, digits: int = 3) -> str:
+    """A duration in the unit that suits it: 1.79 µs, 48.2 ms, 12.5 s."""
+    if not math.isfinite(value_ms):
+        return "-"
+    unit, factor = duration_unit([value_ms])
+    return f"{format_ms(value_ms * factor, digits)} {unit}"

@@ -29,35 +29,14 @@ def _png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def history_png(series: Sequence[HistorySeries], title: str) -> bytes:
-    """Latency over runs (x: run start time), one line per configuration.
+def history_png(series: Sequence[HistorySeries], title: str, x: str = "time",
+                commits: dict[str, str] | None = None) -> bytes:
+    """Latency over runs, one line per configuration: the median of each run, its 95% CI
+    as a band. ``x``: time (run start), run (run order) or commit (the run's commit)."""
+    from benchbot.report.charts import history_figure
 
-    The line is the median of each run; the band its 95% CI. Runs of a native
-    tool that gave only aggregates plot their mean with no band.
-    """
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(8.0, 4.5), dpi=100, layout="constrained")
-    ax = fig.add_subplot()
-    for s in series:
-        xs = [p.started_at for p in s.points]
-        ys = [p.value_ms for p in s.points]
-        (line,) = ax.plot(xs, ys, marker="o", markersize=4, linewidth=1.5, label=s.label)
-        lows = [math.nan if p.low_ms is None else p.low_ms for p in s.points]
-        highs = [math.nan if p.high_ms is None else p.high_ms for p in s.points]
-        if any(not math.isnan(v) for v in lows):
-            ax.fill_between(xs, lows, highs, color=line.get_color(), alpha=0.2, linewidth=0)
-    ax.set_title(title)
-    ax.set_xlabel("run start (UTC)")
-    ax.set_ylabel("latency (ms): median, 95% CI")
-    ax.set_ylim(bottom=0)
-    ax.grid(True, alpha=0.3)
-    if len(series) > 1:
-        ax.legend(fontsize="small")
-    locator = AutoDateLocator()
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    fig = history_figure(series, title, x, commits)
+    fig.patch.set_alpha(1.0)
     return _png(fig)
 
 

@@ -5,18 +5,32 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
+from benchbot.store import RunRecord
 from benchbot.store.entries import Entry
 
 STAT_KEYS = ("n", "mean_ms", "median_ms", "p90_ms", "p99_ms", "std_ms", "min_ms", "max_ms",
              "mad_ms", "ci95_low_ms", "ci95_high_ms")
 COLUMNS = ("run_id", "model", "model_path", "model_sha256", "device", "runtime", "backend",
            "runner", "threads", "batch", "precision", "int8_mode", "status", *STAT_KEYS,
-           "processes", "failure_kind", "error")
+           "processes", "failure_kind", "error", "valid", "commit", "branch", "dirty", "meta")
 
 
-def rows(entries: Sequence[Entry]) -> list[dict[str, Any]]:
+def provenance_of(records: Sequence[RunRecord]) -> dict[str, dict[str, Any]]:
+    """Run id -> the commit, branch, dirty flag and --meta labels recorded with it."""
+    return {r.run_id: {"commit": r.git.commit if r.git else None,
+                       "branch": r.git.branch if r.git else None,
+                       "dirty": r.git.dirty if r.git else None, "meta": dict(r.meta)}
+            for r in records}
+
+
+def rows(entries: Sequence[Entry],
+         provenance: Mapping[str, Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """One dict per case, in COLUMNS order; ``provenance`` (see provenance_of) fills the
+    commit and meta columns."""
+    provenance = provenance or {}
+    none = {"commit": None, "branch": None, "dirty": None, "meta": {}}
     out = []
     for e in entries:
         c = e.case
@@ -27,17 +41,21 @@ def rows(entries: Sequence[Entry]) -> list[dict[str, Any]]:
                     "batch": c.batch, "precision": c.precision,
                     "int8_mode": c.config.int8_mode, "status": c.status,
                     **{k: stats.get(k) for k in STAT_KEYS}, "processes": len(c.runs),
-                    "failure_kind": c.failure.kind if c.failure else None, "error": c.error})
+                    "failure_kind": c.failure.kind if c.failure else None, "error": c.error,
+                    "valid": c.valid, **provenance.get(e.run_id, none)})
     return out
 
 
-def render_csv(entries: Sequence[Entry]) -> str:
+def render_csv(entries: Sequence[Entry],
+               provenance: Mapping[str, Mapping[str, Any]] | None = None) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows(entries))
+    for row in rows(entries, provenance):
+        writer.writerow({**row, "meta": ";".join(f"{k}={v}" for k, v in row["meta"].items())})
     return buf.getvalue()
 
 
-def render_json(entries: Sequence[Entry]) -> str:
-    return json.dumps(rows(entries), indent=1, allow_nan=False) + "\n"
+def render_json(entries: Sequence[Entry],
+                provenance: Mapping[str, Mapping[str, Any]] | None = None) -> str:
+    return json.dumps(rows(entries, provenance), indent=1, allow_nan=False) + "\n"

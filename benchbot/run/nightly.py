@@ -10,6 +10,8 @@
     confirm  = true                         # re-measure suspected regressions once
     summary  = "nightly.md"                 # markdown verdict (also appended to
                                             # $GITHUB_STEP_SUMMARY when that is set)
+    [meta]                                  # labels recorded with the run (--meta)
+    farm = "lab-2"
     [thresholds]
     default = "5%"
     models  = { mobilenet_v3_small = "8%" }
@@ -28,7 +30,8 @@ from benchbot.compare import CompareReport, CompareSettings, Kind, Side, Thresho
 from benchbot.devices import DeviceOptions
 from benchbot.errors import ConfigError, UserError
 from benchbot.profiles import Profile
-from benchbot.report.comparison import render_markdown
+from benchbot.report.comparison import COLUMNS, table_rows
+from benchbot.report.environment import environment_rows
 from benchbot.run import session
 from benchbot.run.baselines import resolve_side
 from benchbot.run.executor import Progress
@@ -87,16 +90,55 @@ def suspects(report: CompareReport) -> set[str]:
             if c.verdict.kind == Kind.SLOWER and c.candidate is not None}
 
 
-def summary_markdown(run_id: str, baseline: str, report: CompareReport, table: str,
-                     rechecked: dict[str, str]) -> str:
-    """The verdict a person reads first: headline, the table, what was re-measured."""
+FIRST = (Kind.SLOWER, Kind.FAILED, Kind.UNCERTAIN, Kind.FASTER, Kind.ADDED)
+FOLDED = (Kind.UNCHANGED, Kind.REMOVED)
+
+
+def _md_table(rows: Sequence[tuple[str, ...]]) -> list[str]:
+    return ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS),
+            *("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |"
+              for row in rows)]
+
+
+def swept_only(report: CompareReport, plan: Plan) -> CompareReport:
+    """The report without 'removed' rows for configurations tonight's sweep does not
+    measure: a baseline that swept more is not a loss of tonight's cases."""
+    swept = {(c.model.name, c.device, c.threads, c.batch, c.precision, c.backend)
+             for c in plan.cases}
+    kept = tuple(c for c in report.comparisons if c.verdict.kind != Kind.REMOVED or (
+        c.key.stem, c.key.device, c.key.threads, c.key.batch, c.key.precision,
+        c.key.backend) in swept)
+    return replace(report, comparisons=kept)
+
+
+def summary_markdown(run_id: str, baseline: str, report: CompareReport,
+                     rechecked: dict[str, str],
+                     environment: Sequence[tuple[str, str]] = ()) -> str:
+    """The verdict a person reads first: one headline, the counts once, the environment,
+    the rows that need a look (slower, uncertain, faster), the rest folded away."""
     head = "regressions found" if report.slower else "no regression"
     lines = [f"## benchbot nightly: {head}", "",
-             f"Run `{run_id}` against `{baseline}`: {report.summary_line()}.", "", table.rstrip()]
+             f"Run `{run_id}` against `{baseline}`: {report.summary_line()}.", ""]
+    if environment:
+        lines += ["<details open><summary>Environment</summary>", "", "| | |", "|---|---|",
+                  *(f"| {k} | {v.replace('|', '/')} |" for k, v in environment), "",
+                  "</details>", ""]
+    rows = table_rows(report)
+    first = [row for c, row in zip(report.comparisons, rows) if c.verdict.kind in FIRST]
+    if first:
+        lines += ["### Slower, uncertain, faster", "", *_md_table(first), ""]
+    for kind in FOLDED:
+        mine = [row for c, row in zip(report.comparisons, rows) if c.verdict.kind == kind]
+        if mine:
+            lines += [f"<details><summary>{len(mine)} {kind}</summary>", "",
+                      *_md_table(mine), "", "</details>", ""]
+    if not report.comparisons:
+        lines += ["No cases to compare.", ""]
     if rechecked:
-        lines += ["", "Re-measured once before the verdict (first verdict → final): " +
-                  ", ".join(f"{label}: slower → {final}" for label, final in rechecked.items())]
-    return "\n".join(lines) + "\n"
+        lines += ["Re-measured once before the verdict (first verdict → final): " +
+                  ", ".join(f"{label}: slower → {final}" for label, final in rechecked.items()),
+                  ""]
+    return "\n".join(lines).rstrip() + "\n"
 
 
 @dataclass(frozen=True)
@@ -144,8 +186,9 @@ def run_nightly(cfg: NightlyConfig, profiles: Sequence[Profile], plan: Plan,
         final = {c.candidate.case.id: c.verdict.kind for c in report.comparisons
                  if c.candidate is not None}
         rechecked = {c.label: str(final.get(c.id, "?")) for c in again.cases}
-    text = summary_markdown(record.run_id, baseline.label, report, render_markdown(report),
-                            rechecked)
+    report = swept_only(report, plan)
+    text = summary_markdown(record.run_id, baseline.label, report, rechecked,
+                            environment_rows([record]))
     target = cfg.summary or results / f"nightly-{record.run_id}.md"
     write_atomic(target, text)
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")

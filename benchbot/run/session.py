@@ -20,6 +20,8 @@ from benchbot.errors import ConfigError, DeviceUnavailable, TransportError, User
 from benchbot.run.executor import Progress, Retry, execute
 from benchbot.run.repeats import needs_more
 from benchbot.devices.facts import host_facts, thread_warnings
+from benchbot.run.provenance import git_info
+from benchbot.devices.facts import host_facts
 from benchbot.modelcard import model_card
 from benchbot.store.modelfile import ModelFile, inspect_model
 from benchbot.profiles import Profile, get_profile
@@ -68,10 +70,11 @@ def plan_of(spec: SweepSpec, profiles: Sequence[Profile], zoo_dir: Path,
     if not spec.models:
         raise ConfigError("no model to measure: give --model PATH (or models = [...] in --config)")
     models = tuple(dict.fromkeys(inspect_model(model_path(m, zoo_dir)) for m in spec.models))
-    return make_plan(models, tuple(p.name for p in profiles), spec.threads or (1,),
+    plan = make_plan(models, tuple(p.name for p in profiles), spec.threads or (1,),
                      spec.batch or (1,), spec.precision or ("fp32",), settings_of(spec.measure),
                      spec.backend or ("cpu",), runners={p.name: p.runner.kind for p in profiles},
                      int8_mode=int8_mode)
+    return replace(plan, meta=dict(spec.meta))
 
 
 def _precision_to_derive(case: Case, runner: str) -> str:
@@ -151,7 +154,8 @@ def new_record(plan: Plan, devices: dict[str, Device], run_id: str | None = None
                      benchbot_version=__version__, host=host_facts(),
                      devices={n: d.facts for n, d in devices.items()},
                      settings=plan.settings.to_dict(), planned_cases=len(plan),
-                     plan=plan_entries(plan), owner=owner())
+                     plan=plan_entries(plan), owner=owner(), meta=dict(plan.meta),
+                     git=git_info(Path.cwd()))
 
 
 def measure(plan: Plan, profiles: Sequence[Profile], options: DeviceOptions, results: Path,
@@ -239,7 +243,7 @@ def resume_plan(record: RunRecord) -> Plan:
         cases.append(Case(model=models[c.model.path], device=c.device, threads=c.threads,
                           batch=c.batch, precision=c.precision, backend=c.backend,
                           runner=c.runner, int8_mode=c.int8_mode))
-    return Plan(cases=tuple(cases), settings=settings)
+    return Plan(cases=tuple(cases), settings=settings, meta=dict(record.meta))
 
 
 def settings_of_record(record: RunRecord) -> MeasureSettings:

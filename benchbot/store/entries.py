@@ -91,11 +91,18 @@ def labelled(entries: Sequence[Entry]) -> list[Entry]:
         labels[e.case.model])) for e in entries]
 
 
+def planned_order(record: RunRecord) -> tuple[CaseResult, ...]:
+    """The run's cases in the order of its plan (models as given), not the order they
+    finished in: on a farm, or with several devices, cases end in any order."""
+    where = {str(p.get("id")): i for i, p in enumerate(record.plan)}
+    return tuple(sorted(record.cases, key=lambda c: where.get(c.id, len(where))))
+
+
 def entries_of(record: RunRecord) -> tuple[Entry, ...]:
-    """Every case of a run as an Entry, labelled with its device profile's label."""
+    """Every case of a run as an Entry (in plan order), labelled with its device's label."""
     return tuple(Entry(record.run_id, case,
                        str((record.devices.get(case.device) or {}).get("label") or ""))
-                 for case in record.cases)
+                 for case in planned_order(record))
 
 
 def latest_entries(records: Sequence[RunRecord], filters: Filters = Filters()) -> list[Entry]:

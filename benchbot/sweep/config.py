@@ -17,6 +17,9 @@
     profile_ops = false # an op profile per case, in a pass after the timed runs
     min_cosine = 0.99   # fp16/int8 outputs less similar to fp32 are flagged inaccurate
 
+    [meta]              # recorded with the run, shown in every report (like --meta k=v)
+    phone_build = "QP1A.190711"
+
 Model paths are relative to the sweep file. Command-line options override it.
 """
 
@@ -31,7 +34,7 @@ from benchbot.errors import ConfigError
 from benchbot.sweep import axes
 from benchbot.sweep.plan import check_seconds
 
-_TOP = {"devices", "models", "threads", "batch", "precision", "backend", "measure"}
+_TOP = {"devices", "models", "threads", "batch", "precision", "backend", "measure", "meta"}
 # [measure] keys and their kinds: "seconds" are checked as time limits
 _MEASURE: dict[str, Any] = {"warmup": int, "min_runs": int, "max_runs": int,
                             "min_time": "seconds", "max_time": "seconds",
@@ -53,13 +56,15 @@ class SweepSpec:
     precision: tuple[str, ...] | None = None
     backend: tuple[str, ...] | None = None
     measure: dict[str, float] = field(default_factory=dict)
+    meta: dict[str, str] = field(default_factory=dict)
 
     def overridden_by(self, other: SweepSpec) -> SweepSpec:
         """This spec with every value ``other`` gives taken from ``other``."""
         pick = {name: getattr(other, name) if getattr(other, name) is not None
                 else getattr(self, name)
                 for name in ("devices", "models", "threads", "batch", "precision", "backend")}
-        return SweepSpec(**pick, measure={**self.measure, **other.measure})
+        return SweepSpec(**pick, measure={**self.measure, **other.measure},
+                         meta={**self.meta, **other.meta})
 
 
 def _measure(path: Path, raw: Any) -> dict[str, Any]:
@@ -85,6 +90,17 @@ def _measure(path: Path, raw: Any) -> dict[str, Any]:
         if kind == "seconds":
             check_seconds(f"{path}: 'measure.{key}'", value)
         out[key] = value
+    return out
+
+
+def _meta(path: Path, raw: Any) -> dict[str, str]:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: 'meta' must be a table ([meta]) of key = \"value\"")
+    out: dict[str, str] = {}
+    for key, value in raw.items():
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise ConfigError(f"{path}: 'meta.{key}' must be a string or a number, got {value!r}")
+        out[str(key)] = str(value)
     return out
 
 
@@ -131,4 +147,5 @@ def spec_from_mapping(data: dict[str, Any], path: Path) -> SweepSpec:
                      precision=get("precision",
                                    lambda v, o: axes.choices(v, o, axes.PRECISIONS)),
                      backend=get("backend", lambda v, o: axes.choices(v, o, axes.BACKENDS)),
-                     measure=_measure(path, data.get("measure", {})))
+                     measure=_measure(path, data.get("measure", {})),
+                     meta=_meta(path, data.get("meta", {})))

@@ -164,6 +164,7 @@ class Plan:
 
     cases: tuple[Case, ...]
     settings: MeasureSettings
+    meta: Mapping[str, str] = field(default_factory=dict)  # recorded with the run (--meta)
 
     def __len__(self) -> int:
         return len(self.cases)

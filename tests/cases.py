@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from benchbot.run.repeats import summary_of
 from benchbot.stats import Summary, summarize
 from benchbot.store import (CaseConfig, CaseResult, Failure, ModelRef, ProcessRun, TensorInfo,
                             VariantRef)
@@ -25,7 +26,8 @@ def make_case(*, id: str = "0123456789ab", model: str = "models/m.onnx",
     groups = [tuple(r) for r in runs] if runs is not None else [tuple(samples_ms)]
     all_samples = [x for g in groups for x in g]
     if stats is None and status == "ok" and all_samples:
-        stats = summarize(all_samples)
+        stats = summarize(all_samples) if len(groups) == 1 else \
+            summary_of(tuple(ProcessRun(samples_ms=g) for g in groups))
     process_runs = tuple(ProcessRun(samples_ms=g, runtime_version=runtime_version,
                                     inputs=tuple(inputs), extras=dict(extras or {}),
                                     aggregates=stats if not all_samples else None)

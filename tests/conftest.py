@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 TIERS = ("adb", "ssh", "farm")
 pytest_plugins = ["tests.adb_fixtures", "tests.sshd"]
 SMALL = ["tiny_conv.onnx", "tiny_matmul.onnx", "tiny_conv_fixed.onnx", "tiny_reshape_fixed.onnx",
-         "tiny_fc.tflite", "tiny_conv.tflite"]
+         "tiny_fc.tflite", "tiny_conv.tflite", "mid_conv.onnx"]
 
 
 def _builder():

@@ -21,7 +21,7 @@ import typer
 from rich.markup import escape
 
 from benchbot._version import __version__
-from benchbot.cli import (baseline, compare, devices, farm, history, models, nightly, parse,
+from benchbot.cli import (ab, baseline, compare, devices, farm, history, models, nightly, parse,
                           profiles, report, run, schema, zoo)
 from benchbot.cli.console import err
 from benchbot.errors import BenchbotError, DeviceUnavailable, Terminated, UserError
@@ -36,6 +36,7 @@ app = typer.Typer(name="benchbot", no_args_is_help=True, add_completion=True,
                        "Typical use: benchbot run --model m.onnx --threads 1,4, then "
                        "benchbot report.\n\n" + EXIT_CODES)
 app.command("run")(run.run_command)
+app.command("ab")(ab.ab_command)
 app.command("report")(report.report_command)
 app.command("compare")(compare.compare_command)
 app.command("history")(history.history_command)

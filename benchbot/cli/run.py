@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Optional
 
@@ -230,6 +231,19 @@ def run_command(
     raise typer.Exit(exit_code_of(record))
 
 
+def validity_line(record: RunRecord) -> str | None:
+    """'2 of 6 cases are not valid: wide_ci (2), few_processes (1); ...' or None."""
+    invalid = [c for c in record.cases if c.status == "ok" and not c.valid]
+    if not invalid:
+        return None
+    counts = Counter(code.code for c in invalid for code in c.validity.codes)
+    advice = {code.code: code.advice for c in invalid for code in c.validity.codes}
+    top = counts.most_common(1)[0][0]
+    listed = ", ".join(f"{code} ({n})" for code, n in counts.most_common())
+    return (f"{len(invalid)} of {len(record.cases)} cases are not valid (marked † in the "
+            f"grids): {listed}; {top}: {advice[top]}")
+
+
 def exit_code_of(record: RunRecord) -> int:
     """0 every case ok; 3 a case failed because its device was unavailable or lost;
     1 a case failed at run time."""
@@ -268,4 +282,7 @@ def _measure(plan: Plan, profiles: list[Profile], options: DeviceOptions, result
     path = run_path(results, record.run_id)
     ok = len(record.cases) - len(record.failed)
     err.print(f"{ok} of {len(record.cases)} cases ok; results: {path}")
+    line = validity_line(record)
+    if line:
+        err.print(line)
     return record

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from benchbot.compare.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, bootstrap_median_ratio
+from benchbot.compare.processes import process_ratio
 from benchbot.compare.ranks import hodges_lehmann_ratio, mann_whitney
 from benchbot.compare.welch import welch_ratio
 from benchbot.errors import ConfigError
@@ -53,7 +54,8 @@ METHODS = ("hl", "bootstrap")  # for cases with samples; "welch" is chosen, neve
 class Estimate:
     """Candidate against baseline for one case; ratios are candidate / baseline."""
 
-    method: str  # hl | bootstrap | welch
+    method: str  # processes | hl | bootstrap | welch
+    # n_baseline / n_candidate: processes (method processes), else samples or the tool's n
     statistic: str  # the latency shown: median (samples) or mean (aggregates)
     baseline_ms: float
     candidate_ms: float
@@ -103,7 +105,22 @@ def _aggregates(case: CaseResult) -> tuple[int, float, float]:
 
 def estimate(baseline: CaseResult, candidate: CaseResult,
              settings: EstimateSettings = EstimateSettings()) -> Estimate:
-    """The change from ``baseline`` to ``candidate``; raises NotComparable."""
+    """The change from ``baseline`` to ``candidate``; raises NotComparable.
+
+    Cases measured in several processes each are compared across processes
+    (:mod:`benchbot.compare.processes`, method ``processes``); otherwise within their one
+    process, by ``settings.method`` (or Welch on aggregates).
+    """
+    if baseline.stats is not None and candidate.stats is not None:
+        across = process_ratio(baseline.stats, candidate.stats, settings.confidence)
+        if across is not None:
+            ratio, low, high, p = across
+            return Estimate(method="processes", statistic="median",
+                            baseline_ms=float(baseline.stats.median_ms or 0),
+                            candidate_ms=float(candidate.stats.median_ms or 0), ratio=ratio,
+                            ci_low=low, ci_high=high, p_value=p,
+                            n_baseline=baseline.stats.processes,
+                            n_candidate=candidate.stats.processes)
     if has_samples(baseline) and has_samples(candidate):
         base = np.asarray(baseline.samples_ms, float)
         cand = np.asarray(candidate.samples_ms, float)

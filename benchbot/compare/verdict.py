@@ -21,9 +21,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Sequence
 
 from benchbot.compare.estimate import Estimate, EstimateSettings, NotComparable, estimate
-from benchbot.compare.match import CaseKey, match_entries
+from benchbot.compare.match import CaseKey, case_key, match_entries
 from benchbot.compare.sides import Side
 from benchbot.compare.thresholds import ThresholdPolicy
 from benchbot.errors import ConfigError
@@ -74,6 +75,9 @@ class CompareSettings:
     alpha: float = 0.01
     thresholds: ThresholdPolicy = field(default_factory=ThresholdPolicy)
     estimation: EstimateSettings = field(default_factory=EstimateSettings)
+    # a verdict from one process per side can be slower/faster only when confirmed (e.g.
+    # nightly's re-measure, or a test of the within-process statistics)
+    trust_one_process: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 < self.alpha < 1.0:
@@ -129,8 +133,15 @@ def _compare_one(key: CaseKey, base: Entry | None, cand: Entry | None, changed: 
         return Comparison(key, Verdict(Kind.UNCERTAIN, f"{exc}: nothing to compare; measure "
                                                        "with the agent runner for samples"),
                           base, cand, None, threshold, changed)
-    return Comparison(key, decide(est, threshold, settings.alpha), base, cand, est, threshold,
-                      changed)
+    verdict = decide(est, threshold, settings.alpha)
+    if est.method != "processes" and verdict.kind in (Kind.SLOWER, Kind.FASTER) \
+            and not settings.trust_one_process:
+        verdict = Verdict(Kind.UNCERTAIN, f"{verdict.kind} within one measuring process per "
+                                          f"side ({verdict.reason}), but how much the device "
+                                          "varies between processes is unknown: measure both "
+                                          "with --repeat 3 or more (the default), or confirm "
+                                          "with benchbot ab")
+    return Comparison(key, verdict, base, cand, est, threshold, changed)
 
 
 def _order(c: Comparison) -> tuple[int, float, CaseKey]:
@@ -172,4 +183,15 @@ def compare(baseline: Side, candidate: Side,
     rows = [_compare_one(m.key, m.baseline, m.candidate, m.model_changed, settings)
             for m in match_entries(baseline.entries, candidate.entries)]
     return CompareReport(baseline.label, candidate.label, settings,
+                         tuple(sorted(rows, key=_order)))
+
+
+def compare_pairs(baseline_label: str, candidate_label: str,
+                  pairs: Sequence[tuple[Entry, Entry]],
+                  settings: CompareSettings = CompareSettings()) -> CompareReport:
+    """Verdicts for cases paired by the caller (``benchbot ab``: two models, one
+    configuration each), rather than matched by model and configuration."""
+    rows = [_compare_one(case_key(cand.case), base, cand, False, settings)
+            for base, cand in pairs]
+    return CompareReport(baseline_label, candidate_label, settings,
                          tuple(sorted(rows, key=_order)))

@@ -18,10 +18,12 @@ LAYOUTS = ("auto", "devices", "precision-batch")
 
 @dataclass(frozen=True)
 class Cell:
-    """A value in ms, or a missing configuration; failures point at a footnote."""
+    """A value in ms, or a missing configuration; failures point at a footnote, and so does
+    a value whose case is not valid (marked †, the footnote names the codes)."""
 
     value: float | None = None
     footnote: int | None = None
+    invalid: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,13 @@ class _Footnotes:
         if value is None:  # a native tool that printed no such figure
             self.notes.append(f"{where}: the {case.runner} runner reports no {metric}; "
                               "the mean is shown")
-            return Cell(value=metric_value(case, "mean"), footnote=len(self.notes))
+            return Cell(value=metric_value(case, "mean"), footnote=len(self.notes),
+                        invalid=not case.valid)
+        if not case.valid:
+            self.notes.append(f"{where}: not valid: " + "; ".join(
+                f"{c.code} ({c.detail}; {c.advice})" if c.advice else c.code
+                for c in case.validity.codes))
+            return Cell(value=value, footnote=len(self.notes), invalid=True)
         return Cell(value=value)
 
 

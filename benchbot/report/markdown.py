@@ -1,4 +1,5 @@
-"""Markdown latency tables: a caption, the grid, footnotes for failed cells."""
+"""Markdown latency tables: a caption, the grid, footnotes for failed cells and for cells
+whose case is not valid (``12.3† [2]``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ def cell_text(cell: str | Cell, digits: int) -> str:
     if isinstance(cell, str):
         return cell
     text = "-" if cell.value is None else format_ms(cell.value, digits)
+    if cell.invalid:
+        text += "†"
     return text if cell.footnote is None else f"{text} [{cell.footnote}]"
 
 

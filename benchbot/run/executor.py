@@ -124,8 +124,11 @@ def measure_repeats(device: Device, case: Case, plan: Plan, index: int, progress
     """Every process one case needs, back to back (the sequential order; farm workers)."""
     result = so_far
     while needs_more(result, plan.settings):
-        result = merge(result, measure_with_retries(device, case, later(plan, result), index,
-                                                    progress, wait, retry, gone), plan.settings)
+        new = measure_with_retries(device, case, later(plan, result), index, progress, wait,
+                                   retry, gone)
+        result = merge(result, new, plan.settings)
+        if new.status != "ok":  # a process failed: the case keeps what it has
+            break
     assert result is not None
     return result
 
@@ -165,10 +168,16 @@ def _device_worker(device: Device, cases: Sequence[tuple[int, Case]], plan: Plan
                 recorder.add(state[index])
                 progress.case_finished(index, state[index])  # type: ignore[arg-type]
             return
+        rounds = 0
+        stopped: set[int] = set()  # cases whose last process failed: they keep what they have
         while True:  # round-robin: one process of every case that needs one, per round
-            due = [(i, c) for i, c in order if needs_more(state[i], settings)]
+            due = [(i, c) for i, c in order
+                   if i not in stopped and needs_more(state[i], settings)]
             if not due:
                 return
+            if settings.order == "ab" and rounds % 2:
+                due.reverse()  # A B, then B A: neither side always goes first
+            rounds += 1
             for index, case in due:
                 if stop.is_set():
                     return
@@ -176,7 +185,9 @@ def _device_worker(device: Device, cases: Sequence[tuple[int, Case]], plan: Plan
                                            progress, wait, retry, gone)
                 state[index] = merge(state[index], new, settings)
                 recorder.add(state[index])
-                if not needs_more(state[index], settings):
+                if new.status != "ok":
+                    stopped.add(index)
+                if index in stopped or not needs_more(state[index], settings):
                     progress.case_finished(index, state[index])  # type: ignore[arg-type]
     except BaseException as exc:  # e.g. DeviceBusy under --no-wait: the main thread re-raises
         errors.append(exc)

@@ -325,7 +325,7 @@ def header_of_doc(doc: Any) -> RunRecord:
         git=None if git is None else GitInfo(commit=git.get("commit", text),
                                              branch=git.get("branch", optional(text), None),
                                              dirty=bool(git.get("dirty", lambda v, w: v, False))),
-        schedule=Schedule(order=schedule.get("order", one_of(("sequential", "interleaved")),
+        schedule=Schedule(order=schedule.get("order", one_of(("sequential", "interleaved", "ab")),
                                              "sequential"),
                           seed=schedule.get("seed", optional(whole), None))
         if schedule is not None else Schedule(),

@@ -299,7 +299,7 @@ class GitInfo:
 class Schedule:
     """In what order the processes of a run were measured."""
 
-    order: str = "sequential"  # or "interleaved": repeats round-robin over shuffled cases
+    order: str = "sequential"  # interleaved: round-robin over shuffled cases; ab: A B B A
     seed: int | None = None
 
 

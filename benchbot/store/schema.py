@@ -136,7 +136,7 @@ def results_schema() -> dict[str, Any]:
             "meta": {"type": "object", "additionalProperties": _STR},
             "git": _nullable(_object({"commit": _STR, "branch": _nullable(_STR),
                                       "dirty": {"type": "boolean"}}, ("commit",))),
-            "schedule": _object({"order": {"enum": ["sequential", "interleaved"]},
+            "schedule": _object({"order": {"enum": ["sequential", "interleaved", "ab"]},
                                  "seed": _nullable(_INT)}),
             "cases": {"type": "array", "items": {"$ref": "#/$defs/case"}},
         },

@@ -30,7 +30,7 @@ def check_seconds(option: str, value: float) -> None:
                           "give it in seconds, e.g. 20")
 
 
-ORDERS = ("interleaved", "sequential")
+ORDERS = ("interleaved", "sequential", "ab")  # ab: `benchbot ab`'s A B B A ... alternation
 MIN_PROCESSES = 3  # the adaptive default's first processes per case
 
 
@@ -116,6 +116,7 @@ class Case:
     backend: str = "cpu"  # execution provider (ONNX Runtime) or delegate (TFLite)
     runner: str = "agent"  # what measures it: benchbot's agent or a native tool
     int8_mode: str | None = None  # how an int8 file is made (static/dynamic); int8 cases only
+    side: str | None = None  # "A" or "B" in a `benchbot ab` session (the same model twice)
     # What the host prepared for the case (not part of its identity): the file to
     # measure when it differs from the model (a precision or batch variant), why it
     # could not be made, and the model's card.
@@ -140,6 +141,8 @@ class Case:
             key["runner"] = self.runner
         if self.precision == "int8" and self.int8_mode:
             key["int8_mode"] = self.int8_mode
+        if self.side is not None:
+            key["side"] = self.side
         return key
 
     @property

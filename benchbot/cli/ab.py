@@ -1,0 +1,81 @@
+"""`benchbot ab BASELINE CANDIDATE`: two models measured interleaved in one session, and the
+verdict: is the candidate slower?
+
+Exit codes: 0 not slower; 1 the candidate is slower beyond the threshold; 2 bad input;
+3 a device unavailable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from benchbot.cli import options
+from benchbot.cli.console import err, out
+from benchbot.cli.progress import SweepProgress
+from benchbot.cli.run import _spec_from_options, exit_code_of
+from benchbot.compare import CompareSettings, Kind, ThresholdPolicy, parse_threshold
+from benchbot.devices import DeviceOptions
+from benchbot.report.comparison import render_json, render_markdown
+from benchbot.run import session
+from benchbot.run.ab import ab_plan, run_ab
+from benchbot.variants import DEFAULT_CACHE_DIR
+
+
+@options.examples(
+    "benchbot ab models/net_before.onnx models/net_after.onnx",
+    "benchbot ab old.tflite new.tflite --device sd855 --threads 1,4 --repeat 6",
+    "benchbot ab zoo:resnet18 resnet18_pruned.onnx --threshold 3% --json")
+def ab_command(
+    baseline: str = typer.Argument(..., help="The model as it was (A): a file or zoo:NAME."),
+    candidate: str = typer.Argument(..., help="The model as it is now (B)."),
+    device: Optional[str] = typer.Option(None, "--device", "-d",
+                                         help="Device profile. (default: local)"),
+    threads: Optional[str] = typer.Option(None, "--threads", "-t",
+                                          help="Thread counts, e.g. 1,4. (default: 1)"),
+    batch: Optional[str] = typer.Option(None, "--batch", "-b", help="Batch sizes. (default: 1)"),
+    precision: Optional[str] = typer.Option(None, help="fp32, fp16, int8. (default: fp32)"),
+    backend: Optional[str] = typer.Option(None, help="cpu, cuda, tensorrt, xnnpack, gpu, nnapi."),
+    repeat: Optional[int] = typer.Option(
+        None, help="Measuring processes per model and configuration. (default: adaptive, 3 "
+                   "to --max-repeat until the CI is within --target-ci)"),
+    max_repeat: Optional[int] = typer.Option(None, help="Processes per side at most. (10)"),
+    target_ci: Optional[float] = typer.Option(None, help="Target CI half-width. (0.02)"),
+    warmup: Optional[int] = typer.Option(None, help="Warm-up runs per process. (5)"),
+    min_runs: Optional[int] = typer.Option(None, help="Timed runs per process at least. (20)"),
+    min_time: Optional[float] = typer.Option(None, help="Seconds per process at least. (1)"),
+    max_time: Optional[float] = typer.Option(None, help="Seconds per process at most. (20)"),
+    threshold: str = typer.Option("5%", help="The smallest slowdown that counts."),
+    alpha: float = typer.Option(0.01, help="Significance level."),
+    results: Path = typer.Option(Path("results"), help="Folder the session's run is saved in."),
+    profiles: Optional[list[Path]] = options.ProfilesOption,
+    zoo_dir: Path = typer.Option(Path("models/zoo"), help="Where zoo:NAME models are exported."),
+    as_json: bool = typer.Option(False, "--json",
+                                 help="Print the comparison records (as compare --format json)."),
+) -> None:
+    """Measure BASELINE (A) and CANDIDATE (B) on one device in one session, their processes
+    alternating A B B A ..., and say whether B is slower than A.
+
+    Both run in the same conditions (temperature, clocks, other load), so what differs is
+    the model. The verdict uses the CI across processes: slower only when the whole CI of
+    B/A lies above 1, p < alpha, and the change exceeds the threshold.
+    """
+    measure = {"warmup": warmup, "min_runs": min_runs, "min_time": min_time,
+               "max_time": max_time, "repeat": repeat, "max_repeat": max_repeat,
+               "target_ci": target_ci}
+    spec = _spec_from_options(device, [baseline], threads, batch, precision, backend, measure)
+    found = session.profiles_of(spec.devices or ("local",), options.dirs(profiles), None)
+    plan = ab_plan(baseline, candidate, spec, found, zoo_dir)
+    plan = session.prepare(plan, found, "static", Path(DEFAULT_CACHE_DIR), err.print)
+    settings = CompareSettings(alpha=alpha, thresholds=ThresholdPolicy(
+        default=parse_threshold(threshold, "--threshold")))
+    with SweepProgress(err, plan) as progress:
+        outcome = run_ab(plan, found, DeviceOptions(), results, progress, err.print, settings)
+    out(render_json(outcome.report) if as_json else render_markdown(outcome.report))
+    err.print(f"{outcome.report.summary_line()}; the session's run: {outcome.record.run_id}")
+    code = exit_code_of(outcome.record)
+    if code == 3:
+        raise typer.Exit(3)
+    raise typer.Exit(1 if outcome.report.count(Kind.SLOWER) else 0)

@@ -35,6 +35,7 @@ test: $(STAMP)
 
 bench: models
 	$(PY) benchmarks/overhead.py
+	$(PY) benchmarks/trust.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

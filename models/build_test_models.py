@@ -127,8 +127,12 @@ def build_tiny_reshape_fixed() -> bytes:
     return g.model("tiny_reshape_fixed", [1, 3, 8, 8], [1, NUM_CLASSES])
 
 
-def build_mid_conv() -> bytes:
-    """MobileNet-ish net at 112x112, 9 convs (regular, depthwise, pointwise), ~0.36 GMAC."""
+def build_mid_conv(extra: bool = False) -> bytes:
+    """MobileNet-ish net at 112x112, 9 convs (regular, depthwise, pointwise), ~0.36 GMAC.
+
+    ``extra``: the same net with one more 14x14 3x3 conv and a pointwise one, about 10%
+    more MACs (`make bench` checks that `benchbot ab` tells the two apart).
+    """
     g = _OnnxGraph(SEED + 4)
     x = g.conv("input", 3, 32, stride=2)       # 56x56
     x = g.conv(x, 32, 32, group=32)             # depthwise
@@ -139,6 +143,11 @@ def build_mid_conv() -> bytes:
     x = g.conv(x, 128, 128)                     # 28x28 full 3x3
     x = g.conv(x, 128, 128)                     # 28x28 full 3x3
     x = g.conv(x, 128, 128, stride=2, group=128)  # 14x14 depthwise
+    if extra:
+        x = g.conv(x, 128, 128)                 # 14x14 full 3x3
+        x = g.conv(x, 128, 160, k=1)            # 14x14 pointwise
+        g.head(x, 160, 1000)
+        return g.model("mid_conv_plus10", ["batch", 3, 112, 112], ["batch", 1000])
     g.head(x, 128, 1000)
     return g.model("mid_conv", ["batch", 3, 112, 112], ["batch", 1000])
 
@@ -279,6 +288,7 @@ BUILDERS: dict[str, Callable[[], bytes]] = {
     "tiny_conv_fixed.onnx": build_tiny_conv_fixed,
     "tiny_reshape_fixed.onnx": build_tiny_reshape_fixed,
     "mid_conv.onnx": build_mid_conv,
+    "mid_conv_plus10.onnx": lambda: build_mid_conv(extra=True),
     "large_conv.onnx": build_large_conv,
     "tiny_fc.tflite": build_tiny_fc_tflite,
     "tiny_conv.tflite": build_tiny_conv_tflite,

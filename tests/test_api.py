@@ -13,7 +13,7 @@ import pytest
 import benchbot
 from benchbot.errors import ConfigError, UserError
 
-FAST = {"warmup": 1, "min_runs": 3, "min_time": 0.0, "max_time": 2.0}
+FAST = {"warmup": 1, "min_runs": 3, "min_time": 0.0, "max_time": 2.0, "repeat": 1}
 
 
 def test_the_exported_names_are_locked() -> None:

@@ -47,9 +47,13 @@ def test_benchmark_model_stand_in(models: dict[str, Path], tmp_path: Path) -> No
     assert f"--graph={models['tiny_fc.tflite'].resolve()}" in flags
     assert "--num_threads=1" in flags and "--input_layer=input" in flags
     assert "--input_layer_shape=2,64" in flags
-    assert case["measurement"]["argv"][:2] == ["taskset", "1"]  # pinned to the profile's mask
+    assert case["runs"][0]["extras"]["argv"][:2] == ["taskset", "1"]  # the profile's mask
+    log = tmp_path / "r" / case["runs"][0]["log_file"]  # the tool's whole output, kept
+    assert log.read_text() .startswith(OK_LOG.read_text().splitlines()[0])
+    again = benchbot("parse", "tflite_benchmark_model", str(log), "--json")
+    assert again.returncode == 0 and json.loads(again.stdout)["mean_ms"] == 420.334
     report = benchbot("report", "--results", str(tmp_path / "r"), "--layout", "devices")
-    assert "| Model | Phone |" in report.stdout and "420.3 [1]" in report.stdout
+    assert "| Model | Phone |" in report.stdout and "420.3† [1]" in report.stdout
     assert "reports no median; the mean is shown" in report.stdout
 
 

@@ -9,6 +9,8 @@ tool or a missing file.
 
 from __future__ import annotations
 
+import gzip
+
 import json
 from pathlib import Path
 
@@ -81,9 +83,13 @@ def parse_command(
     if not logfile.is_file():
         raise UserError(f"log file not found: {logfile}")
     try:
-        text = logfile.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise UserError(f"cannot read {logfile}: {exc.strerror or exc}") from None
+        raw = logfile.read_bytes()
+        if logfile.suffix == ".gz":  # a large log kept beside the results (RUN_ID.logs/)
+            raw = gzip.decompress(raw)
+        text = raw.decode("utf-8", errors="replace")
+    except (OSError, EOFError) as exc:
+        raise UserError(f"cannot read {logfile}: {getattr(exc, 'strerror', None) or exc}"
+                        ) from None
     try:
         measurements = PARSE_ALL[tool](text)
     except ValueError as exc:  # a parser met figures it cannot make sense of

@@ -34,7 +34,9 @@ def _spec_from_options(device: Optional[str], model: Optional[list[str]], thread
                        measure: dict[str, float], meta: Optional[list[str]] = None) -> SweepSpec:
     models = None
     if model is not None:
-        models = tuple(m for raw in model for m in axes.names(raw, "--model"))
+        # an existing file is one model even with a comma in its name; else a comma list
+        models = tuple(m for raw in model
+                       for m in ((raw,) if Path(raw).is_file() else axes.names(raw, "--model")))
     return SweepSpec(devices=axes.names(device, "--device") if device is not None else None, models=models,
                      threads=axes.positive_ints(threads, "--threads") if threads is not None else None,
                      batch=axes.positive_ints(batch, "--batch") if batch is not None else None,

@@ -63,7 +63,8 @@ def rolling_baseline(records: Sequence[RunRecord], runs: int, *,
         raise ValueError("a rolling baseline needs at least one run")
     history: dict[CaseKey, list[Entry]] = {}
     for record in sorted(records, key=lambda r: r.started_at):
-        if record.run_id in exclude_runs or (before is not None and record.started_at >= before):
+        if record.is_ab or record.run_id in exclude_runs or (
+                before is not None and record.started_at >= before):
             continue
         for entry in entries_of(record):
             key = case_key(entry.case)

@@ -93,6 +93,7 @@ def comparison_dict(c: Comparison) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "model": c.key.model, "device": c.key.device, "runtime": c.key.runtime,
         "threads": c.key.threads, "batch": c.key.batch, "precision": c.key.precision,
+        "backend": c.key.backend, "runner": c.key.runner, "int8_mode": c.key.int8_mode or None,
         "verdict": str(c.verdict.kind), "reason": c.verdict.reason,
         "threshold": c.threshold, "model_changed": c.model_changed,
         "baseline_run": c.baseline.run_id if c.baseline else None,

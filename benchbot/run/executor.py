@@ -54,10 +54,12 @@ class Recorder:
                 self.record = dataclasses.replace(self.record, devices=dict(devices))
                 self.writer.write_header(self.record)
 
-    def add(self, result: CaseResult) -> None:
+    def add(self, result: CaseResult) -> CaseResult:
+        """Record a case (again, with each new process); returns it as recorded."""
         with self.lock:
+            result = self.writer.add(result)
             self.record = self.record.with_case(result)
-            self.writer.add(result)
+            return result
 
     def finish(self, status: str) -> RunRecord:
         """The run ends: its cases in the plan's order (whatever order they finished in)."""
@@ -163,9 +165,9 @@ def _device_worker(device: Device, cases: Sequence[tuple[int, Case]], plan: Plan
             for index, case in order:
                 if stop.is_set():
                     return
-                state[index] = measure_repeats(device, case, plan, index, progress, wait,
-                                               retry, gone, state[index])
-                recorder.add(state[index])
+                state[index] = recorder.add(measure_repeats(device, case, plan, index,
+                                                            progress, wait, retry, gone,
+                                                            state[index]))
                 progress.case_finished(index, state[index])  # type: ignore[arg-type]
             return
         rounds = 0
@@ -183,8 +185,7 @@ def _device_worker(device: Device, cases: Sequence[tuple[int, Case]], plan: Plan
                     return
                 new = measure_with_retries(device, case, later(plan, state[index]), index,
                                            progress, wait, retry, gone)
-                state[index] = merge(state[index], new, settings)
-                recorder.add(state[index])
+                state[index] = recorder.add(merge(state[index], new, settings))
                 if new.status != "ok":
                     stopped.add(index)
                 if index in stopped or not needs_more(state[index], settings):

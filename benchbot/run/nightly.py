@@ -26,17 +26,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from benchbot.compare import CompareReport, CompareSettings, Kind, Side, ThresholdPolicy, compare
+from benchbot.compare import (CompareReport, CompareSettings, Kind, Side, ThresholdPolicy,
+                              Verdict, compare)
 from benchbot.devices import DeviceOptions
 from benchbot.errors import ConfigError, UserError
 from benchbot.profiles import Profile
 from benchbot.report.comparison import COLUMNS, table_rows
 from benchbot.report.environment import environment_rows
 from benchbot.run import session
+from benchbot.run.ab import run_ab
 from benchbot.run.baselines import resolve_side
 from benchbot.run.executor import Progress
 from benchbot.compare.sides import side_of_run
-from benchbot.store import RunRecord, write_atomic
+from benchbot.store import CaseResult, RunRecord, write_atomic
+from benchbot.store.modelfile import ModelFile, inspect_model
 from benchbot.sweep import Plan, SweepSpec
 from benchbot.sweep.config import read_toml, spec_from_mapping
 
@@ -141,6 +144,21 @@ def summary_markdown(run_id: str, baseline: str, report: CompareReport,
     return "\n".join(lines).rstrip() + "\n"
 
 
+def baseline_file(case: CaseResult) -> ModelFile | None:
+    """The model file the baseline measured, if it is still here unchanged (by sha256)."""
+    for where in dict.fromkeys((case.config.model.abs_path, case.config.model.path)):
+        path = Path(where)
+        if not path.is_file():
+            continue
+        try:
+            found = inspect_model(path)
+        except UserError:
+            continue
+        if found.sha256 == case.model_sha256:
+            return found
+    return None
+
+
 @dataclass(frozen=True)
 class NightlyOutcome:
     """What a nightly run measured, how it compares, and where its verdict was written."""
@@ -178,14 +196,44 @@ def run_nightly(cfg: NightlyConfig, profiles: Sequence[Profile], plan: Plan,
     report = compare(baseline, side_of_run(record, "tonight"), settings)
     rechecked: dict[str, str] = {}
     suspect_ids = suspects(report) if cfg.confirm else set()
-    if suspect_ids:
+    by_id = {c.id: c for c in plan.cases}
+    pairs = [] if not suspect_ids else [
+        (by_id[c.candidate.case.id], found) for c in report.comparisons
+        if c.candidate is not None and c.candidate.case.id in suspect_ids
+        and c.baseline is not None and (found := baseline_file(c.baseline.case)) is not None]
+    if pairs:  # the baseline's model file is still here: an interleaved A/B decides
+        say(f"confirming {len(pairs)} suspected regression(s) with an interleaved A/B against "
+            "the baseline's model file")
+        ab = Plan(cases=tuple(c for case, found in pairs
+                              for c in (replace(case, model=found, side="A"),
+                                        replace(case, side="B"))),
+                  settings=replace(plan.settings, order="ab"), meta=dict(plan.meta))
+        with progress(ab) as shown:
+            outcome = run_ab(ab, profiles, device_options, results, shown, say, settings)
+        final = {c.candidate.case.id: c.verdict.kind for c in outcome.report.comparisons
+                 if c.candidate is not None}
+        rechecked.update({case.label: f"{final.get(replace(case, side='B').id, '?')} "
+                                      "(interleaved A/B)" for case, _ in pairs})
+        checked = {case.id for case, _ in pairs}
+        confirmed = {case.id for case, _ in pairs
+                     if final.get(replace(case, side="B").id) == Kind.SLOWER}
+        suspect_ids -= checked
+        report = replace(report, comparisons=tuple(
+            c if c.candidate is None or c.candidate.case.id not in checked
+            or c.candidate.case.id in confirmed
+            else replace(c, verdict=Verdict(Kind.UNCERTAIN, "slower against the baseline "
+                                                            "run, not in an interleaved A/B of "
+                                                            "the two model files"))
+            for c in report.comparisons))
+    if suspect_ids:  # no baseline file to pit against: measure tonight's again
         say(f"re-measuring {len(suspect_ids)} suspected regression(s) once")
         again = replace(plan, cases=tuple(c for c in plan.cases if c.id in suspect_ids))
-        record = measure(again, record)
+        record = measure(again, replace(record, cases=tuple(
+            c for c in record.cases if c.id not in suspect_ids)))
         report = compare(baseline, side_of_run(record, "tonight"), settings)
         final = {c.candidate.case.id: c.verdict.kind for c in report.comparisons
                  if c.candidate is not None}
-        rechecked = {c.label: str(final.get(c.id, "?")) for c in again.cases}
+        rechecked.update({c.label: str(final.get(c.id, "?")) for c in again.cases})
     report = swept_only(report, plan)
     text = summary_markdown(record.run_id, baseline.label, report, rechecked,
                             environment_rows([record]))

@@ -48,7 +48,7 @@ def run_doc(run: ProcessRun) -> dict[str, Any]:
                        for i in run.inputs],
             "device_state": None if run.device_state is None else dict(run.device_state),
             "throttled": run.throttled, "thermal_gate_timeout": run.thermal_gate_timeout,
-            "extras": dict(run.extras)}
+            "extras": dict(run.extras), "log_file": run.log_file}
 
 
 def model_doc(m: ModelRef) -> dict[str, Any]:
@@ -186,7 +186,8 @@ def _run(v: Any, where: str, samples: list[float], start: int) -> tuple[ProcessR
                      inputs=at.get("inputs", listed(_tensor), ()),
                      device_state=state, extras=at.get("extras", mapping, {}),
                      throttled=at.get("throttled", _flag, False),
-                     thermal_gate_timeout=at.get("thermal_gate_timeout", _flag, False))
+                     thermal_gate_timeout=at.get("thermal_gate_timeout", _flag, False),
+                     log_file=at.get("log_file", optional(text), None))
     return run, start + count
 
 

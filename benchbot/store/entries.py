@@ -108,7 +108,7 @@ def entries_of(record: RunRecord) -> tuple[Entry, ...]:
 def latest_entries(records: Sequence[RunRecord], filters: Filters = Filters()) -> list[Entry]:
     """One entry per configuration: the one from the most recently started run, labelled."""
     chosen: dict[tuple[object, ...], Entry] = {}
-    for record in sorted(records, key=lambda r: r.started_at):
+    for record in sorted((r for r in records if not r.is_ab), key=lambda r: r.started_at):
         for entry in entries_of(record):
             if filters.keep(entry.case):
                 key = config_key(entry.case)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import gzip
 import json
 import os
 import secrets
@@ -34,6 +35,7 @@ from benchbot.store.codec import (SchemaError, case_doc, case_of_doc, header_doc
                                   header_of_doc, record_doc, record_of_doc)
 from benchbot.store.records import SCHEMA_VERSION, CaseResult, RunRecord
 
+LOG_GZIP_BYTES = 64 * 1024
 FIX = "point --results at a folder of benchbot runs or at one run's .json file"
 
 
@@ -136,15 +138,36 @@ class RunWriter:
         """Replace the header (start, device facts learnt, status)."""
         write_atomic(self.path, dumps(header_doc(record, journal=self.journal.name)))
 
-    def add(self, case: CaseResult) -> None:
-        """Append one finished case; costs the same at case 500 as at case 1."""
+    def add(self, case: CaseResult) -> CaseResult:
+        """Append one finished case (its tools' logs written beside it first); costs the
+        same at case 500 as at case 1. Returns the case as recorded."""
         assert self._fd is not None
-        line = (json.dumps(case_doc(case), allow_nan=False) + "\n").encode("utf-8")
         try:
+            case = self._keep_logs(case)
+            line = (json.dumps(case_doc(case), allow_nan=False) + "\n").encode("utf-8")
             os.write(self._fd, line)
             os.fsync(self._fd)
         except OSError as exc:
             raise results_problem(exc, self.results_dir) from None
+        return case
+
+    def _keep_logs(self, case: CaseResult) -> CaseResult:
+        """Each native run's whole output into RUN_ID.logs/CASE-N.log (.gz past 64 KiB)."""
+        if not any(r.log is not None and r.log_file is None for r in case.runs):
+            return case
+        folder = self.results_dir / f"{self.run_id}.logs"
+        folder.mkdir(exist_ok=True)
+        runs = []
+        for n, run in enumerate(case.runs, 1):
+            if run.log is not None and run.log_file is None:
+                data = run.log.encode("utf-8", errors="replace")
+                name = f"{case.id}-{n}.log"
+                if len(data) > LOG_GZIP_BYTES:
+                    data, name = gzip.compress(data), name + ".gz"
+                write_atomic(folder / name, data)
+                run = replace(run, log_file=f"{folder.name}/{name}")
+            runs.append(run)
+        return replace(case, runs=tuple(runs))
 
     def finish(self, record: RunRecord) -> None:
         """The whole run into one file; the journal is then removed."""

@@ -133,6 +133,10 @@ class ProcessRun:
     throttled: bool = False  # the pinned cores' clock ceiling was capped after the process
     thermal_gate_timeout: bool = False  # the device never cooled below the profile's limit
     extras: Mapping[str, Any] = field(default_factory=dict)
+    # a native tool's whole stdout and stderr: held here until the store writes it beside
+    # the results (``log_file``, relative to the results folder; gzip when large)
+    log_file: str | None = None
+    log: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -336,6 +340,12 @@ class RunRecord:
     @property
     def runtime_versions(self) -> dict[str, str]:
         return {c.runtime: str(c.runtime_version) for c in self.cases if c.runtime_version}
+
+    @property
+    def is_ab(self) -> bool:
+        """An A/B session (`benchbot ab`, nightly's confirmation): two model files pitted
+        against each other, not a sweep's result; reports and rolling baselines skip it."""
+        return "ab_baseline" in self.meta
 
     @property
     def failed(self) -> tuple[CaseResult, ...]:

@@ -64,6 +64,8 @@ _RUN = _object({
          "shape": {"type": "array", "items": {"type": ["integer", "string"]}}})},
     "device_state": _nullable(_OBJ),
     "throttled": {"type": "boolean"}, "thermal_gate_timeout": {"type": "boolean"},
+    "log_file": _nullable({**_STR, "description": "a native tool's whole output, beside the "
+                                                  "results (RUN_ID.logs/...; .gz when large)"}),
     "extras": {**_OBJ, "description": "tool-specific figures (argv, parsed output, ...)"},
 }, ("sample_count",), "One measuring process.")
 

@@ -149,7 +149,7 @@ class NativeToolRunner:
         ended = utc_now()
         extras = {"argv": argv, "tool": parsed.to_dict(), "exit_code": result.returncode}
         if parsed.status != "ok":
-            run = ProcessRun(started_at=started, ended_at=ended, extras=extras)
+            run = ProcessRun(started_at=started, ended_at=ended, extras=extras, log=log)
             message = failure_message(result.returncode, result.stdout, result.stderr,
                                       parsed.error)
             return case_result(case, started_at=started, ended_at=ended, runs=[run],
@@ -164,7 +164,7 @@ class NativeToolRunner:
                          load_ms=parsed.init_ms, first_inference_ms=parsed.first_ms,
                          provider=parsed.delegate,
                          peak_rss_mb=parsed.peak_memory_mb,
-                         extras={**extras, "log_tail": log[-4000:]})
+                         extras=extras, log=log)
         profile: OpProfile | None = None
         placement = delegate_placement(parsed, case.backend) \
             if self.kind == "tflite_benchmark_model" else None

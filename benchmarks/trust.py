@@ -1,0 +1,188 @@
+"""Numbers that hold from one run to the next, measured: `make bench` prints these figures.
+
+(a) A/A: independent runs of one unchanged model with default settings, every pair
+    compared; how many pairs `compare` calls slower or faster (the goal is none);
+(b) power: how many of 5 `benchbot ab` runs call a model with about 10% more MACs slower
+    (mid_conv against mid_conv_plus10; the goal is 5);
+(c) coverage: how many of 6 invocations' 95% CIs contain the median of the 6 medians
+    (the goal is at least 5), against the same with one process per case (--repeat 1);
+(d) the wall time of one case with default settings, against one process (--repeat 1,
+    as benchbot 0.1 measured), interleaved;
+(e) benchbot's median against a bare perf_counter_ns loop around session.run (same model,
+    one thread, batch 1), five invocations each, round-robin.
+
+Nothing here is asserted: the figures are for people to read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def benchbot(*args: str) -> tuple[subprocess.CompletedProcess[str], float]:
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "benchbot", *args], capture_output=True,
+                          text=True, cwd=REPO)
+    return proc, time.perf_counter() - start
+
+
+def run_once(model: Path, results: Path, *extra: str) -> tuple[dict, float]:
+    proc, wall = benchbot("run", "-m", str(model), "--json", "--results", str(results), *extra)
+    if proc.returncode != 0:
+        sys.exit(f"benchbot run failed: {proc.stderr.strip().splitlines()[-1:]}")
+    return json.loads(proc.stdout), wall
+
+
+def aa_table(model: Path, results: Path, runs: int) -> str:
+    docs = [run_once(model, results)[0] for _ in range(runs)]
+    ids = [d["run_id"] for d in docs]
+    calls: dict[str, int] = {}
+    for a, b in itertools.combinations(ids, 2):
+        proc, _ = benchbot("compare", a, b, "--results", str(results), "--json")
+        doc = json.loads(proc.stdout)
+        for row in doc["comparisons"]:
+            calls[row["verdict"]] = calls.get(row["verdict"], 0) + 1
+    pairs = runs * (runs - 1) // 2
+    medians = [d["cases"][0]["stats"]["median_ms"] for d in docs]
+    spread = (max(medians) - min(medians)) / statistics.median(medians)
+    alarms = calls.get("slower", 0) + calls.get("faster", 0)
+    return "\n".join([
+        f"(a) A/A: {runs} independent runs of {model.name} (default settings), "
+        f"{pairs} pairs compared", "",
+        "| pairs | slower or faster (false alarms) | unchanged | uncertain | medians spread |",
+        "|---|---|---|---|---|",
+        f"| {pairs} | {alarms} | {calls.get('unchanged', 0)} | {calls.get('uncertain', 0)} | "
+        f"{spread:.1%} |"]) + "\n"
+
+
+def power_table(base: Path, heavier: Path, results: Path, rounds: int) -> str:
+    found = []
+    for _ in range(rounds):
+        proc, wall = benchbot("ab", str(base), str(heavier), "--json", "--results", str(results))
+        (row,) = json.loads(proc.stdout)["comparisons"]
+        found.append((row["verdict"], row.get("change"), wall))
+    hits = sum(v == "slower" for v, _, _ in found)
+    changes = ", ".join(f"{c:+.1%}" if isinstance(c, (int, float)) else "?" for _, c, _ in found)
+    return "\n".join([
+        f"(b) power: {rounds} `benchbot ab {base.name} {heavier.name}` runs (about 9% more "
+        "MACs)", "", "| runs calling it slower | estimated changes | mean wall time (s) |",
+        "|---|---|---|",
+        f"| {hits} of {rounds} | {changes} | {statistics.mean(w for *_, w in found):.1f} |"]) \
+        + "\n"
+
+
+def _contains(doc: dict, target: float) -> bool:
+    s = doc["cases"][0]["stats"]
+    return s["ci95_low_ms"] <= target <= s["ci95_high_ms"]
+
+
+def coverage_table(model: Path, results: Path, invocations: int) -> tuple[str, list[float],
+                                                                        list[float]]:
+    rows, walls = [], {"default": [], "repeat 1": []}
+    docs: dict[str, list[dict]] = {"default": [], "repeat 1": []}
+    for _ in range(invocations):  # interleaved, so drift falls on both alike
+        for name, extra in (("default", ()), ("repeat 1", ("--repeat", "1"))):
+            doc, wall = run_once(model, results, *extra)
+            docs[name].append(doc)
+            walls[name].append(wall)
+    for name, found in docs.items():
+        medians = [d["cases"][0]["stats"]["median_ms"] for d in found]
+        centre = statistics.median(medians)
+        inside = sum(_contains(d, centre) for d in found)
+        processes = statistics.median(d["cases"][0]["stats"]["processes"] for d in found)
+        rows.append(f"| {name} | {processes:g} | {inside} of {invocations} | "
+                    f"{(max(medians) - min(medians)) / centre:.1%} |")
+    text = "\n".join([
+        f"(c) coverage: {invocations} invocations of {model.name}; does each one's 95% CI "
+        "contain the median of their medians?", "",
+        "| settings | processes per case | CIs containing it | medians spread |",
+        "|---|---|---|---|", *rows]) + "\n"
+    return text, walls["default"], walls["repeat 1"]
+
+
+def wall_table(default: list[float], once: list[float], model: str) -> str:
+    a, b = statistics.median(default), statistics.median(once)
+    return "\n".join([
+        f"(d) wall time of one case of {model} (the whole `benchbot run`, median of "
+        f"{len(default)}, interleaved)", "",
+        "| default (adaptive processes) | --repeat 1 (one process, as 0.1) | ratio |",
+        "|---|---|---|", f"| {a:.2f} s | {b:.2f} s | {a / b:.2f} |"]) + "\n"
+
+
+def bare_median(model: Path, gc_off: bool) -> float:
+    """The median of overhead.py's bare loop in a fresh process, the collector on or off."""
+    proc = subprocess.run([sys.executable, __file__, "--bare", str(model),
+                           "off" if gc_off else "on"], capture_output=True, text=True,
+                          check=True)
+    return float(proc.stdout)
+
+
+def _bare(model: str, gc_mode: str) -> float:
+    import gc
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from overhead import MIN_RUNS, MIN_TIME, bare_loop
+
+    if gc_mode == "off":  # as the agent times: no collection inside a timed run
+        gc.collect()
+        gc.disable()
+    return statistics.median(bare_loop(model, 1, MIN_RUNS, MIN_TIME))
+
+
+def agreement_table(models: list[Path], results: Path, rounds: int) -> str:
+    lines = [f"(e) benchbot's median (one process, default warm-up and sampling) against a "
+             f"bare perf_counter_ns loop, 1 thread, batch 1, {rounds} invocations each, "
+             "round-robin; the loop with Python's garbage collector on (as an application "
+             "runs) and off (as the agent times)", "",
+             "| model | benchbot (ms) | bare loop, gc on (ms) | bare loop, gc off (ms) | "
+             "benchbot / gc on | benchbot / gc off |", "|---|---|---|---|---|---|"]
+    for model in models:
+        ours, on, off = [], [], []
+        for _ in range(rounds):
+            doc, _ = run_once(model, results, "--repeat", "1")
+            ours.append(doc["cases"][0]["stats"]["median_ms"])
+            on.append(bare_median(model, gc_off=False))
+            off.append(bare_median(model, gc_off=True))
+        a, b, c = (statistics.median(x) for x in (ours, on, off))
+        lines.append(f"| {model.name} | {a:.4g} | {b:.4g} | {c:.4g} | {a / b:.3f} | "
+                     f"{a / c:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bare", nargs=2, metavar=("MODEL", "GC"), help=argparse.SUPPRESS)
+    parser.add_argument("--models", type=Path, default=REPO / "models")
+    parser.add_argument("--aa-runs", type=int, default=7)  # 21 pairs
+    parser.add_argument("--ab-rounds", type=int, default=5)
+    parser.add_argument("--invocations", type=int, default=6)
+    args = parser.parse_args()
+    if args.bare:
+        print(_bare(args.bare[0], args.bare[1]))
+        return
+    m = args.models
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        print(aa_table(m / "mid_conv.onnx", folder / "aa", args.aa_runs))
+        print(power_table(m / "mid_conv.onnx", m / "mid_conv_plus10.onnx", folder / "ab",
+                          args.ab_rounds))
+        text, default, once = coverage_table(m / "mid_conv.onnx", folder / "cov",
+                                             args.invocations)
+        print(text)
+        print(wall_table(default, once, "mid_conv.onnx"))
+        print(agreement_table([m / "tiny_conv.onnx", m / "mid_conv.onnx"], folder / "bare",
+                              5))
+
+
+if __name__ == "__main__":
+    main()

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from benchbot.cli.console import emit
+from benchbot.cli.console import emit, warn
 from benchbot.errors import ConfigError, UserError
 from benchbot.report import (FORMATS, LAYOUTS, METRICS, Filters, build_grids, latest_entries,
                              render_csv, render_json, render_markdown)
@@ -15,6 +15,7 @@ from benchbot.store import find_run_files, load_run
 from benchbot.modelcard import ModelCard
 from benchbot.report.modelcols import add_model_columns, quantization_table
 from benchbot.store.entries import Entry
+from benchbot.store.queries import latest_entries_indexed, runs_with_models
 from benchbot.sweep.axes import PRECISIONS
 
 
@@ -66,13 +67,18 @@ def report_command(
         _one_of(precision, PRECISIONS, "--precision")
     if digits < 1 or (threads is not None and threads < 1) or (batch is not None and batch < 1):
         raise ConfigError("--digits, --threads and --batch must be positive integers")
-    files = find_run_files(list(results or [Path("results")]))
+    paths = list(results or [Path("results")])
+    files = find_run_files(paths)
     if not files:
         raise UserError(f"no results in {', '.join(map(str, results or ['results']))}: "
                         "run `benchbot run` first, or point --results at a folder of runs")
-    records = [load_run(f) for f in files]
-    entries = latest_entries(records, Filters(threads=threads, batch=batch,
-                                              precision=precision, device=device))
+    filters = Filters(threads=threads, batch=batch, precision=precision, device=device)
+    # the results index picks the cases; only the runs that hold them are read
+    entries = latest_entries_indexed(paths, filters, warn)
+    records = None
+    if entries is None:
+        records = [load_run(f) for f in files]
+        entries = latest_entries(records, filters)
     cards = cards_by_case(entries)
     if fmt == "md" and layout == "quantization":
         text = quantization_table(entries, cards, metric, digits)
@@ -86,7 +92,10 @@ def report_command(
     elif fmt == "html":
         from benchbot.report.html import html_report  # matplotlib only when asked for
 
-        text = html_report(records, entries, layout, metric, digits)
+        if records is None:  # history plots: only the runs that measured the models shown
+            records = runs_with_models(paths, {e.case.config.model.name for e in entries},
+                                       warn)
+        text = html_report(records or [], entries, layout, metric, digits)
     else:
         text = render_csv(entries) if fmt == "csv" else render_json(entries)
     emit(text, output)

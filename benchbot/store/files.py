@@ -24,6 +24,7 @@ import fcntl
 import json
 import os
 import secrets
+import sqlite3
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,6 +34,7 @@ from benchbot.errors import UserError
 from benchbot.store.codec import (SchemaError, case_doc, case_of_doc, header_doc,
                                   header_of_doc, record_doc, record_of_doc)
 from benchbot.store.records import SCHEMA_VERSION, CaseResult, RunRecord
+from benchbot.store import index as results_index
 
 FIX = "point --results at a folder of benchbot runs or at one run's .json file"
 
@@ -119,6 +121,7 @@ class RunWriter:
         self.journal = journal_path(results_dir, record.run_id)
         self._lock_fd: int | None = None
         self._fd: int | None = None
+        self._record = record  # the header's run-level facts, for the index rows
         try:
             results_dir.mkdir(parents=True, exist_ok=True)
             self._lock_fd = hold_run_lock(results_dir, record.run_id)
@@ -134,6 +137,7 @@ class RunWriter:
 
     def write_header(self, record: RunRecord) -> None:
         """Replace the header (start, device facts learnt, status)."""
+        self._record = record
         write_atomic(self.path, dumps(header_doc(record, journal=self.journal.name)))
 
     def add(self, case: CaseResult) -> None:
@@ -145,6 +149,7 @@ class RunWriter:
             os.fsync(self._fd)
         except OSError as exc:
             raise results_problem(exc, self.results_dir) from None
+        _note_index(self.results_dir, lambda ix: ix.note_case(self.path, self._record, case))
 
     def finish(self, record: RunRecord) -> None:
         """The whole run into one file; the journal is then removed."""
@@ -155,12 +160,26 @@ class RunWriter:
         finally:
             self.close()
         self.journal.unlink(missing_ok=True)
+        _note_index(self.results_dir, lambda ix: ix.note_run(self.path, record))
 
     def close(self) -> None:
         for fd in (self._fd, self._lock_fd):
             if fd is not None:
                 os.close(fd)
         self._fd = self._lock_fd = None
+
+
+def _note_index(folder: Path, change: Any) -> None:
+    """Keep the results index current; never fails a save (the next catch-up repairs it)."""
+    try:
+        index = results_index.open_index(folder, catch_up=False)
+        if index is not None:
+            try:
+                change(index)
+            finally:
+                index.close()
+    except (sqlite3.Error, OSError):
+        pass
 
 
 def hold_run_lock(results_dir: Path, run_id: str) -> int:
@@ -182,6 +201,7 @@ def save_run(record: RunRecord, results_dir: Path) -> Path:
         write_atomic(path, dumps(record_doc(record)))
     except OSError as exc:
         raise results_problem(exc, results_dir) from None
+    _note_index(results_dir, lambda ix: ix.note_run(path, record))
     return path
 
 

@@ -69,9 +69,10 @@ COMMAND_HELP = {
 }
 
 
-def _typer_app(light: bool = False) -> Any:
+def _typer_app(light: bool = False, real: str | None = None) -> Any:
     """The CLI; ``light`` registers stand-ins that only carry each command's help (enough
-    for ``benchbot --help``), so that no command module is imported."""
+    for ``benchbot --help``) for every command but ``real``, so that only the command
+    invoked is imported (with what it imports)."""
     import importlib
 
     import typer
@@ -80,7 +81,7 @@ def _typer_app(light: bool = False) -> Any:
                       pretty_exceptions_enable=False, help=ROOT_HELP)
     app.callback(invoke_without_command=True)(_root_callback())
     for name, (module, attr, group) in COMMANDS.items():
-        if light:
+        if light and name != real:
             if group:
                 app.add_typer(typer.Typer(help=COMMAND_HELP[name]), name=name)
             else:
@@ -153,8 +154,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     import typer
 
-    # the root's own help lists the commands from COMMAND_HELP: no command is imported
-    cli = _typer_app(light=True) if args in ([], ["--help"]) else __getattr__("app")
+    # the root's help lists the commands from COMMAND_HELP; a command imports only itself
+    if args in ([], ["--help"]) or (args and args[0] in COMMANDS):
+        cli = _typer_app(light=True, real=args[0] if args and args[0] in COMMANDS else None)
+    else:
+        cli = __getattr__("app")
     try:
         code = cli(args=args, prog_name="benchbot", standalone_mode=False)
     except typer.TyperException as exc:  # typer's own usage errors: unknown option, bad value

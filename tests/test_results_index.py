@@ -151,6 +151,7 @@ def test_a_corrupt_or_foreign_index_is_rebuilt_with_a_warning(
 
 def test_saves_keep_the_index_current_and_rebuild_counts_every_case(
         results: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert not (results / INDEX_NAME).exists()  # saves alone make none
     index = open_index(results)
     assert index is not None
     assert index.catch_up() == 0  # opening caught it up
@@ -188,6 +189,9 @@ for day in range(1, 9):
 def test_several_writers_keep_it_consistent(tmp_path: Path) -> None:
     out = tmp_path / "results"
     out.mkdir()
+    made = open_index(out)  # saves keep an index current; queries make it
+    assert made is not None
+    made.close()
     procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(out), who], cwd=REPO)
              for who in ("aaaaa", "bbbbb")]
     assert [p.wait(timeout=300) for p in procs] == [0, 0]

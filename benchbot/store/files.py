@@ -170,7 +170,10 @@ class RunWriter:
 
 
 def _note_index(folder: Path, change: Any) -> None:
-    """Keep the results index current; never fails a save (the next catch-up repairs it)."""
+    """Keep the results index current, where a query made one (a save never creates it);
+    never fails a save (the next catch-up repairs it)."""
+    if not (folder / results_index.INDEX_NAME).is_file():
+        return
     try:
         index = results_index.open_index(folder, catch_up=False)
         if index is not None:

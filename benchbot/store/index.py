@@ -8,8 +8,9 @@ and commit of each case. The JSON run files stay the source of truth:
 - the index is *caught up* before every query: a run file whose size or mtime (or its
   journal's) differs from what the index recorded is read again, a file gone is dropped,
   so runs copied in by hand or from other hosts are seen;
-- :class:`RunWriter` keeps it current as cases are recorded (``note_case``) and when a run
-  ends (``note_run``); a failure there never fails a run: the next catch-up repairs it;
+- :class:`RunWriter` (and ``save_run``) keep it current as cases are recorded
+  (``note_case``) and when a run ends (``note_run``), where a query has made one (a save
+  never creates it); a failure there never fails a run: the next catch-up repairs it;
 - deleting it loses nothing (the next query rebuilds it); a corrupt or foreign file is
   rebuilt with a warning; ``benchbot index rebuild`` rebuilds it on demand;
 - several writers (two runs, a farm host) each write in one ``BEGIN IMMEDIATE``

@@ -163,11 +163,9 @@ def _rolling_side(results: Path, runs: int, before: str | None, exclude: Abstrac
         return None
     history: dict[CaseKey, list[Row]] = {}
     try:
-        where, params = ("status = 'ok' AND started_at < ?", (before,)) if before is not None \
-            else ("status = 'ok'", ())
-        for row in index.rows(where, params):
+        for row in index.recent_ok_rows(runs, before, exclude):
             key = _row_key(row)
-            if row.run_id not in exclude and (only is None or key in only):
+            if only is None or key in only:
                 history.setdefault(key, []).append(row)
     finally:
         index.close()

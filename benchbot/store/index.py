@@ -33,6 +33,7 @@ from benchbot.store.records import CaseResult, RunRecord
 INDEX_NAME = "index.sqlite"
 INDEX_APP = "benchbot-results-index"
 INDEX_VERSION = 1
+CATCH_UP_BATCH = 200  # run files read, then written in one transaction
 DISABLE_ENV = "BENCHBOT_NO_INDEX"  # set to 1: every command reads the JSON files only
 
 Warn = Callable[[str], None]
@@ -174,9 +175,15 @@ class ResultsIndex:
         with self._write():
             for name in gone:
                 self._replace_run(name, None, None)
-            for name, sig in stale:
-                # the stat first, then the read: a change in between is caught next time
-                self._replace_run(name, load_run(self.folder / name), sig)
+        for start in range(0, len(stale), CATCH_UP_BATCH):
+            # read outside the write lock, written in batches: writers wait little, and an
+            # interrupted catch-up keeps what it did. The stat came first: a change after it
+            # is caught next time.
+            batch = [(name, load_run(self.folder / name), sig)
+                     for name, sig in stale[start:start + CATCH_UP_BATCH]]
+            with self._write():
+                for name, record, sig in batch:
+                    self._replace_run(name, record, sig)
         return len(stale) + len(gone)
 
     def note_run(self, path: Path, record: RunRecord) -> None:
@@ -220,6 +227,29 @@ class ResultsIndex:
                f"position DESC) AS rn FROM cases{where}) WHERE rn = 1 "
                "ORDER BY started_at, file, position")
         return [Row(*v) for v in self.conn.execute(sql, params)]
+
+    def recent_ok_rows(self, runs: int, before: str | None,
+                       exclude: Iterable[str]) -> list[Row]:
+        """The last ``runs`` successful cases of each comparison key (model name and path,
+        and every axis) among runs started before ``before`` and not excluded; keys in the
+        order they first appear, each key's cases oldest first (as a rolling baseline
+        walks the runs)."""
+        where, params = ["status = 'ok'"], []
+        if before is not None:
+            where.append("started_at < ?")
+            params.append(before)
+        excluded = list(exclude)
+        if excluded:
+            where.append(f"run_id NOT IN ({', '.join('?' * len(excluded))})")
+            params += excluded
+        part = ("model_name, model_path, device, runtime, threads, batch, precision, backend, "
+                "runner, coalesce(int8_mode, '')")
+        at = "started_at || char(1) || file || char(1) || printf('%012d', position)"
+        sql = (f"SELECT {', '.join(CASE_COLUMNS)} FROM (SELECT *, ROW_NUMBER() OVER (PARTITION "
+               f"BY {part} ORDER BY started_at DESC, file DESC, position DESC) AS rn, "
+               f"MIN({at}) OVER (PARTITION BY {part}) AS first_at, {at} AS at FROM cases "
+               f"WHERE {' AND '.join(where)}) WHERE rn <= ? ORDER BY first_at, at")
+        return [Row(*v) for v in self.conn.execute(sql, (*params, runs))]
 
     def latest_file(self) -> str | None:
         """The most recently started run's file name (ties: the larger name)."""

@@ -32,7 +32,7 @@ from benchbot.store.records import CaseResult, RunRecord
 
 INDEX_NAME = "index.sqlite"
 INDEX_APP = "benchbot-results-index"
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 CATCH_UP_BATCH = 200  # run files read, then written in one transaction
 DISABLE_ENV = "BENCHBOT_NO_INDEX"  # set to 1: every command reads the JSON files only
 
@@ -44,7 +44,8 @@ CASE_COLUMNS = (
     "batch", "precision", "int8_mode", "status", "failure_kind", "n", "median_ms", "mean_ms",
     "p90_ms", "ci95_low_ms", "ci95_high_ms", "valid", "host", "git_commit")
 CONFIG_COLUMNS = ("model_path", "device", "runtime", "backend", "runner", "threads", "batch",
-                  "precision", "int8_mode")
+                  "precision", "int8_mode")  # what a report tells apart (config_key)
+KEY_COLUMNS = ("model_path", "model_name", *CONFIG_COLUMNS[1:])  # what compare pairs (CaseKey)
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -59,7 +60,10 @@ CREATE TABLE IF NOT EXISTS cases (
     n INTEGER, median_ms REAL, mean_ms REAL, p90_ms REAL, ci95_low_ms REAL,
     ci95_high_ms REAL, valid INTEGER, host TEXT, git_commit TEXT,
     PRIMARY KEY (file, position));
-CREATE INDEX IF NOT EXISTS cases_config ON cases ({', '.join(CONFIG_COLUMNS)}, started_at);
+CREATE INDEX IF NOT EXISTS cases_config ON cases ({', '.join(CONFIG_COLUMNS)}, started_at, file,
+    position);
+CREATE INDEX IF NOT EXISTS cases_key ON cases ({', '.join(KEY_COLUMNS)}, started_at, file,
+    position);
 CREATE INDEX IF NOT EXISTS cases_started ON cases (started_at, file, position);
 """
 
@@ -219,21 +223,32 @@ class ResultsIndex:
         for values in self.conn.execute(f"{sql} ORDER BY {order}", tuple(params)):
             yield Row(*values)
 
+    def _last(self, key_columns: tuple[str, ...], key: tuple[Any, ...], where: list[str],
+              params: list[Any], limit: int, newest: bool = True) -> list[Row]:
+        """The newest (or oldest) ``limit`` rows of one key, through its index."""
+        cond = " AND ".join([*(f"{c} IS ?" for c in key_columns), *where])
+        way = " DESC" if newest else ""
+        sql = (f"SELECT {', '.join(CASE_COLUMNS)} FROM cases WHERE {cond} ORDER BY "
+               f"started_at{way}, file{way}, position{way} LIMIT ?")
+        return [Row(*v) for v in self.conn.execute(sql, (*key, *params, limit))]
+
     def latest_rows(self, filters: dict[str, Any]) -> list[Row]:
-        """The latest case of each configuration (by run start, file name, position)."""
-        where, params = _where(filters)
-        sql = (f"SELECT {', '.join(CASE_COLUMNS)} FROM (SELECT *, ROW_NUMBER() OVER "
-               f"(PARTITION BY {', '.join(CONFIG_COLUMNS)} ORDER BY started_at DESC, file DESC, "
-               f"position DESC) AS rn FROM cases{where}) WHERE rn = 1 "
-               "ORDER BY started_at, file, position")
-        return [Row(*v) for v in self.conn.execute(sql, params)]
+        """The latest case of each configuration (by run start, file name, position),
+        oldest first; one indexed look-up per configuration."""
+        kept = {k: v for k, v in filters.items() if v is not None}
+        where, params = [f"{k} = ?" for k in kept], list(kept.values())
+        cond = f" WHERE {' AND '.join(where)}" if where else ""
+        keys = self.conn.execute(f"SELECT DISTINCT {', '.join(CONFIG_COLUMNS)} FROM cases{cond}",
+                                 params).fetchall()
+        rows = [r for key in keys for r in self._last(CONFIG_COLUMNS, key, where, params, 1)]
+        return sorted(rows, key=lambda r: (r.started_at, r.file, r.position))
 
     def recent_ok_rows(self, runs: int, before: str | None,
                        exclude: Iterable[str]) -> list[Row]:
         """The last ``runs`` successful cases of each comparison key (model name and path,
-        and every axis) among runs started before ``before`` and not excluded; keys in the
-        order they first appear, each key's cases oldest first (as a rolling baseline
-        walks the runs)."""
+        every axis; no int8 mode and an empty one are one key) among runs started before
+        ``before`` and not excluded; keys in the order they first appear, each key's cases
+        oldest first (as a rolling baseline walks the runs)."""
         where, params = ["status = 'ok'"], []
         if before is not None:
             where.append("started_at < ?")
@@ -242,27 +257,27 @@ class ResultsIndex:
         if excluded:
             where.append(f"run_id NOT IN ({', '.join('?' * len(excluded))})")
             params += excluded
-        part = ("model_name, model_path, device, runtime, threads, batch, precision, backend, "
-                "runner, coalesce(int8_mode, '')")
-        at = "started_at || char(1) || file || char(1) || printf('%012d', position)"
-        sql = (f"SELECT {', '.join(CASE_COLUMNS)} FROM (SELECT *, ROW_NUMBER() OVER (PARTITION "
-               f"BY {part} ORDER BY started_at DESC, file DESC, position DESC) AS rn, "
-               f"MIN({at}) OVER (PARTITION BY {part}) AS first_at, {at} AS at FROM cases "
-               f"WHERE {' AND '.join(where)}) WHERE rn <= ? ORDER BY first_at, at")
-        return [Row(*v) for v in self.conn.execute(sql, (*params, runs))]
+        grouped: dict[tuple[Any, ...], tuple[tuple[Any, ...], list[Row]]] = {}
+        for key in self.conn.execute(f"SELECT DISTINCT {', '.join(KEY_COLUMNS)} FROM cases"):
+            first = self._last(KEY_COLUMNS, key, where, params, 1, newest=False)
+            if not first:
+                continue
+            merged = (*key[:-1], key[-1] or "")
+            at = (first[0].started_at, first[0].file, first[0].position)
+            got = grouped.setdefault(merged, (at, []))
+            grouped[merged] = (min(got[0], at),
+                               got[1] + self._last(KEY_COLUMNS, key, where, params, runs))
+        out = []
+        for _, rows in sorted(grouped.values(), key=lambda g: g[0]):
+            rows.sort(key=lambda r: (r.started_at, r.file, r.position))
+            out += rows[-runs:]
+        return out
 
     def latest_file(self) -> str | None:
         """The most recently started run's file name (ties: the larger name)."""
         got = self.conn.execute("SELECT name FROM files ORDER BY started_at DESC, name DESC "
                                 "LIMIT 1").fetchone()
         return got[0] if got else None
-
-
-def _where(filters: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
-    kept = {k: v for k, v in filters.items() if v is not None}
-    if not kept:
-        return "", ()
-    return " WHERE " + " AND ".join(f"{k} = ?" for k in kept), tuple(kept.values())
 
 
 class _Transaction:

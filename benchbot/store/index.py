@@ -102,7 +102,8 @@ class Row:
     git_commit: str | None
 
 
-def _ignore(message: str) -> None:
+def ignore(message: str) -> None:
+    """A warning nobody reads (the default where no console is at hand)."""
     pass
 
 
@@ -329,7 +330,7 @@ def remove_index(folder: Path) -> None:
         (folder / f"{INDEX_NAME}{suffix}").unlink(missing_ok=True)
 
 
-def open_index(folder: Path, warn: Warn = _ignore, *, catch_up: bool = True
+def open_index(folder: Path, warn: Warn = ignore, *, catch_up: bool = True
                ) -> ResultsIndex | None:
     """The folder's index, caught up; None when disabled or the folder cannot hold one
     (read-only: the callers then read the JSON files as before)."""
@@ -354,7 +355,7 @@ def open_index(folder: Path, warn: Warn = _ignore, *, catch_up: bool = True
         return None
 
 
-def rebuild_index(folder: Path, warn: Warn = _ignore) -> int:
+def rebuild_index(folder: Path, warn: Warn = ignore) -> int:
     """Delete the folder's index and index every run file again; returns the case count."""
     remove_index(folder)
     index = open_index(folder, warn)

@@ -14,7 +14,7 @@ from typing import Iterable, Sequence
 
 from benchbot.store.entries import Entry, Filters, labelled
 from benchbot.store.files import load_run
-from benchbot.store.index import ResultsIndex, Row, Warn, _ignore, open_index
+from benchbot.store.index import ResultsIndex, Row, Warn, ignore, open_index
 from benchbot.store.records import CaseResult, RunRecord
 
 
@@ -23,7 +23,7 @@ def _filters(f: Filters) -> dict[str, object]:
             "device": f.device}
 
 
-def indexes(paths: Sequence[Path], warn: Warn = _ignore) -> list[ResultsIndex] | None:
+def indexes(paths: Sequence[Path], warn: Warn = ignore) -> list[ResultsIndex] | None:
     """One caught-up index per results folder; None unless every path is a folder that
     can hold one."""
     if not paths or not all(p.is_dir() for p in paths):
@@ -59,7 +59,7 @@ def entry_of(record: RunRecord, case: CaseResult) -> Entry:
 
 
 def latest_entries_indexed(paths: Sequence[Path], filters: Filters = Filters(),
-                           warn: Warn = _ignore) -> list[Entry] | None:
+                           warn: Warn = ignore) -> list[Entry] | None:
     """:func:`benchbot.store.entries.latest_entries` over the runs in ``paths``."""
     found = indexes(paths, warn)
     if found is None:
@@ -89,7 +89,7 @@ def latest_entries_indexed(paths: Sequence[Path], filters: Filters = Filters(),
 
 
 def runs_with_models(paths: Sequence[Path], models: Iterable[str],
-                     warn: Warn = _ignore) -> list[RunRecord] | None:
+                     warn: Warn = ignore) -> list[RunRecord] | None:
     """The runs holding a successful case of any of ``models`` (by name, path or sha256
     prefix, as :func:`benchbot.compare.history.model_matches`), oldest file first."""
     found = indexes(paths, warn)

@@ -69,3 +69,20 @@ def test_help_lists_what_the_commands_themselves_say() -> None:
         command = full.get_command(ctx, name)  # type: ignore[attr-defined]
         own = (command.help or "").split("\n\n")[0]
         assert main.COMMAND_HELP[name] == own, f"update COMMAND_HELP[{name!r}] in cli/main.py"
+
+
+def test_planning_a_known_model_imports_neither_onnx_nor_numpy(tmp_path) -> None:  # noqa: ANN001
+    """The first plan inspects the model (onnx); the second reads the inspection cache."""
+    import os
+
+    model = tmp_path / "net.onnx"
+    model.write_bytes((REPO / "models" / "tiny_conv.onnx").read_bytes())
+    env = {**os.environ, "BENCHBOT_INSPECT_CACHE": str(tmp_path / "cache"), "COLUMNS": "100"}
+    args = ["run", "--model", str(model), "--threads", "1,2", "--dry-run"]
+    runs = [subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True,
+                           text=True, cwd=REPO, timeout=300, env=env) for _ in range(2)]
+    assert all(r.returncode == 0 for r in runs), runs[0].stderr
+    first, second = (json.loads(r.stdout.strip().splitlines()[-1]) for r in runs)
+    assert first["out"] == second["out"] and "net" in second["out"]
+    assert "onnx" in first["modules"]
+    assert not _heavy(second["modules"])

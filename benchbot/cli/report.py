@@ -15,7 +15,7 @@ from benchbot.store import find_run_files, load_run
 from benchbot.modelcard import ModelCard
 from benchbot.report.modelcols import add_model_columns, quantization_table
 from benchbot.store.entries import Entry
-from benchbot.store.queries import latest_entries_indexed, runs_with_models
+from benchbot.store.queries import history_records, latest_entries_indexed
 from benchbot.sweep.axes import PRECISIONS
 
 
@@ -92,9 +92,8 @@ def report_command(
     elif fmt == "html":
         from benchbot.report.html import html_report  # matplotlib only when asked for
 
-        if records is None:  # history plots: only the runs that measured the models shown
-            records = runs_with_models(paths, {e.case.config.model.name for e in entries},
-                                       warn)
+        if records is None:  # history plots from the index: no run file read
+            records = history_records(paths, {e.case.model_name for e in entries}, warn)
         text = html_report(records or [], entries, layout, metric, digits)
     else:
         text = render_csv(entries) if fmt == "csv" else render_json(entries)

@@ -15,7 +15,8 @@ from typing import Iterable, Sequence
 from benchbot.store.entries import Entry, Filters, labelled
 from benchbot.store.files import load_run
 from benchbot.store.index import ResultsIndex, Row, Warn, ignore, open_index
-from benchbot.store.records import CaseResult, RunRecord
+from benchbot.stats import Summary
+from benchbot.store.records import CaseConfig, CaseResult, ModelRef, RunRecord
 
 
 def _filters(f: Filters) -> dict[str, object]:
@@ -88,23 +89,55 @@ def latest_entries_indexed(paths: Sequence[Path], filters: Filters = Filters(),
     return labelled(entries)
 
 
-def runs_with_models(paths: Sequence[Path], models: Iterable[str],
-                     warn: Warn = ignore) -> list[RunRecord] | None:
-    """The runs holding a successful case of any of ``models`` (by name, path or sha256
-    prefix, as :func:`benchbot.compare.history.model_matches`), oldest file first."""
+def _thin_case(row: Row, configs: dict[tuple[object, ...], CaseConfig]) -> CaseResult:
+    """A case with what a history plot reads: its configuration and central statistics."""
+    stats = Summary(n=row.n or 0, mean_ms=row.mean_ms if row.mean_ms is not None else 0.0,
+                    median_ms=row.median_ms, p90_ms=row.p90_ms, p99_ms=None, std_ms=None,
+                    min_ms=None, max_ms=None, mad_ms=None, ci95_low_ms=row.ci95_low_ms,
+                    ci95_high_ms=row.ci95_high_ms)
+    key = (row.model_path, row.model_sha256, row.model_name, row.device, row.runtime,
+           row.threads, row.batch, row.precision, row.backend, row.runner, row.int8_mode)
+    config = configs.get(key)
+    if config is None:  # one value per configuration, shared by its cases
+        config = configs[key] = CaseConfig(
+            model=ModelRef(path=row.model_path, sha256=row.model_sha256, size_bytes=0,
+                           abs_path=row.model_path, name=row.model_name),
+            device=row.device, runtime=row.runtime, threads=row.threads, batch=row.batch,
+            precision=row.precision, backend=row.backend, runner=row.runner,
+            int8_mode=row.int8_mode)
+    return CaseResult(id=row.case_id, config=config, status="ok", stats=stats)
+
+
+def history_records(paths: Sequence[Path], models: Iterable[str],
+                    warn: Warn = ignore) -> list[RunRecord] | None:
+    """For :func:`benchbot.compare.history.history_series` of ``models`` (names, paths or
+    sha256 prefixes): the runs with a successful case of one of them, from the index alone.
+    These records are thin: their cases carry the configuration and the central statistics
+    (median, mean, CI), no samples, and the runs no header beyond id and start time."""
     found = indexes(paths, warn)
     if found is None:
         return None
-    names = list(models)
+    names = sorted(set(models))
+    marks = ", ".join("?" * len(names))
+    where = [f"model_name IN ({marks})", f"model_path IN ({marks})"]
+    params: list[object] = [*names, *names]
+    for m in names:
+        if len(m) >= 8:
+            where.append("substr(model_sha256, 1, ?) = ?")
+            params += [len(m), m.lower()]
     records = []
+    configs: dict[tuple[object, ...], CaseConfig] = {}
     try:
-        for folder, index in zip(paths, found):
-            files: dict[str, None] = {}
-            for row in index.rows("status = 'ok'", order="file, position"):
-                if any(m in (row.model_name, row.model_path) or (
-                        len(m) >= 8 and row.model_sha256.startswith(m.lower())) for m in names):
-                    files.setdefault(row.file, None)
-            records += [load_run(folder / name) for name in files]
+        for index in found:
+            by_file: dict[str, list[Row]] = {}
+            for row in index.rows(f"status = 'ok' AND ({' OR '.join(where)})", params,
+                                  order="file, position"):
+                by_file.setdefault(row.file, []).append(row)
+            records += [RunRecord(run_id=rows[0].run_id, started_at=rows[0].started_at,
+                                  command=(), benchbot_version="", host={}, devices={},
+                                  settings={}, planned_cases=len(rows),
+                                  cases=tuple(_thin_case(r, configs) for r in rows))
+                        for rows in by_file.values()]
     finally:
         for ix in found:
             ix.close()

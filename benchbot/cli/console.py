@@ -13,6 +13,11 @@ from benchbot.store import write_atomic
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def warn(message: str) -> None:
+    """A warning on stderr (it names the next action)."""
+    err.print(f"[yellow]warning:[/] {escape(message)}")
+
+
 def out(text: str) -> None:
     """Write data (tables, JSON) to stdout exactly as given."""
     sys.stdout.write(text)

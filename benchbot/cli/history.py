@@ -3,21 +3,60 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.markup import escape
 
-from benchbot.cli.console import emit, err
-from benchbot.compare.history import history_series, started_at_of
+from benchbot.cli.console import emit, err, warn
+from benchbot.compare.history import (HistoryPoint, HistorySeries, history_series,
+                                       started_at_of)
+from benchbot.compare.match import CaseKey
 from benchbot.errors import ConfigError, UserError
 from benchbot.report.plots import history_png
 from benchbot.store.entries import Filters
 from benchbot.store import find_run_files, load_run, write_atomic
+from benchbot.store.queries import indexes
 from benchbot.sweep.axes import PRECISIONS
 
 X_AXES = ("time", "run", "commit")
+
+
+def _indexed_series(folders: list[Path], model: str,
+                    filters: Filters) -> list[HistorySeries] | None:
+    """:func:`history_series` from the results index's statistics (no run file read)."""
+    found = indexes(folders, warn)
+    if found is None:
+        return None
+    grouped: dict[CaseKey, list[tuple[tuple[object, ...], HistoryPoint]]] = {}
+    try:
+        for rank, index in enumerate(found):
+            for row in index.rows("status = 'ok'"):
+                if not (filters.threads in (None, row.threads)
+                        and filters.batch in (None, row.batch)
+                        and filters.precision in (None, row.precision)
+                        and filters.device in (None, row.device)):
+                    continue
+                if not (model in (row.model_name, row.model_path) or (
+                        len(model) >= 8 and row.model_sha256.startswith(model.lower()))):
+                    continue
+                key = CaseKey(row.model_name, row.device, row.runtime, row.threads, row.batch,
+                              row.precision, row.backend, row.runner, row.int8_mode or "",
+                              row.model_path)
+                started = datetime.fromisoformat(row.started_at)
+                point = (HistoryPoint(row.run_id, started, row.median_ms, row.ci95_low_ms,
+                                      row.ci95_high_ms, "median") if row.median_ms is not None
+                         else HistoryPoint(row.run_id, started, row.mean_ms, None, None, "mean"))
+                grouped.setdefault(key, []).append(
+                    ((row.started_at, rank, row.file, row.position), point))
+    finally:
+        for ix in found:
+            ix.close()
+    firsts = sorted(grouped, key=lambda k: min(o for o, _ in grouped[k]))
+    return [HistorySeries(k, tuple(p for _, p in sorted(grouped[k], key=lambda t: t[0])))
+            for k in firsts]
 
 
 def history_command(
@@ -64,10 +103,12 @@ def history_command(
         raise UserError(f"--out {out} is a folder: name a PNG file in it, e.g. "
                         f"--out {out / 'history.png'}")
     filters = Filters(threads=threads, batch=batch, precision=precision, device=device)
-    records = [load_run(f) for f in files]
-    for f, record in zip(files, records):
-        started_at_of(record, f)  # a malformed time: one line naming the file
-    series = history_series(records, model, filters)
+    series = _indexed_series(folders, model, filters)
+    if series is None:
+        records = [load_run(f) for f in files]
+        for f, record in zip(files, records):
+            started_at_of(record, f)  # a malformed time: one line naming the file
+        series = history_series(records, model, filters)
     if not series:
         raise UserError(f"no successful measurement of model {model!r} matches in "
                         f"{', '.join(map(str, folders))}: check the name with `benchbot report` "

@@ -16,49 +16,116 @@ import errno
 import signal
 import sys
 from types import FrameType
-
-import typer
-from rich.markup import escape
+from typing import Any
 
 from benchbot._version import __version__
-from benchbot.cli import (ab, baseline, compare, devices, farm, history, models, nightly, parse,
-                          profiles, report, run, schema, zoo)
-from benchbot.cli.console import err
 from benchbot.errors import BenchbotError, DeviceUnavailable, Terminated, UserError
 
 EXIT_CODES = """Exit codes: 0 success; 1 a regression found, or a case failed at run time; 2 bad
 input; 3 a device unavailable, busy or unreachable; 130 Ctrl-C; 143 SIGTERM (results are
 saved in every case)."""
+ROOT_HELP = ("On-device latency benchmarking of ML models (ONNX, TFLite).\n\n"
+             "Typical use: benchbot run --model m.onnx --threads 1,4, then "
+             "benchbot report.\n\n" + EXIT_CODES)
 
-app = typer.Typer(name="benchbot", no_args_is_help=True, add_completion=True,
-                  pretty_exceptions_enable=False,
-                  help="On-device latency benchmarking of ML models (ONNX, TFLite).\n\n"
-                       "Typical use: benchbot run --model m.onnx --threads 1,4, then "
-                       "benchbot report.\n\n" + EXIT_CODES)
-app.command("run")(run.run_command)
-app.command("ab")(ab.ab_command)
-app.command("report")(report.report_command)
-app.command("compare")(compare.compare_command)
-app.command("history")(history.history_command)
-app.command("parse")(parse.parse_command)
-app.command("devices")(devices.devices_command)
-app.command("nightly")(nightly.nightly_command)
-app.add_typer(baseline.app, name="baseline")
-app.add_typer(profiles.app, name="profiles")
-app.add_typer(zoo.app, name="zoo")
-app.add_typer(models.app, name="models")
-app.add_typer(farm.app, name="farm")
-app.add_typer(schema.app, name="schema")
+# Every command, in the order `benchbot --help` lists them: (module, attribute, is a group).
+COMMANDS = {
+    "run": ("run", "run_command", False), "ab": ("ab", "ab_command", False),
+    "report": ("report", "report_command", False),
+    "compare": ("compare", "compare_command", False),
+    "history": ("history", "history_command", False),
+    "parse": ("parse", "parse_command", False), "devices": ("devices", "devices_command", False),
+    "nightly": ("nightly", "nightly_command", False), "baseline": ("baseline", "app", True),
+    "profiles": ("profiles", "app", True), "zoo": ("zoo", "app", True),
+    "models": ("models", "app", True), "farm": ("farm", "app", True),
+    "schema": ("schema", "app", True), "index": ("index", "app", True),
+}
+# What `benchbot --help` says of each command, so that it need not import them (and what
+# they import: numpy, the runtimes, the devices). tests/test_cli_startup.py holds these to
+# the commands' own help: change both together.
+COMMAND_HELP = {
+    "run": "Measure models on devices over a sweep of threads x batch x precision.",
+    "ab": "Measure BASELINE (A) and CANDIDATE (B) on one device in one session, their "
+          "processes\nalternating A B B A ..., and say whether B is slower than A.",
+    "report": "Tables of measured latencies, from every run in the results folder.",
+    "compare": "Compare two runs case by case: slower, faster, unchanged or uncertain.",
+    "history": "Plot a model's median latency, with its 95% CI band, over runs (x: run start "
+               "time).",
+    "parse": "Parse a native benchmark tool's console output and print the figures found.",
+    "devices": "List attached phones: model, SoC, Android, ABI, CPU clusters, temperature, "
+               "battery,\nand the device profiles that match them (use one with --device).",
+    "nightly": "Measure the sweep, compare it with the baseline, re-measure suspected "
+               "regressions\nonce, write the markdown verdict. Exit code: 0 nothing slower, "
+               "1 slower, 2 bad input.",
+    "baseline": "Named baselines: `baseline set RUN --name NAME`, then `compare baseline:NAME "
+                "latest`.",
+    "profiles": "Device profiles: built-in ones, $BENCHBOT_PROFILES and --profiles DIR.",
+    "zoo": "Architecture zoo: standard vision models (AlexNet ... EfficientNet, SSDLite) as "
+           "ONNX graphs with random weights, for latency benchmarks.",
+    "models": "Model files: their cards (inputs, outputs, parameters, MACs, FLOPs, size), read "
+              "on the host.",
+    "farm": "A farm of hosts with phones, on Dask distributed (needs: pip install "
+            "benchbot\\[farm]).",
+    "schema": "JSON Schemas of benchbot's files.",
+    "index": "The results index (results/index.sqlite), a cache of the run files: deleting it "
+             "loses nothing.",
+}
 
 
-@app.callback(invoke_without_command=True)
-def _root(version: bool = typer.Option(False, "--version", help="Print the version.")) -> None:
-    if version:
-        typer.echo(f"benchbot {__version__}")
-        raise typer.Exit(0)
+def _typer_app(light: bool = False, real: str | None = None) -> Any:
+    """The CLI; ``light`` registers stand-ins that only carry each command's help (enough
+    for ``benchbot --help``) for every command but ``real``, so that only the command
+    invoked is imported (with what it imports)."""
+    import importlib
+
+    import typer
+
+    app = typer.Typer(name="benchbot", no_args_is_help=True, add_completion=True,
+                      pretty_exceptions_enable=False, help=ROOT_HELP)
+    app.callback(invoke_without_command=True)(_root_callback())
+    for name, (module, attr, group) in COMMANDS.items():
+        if light and name != real:
+            if group:
+                app.add_typer(typer.Typer(help=COMMAND_HELP[name]), name=name)
+            else:
+                app.command(name, help=COMMAND_HELP[name])(lambda: None)
+            continue
+        target = getattr(importlib.import_module(f"benchbot.cli.{module}"), attr)
+        if group:
+            app.add_typer(target, name=name)
+        else:
+            app.command(name)(target)
+    return app
+
+
+def _root_callback() -> Any:
+    import typer
+
+    def _root(version: bool = typer.Option(False, "--version",
+                                           help="Print the version.")) -> None:
+        if version:
+            typer.echo(f"benchbot {__version__}")
+            raise typer.Exit(0)
+    return _root
+
+
+_APP: Any = None
+
+
+def __getattr__(name: str) -> Any:  # `benchbot.cli.main.app`, built on first use
+    global _APP
+    if name == "app":
+        if _APP is None:
+            _APP = _typer_app()
+        return _APP
+    raise AttributeError(name)
 
 
 def _fail(message: str, code: int) -> int:
+    from rich.markup import escape
+
+    from benchbot.cli.console import err
+
     err.print(f"[red]error:[/] {escape(message)}")
     return code
 
@@ -84,8 +151,19 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (used by the console script via sys.exit)."""
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _terminate)  # saved and reported like Ctrl-C
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args == ["--version"]:  # answered before typer, rich or any command is imported
+        sys.stdout.write(f"benchbot {__version__}\n")
+        return 0
+    import typer
+
+    # the root's help lists the commands from COMMAND_HELP; a command imports only itself
+    if args in ([], ["--help"]) or (args and args[0] in COMMANDS):
+        cli = _typer_app(light=True, real=args[0] if args and args[0] in COMMANDS else None)
+    else:
+        cli = __getattr__("app")
     try:
-        code = app(args=argv, prog_name="benchbot", standalone_mode=False)
+        code = cli(args=args, prog_name="benchbot", standalone_mode=False)
     except typer.TyperException as exc:  # typer's own usage errors: unknown option, bad value
         ctx = getattr(exc, "ctx", None)
         if type(exc).__name__ == "NoArgsIsHelpError":

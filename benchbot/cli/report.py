@@ -9,7 +9,7 @@ import typer
 
 from rich.markup import escape
 
-from benchbot.cli.console import emit, err
+from benchbot.cli.console import emit, err, warn
 from benchbot.errors import ConfigError, UserError
 from benchbot.report import (FORMATS, LAYOUTS, METRICS, Filters, build_grids, latest_entries,
                              render_csv, render_json, render_markdown)
@@ -20,6 +20,7 @@ from benchbot.report.modelcols import add_model_columns, quantization_table
 from benchbot.report.ops import GROUPINGS, ops_report
 from benchbot.report.tabular import provenance_of
 from benchbot.store.entries import Entry
+from benchbot.store.queries import history_records, latest_entries_indexed
 from benchbot.sweep.axes import PRECISIONS
 
 
@@ -144,14 +145,21 @@ def report_command(
     if digits < 1 or (threads is not None and threads < 1) or (batch is not None and batch < 1):
         raise ConfigError("--digits, --threads and --batch must be positive integers")
     output = out_file(output, "report.html" if fmt == "html" else f"report.{fmt}")
-    folders = list(results or [Path("results")])
-    files = find_run_files(folders)
+    paths = list(results or [Path("results")])
+    files = find_run_files(paths)
     if not files:
-        raise UserError(f"no results in {', '.join(map(str, folders))}: "
+        raise UserError(f"no results in {', '.join(map(str, paths))}: "
                         "run `benchbot run` first, or point --results at a folder of runs")
-    records = load_runs(folders)
-    entries = latest_entries(records, Filters(threads=threads, batch=batch,
-                                              precision=precision, device=device))
+    filters = Filters(threads=threads, batch=batch, precision=precision, device=device)
+    # the results index picks the cases; only the runs that hold them are read
+    entries = latest_entries_indexed(paths, filters, warn)
+    indexed = entries is not None
+    if entries is None:
+        records = load_runs(paths)
+        entries = latest_entries(records, filters)
+    else:  # the runs that hold the chosen cases: their provenance
+        shown = {e.run_id for e in entries}
+        records = [load_run(f) for f in files if f.stem in shown]
     cards = cards_by_case(entries)
     if fmt == "md" and layout == "ops":
         text = ops_report(entries, top, by)
@@ -168,6 +176,9 @@ def report_command(
         else:
             from benchbot.report.html import html_report  # matplotlib only when asked for
 
+            if indexed:  # history plots from the index: no run file read for them
+                records = history_records(paths, {e.case.model_name for e in entries},
+                                          warn) or records
             text = html_report(records, entries, layout, metric, digits, grids=grids)
     else:
         given = provenance_of(records)

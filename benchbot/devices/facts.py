@@ -3,6 +3,8 @@ what a plan asks of a device's cores."""
 
 from __future__ import annotations
 
+import copy
+import functools
 import os
 import platform
 from pathlib import Path
@@ -45,7 +47,13 @@ def memory_gb(meminfo: str | None) -> float | None:
 
 
 def host_facts() -> dict[str, Any]:
-    """What a reader of the results needs to know about the host that ran them."""
+    """What a reader of the results needs to know about the host that ran them; gathered
+    once per process (a run asks for them for its record and for each local device)."""
+    return copy.deepcopy(_host_facts())
+
+
+@functools.lru_cache(maxsize=1)
+def _host_facts() -> dict[str, Any]:
     return {"hostname": platform.node(), "os": platform.platform(),
             "machine": platform.machine(),
             "cpu_model": cpu_model(_read(Path("/proc/cpuinfo"))),

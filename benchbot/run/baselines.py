@@ -24,11 +24,14 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import AbstractSet
 
-from benchbot.compare.match import case_key
+from benchbot.compare.match import CaseKey, case_key
 from benchbot.compare.sides import Side, rolling_baseline, side_of_run
 from benchbot.errors import UserError
 from benchbot.store import RunRecord, find_run_files, load_run, utc_now, write_atomic
+from benchbot.store.index import Row, open_index
+from benchbot.store.queries import cases_of, entry_of
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 POINTER_VERSION = 1
@@ -65,6 +68,14 @@ def find_run(results: Path, spec: str) -> Path:
     if spec == "latest":
         if not files:
             raise UserError(f"no runs in {results}: run `benchbot run` first")
+        index = open_index(results)
+        if index is not None:  # start times from the index: no run file read
+            try:
+                name = index.latest_file()
+            finally:
+                index.close()
+            if name is not None:
+                return results / name
         return max(files, key=lambda f: (load_run(f).started_at, f.name))
     found = [f for f in files if f.stem == spec] or [f for f in files if f.stem.startswith(spec)]
     if len(found) > 1:
@@ -137,6 +148,37 @@ def load_baseline(results: Path, name: str) -> RunRecord:
     return load_run(path)
 
 
+def _row_key(row: Row) -> CaseKey:
+    return CaseKey(row.model_name, row.device, row.runtime, row.threads, row.batch,
+                   row.precision, row.backend, row.runner, row.int8_mode or "", row.model_path)
+
+
+def _rolling_side(results: Path, runs: int, before: str | None, exclude: AbstractSet[str],
+                  only: AbstractSet[CaseKey] | None) -> Side | None:
+    """:func:`rolling_baseline`'s choice made on the results index's statistics; only the
+    runs holding the chosen cases are read. None without an index."""
+    _runs_in(results)
+    index = open_index(results)
+    if index is None:
+        return None
+    history: dict[CaseKey, list[Row]] = {}
+    try:
+        for row in index.recent_ok_rows(runs, before, exclude):
+            key = _row_key(row)
+            if only is None or key in only:
+                history.setdefault(key, []).append(row)
+    finally:
+        index.close()
+    picked = []
+    for recent in (h[-runs:] for h in history.values()):
+        ranked = sorted(recent, key=lambda r: r.median_ms if r.median_ms is not None
+                        else r.mean_ms)
+        picked.append(ranked[(len(ranked) - 1) // 2])
+    loaded = cases_of(results, picked)
+    return Side(label=f"rolling median of the last {runs} runs",
+                entries=tuple(entry_of(*loaded[(r.file, r.position)]) for r in picked))
+
+
 def resolve_side(spec: str, results: Path, *, other: Side | None = None) -> Side:
     """The cases a side names (see the module docstring); ``other`` scopes rolling:N."""
     kind, _, arg = spec.partition(":")
@@ -147,11 +189,14 @@ def resolve_side(spec: str, results: Path, *, other: Side | None = None) -> Side
         if not arg.isdigit() or int(arg) < 1:
             raise UserError(f"{spec!r}: N in rolling:N must be a positive integer, e.g. "
                             "rolling:5")
-        records = [load_run(f) for f in _runs_in(results)]
-        side = rolling_baseline(
-            records, int(arg), before=other.started_at if other else None,
-            exclude_runs=set(other.run_ids) if other else frozenset(),
-            only={case_key(e.case) for e in other.entries} if other else None)
+        before = other.started_at if other else None
+        exclude = set(other.run_ids) if other else frozenset()
+        only = {case_key(e.case) for e in other.entries} if other else None
+        side = _rolling_side(results, int(arg), before, exclude, only)
+        if side is None:
+            records = [load_run(f) for f in _runs_in(results)]
+            side = rolling_baseline(records, int(arg), before=before, exclude_runs=exclude,
+                                    only=only)
         if not side.entries:
             raise UserError(f"{spec}: no earlier successful runs of these configurations in "
                             f"{results}; compare against a run id, or measure a few first")

@@ -23,6 +23,7 @@ from benchbot.devices.facts import host_facts, thread_warnings
 from benchbot.run.provenance import git_info
 from benchbot.devices.facts import host_facts
 from benchbot.modelcard import model_card
+from benchbot.store import modelcache
 from benchbot.store.modelfile import ModelFile, inspect_model
 from benchbot.profiles import Profile, get_profile
 from benchbot.runners.native.runner import precision_applies
@@ -89,10 +90,16 @@ def _precision_to_derive(case: Case, runner: str) -> str:
 
 
 def _card(model: ModelFile) -> dict[str, Any] | None:
+    """The model's card; cached by content, so a second run does not parse the model."""
+    cached = modelcache.lookup(model.path)
+    if cached.get("sha256") == model.sha256 and "card" in cached:
+        return cached["card"]
     try:
-        return model_card(model.path).to_dict()
+        card = model_card(model.path).to_dict()
     except Exception:  # a model the host cannot read is still measured; it has no card
         return None
+    modelcache.remember(model.path, sha256=model.sha256, card=card)
+    return card
 
 
 def prepare(plan: Plan, profiles: Sequence[Profile], int8_mode: str, cache_dir: Path,

@@ -25,6 +25,7 @@ import gzip
 import json
 import os
 import secrets
+import sqlite3
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,6 +35,7 @@ from benchbot.errors import UserError
 from benchbot.store.codec import (SchemaError, case_doc, case_of_doc, header_doc,
                                   header_of_doc, record_doc, record_of_doc)
 from benchbot.store.records import SCHEMA_VERSION, CaseResult, RunRecord
+from benchbot.store import index as results_index
 
 LOG_GZIP_BYTES = 64 * 1024
 FIX = "point --results at a folder of benchbot runs or at one run's .json file"
@@ -121,6 +123,7 @@ class RunWriter:
         self.journal = journal_path(results_dir, record.run_id)
         self._lock_fd: int | None = None
         self._fd: int | None = None
+        self._record = record  # the header's run-level facts, for the index rows
         try:
             results_dir.mkdir(parents=True, exist_ok=True)
             self._lock_fd = hold_run_lock(results_dir, record.run_id)
@@ -136,6 +139,7 @@ class RunWriter:
 
     def write_header(self, record: RunRecord) -> None:
         """Replace the header (start, device facts learnt, status)."""
+        self._record = record
         write_atomic(self.path, dumps(header_doc(record, journal=self.journal.name)))
 
     def add(self, case: CaseResult) -> CaseResult:
@@ -149,6 +153,7 @@ class RunWriter:
             os.fsync(self._fd)
         except OSError as exc:
             raise results_problem(exc, self.results_dir) from None
+        _note_index(self.results_dir, lambda ix: ix.note_case(self.path, self._record, case))
         return case
 
     def _keep_logs(self, case: CaseResult) -> CaseResult:
@@ -178,12 +183,29 @@ class RunWriter:
         finally:
             self.close()
         self.journal.unlink(missing_ok=True)
+        _note_index(self.results_dir, lambda ix: ix.note_run(self.path, record))
 
     def close(self) -> None:
         for fd in (self._fd, self._lock_fd):
             if fd is not None:
                 os.close(fd)
         self._fd = self._lock_fd = None
+
+
+def _note_index(folder: Path, change: Any) -> None:
+    """Keep the results index current, where a query made one (a save never creates it);
+    never fails a save (the next catch-up repairs it)."""
+    if not (folder / results_index.INDEX_NAME).is_file():
+        return
+    try:
+        index = results_index.open_index(folder, catch_up=False)
+        if index is not None:
+            try:
+                change(index)
+            finally:
+                index.close()
+    except (sqlite3.Error, OSError):
+        pass
 
 
 def hold_run_lock(results_dir: Path, run_id: str) -> int:
@@ -205,6 +227,7 @@ def save_run(record: RunRecord, results_dir: Path) -> Path:
         write_atomic(path, dumps(record_doc(record)))
     except OSError as exc:
         raise results_problem(exc, results_dir) from None
+    _note_index(results_dir, lambda ix: ix.note_run(path, record))
     return path
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchbot.errors import ModelError
+from benchbot.store import modelcache
 
 RUNTIME_BY_SUFFIX = {".onnx": "onnxruntime", ".tflite": "litert", ".nb": "paddle_lite"}
 
@@ -56,7 +57,18 @@ _CHECKS = {".onnx": _check_onnx, ".tflite": _check_tflite, ".nb": _check_paddle_
 
 
 def input_shapes(model: ModelFile) -> dict[str, tuple[int | str, ...]]:
-    """Input name -> shape (a str for a symbolic dimension), read on the host; {} if unknown."""
+    """Input name -> shape (a str for a symbolic dimension), read on the host; {} if unknown.
+    Cached by the file's content (:mod:`benchbot.store.modelcache`)."""
+    cached = modelcache.lookup(model.path)
+    if cached.get("sha256") == model.sha256 and isinstance(cached.get("inputs"), list):
+        return {name: tuple(shape) for name, shape in cached["inputs"]}
+    shapes = _read_input_shapes(model)
+    modelcache.remember(model.path, sha256=model.sha256,
+                        inputs=[[name, list(shape)] for name, shape in shapes.items()])
+    return shapes
+
+
+def _read_input_shapes(model: ModelFile) -> dict[str, tuple[int | str, ...]]:
     try:
         if model.runtime == "onnxruntime":
             import onnx
@@ -90,10 +102,15 @@ def inspect_model(path: Path) -> ModelFile:
     size = path.stat().st_size
     if size == 0:
         raise ModelError(f"{path}: the file is empty; re-export the model")
+    cached = modelcache.lookup(path)  # this very file (path, size, mtime) checked before
+    if cached.get("checked") and isinstance(cached.get("sha256"), str):
+        return ModelFile(path=path, runtime=RUNTIME_BY_SUFFIX[suffix], sha256=cached["sha256"],
+                         size_bytes=size)
     _CHECKS[suffix](path)
     digest = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
+    modelcache.remember(path, checked=True, sha256=digest.hexdigest())
     return ModelFile(path=path, runtime=RUNTIME_BY_SUFFIX[suffix], sha256=digest.hexdigest(),
                      size_bytes=size)

@@ -41,9 +41,17 @@ FAST = ["--warmup", "1", "--min-runs", "3", "--min-time", "0", "--max-time", "2"
 
 def benchbot(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
              timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run the real CLI in a subprocess, as a user would."""
+    """Run the real CLI in a subprocess, as a user would.
+
+    A `benchbot run` measures one process per case here unless the test says otherwise
+    (``--repeat``): the suite stays quick; the repeats, the interleaved schedule and the
+    statistics across processes are tested where a test asks for them (test_repeats.py,
+    test_leases_resume.py, and the sweeps that pass --repeat)."""
     full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "benchbot", *args], capture_output=True,
+    argv = list(args)
+    if argv[:1] == ["run"] and not {"--repeat", "--resume", "--help", "--dry-run"} & set(argv):
+        argv += ["--repeat", "1"]
+    return subprocess.run([sys.executable, "-m", "benchbot", *argv], capture_output=True,
                           text=True, cwd=cwd, env=full_env, timeout=timeout)
 
 

@@ -102,7 +102,7 @@ def start_run_on(phone: EmulatedPhone, adb_server: str, profiles: Path, results:
     return subprocess.Popen(
         [sys.executable, "-m", "benchbot", "run", "--device", "sd855", "--serial", phone.address,
          "--adb-server", adb_server, "--profiles", str(profiles), "--results", str(results),
-         "--warmup", "1", "--min-runs", "3", *args],
+         "--warmup", "1", "--min-runs", "3", "--repeat", "1", *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -196,7 +196,8 @@ def _start_sweep(server: SshServer, tmp_path: Path, home: Path, model: Path, *ar
     return subprocess.Popen(
         [sys.executable, "-m", "benchbot", "run", "--device", DEVICE, "--profiles", str(profiles),
          "-m", str(model), "-b", "1,2,3,4", "--warmup", "1", "--min-runs", "3", "--min-time",
-         "0.5", "--max-time", "2", "--results", str(tmp_path / "results"), *args],
+         "0.5", "--max-time", "2", "--repeat", "1", "--results", str(tmp_path / "results"),
+         *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **cli_env(home)})
 

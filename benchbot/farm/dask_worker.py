@@ -38,7 +38,7 @@ from benchbot.devices import Device, DeviceOptions, open_device
 from benchbot.devices.android import matches, soc_of
 from benchbot.errors import (BenchbotError, CaseError, DeviceUnavailable, TransportError,
                              UserError)
-from benchbot.run.executor import Retry, measure_with_retries
+from benchbot.run.executor import Retry, measure_repeats
 from benchbot.farm.dask_protocol import (PLUGIN_NAME, case_of_job, profile_of_doc, resource_of,
                                          settings_of_doc)
 from benchbot.profiles import Profile
@@ -248,9 +248,10 @@ def measure_task(job: Mapping[str, Any], model: bytes, tool: bytes | None) -> di
             with rack.speaking(serial, progress.note):
                 device = rack.device(serial, key, lambda say: open_device(profile, options, say))
                 facts = dict(device.facts)
-                result = measure_with_retries(device, case, Plan((case,), settings),
-                                              int(job["index"]), progress, bool(job["wait"]),
-                                              Retry(**job["retry"]), threading.Event())
+                # a case's processes back to back on this worker (the farm spreads cases)
+                result = measure_repeats(device, case, Plan((case,), settings),
+                                         int(job["index"]), progress, bool(job["wait"]),
+                                         Retry(**job["retry"]), threading.Event())
         except BenchbotError as exc:
             result = case_result(case, started_at=started, ended_at=utc_now(),
                                  failure=failure_of(exc))

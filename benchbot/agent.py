@@ -152,14 +152,21 @@ def ort_providers(ort: Any, backend: str, precision: str, cache_dir: str) -> lis
     return [wanted] if backend == "cpu" else [wanted, "CPUExecutionProvider"]
 
 
-def load_onnxruntime(args: argparse.Namespace, np: Any, rng: Any) -> dict[str, Any]:
-    import onnxruntime as ort
-
+def session_options(ort: Any, threads: int) -> Any:
+    """ONNX Runtime options of every session: the case's intra-op threads, one inter-op
+    thread, sequential execution, errors only in the log."""
     opts = ort.SessionOptions()
-    opts.intra_op_num_threads = args.threads
+    opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
     opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     opts.log_severity_level = 3
+    return opts
+
+
+def load_onnxruntime(args: argparse.Namespace, np: Any, rng: Any) -> dict[str, Any]:
+    import onnxruntime as ort
+
+    opts = session_options(ort, args.threads)
     if args.precision != "fp32" and not args.prepared and not (
             args.precision == "fp16" and args.backend == "tensorrt"):
         raise AgentFailure(f"{args.precision} on {args.backend} needs a {args.precision} "
@@ -385,11 +392,7 @@ def ort_profile_pass(args: argparse.Namespace, np: Any, runs: int) -> dict[str, 
 
     import onnxruntime as ort
 
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = args.threads
-    opts.inter_op_num_threads = 1
-    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    opts.log_severity_level = 3
+    opts = session_options(ort, args.threads)
     opts.enable_profiling = True
     folder = tempfile.mkdtemp(prefix="benchbot-ortprof-")
     opts.profile_file_prefix = os.path.join(folder, "profile")

@@ -27,6 +27,7 @@ from benchbot.run import session
 from benchbot.store import CaseResult, RunRecord, find_run_files, load_run
 from benchbot.store.entries import Entry, labelled
 from benchbot.sweep import Case, SweepSpec
+from benchbot.sweep.config import MEASURE_KEYS
 from benchbot.variants import DEFAULT_CACHE_DIR
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("benchbot")
 
-MEASURE_NAMES = ("warmup", "min_runs", "max_runs", "min_time", "max_time", "case_timeout")
+MEASURE_NAMES = tuple(MEASURE_KEYS)  # the sweep file's [measure] names
 
 
 class _LogProgress:
@@ -70,7 +71,9 @@ def run(models: str | Path | Sequence[str | Path], device: str | Sequence[str] =
     """Measure ``models`` on the devices over the sweep; returns the finished run.
 
     ``measure`` takes the names of a sweep file's ``[measure]`` table: ``warmup``,
-    ``min_runs``, ``max_runs``, ``min_time``, ``max_time`` (seconds), ``case_timeout``.
+    ``min_runs``, ``max_runs``, ``min_time``, ``max_time`` (seconds), ``case_timeout``,
+    ``repeat`` (processes per case; default adaptive), ``max_repeat``, ``target_ci``,
+    ``case_budget``, ``order``, ``seed``, ``profile_ops``, ``min_cosine``.
     The run is saved in ``results`` (default ``results/``) as ``benchbot run`` saves it.
 
     >>> run = benchbot.run("models/tiny_conv.onnx", threads=(1, 2), min_time=0.2)

@@ -196,8 +196,8 @@ def _start_sweep(server: SshServer, tmp_path: Path, home: Path, model: Path, *ar
     return subprocess.Popen(
         [sys.executable, "-m", "benchbot", "run", "--device", DEVICE, "--profiles", str(profiles),
          "-m", str(model), "-b", "1,2,3,4", "--warmup", "1", "--min-runs", "3", "--min-time",
-         "0.5", "--max-time", "2", "--repeat", "1", "--results", str(tmp_path / "results"),
-         *args],
+         "0.5", "--max-time", "2", "--repeat", "1", "--order", "sequential",
+         "--results", str(tmp_path / "results"), *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **cli_env(home)})
 
@@ -283,14 +283,14 @@ def test_connection_lost_mid_sweep_keeps_what_was_measured(
             case.status == "failed" and case.error and not case.samples_ms), case
     statuses = [c.status for c in cases]
     if not comes_back:
-        assert statuses == ["ok", "failed", "failed", "failed"] and code == 1, err
+        assert statuses == ["ok", "failed", "failed", "failed"] and code == 3, err
         assert "dropped while running" in cases[1].error
         assert all("cannot connect" in c.error for c in cases[2:])
         for d in remote_dirs_holding(model.name):  # cleanup could not reach the server
             shutil.rmtree(d, ignore_errors=True)
         return
     if args:  # --retries 0: the lost case stays failed, the next ones reconnect
-        assert statuses == ["ok", "failed", "ok", "ok"] and code == 1, err
+        assert statuses == ["ok", "failed", "ok", "ok"] and code == 3, err
         assert "dropped while running" in cases[1].error
     else:  # measured again once the server answered
         assert statuses == ["ok"] * 4 and code == 0, err

@@ -32,8 +32,10 @@ compare_api = importlib.import_module("benchbot.compare")
 
 SHA_A = "a" * 64
 SHA_B = "b" * 64
-HL = CompareSettings()
-BOOT = CompareSettings(estimation=EstimateSettings(method="bootstrap"))
+# These test the statistics within one process per side (the method behind v1 files and
+# --repeat 1), so their verdicts are taken as confirmed; test_repeats.py covers the cap.
+HL = CompareSettings(trust_one_process=True)
+BOOT = CompareSettings(estimation=EstimateSettings(method="bootstrap"), trust_one_process=True)
 
 
 def phone(seed: int, n: int = 200, median_ms: float = 20.0, sigma: float = 0.15) -> np.ndarray:
@@ -220,15 +222,15 @@ def test_welch_on_aggregates() -> None:
     assert w.interval.ratio == pytest.approx(1.1) and w.interval.low < 1.1 < w.interval.high
     base = case(stats=Summary.from_aggregates(50, 10.0, std_ms=1.0))
     cand = case(stats=Summary.from_aggregates(50, 11.0, std_ms=1.0))
-    (c,) = compare(side(base), side(cand)).comparisons
+    (c,) = compare(side(base), side(cand), HL).comparisons
     assert c.estimate.method == "welch" and c.estimate.statistic == "mean"
     assert c.verdict.kind == Kind.SLOWER
-    assert "(mean)" in render_markdown(compare(side(base), side(cand)))
+    assert "(mean)" in render_markdown(compare(side(base), side(cand), HL))
 
 
 def test_aggregates_without_spread_are_uncertain() -> None:
     base = case(stats=Summary.from_aggregates(50, 10.0))
-    (c,) = compare(side(base), side(case(phone(1)))).comparisons
+    (c,) = compare(side(base), side(case(phone(1))), HL).comparisons
     assert c.verdict.kind == Kind.UNCERTAIN and c.estimate is None
     assert "standard deviation" in c.verdict.reason
 
@@ -265,7 +267,7 @@ def test_per_model_and_device_thresholds() -> None:
     assert policy.for_case("other", "laptop") == 0.05
     base, cand = phone(1), 1.07 * phone(2)
     assert verdict(base, cand).verdict.kind == Kind.SLOWER
-    relaxed = verdict(base, cand, CompareSettings(thresholds=policy))
+    relaxed = verdict(base, cand, CompareSettings(thresholds=policy, trust_one_process=True))
     assert relaxed.verdict.kind != Kind.SLOWER and relaxed.threshold == 0.10
 
 
@@ -291,7 +293,7 @@ def test_order_is_by_severity_then_size() -> None:
                 case(1.3 * phone(22, n=5, sigma=0.5), model="noisy"),
                 case(phone(23) / 1.2, model="fast"), case(phone(24), model="same"),
                 case(phone(25), model="new"))
-    report = compare(base, cand)
+    report = compare(base, cand, HL)
     assert [c.key.model for c in report.comparisons] == ["big", "small", "noisy", "fast",
                                                          "same", "new", "gone"]
     assert report.summary_line() == ("2 slower, 1 faster, 1 unchanged, 1 uncertain, "

@@ -63,10 +63,11 @@ def test_compare_keeps_every_axis_apart() -> None:
     slow = [x * 1.5 for x in samples]
 
     def cases(cuda: list[float], dyn: list[float]) -> tuple:
-        return (make_case(id="c", backend="cpu", samples_ms=samples),
-                make_case(id="g", backend="cuda", samples_ms=cuda),
-                make_case(id="s", precision="int8", int8_mode="static", samples_ms=samples),
-                make_case(id="d", precision="int8", int8_mode="dynamic", samples_ms=dyn))
+        three = lambda xs: [xs, xs[::-1], xs[1:] + xs[:1]]  # noqa: E731 (3 processes)
+        return (make_case(id="c", backend="cpu", runs=three(samples)),
+                make_case(id="g", backend="cuda", runs=three(cuda)),
+                make_case(id="s", precision="int8", int8_mode="static", runs=three(samples)),
+                make_case(id="d", precision="int8", int8_mode="dynamic", runs=three(dyn)))
 
     base, cand = _run("r1", *cases(samples, samples)), _run("r2", *cases(slow, slow))
     report = compare(side_of_run(base), side_of_run(cand))

@@ -255,10 +255,10 @@ def test_quantization_table_like_the_int8_reference() -> None:
     text = quantization_table(entries, {}, "median")
     lines = text.splitlines()
     assert lines[2] == ("| Model | Precision | Size (MB) | Size / FP32 | Latency (median, ms) "
-                        "| Speedup vs FP32 |")
-    assert lines[4] == "| resnet18 | FP32 | 22.457 | 1.000 | 10.00 | 1.00x |"
-    assert lines[5] == "| resnet18 | FP16 | 22.457 | 1.000 | - [1] | - |"
-    assert lines[6] == "| resnet18 | INT8 (static) | 11.900 | 0.530 | 5.000 | 2.00x |"
+                        "| Speedup vs FP32 | Worst cosine | Top-1 agreement |")
+    assert lines[4] == "| resnet18 | FP32 | 22.457 | 1.000 | 10.00 | 1.00x | - | - |"
+    assert lines[5] == "| resnet18 | FP16 | 22.457 | 1.000 | - [1] | - | - | - |"
+    assert lines[6] == "| resnet18 | INT8 (static) | 11.900 | 0.530 | 5.000 | 2.00x | - | - |"
     assert "[1] resnet18, fp16: failed: fp16: conversion failed" in text
     card = _card("resnet18_fp16", None, None, 11_228_500)
     with_card = quantization_table(entries, {"id-fp16": card}, "median")

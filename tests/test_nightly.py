@@ -9,7 +9,7 @@ import pytest
 
 from benchbot.run.nightly import load_nightly
 from benchbot.errors import ConfigError
-from benchbot.stats import summarize
+from benchbot.run.repeats import summary_of
 from benchbot.store import load_run, save_run
 from tests.conftest import benchbot
 
@@ -36,12 +36,19 @@ default = "5%"
 
 def scaled_copy(results: Path, factor: float, name: str) -> None:
     """A copy of the only run in ``results`` with every sample times ``factor``, started
-    earlier, and named as a baseline: a past night that was faster or slower."""
+    earlier, and named as a baseline: a past night that was faster or slower. Its model file
+    is gone (moved), so a suspect is confirmed by measuring tonight's again, not by an A/B
+    of the two files (the same bytes here: an A/B would rightly find no difference)."""
     record = load_run(next(results.glob("*.json")))
-    cases = tuple(dataclasses.replace(
-        c, runs=tuple(dataclasses.replace(r, samples_ms=tuple(s * factor for s in r.samples_ms))
-                      for r in c.runs),
-        stats=summarize([s * factor for s in c.samples_ms])) for c in record.cases)
+
+    def past_case(c):  # type: ignore[no-untyped-def]
+        runs = tuple(dataclasses.replace(r, samples_ms=tuple(s * factor for s in r.samples_ms))
+                     for r in c.runs)
+        gone = dataclasses.replace(c.config.model, path="gone/m.onnx", abs_path="/gone/m.onnx")
+        return dataclasses.replace(c, runs=runs, stats=summary_of(runs),
+                                   config=dataclasses.replace(c.config, model=gone))
+
+    cases = tuple(past_case(c) for c in record.cases)
     past = dataclasses.replace(record, run_id="20200101T000000Z-past00",
                                started_at="2020-01-01T00:00:00.000+00:00", cases=cases)
     save_run(past, results)

@@ -102,7 +102,7 @@ def weird_run(models: dict[str, Path], tmp_path_factory: pytest.TempPathFactory)
 def test_a_pipe_in_a_model_name_is_escaped_in_markdown(weird_run: Path) -> None:
     proc = benchbot("report", "--results", str(weird_run))
     assert proc.returncode == 0, proc.stderr
-    row, = [line for line in proc.stdout.splitlines() if "tiny" in line]
+    row, = [line for line in proc.stdout.splitlines() if line.startswith("| tiny")]
     assert row.startswith("| tiny\\|conv |")
     cells = [c for c in row.replace("\\|", "").split("|") if c.strip()]
     header, = [line for line in proc.stdout.splitlines() if line.startswith("| Model")]

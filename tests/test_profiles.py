@@ -16,6 +16,7 @@ import pytest
 
 import benchbot
 import benchbot.profiles
+import benchbot.profiles.catalog
 from benchbot.errors import ProfileError, UserError
 from benchbot.profiles import (
     DEFAULT_ADB_SERVER,
@@ -67,7 +68,7 @@ def test_builtin_dir_holds_local() -> None:
 def test_builtin_dir_prefers_the_copy_inside_a_wheel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     package = tmp_path / "site" / "benchbot"
     package.mkdir(parents=True)
-    monkeypatch.setattr(benchbot, "__file__", str(package / "__init__.py"))
+    monkeypatch.setattr(benchbot.profiles.catalog, "PACKAGE_DIR", package)
     # A source checkout: the folder next to the package.
     assert builtin_profiles_dir() == tmp_path / "site" / "device_profiles"
     # A wheel: hatch force-includes device_profiles/ as benchbot/_device_profiles.

@@ -227,7 +227,7 @@ def test_run_dict_has_the_spec_keys() -> None:
 def test_run_from_dict_roundtrip_and_defaults() -> None:
     r = record().with_case(ok_case())
     assert record_of_doc(json.loads(json.dumps(record_doc(r)))) == r
-    minimal = record_of_doc({"schema_version": 2, "run_id": "x", "started_at": "t"})
+    minimal = record_of_doc({"schema_version": 2, "run_id": "x", "started_at": "2026-01-01"})
     assert minimal.status == "complete" and minimal.cases == () and minimal.command == ()
     assert minimal.planned_cases == 0
 

@@ -250,7 +250,9 @@ def test_measure_settings_defaults_and_derived_timeout() -> None:
     assert MeasureSettings(max_time_s=5.0).case_timeout_s == 70.0
     assert MeasureSettings(timeout_s=30.0).case_timeout_s == 30.0
     assert set(s.to_dict()) == {"warmup", "min_runs", "max_runs", "min_time_s", "max_time_s",
-                                "timeout_s", "profile_ops", "min_cosine"}
+                                "timeout_s", "profile_ops", "min_cosine", "repeat", "max_repeat",
+                                "target_ci", "budget_s", "order", "seed"}
+    assert s.adaptive and s.min_processes == 3 and s.order == "interleaved"
 
 
 def test_measure_settings_edges_that_are_fine() -> None:

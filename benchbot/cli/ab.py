@@ -55,10 +55,10 @@ def ab_command(
     as_json: bool = typer.Option(False, "--json",
                                  help="Print the comparison records (as compare --format json)."),
 ) -> None:
-    """Measure BASELINE (A) and CANDIDATE (B) on one device in one session, their processes
-    alternating A B B A ..., and say whether B is slower than A.
+    """Is CANDIDATE slower than BASELINE? Both measured interleaved in one session.
 
-    Both run in the same conditions (temperature, clocks, other load), so what differs is
+    BASELINE (A) and CANDIDATE (B) run on one device, their processes alternating
+    A B B A ...; both run in the same conditions (temperature, clocks, other load), so what differs is
     the model. The verdict uses the CI across processes: slower only when the whole CI of
     B/A lies above 1, p < alpha, and the change exceeds the threshold.
     """

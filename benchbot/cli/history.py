@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import typer
 from rich.markup import escape
@@ -24,10 +24,10 @@ from benchbot.sweep.axes import PRECISIONS
 X_AXES = ("time", "run", "commit")
 
 
-def _indexed_series(folders: list[Path], model: str,
-                    filters: Filters) -> list[HistorySeries] | None:
+def _indexed_series(folders: list[Path], model: str, filters: Filters,
+                    said: Callable[[str], None] = warn) -> list[HistorySeries] | None:
     """:func:`history_series` from the results index's statistics (no run file read)."""
-    found = indexes(folders, warn)
+    found = indexes(folders, said)
     if found is None:
         return None
     grouped: dict[CaseKey, list[tuple[tuple[object, ...], HistoryPoint]]] = {}
@@ -103,7 +103,11 @@ def history_command(
         raise UserError(f"--out {out} is a folder: name a PNG file in it, e.g. "
                         f"--out {out / 'history.png'}")
     filters = Filters(threads=threads, batch=batch, precision=precision, device=device)
-    series = _indexed_series(folders, model, filters)
+    skipped: list[str] = []  # a file the index could not read: the run files say why
+    series = _indexed_series(folders, model, filters, skipped.append)
+    if skipped:
+        series = None
+    records: list = []
     if series is None:
         records = [load_run(f) for f in files]
         for f, record in zip(files, records):
@@ -114,6 +118,9 @@ def history_command(
                         f"{', '.join(map(str, folders))}: check the name with `benchbot report` "
                         "or drop a filter")
     title = model + (f" on {device}" if device else "")
+    if not records and (x == "commit" or as_json):  # commits: from the runs shown
+        shown = {p.run_id for s in series for p in s.points}
+        records = [load_run(f) for f in files if f.stem in shown]
     commits = {r.run_id: r.git.commit[:8] for r in records if r.git is not None}
     write_atomic(out, history_png(series, title, x, commits))
     if as_json:

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
+from benchbot.cli import options
 from benchbot.cli.console import err, warn
 from benchbot.errors import UserError
 from benchbot.store.index import INDEX_NAME, rebuild_index
@@ -16,6 +17,7 @@ app = typer.Typer(no_args_is_help=True, help="The results index (results/index.s
 
 
 @app.command("rebuild")
+@options.examples("benchbot index rebuild", "benchbot index rebuild --results /srv/farm/results")
 def rebuild_command(
     results: Path = typer.Option(Path("results"), "--results", "-r",
                                  help="Results folder whose index to rebuild."),

@@ -21,9 +21,9 @@ from typing import Any
 from benchbot._version import __version__
 from benchbot.errors import BenchbotError, DeviceUnavailable, Terminated, UserError
 
-EXIT_CODES = """Exit codes: 0 success; 1 a regression found, or a case failed at run time; 2 bad
-input; 3 a device unavailable, busy or unreachable; 130 Ctrl-C; 143 SIGTERM (results are
-saved in every case)."""
+EXIT_CODES = ("Exit codes: 0 success; 1 a regression found, or a case failed at run time; "
+              "2 bad input; 3 a device unavailable, busy or unreachable; 130 Ctrl-C; "
+              "143 SIGTERM (results are saved in every case).")
 ROOT_HELP = ("On-device latency benchmarking of ML models (ONNX, TFLite).\n\n"
              "Typical use: benchbot run --model m.onnx --threads 1,4, then "
              "benchbot report.\n\n" + EXIT_CODES)
@@ -45,18 +45,16 @@ COMMANDS = {
 # the commands' own help: change both together.
 COMMAND_HELP = {
     "run": "Measure models on devices over a sweep of threads x batch x precision.",
-    "ab": "Measure BASELINE (A) and CANDIDATE (B) on one device in one session, their "
-          "processes\nalternating A B B A ..., and say whether B is slower than A.",
+    "ab": "Is CANDIDATE slower than BASELINE? Both measured interleaved in one session.",
     "report": "Tables of measured latencies, from every run in the results folder.",
     "compare": "Compare two runs case by case: slower, faster, unchanged or uncertain.",
-    "history": "Plot a model's median latency, with its 95% CI band, over runs (x: run start "
-               "time).",
+    "history": "Plot a model's median latency, with its 95% CI band, over runs.",
     "parse": "Parse a native benchmark tool's console output and print the figures found.",
     "devices": "List attached phones: model, SoC, Android, ABI, CPU clusters, temperature, "
                "battery,\nand the device profiles that match them (use one with --device).",
     "nightly": "Measure the sweep, compare it with the baseline, re-measure suspected "
-               "regressions\nonce, write the markdown verdict. Exit code: 0 nothing slower, "
-               "1 slower, 2 bad input.",
+               "regressions once, write the markdown verdict (to its file and "
+               "$GITHUB_STEP_SUMMARY).",
     "baseline": "Named baselines: `baseline set RUN --name NAME`, then `compare baseline:NAME "
                 "latest`.",
     "profiles": "Device profiles: built-in ones, $BENCHBOT_PROFILES and --profiles DIR.",

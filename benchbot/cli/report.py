@@ -152,14 +152,17 @@ def report_command(
                         "run `benchbot run` first, or point --results at a folder of runs")
     filters = Filters(threads=threads, batch=batch, precision=precision, device=device)
     # the results index picks the cases; only the runs that hold them are read
-    entries = latest_entries_indexed(paths, filters, warn)
+    # (the HTML page shows every run's header and history: it reads the run files)
+    entries = None if fmt == "html" else latest_entries_indexed(paths, filters, warn)
     indexed = entries is not None
     if entries is None:
         records = load_runs(paths)
         entries = latest_entries(records, filters)
-    else:  # the runs that hold the chosen cases: their provenance
+    else:  # the runs that hold the chosen cases
         shown = {e.run_id for e in entries}
         records = [load_run(f) for f in files if f.stem in shown]
+    shown = {e.run_id for e in entries}
+    provenance = [r for r in records if r.run_id in shown]  # of the cases shown, either way
     cards = cards_by_case(entries)
     if fmt == "md" and layout == "ops":
         text = ops_report(entries, top, by)
@@ -172,7 +175,7 @@ def report_command(
             by_model = {e.case.model_name: cards[e.case.id] for e in entries if e.case.id in cards}
             grids = [add_model_columns(g, by_model, which) for g in grids]
         if fmt == "md":
-            text = render_markdown(grids, digits) + provenance_note(records)
+            text = render_markdown(grids, digits) + provenance_note(provenance)
         else:
             from benchbot.report.html import html_report  # matplotlib only when asked for
 
@@ -181,7 +184,7 @@ def report_command(
                                           warn) or records
             text = html_report(records, entries, layout, metric, digits, grids=grids)
     else:
-        given = provenance_of(records)
+        given = provenance_of(provenance)
         text = render_csv(entries, given) if fmt == "csv" else render_json(entries, given)
     try:
         emit(text, output)

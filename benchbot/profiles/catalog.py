@@ -19,6 +19,7 @@ from benchbot.profiles.schema import profile_from_toml
 from benchbot.profiles.values import Profile
 
 ENV_VAR = "BENCHBOT_PROFILES"
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the benchbot package
 
 
 def load_profile_file(path: Path) -> Profile:
@@ -49,7 +50,7 @@ def builtin_profiles_dir() -> Path:
     A wheel carries them inside the package as ``benchbot/_device_profiles``; a
     source checkout has them next to the package, in ``device_profiles/``.
     """
-    package = Path(__file__).resolve().parents[1]  # the benchbot package
+    package = PACKAGE_DIR
     bundled = package / "_device_profiles"
     if bundled.is_dir():
         return bundled

@@ -36,8 +36,12 @@ MAX_OPS = 12
 
 
 def _svg(fig: Figure) -> str:
+    """The figure as SVG, byte for byte the same for the same data (fixed element ids)."""
+    import matplotlib
+
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    with matplotlib.rc_context({"svg.hashsalt": "benchbot"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     return buf.getvalue()
 
 

@@ -34,7 +34,6 @@ from benchbot.store.records import ModelRef
 from benchbot.runners.base import config_of
 from benchbot.sweep import Case, MeasureSettings, Plan, SweepSpec, make_plan
 from benchbot.variants import VariantError, derive_cases
-from benchbot.variants.accuracy import accuracy_of_cases
 
 
 def model_path(ref: str, zoo_dir: Path) -> Path:
@@ -121,6 +120,8 @@ def prepare(plan: Plan, profiles: Sequence[Profile], int8_mode: str, cache_dir: 
         cases.append(replace(case, variant=None if failed else made,
                              variant_error=str(made) if failed else None,
                              card=cards[case.model.sha256]))
+    from benchbot.variants.accuracy import accuracy_of_cases  # numpy: only when measuring
+
     accuracy = accuracy_of_cases(cases, say=say)  # fp16/int8 outputs against fp32's
     return replace(plan, cases=tuple(replace(c, accuracy=accuracy.get(c.id)) for c in cases))
 

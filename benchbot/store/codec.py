@@ -17,6 +17,7 @@ error naming the file.
 from __future__ import annotations
 
 from dataclasses import asdict, fields, replace
+from datetime import datetime
 from typing import Any, Mapping
 
 from benchbot.stats import Summary
@@ -144,6 +145,16 @@ def _summary(v: Any, where: str) -> Summary:
     if values["mean_ms"] is None:
         raise SchemaError(f"{where}.mean_ms: missing")
     return Summary(**values)
+
+
+def _iso_time(v: Any, where: str) -> str:
+    value = text(v, where)
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        raise SchemaError(f"{where}: {value!r} is not an ISO 8601 time such as "
+                          "2025-01-31T12:00:00+00:00") from None
+    return value
 
 
 def _flag(v: Any, where: str) -> bool:
@@ -311,7 +322,7 @@ def header_of_doc(doc: Any) -> RunRecord:
     at = At(doc, "")
     owner, git, schedule = at.sub("owner"), at.sub("git"), at.sub("schedule")
     return RunRecord(
-        run_id=at.get("run_id", text), started_at=at.get("started_at", text),
+        run_id=at.get("run_id", text), started_at=at.get("started_at", _iso_time),
         command=at.get("command", listed(text), ()),
         benchbot_version=at.get("benchbot_version", text, ""),
         host=at.get("host", mapping, {}), devices=at.get("devices", mapping, {}),

@@ -162,9 +162,18 @@ class ResultsIndex:
         self.conn.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
                           (name, *sig, record.run_id, record.started_at))
 
-    def catch_up(self) -> int:
-        """Read again every run file changed since it was indexed; returns how many."""
+    def catch_up(self, warn: Warn = ignore) -> int:
+        """Read again every run file changed since it was indexed; returns how many. A file
+        that is not a readable run is left out of the index, with a warning each time."""
+        from benchbot.errors import UserError
         from benchbot.store.files import load_run  # files imports this module
+
+        def readable(name: str) -> RunRecord | None:
+            try:
+                return load_run(self.folder / name)
+            except UserError as exc:
+                warn(f"skipped {exc}")
+                return None
 
         names = sorted(f.name for f in self.folder.glob("*.json") if not f.name.startswith("."))
         known = {r[0]: tuple(r[1:]) for r in self.conn.execute(
@@ -184,11 +193,12 @@ class ResultsIndex:
             # read outside the write lock, written in batches: writers wait little, and an
             # interrupted catch-up keeps what it did. The stat came first: a change after it
             # is caught next time.
-            batch = [(name, load_run(self.folder / name), sig)
+            batch = [(name, readable(name), sig)
                      for name, sig in stale[start:start + CATCH_UP_BATCH]]
             with self._write():
                 for name, record, sig in batch:
-                    self._replace_run(name, record, sig)
+                    if record is not None:
+                        self._replace_run(name, record, sig)
         return len(stale) + len(gone)
 
     def note_run(self, path: Path, record: RunRecord) -> None:
@@ -348,7 +358,7 @@ def open_index(folder: Path, warn: Warn = ignore, *, catch_up: bool = True
             conn = _connect(path)
         index = ResultsIndex(folder, conn)
         if catch_up:
-            index.catch_up()
+            index.catch_up(warn)
         return index
     except sqlite3.OperationalError as exc:  # read-only folder, locked past the timeout
         warn(f"{path}: cannot use the results index ({exc}); reading the run files instead")

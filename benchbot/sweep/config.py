@@ -41,6 +41,7 @@ _MEASURE: dict[str, Any] = {"warmup": int, "min_runs": int, "max_runs": int,
                             "case_timeout": "seconds", "repeat": int, "max_repeat": int,
                             "target_ci": float, "case_budget": "seconds", "order": str,
                             "seed": int, "profile_ops": bool, "min_cosine": float}
+MEASURE_KEYS = tuple(_MEASURE)
 _KIND_NAMES = {int: "whole number", float: "number", "seconds": "number of seconds",
                str: "string", bool: "true or false"}
 

@@ -142,9 +142,12 @@ Subsystem sftp internal-sftp
 LogLevel VERBOSE
 """)
 
-    def start(self) -> None:
-        """Start sshd and wait (bounded) until it greets on its port."""
-        for attempt in range(3):  # a free port can be taken between pick and bind
+    def start(self, same_port: bool = False) -> None:
+        """Start sshd and wait (bounded) until it greets on its port. ``same_port`` (a
+        restart: the clients know the port) waits for the old listener's port to free
+        rather than moving to another one."""
+        for attempt in range(40 if same_port else 3):  # a port can be taken before the bind
+            start = self.log.stat().st_size if self.log.exists() else 0
             with self.log.open("ab") as log:
                 self.proc = subprocess.Popen(
                     [self.sshd, "-D", "-e", "-f", str(self.root / "sshd_config")],
@@ -153,7 +156,10 @@ LogLevel VERBOSE
             if self._wait_ready():
                 return
             self.stop()
-            text = self.log.read_text(errors="replace")
+            text = self.log.read_bytes()[start:].decode(errors="replace")  # this attempt's
+            if "Address already in use" in text and same_port and attempt < 39:
+                time.sleep(0.25)
+                continue
             if "Address already in use" in text and attempt < 2:
                 self.port = free_port()
                 self.write_config()
@@ -242,7 +248,7 @@ LogLevel VERBOSE
 
     def restart(self) -> None:
         self.stop()
-        self.start()
+        self.start(same_port=True)
 
 
 def start_server(root: Path) -> SshServer:

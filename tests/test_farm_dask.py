@@ -38,7 +38,7 @@ except ImportError:  # the farm fixture skips, which BENCHBOT_REQUIRE_TIERS=1 tu
 
 from benchbot.run import session  # noqa: E402
 from benchbot.devices import DeviceOptions  # noqa: E402
-from benchbot.errors import UserError  # noqa: E402
+from benchbot.errors import DeviceUnavailable  # noqa: E402
 from benchbot.farm.dask_client import measure_on_farm  # noqa: E402
 from benchbot.farm.dask_status import farm_status  # noqa: E402
 from benchbot.profiles import profile_dirs  # noqa: E402
@@ -302,7 +302,7 @@ def test_a_device_no_worker_offers_is_one_line_error(farm: tuple[Farm, dict[str,
     f, _ = farm
     f.ensure("host-a", "host-b")
     plan, found = plan_for(("sd855", "sd845"), farm_profiles, models["tiny_conv.onnx"], (1,))
-    with pytest.raises(UserError) as info:
+    with pytest.raises(DeviceUnavailable) as info:
         measure_on_farm(f.address, plan, found, DeviceOptions(), tmp_path / "r", Recorded(),
                         lambda _: None)
     message = str(info.value)

@@ -226,7 +226,7 @@ def _model_of_entry(model: ModelRef, run_id: str) -> ModelFile:
     if found.sha256 != model.sha256:
         raise UserError(f"{path} changed since run {run_id} measured it; resuming would mix "
                         "two models: start a new run")
-    return replace(found, path=Path(given)) if path != Path(given) else found
+    return replace(found, given=given) if path != Path(given) else found
 
 
 def resume_plan(record: RunRecord) -> Plan:

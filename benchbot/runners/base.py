@@ -25,8 +25,9 @@ class Runner(Protocol):
 def model_ref(case: Case) -> ModelRef:
     """The case's model as recorded: the path as given, absolute, by content."""
     path = case.model.path
-    return ModelRef(path=str(path), sha256=case.model.sha256, size_bytes=case.model.size_bytes,
-                    abs_path=str(path.absolute()), name=path.stem)
+    return ModelRef(path=case.model.as_given, sha256=case.model.sha256,
+                    size_bytes=case.model.size_bytes, abs_path=str(path.absolute()),
+                    name=path.stem)
 
 
 def config_of(case: Case) -> CaseConfig:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchbot.errors import ModelError
@@ -20,10 +20,17 @@ class ModelFile:
     runtime: str
     sha256: str
     size_bytes: int
+    # the path as the user first gave it, when ``path`` is where it was found since (a run
+    # resumed from another folder): what records and reports name
+    given: str | None = field(default=None, compare=False)
 
     @property
     def name(self) -> str:
         return self.path.stem
+
+    @property
+    def as_given(self) -> str:
+        return self.given if self.given is not None else str(self.path)
 
     @property
     def size_mb(self) -> float:

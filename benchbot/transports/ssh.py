@@ -67,6 +67,7 @@ __all__ = ["DEFAULT_KNOWN_HOSTS", "DEFAULT_SSH_CONFIG", "KEEPALIVE_S", "SshTarge
            "remote_command", "resolve_target", "unknown_host_message"]
 
 _KILL_TIMEOUT_S = 5.0
+RECONNECT_S = 10.0  # a server that was reached once: how long a reconnect keeps trying
 _SWEEP_TIMEOUT_S = 30.0
 
 
@@ -125,12 +126,22 @@ class SshTransport:
         return self._target
 
     def connect(self) -> None:
-        """Open the connection now (otherwise the first call does); reconnects after a drop."""
+        """Open the connection now (otherwise the first call does); reconnects after a drop,
+        for up to RECONNECT_S while the server refuses (a restarting sshd)."""
+        reconnecting = self._client is not None
         if self._client is not None:
             if self._alive():
                 return
             self._drop_connection()
-        self._client = open_client(self.target, self.connect_timeout)
+        deadline = time.monotonic() + (RECONNECT_S if reconnecting else 0.0)
+        while True:
+            try:
+                self._client = open_client(self.target, self.connect_timeout)
+                break
+            except DeviceLost:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.25)
         if not self._swept:
             self._swept = True
             self._remove_leftovers()

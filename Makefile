@@ -28,7 +28,7 @@ demo: models
 	$(BB) run --device local --model $(MODELS) \
 	    --threads 1,2 --batch 1,4 --min-time 0.5
 
-test: $(STAMP)
+test: models
 	sh scripts/install-test-deps.sh
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q

@@ -153,7 +153,12 @@ def report_command(
     filters = Filters(threads=threads, batch=batch, precision=precision, device=device)
     # the results index picks the cases; only the runs that hold them are read
     # (the HTML page shows every run's header and history: it reads the run files)
-    entries = None if fmt == "html" else latest_entries_indexed(paths, filters, warn)
+    said: list[str] = []
+    entries = None if fmt == "html" else latest_entries_indexed(paths, filters, said.append)
+    if not entries:  # nothing indexed (or no index): the run files say why
+        entries = None
+    for message in said if entries is not None else ():
+        warn(message)
     indexed = entries is not None
     if entries is None:
         records = load_runs(paths)

@@ -94,7 +94,8 @@ def overhead_table(models_dir: Path, results: Path, threads: int, rounds: int) -
 def sweep_table(models_dir: Path, results: Path) -> str:
     models = ",".join(str(models_dir / n) for n in ("tiny_conv.onnx", "mid_conv.onnx",
                                                     "tiny_fc.tflite"))
-    doc, wall = benchbot("-m", models, "-t", "1,2", "-b", "1,2", "--results", str(results))
+    doc, wall = benchbot("-m", models, "-t", "1,2", "-b", "1,2", "--results", str(results),
+                         "--repeat", "1")  # one process per case: the overhead of each
     runs = [r for c in doc["cases"] for r in c["runs"]]
     timed = sum(r["extras"]["timed_wall_ms"] for r in runs) / 1000
     load = sum(r["load_ms"] for r in runs) / 1000
@@ -196,7 +197,8 @@ def startup_table(models_dir: Path, results: Path, rounds: int = 5) -> str:
     rows = [("benchbot --version", _median_wall([*bb, "--version"], rounds)),
             ("benchbot --help", _median_wall([*bb, "--help"], rounds)),
             ("benchbot run, one case (--min-time 0.01 --min-runs 1 --warmup 1)",
-             _median_wall([*bb, "run", "-m", model, "--min-time", "0.01", "--min-runs", "1",
+             _median_wall([*bb, "run", "-m", model, "--repeat", "1", "--min-time", "0.01",
+                           "--min-runs", "1",
                            "--warmup", "1", "--results", str(results)], rounds)),
             ("bare timing loop process (same model, 1 warm-up, 1 run)",
              _median_wall([sys.executable, __file__, "--bare-once", model], rounds)),
@@ -213,7 +215,8 @@ def sweep24_table(models_dir: Path, results: Path) -> str:
     models = ",".join(str(models_dir / n) for n in ("tiny_conv.onnx", "tiny_matmul.onnx",
                                                     "tiny_fc.tflite"))
     doc, wall = benchbot("-m", models, "-t", "1,2", "-b", "1,2,4,8", "--results", str(results),
-                         "--min-time", "0.05", "--min-runs", "5", "--warmup", "2")
+                         "--min-time", "0.05", "--min-runs", "5", "--warmup", "2",
+                         "--repeat", "1")  # one process per case: the per-process cost
     runs = [r for c in doc["cases"] for r in c["runs"]]
     timed = sum(r["extras"]["timed_wall_ms"] for r in runs) / 1000
     load = sum(r["load_ms"] for r in runs) / 1000
@@ -311,7 +314,8 @@ def main() -> None:
                                                              "tiny_matmul.onnx",
                                                              "tiny_fc.tflite"))
             benchbot("-m", models, "-t", "1,2", "-b", "1,2,4,8", "--results", str(small),
-                     "--min-time", "0.001", "--min-runs", "20", "--max-runs", "20",
+                     "--repeat", "1", "--min-time", "0.001", "--min-runs", "20",
+                     "--max-runs", "20",
                      "--warmup", "1")
             source = next(f for f in sorted(small.glob("*.json")))
             sizes = tuple(int(n) for n in args.records.split(","))

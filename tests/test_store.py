@@ -546,3 +546,29 @@ def test_findings_and_provenance_roundtrip() -> None:
                             git=GitInfo("abc123", "main", True),
                             schedule=Schedule("interleaved", 7))
     assert record_of_doc(json.loads(json.dumps(record_doc(r)))) == r
+
+
+@pytest.mark.parametrize(("errno_code", "words"), [
+    (28, "disk is full"), (13, "not writable"), (30, "not writable")])
+def test_a_failing_disk_is_a_one_line_error_and_keeps_what_was_saved(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, errno_code: int, words: str) -> None:
+    """ENOSPC, EACCES, EROFS while appending a case: one line naming the folder and the
+    fix; the cases saved before stay readable (root is not stopped by permissions, so the
+    kernel's answer is stood in for at the one call that writes)."""
+    writer = RunWriter(record(), tmp_path)
+    writer.add(ok_case())
+    real_write = os.write
+
+    def refusing(fd: int, data: bytes) -> int:
+        raise OSError(errno_code, os.strerror(errno_code))
+
+    monkeypatch.setattr(benchbot.store.files.os, "write", refusing)
+    with pytest.raises(UserError) as info:
+        writer.add(failed_case())
+    monkeypatch.setattr(benchbot.store.files.os, "write", real_write)
+    message = str(info.value)
+    assert "\n" not in message and words in message and str(tmp_path) in message
+    assert "--results" in message
+    assert [c.id for c in load_run(run_path(tmp_path, record().run_id)).cases] == [
+        ok_case().id]
+    writer.close()

@@ -136,7 +136,6 @@ def grid_html(grid: Grid, cases: Sequence[CaseResult], metric: str, digits: int)
     by_model: dict[str, list[CaseResult]] = {}
     for c in cases:
         by_model.setdefault(c.model_name, []).append(c)
-    invalid: list[str] = []
     body = []
     for row in grid.rows:
         label = row[0] if isinstance(row[0], str) else ""
@@ -149,16 +148,12 @@ def grid_html(grid: Grid, cases: Sequence[CaseResult], metric: str, digits: int)
             case = _case_of(item, mine, metric)
             text = "-" if item.value is None else format_ms(item.value * factor, digits)
             cls = "num"
+            if item.invalid:  # not valid: its footnote names the codes and the advice
+                text += "†"
+                cls += " invalid"
             if item.footnote is not None:
                 text += f" [{item.footnote}]"
                 cls += " failed" if item.value is None else ""
-            if case is not None and not case.valid:
-                invalid.append(f"{case.model_name}, {case.device}, t={case.threads}, "
-                               f"b={case.batch}, {case.precision}: " + "; ".join(
-                                   f"{c.code}" + (f" ({c.advice})" if c.advice else "")
-                                   for c in case.validity.codes))
-                text += " †"
-                cls += " invalid"
             title = f' title="{_e(hover_text(case))}"' if case is not None else ""
             cells.append(f'<td class="{cls}"{title}>{_e(text)}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
@@ -169,9 +164,6 @@ def grid_html(grid: Grid, cases: Sequence[CaseResult], metric: str, digits: int)
     if grid.footnotes:
         out.append('<ol class="notes">' + "".join(f"<li>{_e(n)}</li>" for n in grid.footnotes)
                    + "</ol>")
-    if invalid:
-        out.append('<ul class="notes">' + "".join(f"<li>† not valid: {_e(n)}</li>"
-                                                  for n in invalid) + "</ul>")
     return "\n".join(out)
 
 

@@ -26,7 +26,7 @@ models: $(STAMP)
 
 demo: models
 	$(BB) run --device local --model $(MODELS) \
-	    --threads 1,2 --batch 1,4 --min-time 0.5
+	    --threads 1,2 --batch 1,4 --min-time 0.5 --max-repeat 5
 
 test: models
 	sh scripts/install-test-deps.sh

@@ -158,7 +158,7 @@ def distribution_svg(cases: Sequence[CaseResult]) -> str | None:
               + ("" if c.valid else " †") for c in shown]
     fig = _figure(7.5, 1.0 + 0.3 * len(shown))
     ax = fig.subplots()
-    ax.boxplot(data, vert=False, widths=0.6, flierprops={"markersize": 2, "alpha": 0.4},
+    ax.boxplot(data, orientation="horizontal", widths=0.6, flierprops={"markersize": 2, "alpha": 0.4},
                medianprops={"color": "#c62828"})
     ax.set_yticks(range(1, len(shown) + 1), labels, fontsize="x-small")
     ax.invert_yaxis()

@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
+from benchbot.agent import random_input
 from benchbot.store import Accuracy, OutputError
 from benchbot.sweep import Case
 
@@ -53,15 +54,6 @@ def output_error(name: str, variant: np.ndarray, reference: np.ndarray) -> Outpu
     return OutputError(name=name, max_abs_err=float(diff.max()) if diff.size else 0.0,
                        mean_abs_err=float(diff.mean()) if diff.size else 0.0,
                        cosine=cosine, top1_agreement=top1)
-
-
-def random_feed(rng: np.random.Generator, shape: list[int], dtype: str) -> np.ndarray:
-    """The agent's random inputs: normal floats, small non-negative integers."""
-    if dtype.startswith("float"):
-        return rng.standard_normal(shape).astype(dtype)
-    if dtype == "bool":
-        return rng.integers(0, 2, size=shape).astype(bool)
-    return rng.integers(0, 10, size=shape).astype(dtype)
 
 
 def _shape(dims: Iterable[Any], batch: int) -> list[int]:
@@ -133,7 +125,8 @@ def compare_models(variant: Path, reference: Path, *, seed: int = 0, batch: int 
     """
     ref_model, var_model = _open(reference), _open(variant)
     rng = np.random.default_rng(seed)
-    feeds = {name: random_feed(rng, shape, "float32" if dtype.startswith("float") else dtype)
+    feeds = {name: random_input(np, shape, "float32" if dtype.startswith("float") else dtype,
+                                rng)  # the agent's own inputs
              for name, shape, dtype in ref_model.inputs(batch)}
     var_names = [name for name, _, _ in var_model.inputs(batch)]
     if len(var_names) != len(feeds):

@@ -15,7 +15,7 @@ import typer
 from benchbot.cli import options
 from benchbot.cli.console import err, out
 from benchbot.cli.progress import SweepProgress
-from benchbot.cli.run import _spec_from_options, exit_code_of
+from benchbot.cli.run import spec_from_options, exit_code_of
 from benchbot.compare import CompareSettings, Kind, ThresholdPolicy, parse_threshold
 from benchbot.devices import DeviceOptions
 from benchbot.report.comparison import render_json, render_markdown
@@ -65,7 +65,7 @@ def ab_command(
     measure = {"warmup": warmup, "min_runs": min_runs, "min_time": min_time,
                "max_time": max_time, "repeat": repeat, "max_repeat": max_repeat,
                "target_ci": target_ci}
-    spec = _spec_from_options(device, [baseline], threads, batch, precision, backend, measure)
+    spec = spec_from_options(device, [baseline], threads, batch, precision, backend, measure)
     found = session.profiles_of(spec.devices or ("local",), options.dirs(profiles), None)
     plan = ab_plan(baseline, candidate, spec, found, zoo_dir)
     plan = session.prepare(plan, found, "static", Path(DEFAULT_CACHE_DIR), err.print)

@@ -29,7 +29,7 @@ from benchbot.variants import DEFAULT_CACHE_DIR, INT8_MODES
 DEFAULTS = MeasureSettings()
 
 
-def _spec_from_options(device: Optional[str], model: Optional[list[str]], threads: Optional[str],
+def spec_from_options(device: Optional[str], model: Optional[list[str]], threads: Optional[str],
                        batch: Optional[str], precision: Optional[str], backend: Optional[str],
                        measure: dict[str, float], meta: Optional[list[str]] = None) -> SweepSpec:
     models = None
@@ -206,7 +206,7 @@ def run_command(
         plan = session.resume_plan(record)
         names = tuple(dict.fromkeys(c.device for c in plan.cases))
     else:
-        spec = _spec_from_options(device, model, threads, batch, precision, backend, measure,
+        spec = spec_from_options(device, model, threads, batch, precision, backend, measure,
                                   meta)
         if config is not None:
             spec = load_sweep_file(config).overridden_by(spec)

@@ -81,8 +81,9 @@ def summary_of(runs: tuple[ProcessRun, ...]) -> Summary:
         return first
     across = across_aggregates(centrals)
     n = sum(r.aggregates.n for r in runs if r.aggregates is not None)
+    means = [r.aggregates.mean_ms for r in runs if r.aggregates is not None]
     return dataclasses.replace(first, n=n, median_ms=across.median_ms,
-                               mean_ms=across.median_ms, ci95_low_ms=across.ci95_low_ms,
+                               mean_ms=sum(means) / len(means), ci95_low_ms=across.ci95_low_ms,
                                ci95_high_ms=across.ci95_high_ms, processes=across.processes,
                                between_cv=across.between_cv, within_cv=None)
 

@@ -21,7 +21,6 @@ from benchbot.run.executor import Progress, Retry, execute
 from benchbot.run.repeats import needs_more
 from benchbot.devices.facts import host_facts, thread_warnings
 from benchbot.run.provenance import git_info
-from benchbot.devices.facts import host_facts
 from benchbot.modelcard import model_card
 from benchbot.store import modelcache
 from benchbot.store.modelfile import ModelFile, inspect_model

@@ -14,7 +14,6 @@ from adbutils.errors import AdbError, AdbTimeout
 from benchbot.errors import AuthFailed, CommandTimeout, TransportError
 from benchbot.transports.settings import DEFAULT_ADB_SERVER
 from benchbot.transports import adb_wire
-from benchbot.transports.base import Transport
 
 
 def _devices(client: adbutils.AdbClient, server: str) -> dict[str, str]:

@@ -24,6 +24,7 @@ from benchbot.errors import ConfigError, UserError
 from benchbot.profiles import profile_dirs
 from benchbot.report.tabular import rows
 from benchbot.run import session
+from benchbot.stats.sessions import assumed
 from benchbot.store import CaseResult, RunRecord, find_run_files, load_run
 from benchbot.store.entries import Entry, labelled
 from benchbot.sweep import Case, SweepSpec
@@ -125,18 +126,23 @@ def to_dataframe(runs: RunRecord | Iterable[RunRecord]) -> pandas.DataFrame:
 
 
 def compare(baseline: RunRecord, candidate: RunRecord, *, alpha: float = 0.01,
-            threshold: str | float = "5%", method: str = "hl") -> list[Comparison]:
+            threshold: str | float = "5%", method: str = "hl",
+            session_spread: str | float = "5%") -> list[Comparison]:
     """Case-by-case verdicts (slower, faster, unchanged, uncertain) of two runs.
 
     ``threshold`` is the smallest change that counts ("5%" or 0.05); ``method`` is how
-    the ratio's CI is estimated ("hl": Hodges-Lehmann, "bootstrap").
+    the ratio's CI is estimated ("hl": Hodges-Lehmann, "bootstrap"); ``session_spread``
+    how far the device moves between two runs (``benchbot compare`` estimates it from
+    the results folder's runs).
 
     >>> before, after = benchbot.load("results")[-2:]
     >>> [(c.key.model, c.verdict.kind) for c in benchbot.compare(before, after)]
     """
     settings = CompareSettings(alpha=alpha,
                                thresholds=ThresholdPolicy(default=parse_threshold(threshold)),
-                               estimation=EstimateSettings(method=method))
+                               estimation=EstimateSettings(method=method),
+                               assumed_spread=assumed(parse_threshold(session_spread,
+                                                                      "session_spread")))
     report = compare_sides(side_of_run(baseline, "baseline"), side_of_run(candidate, "candidate"),
                            settings)
     return list(report.comparisons)

@@ -17,7 +17,8 @@ from benchbot.store import load_run
 from tests.conftest import FAST, benchbot
 
 STAT_KEYS = {"n", "mean_ms", "median_ms", "p90_ms", "p99_ms", "std_ms", "min_ms", "max_ms",
-             "mad_ms", "ci95_low_ms", "ci95_high_ms", "processes", "between_cv", "within_cv"}
+             "mad_ms", "ci95_low_ms", "ci95_high_ms", "processes", "between_cv", "within_cv",
+             "within_ci95_low_ms", "within_ci95_high_ms", "between_runs_sd", "between_runs_from"}
 
 
 def only_run(results: Path):

@@ -18,8 +18,10 @@ import typer
 from typer.testing import CliRunner
 
 from benchbot.cli import baseline, compare, history
+from benchbot.compare import CompareSettings
 from benchbot.compare import compare as compare_sides
 from benchbot.run.baselines import resolve_side
+from benchbot.run.spread import device_spreads
 from benchbot.errors import UserError
 from benchbot.report.html import html_report, render_page
 from benchbot.store.entries import latest_entries
@@ -181,7 +183,8 @@ def test_history_png(results: Path, tmp_path: Path) -> None:
 def test_html_report_is_self_contained(results: Path) -> None:
     records = [load_run(p) for p in sorted(results.glob("*.json"))]
     cand = resolve_side("latest", results)
-    report = compare_sides(resolve_side("rolling:3", results, other=cand), cand)
+    steady = CompareSettings(spreads=device_spreads(results, set(cand.run_ids), cand.started_at))
+    report = compare_sides(resolve_side("rolling:3", results, other=cand), cand, steady)
     page = html_report(records, latest_entries(records), comparison=report)
     assert page.startswith("<!DOCTYPE html>") and page.count("<table>") >= 2
     assert '<img src="data:image/svg+xml;base64,' in page and 'data-chart="comparison"' in page

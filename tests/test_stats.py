@@ -146,7 +146,8 @@ def test_summary_to_dict_has_every_stat_in_ms() -> None:
     d = summarize([1.0, 2.0, 3.0]).to_dict()
     assert set(d) == {"n", "mean_ms", "median_ms", "p90_ms", "p99_ms", "std_ms", "min_ms",
                       "max_ms", "mad_ms", "ci95_low_ms", "ci95_high_ms", "processes",
-                      "between_cv", "within_cv"}
+                      "between_cv", "within_cv", "within_ci95_low_ms", "within_ci95_high_ms",
+                      "between_runs_sd", "between_runs_from"}
     assert d["median_ms"] == 2.0 and d["n"] == 3
 
 

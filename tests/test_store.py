@@ -28,7 +28,8 @@ CASE_KEYS = {"model", "model_sha256", "model_size_mb", "device", "runtime", "thr
 RUN_KEYS = {"schema_version", "run_id", "started_at", "ended_at", "command", "host", "devices",
             "benchbot_version", "runtime_versions", "cases"}
 STAT_KEYS = {"n", "mean_ms", "median_ms", "p90_ms", "p99_ms", "std_ms", "min_ms", "max_ms",
-             "mad_ms", "ci95_low_ms", "ci95_high_ms", "processes", "between_cv", "within_cv"}
+             "mad_ms", "ci95_low_ms", "ci95_high_ms", "processes", "between_cv", "within_cv",
+             "within_ci95_low_ms", "within_ci95_high_ms", "between_runs_sd", "between_runs_from"}
 # words that tell the reader what to do next
 ACTION = re.compile(r"\b(give|pass|point|use|remove|delete|move|upgrade|run|re-run|rerun|check|"
                     r"fix|regenerate)\b", re.IGNORECASE)

@@ -23,6 +23,10 @@ from benchbot.run import session
 from benchbot.run.ab import ab_plan, run_ab
 from benchbot.variants import DEFAULT_CACHE_DIR
 
+# a pair's processes differ by the device's moment-to-moment noise: on a shared machine a
+# tenth of the change; 20 pairs give the signed-rank interval room to exclude 1 at alpha
+AB_MAX_PAIRS = 20
+
 
 @options.examples(
     "benchbot ab models/net_before.onnx models/net_after.onnx",
@@ -41,8 +45,11 @@ def ab_command(
     repeat: Optional[int] = typer.Option(
         None, help="Measuring processes per model and configuration. (default: adaptive, 3 "
                    "to --max-repeat until the CI is within --target-ci)"),
-    max_repeat: Optional[int] = typer.Option(None, help="Processes per side at most. (10)"),
-    target_ci: Optional[float] = typer.Option(None, help="Target CI half-width. (0.02)"),
+    max_repeat: Optional[int] = typer.Option(
+        None, help=f"Pairs of processes at most, when adaptive. ({AB_MAX_PAIRS})"),
+    target_ci: Optional[float] = typer.Option(
+        None, help="Stop adding pairs once the paired 95% CI of B/A is within +- this. "
+                   "(0.02)"),
     warmup: Optional[int] = typer.Option(None, help="Warm-up runs per process. (5)"),
     min_runs: Optional[int] = typer.Option(None, help="Timed runs per process at least. (20)"),
     min_time: Optional[float] = typer.Option(None, help="Seconds per process at least. (1)"),
@@ -58,12 +65,15 @@ def ab_command(
     """Is CANDIDATE slower than BASELINE? Both measured interleaved in one session.
 
     BASELINE (A) and CANDIDATE (B) run on one device, their processes alternating
-    A B B A ...; both run in the same conditions (temperature, clocks, other load), so what differs is
-    the model. The verdict uses the CI across processes: slower only when the whole CI of
-    B/A lies above 1, p < alpha, and the change exceeds the threshold.
+    A B B A ...; each pair ran in the same conditions (temperature, clocks, other load),
+    so what differs within it is the model. The verdict uses the pairs' ratios (a
+    signed-rank interval): slower only when the whole CI of B/A lies above 1,
+    p < alpha, and the change exceeds the threshold. Pairs are added until that CI is
+    within --target-ci, up to --max-repeat.
     """
     measure = {"warmup": warmup, "min_runs": min_runs, "min_time": min_time,
-               "max_time": max_time, "repeat": repeat, "max_repeat": max_repeat,
+               "max_time": max_time, "repeat": repeat,
+               "max_repeat": AB_MAX_PAIRS if max_repeat is None else max_repeat,
                "target_ci": target_ci}
     spec = spec_from_options(device, [baseline], threads, batch, precision, backend, measure)
     found = session.profiles_of(spec.devices or ("local",), options.dirs(profiles), None)

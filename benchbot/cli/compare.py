@@ -5,6 +5,7 @@ Exit codes: 0 nothing slower; 1 at least one case slower; 2 bad input.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
@@ -16,6 +17,7 @@ from benchbot.compare import (CompareSettings, EstimateSettings, Kind,
                               ThresholdPolicy, compare, parse_threshold)
 from benchbot.report.comparison import render_json, render_markdown
 from benchbot.run.baselines import SPEC_HELP, resolve_side
+from benchbot.run.spread import spread_option
 from benchbot.compare.sides import Side
 from benchbot.compare.verdict import CompareReport
 from benchbot.errors import ConfigError
@@ -95,6 +97,11 @@ def compare_command(
                    "(ratio of medians). Aggregates-only cases always use Welch."),
     output: Optional[Path] = typer.Option(None, "--out", "-o",
                                           help="Write to this file instead of stdout."),
+    session_spread: str = typer.Option(
+        "auto", "--session-spread",
+        help="How far a device moves between runs, added to the CI of two runs' ratio: auto "
+             "(estimated per device from the folder's other runs of the same models; 5% until "
+             "a device has 3 runs of one), or N% for every device (0% leaves it out)."),
 ) -> None:
     """Compare two runs case by case: slower, faster, unchanged or uncertain.
 
@@ -113,6 +120,9 @@ def compare_command(
                                estimation=EstimateSettings(method=method))
     cand = resolve_side(candidate, results)
     base = resolve_side(baseline, results, other=cand)
+    spreads, assumed = spread_option(session_spread, results, set(cand.run_ids),
+                                     cand.started_at)
+    settings = replace(settings, spreads=spreads, assumed_spread=assumed)
     report = compare(base, cand, settings)
     if fmt == "html":
         text = _html(report, base, cand, results, (baseline, candidate))

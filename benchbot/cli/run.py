@@ -180,10 +180,12 @@ def run_command(
 ) -> None:
     """Measure models on devices over a sweep of threads x batch x precision.
 
-    Each case runs in a fresh agent process: warm-up, then timed runs until both
-    --min-runs and --min-time are reached (capped by --max-time). The results
-    file is rewritten after every case, so an interrupted run keeps what it
-    measured. Exit code: 0 all cases ok, 1 some case failed, 2 bad input.
+    Each case is measured in fresh agent processes (3 to --max-repeat, see --repeat):
+    in each, warm-up, then timed runs until both --min-runs and --min-time are reached
+    (capped by --max-time). Every finished process is appended to the run's journal,
+    so an interrupted run keeps what it measured (--resume continues it). Exit code: 0
+    all cases ok, 1 some case failed, 2 bad input, 3 a device unavailable, 130 Ctrl-C,
+    143 terminated.
     """
     measure = {"warmup": warmup, "min_runs": min_runs, "max_runs": max_runs, "min_time": min_time,
                "max_time": max_time, "case_timeout": case_timeout, "repeat": repeat,

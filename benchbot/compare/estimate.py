@@ -21,6 +21,11 @@ distribution changes (e.g. a second mode from core migrations) it estimates
 the typical pairwise ratio, not exactly the ratio of medians; the baseline
 and candidate medians are always reported next to it.
 
+Cases measured in several processes each: ``processes``, the ratio of their medians with
+a CI across processes (:mod:`benchbot.compare.processes`); or, for the two sides of
+``benchbot ab``, whose processes alternate, ``paired``: pair by pair
+(:mod:`benchbot.stats.paired`).
+
 With aggregates only on either side (a native tool's n, mean and std):
 ``welch``, the ratio of means with Welch's test and a delta-method CI.
 
@@ -41,10 +46,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from benchbot.compare.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, bootstrap_median_ratio
-from benchbot.compare.processes import process_ratio
+from benchbot.compare.processes import paired_processes, process_ratio
 from benchbot.compare.ranks import hodges_lehmann_ratio, mann_whitney
 from benchbot.compare.welch import welch_ratio
 from benchbot.errors import ConfigError
+from benchbot.stats.sessions import SessionSpread
 from benchbot.store import CaseResult
 
 METHODS = ("hl", "bootstrap")  # for cases with samples; "welch" is chosen, never asked for
@@ -54,8 +60,9 @@ METHODS = ("hl", "bootstrap")  # for cases with samples; "welch" is chosen, neve
 class Estimate:
     """Candidate against baseline for one case; ratios are candidate / baseline."""
 
-    method: str  # processes | hl | bootstrap | welch
-    # n_baseline / n_candidate: processes (method processes), else samples or the tool's n
+    method: str  # paired | processes | hl | bootstrap | welch
+    # n_baseline / n_candidate: pairs (paired), processes (processes), else samples or the
+    # tool's n
     statistic: str  # the latency shown: median (samples) or mean (aggregates)
     baseline_ms: float
     candidate_ms: float
@@ -104,15 +111,28 @@ def _aggregates(case: CaseResult) -> tuple[int, float, float]:
 
 
 def estimate(baseline: CaseResult, candidate: CaseResult,
-             settings: EstimateSettings = EstimateSettings()) -> Estimate:
+             settings: EstimateSettings = EstimateSettings(), paired: bool = False,
+             spread: SessionSpread | None = None) -> Estimate:
     """The change from ``baseline`` to ``candidate``; raises NotComparable.
 
-    Cases measured in several processes each are compared across processes
-    (:mod:`benchbot.compare.processes`, method ``processes``); otherwise within their one
-    process, by ``settings.method`` (or Welch on aggregates).
+    ``paired``: the two were measured in alternating processes (``benchbot ab``), compared
+    pair by pair when each has two or more. Otherwise cases measured in several processes
+    each are compared across processes (method ``processes``), with ``spread``, the
+    device's spread between runs, when the two come from different runs; else within their
+    one process, by ``settings.method`` (or Welch on aggregates).
     """
+    if paired:
+        pairs = paired_processes(baseline, candidate, settings.confidence)
+        if pairs is not None:
+            stats_b, stats_c = baseline.stats, candidate.stats
+            return Estimate(method="paired", statistic="median",
+                            baseline_ms=float(stats_b.median_ms or 0) if stats_b else 0.0,
+                            candidate_ms=float(stats_c.median_ms or 0) if stats_c else 0.0,
+                            ratio=pairs.ratio, ci_low=pairs.ci_low, ci_high=pairs.ci_high,
+                            p_value=pairs.p_value, n_baseline=pairs.pairs,
+                            n_candidate=pairs.pairs)
     if baseline.stats is not None and candidate.stats is not None:
-        across = process_ratio(baseline.stats, candidate.stats, settings.confidence)
+        across = process_ratio(baseline.stats, candidate.stats, settings.confidence, spread)
         if across is not None:
             ratio, low, high, p = across
             return Estimate(method="processes", statistic="median",

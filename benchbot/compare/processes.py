@@ -6,7 +6,10 @@ Each side's statistics already hold a 95% CI of its median built across its proc
 at k - 1 degrees of freedom). The standard error of the log median is recovered from that
 interval, the two combine like independent estimates, and the log ratio's interval uses
 Welch–Satterthwaite degrees of freedom [1]_, so three processes against three give an
-honest, wide interval and a run-to-run drift of the device is not read as a change.
+honest, wide interval. Two different runs also differ by their sessions' levels: with the
+device's spread between runs (:mod:`benchbot.stats.sessions`), ``2 tau2`` joins the
+variance (and its degrees of freedom the sum), so a run-to-run drift of the device is not
+read as a change.
 
 References
 ----------
@@ -17,35 +20,69 @@ References
 from __future__ import annotations
 
 import math
+import statistics
 
 from benchbot.stats import Summary
+from benchbot.stats.paired import PairedRatio, paired_ratio
+from benchbot.stats.sessions import SessionSpread
 from benchbot.stats.student import t_quantile, t_two_sided_p
+from benchbot.store import CaseResult, ProcessRun
 
 
 def log_se(stats: Summary, confidence: float = 0.95) -> tuple[float, int] | None:
-    """The standard error of log(median) and its degrees of freedom; None for one process."""
-    if stats.processes < 2 or stats.median_ms is None or stats.ci95_low_ms is None \
-            or stats.ci95_high_ms is None or stats.ci95_low_ms <= 0:
+    """The standard error of log(median) within its run (from the run's own CI) and its
+    degrees of freedom; None for one process."""
+    low, high = stats.run_ci95
+    if stats.processes < 2 or stats.median_ms is None or low is None or high is None \
+            or low <= 0:
         return None
     df = stats.processes - 1
-    half = math.log(stats.ci95_high_ms / stats.ci95_low_ms) / 2.0
-    return half / t_quantile(0.5 + confidence / 2.0, df), df
+    return math.log(high / low) / 2.0 / t_quantile(0.5 + confidence / 2.0, df), df
 
 
-def process_ratio(base: Summary, cand: Summary, confidence: float = 0.95
+def process_ratio(base: Summary, cand: Summary, confidence: float = 0.95,
+                  spread: SessionSpread | None = None
                   ) -> tuple[float, float, float, float] | None:
     """(ratio, ci_low, ci_high, p_value) of candidate / baseline medians; None when either
-    side has fewer than two processes."""
+    side has fewer than two processes. With the ``spread`` of their device between runs
+    (two different runs), each side's level adds its variance too."""
     b, c = log_se(base, confidence), log_se(cand, confidence)
     if b is None or c is None or not base.median_ms or not cand.median_ms:
         return None
     (se_b, df_b), (se_c, df_c) = b, c
     log_ratio = math.log(cand.median_ms / base.median_ms)
-    var = se_b ** 2 + se_c ** 2
+    extra = 2.0 * spread.tau2 if spread is not None else 0.0
+    var = se_b ** 2 + se_c ** 2 + extra
     if var == 0:
         p = 0.0 if log_ratio else 1.0
         return math.exp(log_ratio), math.exp(log_ratio), math.exp(log_ratio), p
-    df = var ** 2 / (se_b ** 4 / df_b + se_c ** 4 / df_c)
+    parts = se_b ** 4 / df_b + se_c ** 4 / df_c
+    if spread is not None and spread.estimated:
+        parts += extra ** 2 / spread.df
+    df = var ** 2 / parts if parts > 0 else math.inf
     half = t_quantile(0.5 + confidence / 2.0, df) * math.sqrt(var)
     p = t_two_sided_p(log_ratio / math.sqrt(var), df)
     return (math.exp(log_ratio), math.exp(log_ratio - half), math.exp(log_ratio + half), p)
+
+
+def central_of(run: ProcessRun) -> float | None:
+    """A process's central figure: the median of its samples, else the median (or mean) its
+    tool reported."""
+    if run.samples_ms:
+        return statistics.median(run.samples_ms)
+    a = run.aggregates
+    if a is None:
+        return None
+    return a.median_ms if a.median_ms is not None else a.mean_ms
+
+
+def paired_processes(base: CaseResult, cand: CaseResult, confidence: float = 0.95
+                     ) -> PairedRatio | None:
+    """B / A pair by pair over the processes of two cases measured alternately (the i-th
+    of one beside the i-th of the other, as ``benchbot ab`` runs them); None with fewer
+    than two pairs."""
+    pairs = [(a, b) for a, b in zip(map(central_of, base.runs), map(central_of, cand.runs))
+             if a and b and a > 0 and b > 0]
+    if len(pairs) < 2:
+        return None
+    return paired_ratio([a for a, _ in pairs], [b for _, b in pairs], confidence)

@@ -21,13 +21,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from benchbot.compare.estimate import Estimate, EstimateSettings, NotComparable, estimate
 from benchbot.compare.match import CaseKey, case_key, match_entries
 from benchbot.compare.sides import Side
 from benchbot.compare.thresholds import ThresholdPolicy
 from benchbot.errors import ConfigError
+from benchbot.stats.sessions import ASSUMED, SessionSpread
 from benchbot.store.entries import Entry
 
 
@@ -78,6 +79,11 @@ class CompareSettings:
     # a verdict from one process per side can be slower/faster only when confirmed (e.g.
     # nightly's re-measure, or a test of the within-process statistics)
     trust_one_process: bool = False
+    # how far each device moves between runs (benchbot.stats.sessions), by device name;
+    # ``assumed_spread`` for devices with too few runs to tell. Cases of two different runs
+    # are compared with it; cases of one session (benchbot ab) without.
+    spreads: Mapping[str, SessionSpread] = field(default_factory=dict)
+    assumed_spread: SessionSpread = ASSUMED
 
     def __post_init__(self) -> None:
         if not 0.0 < self.alpha < 1.0:
@@ -113,7 +119,7 @@ def decide(est: Estimate, threshold: float, alpha: float) -> Verdict:
 
 
 def _compare_one(key: CaseKey, base: Entry | None, cand: Entry | None, changed: bool,
-                 settings: CompareSettings) -> Comparison:
+                 settings: CompareSettings, paired: bool = False) -> Comparison:
     threshold = settings.thresholds.for_case(key.stem, key.device)
     if base is None or cand is None:
         kind = Kind.ADDED if base is None else Kind.REMOVED
@@ -128,13 +134,22 @@ def _compare_one(key: CaseKey, base: Entry | None, cand: Entry | None, changed: 
                                                     f"{error}"),
                           base, cand, None, threshold, changed)
     try:
-        est = estimate(base.case, cand.case, settings.estimation)
+        spread = None if base.run_id == cand.run_id else \
+            settings.spreads.get(key.device, settings.assumed_spread)
+        est = estimate(base.case, cand.case, settings.estimation, paired=paired, spread=spread)
     except NotComparable as exc:
         return Comparison(key, Verdict(Kind.UNCERTAIN, f"{exc}: nothing to compare; measure "
                                                        "with the agent runner for samples"),
                           base, cand, None, threshold, changed)
     verdict = decide(est, threshold, settings.alpha)
-    if est.method != "processes" and verdict.kind in (Kind.SLOWER, Kind.FASTER) \
+    if verdict.kind == Kind.UNCERTAIN and est.method == "processes" and spread is not None \
+            and spread.tau2 > 0:
+        source = (f"from {spread.runs} runs" if spread.estimated
+                  else "assumed until it has 3 runs of a model")
+        verdict = Verdict(Kind.UNCERTAIN, f"{verdict.reason}; {key.device} moves about "
+                                          f"{spread.sd:.1%} between runs ({source}): "
+                                          "benchbot ab measures both in one session")
+    if est.method not in ("processes", "paired") and verdict.kind in (Kind.SLOWER, Kind.FASTER) \
             and not settings.trust_one_process:
         verdict = Verdict(Kind.UNCERTAIN, f"{verdict.kind} within one measuring process per "
                                           f"side ({verdict.reason}), but how much the device "
@@ -190,8 +205,9 @@ def compare_pairs(baseline_label: str, candidate_label: str,
                   pairs: Sequence[tuple[Entry, Entry]],
                   settings: CompareSettings = CompareSettings()) -> CompareReport:
     """Verdicts for cases paired by the caller (``benchbot ab``: two models, one
-    configuration each), rather than matched by model and configuration."""
-    rows = [_compare_one(case_key(cand.case), base, cand, False, settings)
+    configuration each, their processes alternating), rather than matched by model and
+    configuration; compared process pair by process pair."""
+    rows = [_compare_one(case_key(cand.case), base, cand, False, settings, paired=True)
             for base, cand in pairs]
     return CompareReport(baseline_label, candidate_label, settings,
                          tuple(sorted(rows, key=_order)))

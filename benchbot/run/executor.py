@@ -24,7 +24,8 @@ from typing import Any, Mapping, Protocol, Sequence
 
 from benchbot.devices import Device
 from benchbot.run.lease import device_lease
-from benchbot.run.repeats import merge, needs_more
+from benchbot.run.repeats import merge, needs_more, pair_needs_more, with_spread
+from benchbot.run.spread import device_spreads, spread_for
 from benchbot.store import CaseResult, RunRecord, RunWriter, Schedule, utc_now
 from benchbot.sweep import Case, MeasureSettings, Plan
 
@@ -46,6 +47,9 @@ class Recorder:
         self.record = record
         self.lock = threading.Lock()
         self.writer = RunWriter(record, results_dir)
+        # how far each device moved between the folder's earlier runs: every case's CI
+        # includes it (the assumed spread until a device has enough runs)
+        self.spreads = device_spreads(results_dir, skip_runs={record.run_id})
 
     def update_devices(self, devices: Mapping[str, Any]) -> None:
         """Replace the record's device facts (a farm learns them as cases come back)."""
@@ -56,6 +60,8 @@ class Recorder:
 
     def add(self, result: CaseResult) -> CaseResult:
         """Record a case (again, with each new process); returns it as recorded."""
+        spread = spread_for(self.spreads, result.config.device)
+        result = with_spread(result, spread)
         with self.lock:
             result = self.writer.add(result)
             self.record = self.record.with_case(result)
@@ -172,9 +178,20 @@ def _device_worker(device: Device, cases: Sequence[tuple[int, Case]], plan: Plan
             return
         rounds = 0
         stopped: set[int] = set()  # cases whose last process failed: they keep what they have
+        finished: set[int] = set()
+        partner: dict[int, int] = {}  # ab: the sides of a pair get their processes together
+        if settings.order == "ab":
+            for (a, _), (b, _) in zip(order[::2], order[1::2]):
+                partner[a], partner[b] = b, a
+
+        def wanted(i: int) -> bool:
+            if i not in partner:
+                return i not in stopped and needs_more(state[i], settings)
+            j = partner[i]
+            return not stopped & {i, j} and pair_needs_more(state[i], state[j], settings)
+
         while True:  # round-robin: one process of every case that needs one, per round
-            due = [(i, c) for i, c in order
-                   if i not in stopped and needs_more(state[i], settings)]
+            due = [(i, c) for i, c in order if wanted(i)]
             if not due:
                 return
             if settings.order == "ab" and rounds % 2:
@@ -188,8 +205,11 @@ def _device_worker(device: Device, cases: Sequence[tuple[int, Case]], plan: Plan
                 state[index] = recorder.add(merge(state[index], new, settings))
                 if new.status != "ok":
                     stopped.add(index)
-                if index in stopped or not needs_more(state[index], settings):
-                    progress.case_finished(index, state[index])  # type: ignore[arg-type]
+                if not wanted(index):  # an ab pair ends for both of its sides at once
+                    for done in (index, partner.get(index, index)):
+                        if done not in finished:
+                            finished.add(done)
+                            progress.case_finished(done, state[done])  # type: ignore[arg-type]
     except BaseException as exc:  # e.g. DeviceBusy under --no-wait: the main thread re-raises
         errors.append(exc)
         stop.set()

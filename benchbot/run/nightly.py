@@ -26,8 +26,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from benchbot.compare import (CompareReport, CompareSettings, Kind, Side, ThresholdPolicy,
-                              Verdict, compare)
+from benchbot.compare import (Comparison, CompareReport, CompareSettings, Kind, Side,
+                              ThresholdPolicy, Verdict, compare)
 from benchbot.devices import DeviceOptions
 from benchbot.errors import ConfigError, UserError
 from benchbot.profiles import Profile
@@ -37,6 +37,7 @@ from benchbot.run import session
 from benchbot.run.ab import run_ab
 from benchbot.run.baselines import resolve_side
 from benchbot.run.executor import Progress
+from benchbot.run.spread import device_spreads
 from benchbot.compare.sides import side_of_run
 from benchbot.store import CaseResult, RunRecord, write_atomic
 from benchbot.store.modelfile import ModelFile, inspect_model
@@ -88,9 +89,12 @@ def load_nightly(path: Path) -> NightlyConfig:
 
 
 def suspects(report: CompareReport) -> set[str]:
-    """Case ids of the candidate's suspected regressions."""
-    return {c.candidate.case.id for c in report.comparisons
-            if c.verdict.kind == Kind.SLOWER and c.candidate is not None}
+    """Case ids of the candidate's suspected regressions: slower, or uncertain with an
+    estimated slowdown beyond the threshold (two nights cannot tell it from the device's
+    drift between them; an A/B in one session can)."""
+    return {c.candidate.case.id for c in report.comparisons if c.candidate is not None and (
+        c.verdict.kind == Kind.SLOWER or c.verdict.kind == Kind.UNCERTAIN
+        and c.change is not None and c.change > c.threshold)}
 
 
 FIRST = (Kind.SLOWER, Kind.FAILED, Kind.UNCERTAIN, Kind.FASTER, Kind.ADDED)
@@ -185,7 +189,8 @@ def run_nightly(cfg: NightlyConfig, profiles: Sequence[Profile], plan: Plan,
     if not base_spec.startswith("rolling:"):
         resolve_side(base_spec, results)  # a bad baseline fails before the night's measuring
     record = measure(plan)
-    settings = CompareSettings(alpha=cfg.alpha, thresholds=cfg.thresholds)
+    settings = CompareSettings(alpha=cfg.alpha, thresholds=cfg.thresholds,
+                               spreads=device_spreads(results, {record.run_id}, record.started_at))
     try:
         baseline = resolve_side(base_spec, results, other=side_of_run(record))
     except UserError:
@@ -207,24 +212,32 @@ def run_nightly(cfg: NightlyConfig, profiles: Sequence[Profile], plan: Plan,
         ab = Plan(cases=tuple(c for case, found in pairs
                               for c in (replace(case, model=found, side="A"),
                                         replace(case, side="B"))),
-                  settings=replace(plan.settings, order="ab"), meta=dict(plan.meta))
+                  settings=replace(plan.settings, order="ab"),
+                  meta={**plan.meta, "ab_baseline": "the baseline's model files",
+                        "ab_candidate": "tonight's"})
         with progress(ab) as shown:
             outcome = run_ab(ab, profiles, device_options, results, shown, say, settings)
-        final = {c.candidate.case.id: c.verdict.kind for c in outcome.report.comparisons
+        final = {c.candidate.case.id: c.verdict for c in outcome.report.comparisons
                  if c.candidate is not None}
-        rechecked.update({case.label: f"{final.get(replace(case, side='B').id, '?')} "
+        by_b = {case.id: final.get(replace(case, side="B").id) for case, _ in pairs}
+        rechecked.update({case.label: f"{by_b[case.id].kind if by_b[case.id] else '?'} "
                                       "(interleaved A/B)" for case, _ in pairs})
         checked = {case.id for case, _ in pairs}
-        confirmed = {case.id for case, _ in pairs
-                     if final.get(replace(case, side="B").id) == Kind.SLOWER}
         suspect_ids -= checked
-        report = replace(report, comparisons=tuple(
-            c if c.candidate is None or c.candidate.case.id not in checked
-            or c.candidate.case.id in confirmed
-            else replace(c, verdict=Verdict(Kind.UNCERTAIN, "slower against the baseline "
-                                                            "run, not in an interleaved A/B of "
-                                                            "the two model files"))
-            for c in report.comparisons))
+
+        def settled(c: Comparison) -> Comparison:
+            if c.candidate is None or c.candidate.case.id not in checked:
+                return c
+            ab_verdict = by_b[c.candidate.case.id]
+            if ab_verdict is not None and ab_verdict.kind == Kind.SLOWER:
+                return replace(c, verdict=Verdict(Kind.SLOWER, "confirmed by an interleaved "
+                                                               f"A/B: {ab_verdict.reason}"))
+            return replace(c, verdict=Verdict(Kind.UNCERTAIN, "slower-looking against the "
+                                                              "baseline run, not in an "
+                                                              "interleaved A/B of the two "
+                                                              "model files"))
+
+        report = replace(report, comparisons=tuple(settled(c) for c in report.comparisons))
     if suspect_ids:  # no baseline file to pit against: measure tonight's again
         say(f"re-measuring {len(suspect_ids)} suspected regression(s) once")
         again = replace(plan, cases=tuple(c for c in plan.cases if c.id in suspect_ids))

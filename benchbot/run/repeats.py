@@ -6,7 +6,9 @@ native tool); :func:`merge` folds it into the case so far. The statistics then c
 :mod:`benchbot.stats.processes`: the median and its 95% CI include the variance between
 processes. :func:`needs_more` is the adaptive rule: at least ``min_processes``, then more
 (up to ``max_repeat``) while the CI is wider than ``target_ci`` and the case's time budget
-(``budget_s`` of measuring) is not spent.
+(``budget_s`` of measuring) is not spent. :func:`pair_needs_more` is the same rule for the
+two sides of ``benchbot ab``, which get their processes together, on the paired CI of their
+ratio.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from datetime import datetime
 
 from benchbot.stats import Summary, stability_warnings, summarize
 from benchbot.stats.processes import ProcessSummary, across_aggregates, across_processes
+from benchbot.stats.sessions import SessionSpread, with_sessions
 from benchbot.stats.validity import STATISTICAL, ValidityLimits, validity_codes
 from benchbot.store import CaseResult, ProcessRun, Validity
 from benchbot.sweep import MeasureSettings
@@ -48,18 +51,34 @@ def needs_more(case: CaseResult | None, settings: MeasureSettings) -> bool:
     if spent_s(case) >= settings.budget_s:
         return False
     stats = case.stats
-    if stats is None or stats.median_ms is None or stats.ci95_low_ms is None \
-            or stats.ci95_high_ms is None or stats.median_ms <= 0:
+    if stats is None or stats.median_ms is None or stats.median_ms <= 0:
         return False
-    half = (stats.ci95_high_ms - stats.ci95_low_ms) / 2.0 / stats.median_ms
-    return half > settings.target_ci
+    low, high = stats.run_ci95  # more processes narrow this, not the spread between runs
+    if low is None or high is None:
+        return False
+    return (high - low) / 2.0 / stats.median_ms > settings.target_ci
 
 
-def _central(run: ProcessRun) -> float | None:
-    a = run.aggregates
-    if a is None:
-        return None
-    return a.median_ms if a.median_ms is not None else a.mean_ms
+def pair_needs_more(a: CaseResult | None, b: CaseResult | None,
+                    settings: MeasureSettings) -> bool:
+    """Whether the two sides of an A/B pair should each get another process: until both
+    have ``min_processes``, then (adaptive) while the paired 95% CI of B / A is wider than
+    ``target_ci``, up to ``max_repeat`` pairs and twice the case budget."""
+    if a is None or b is None:
+        return True
+    if a.status != "ok" or b.status != "ok":
+        return False
+    done = min(len(a.runs), len(b.runs))
+    if done < settings.min_processes:
+        return True
+    if not settings.adaptive or done >= settings.max_repeat:
+        return False
+    if spent_s(a) + spent_s(b) >= 2 * settings.budget_s:
+        return False
+    from benchbot.compare.processes import paired_processes  # numpy: only when measuring
+
+    paired = paired_processes(a, b)
+    return paired is None or paired.ci_half_width > settings.target_ci
 
 
 def summary_of(runs: tuple[ProcessRun, ...]) -> Summary:
@@ -75,7 +94,9 @@ def summary_of(runs: tuple[ProcessRun, ...]) -> Summary:
                                    ci95_low_ms=across.ci95_low_ms,
                                    ci95_high_ms=across.ci95_high_ms, processes=across.processes,
                                    between_cv=across.between_cv, within_cv=across.within_cv)
-    centrals = [c for c in (_central(r) for r in runs) if c is not None]
+    from benchbot.compare.processes import central_of  # numpy: only when measuring
+
+    centrals = [c for c in map(central_of, runs) if c is not None]
     first = next(r.aggregates for r in runs if r.aggregates is not None)
     if len(centrals) < 2:
         return first
@@ -129,3 +150,19 @@ def merge(so_far: CaseResult | None, new: CaseResult, settings: MeasureSettings)
             warnings=tuple(dict.fromkeys((*device, *stability_warnings(stats)))),
             attempts=max(so_far.attempts, new.attempts))
     return dataclasses.replace(case, validity=assess(case, settings))
+
+
+def with_spread(case: CaseResult, spread: SessionSpread) -> CaseResult:
+    """The case with a CI that includes the device's spread between runs (cases of several
+    processes; applied again, it gives the same case): ``ci95_*`` widened, the run's own
+    interval kept as ``within_ci95_*``."""
+    stats = case.stats
+    if case.status != "ok" or stats is None or stats.processes < 2 or not stats.median_ms:
+        return case
+    low, high = stats.run_ci95
+    if low is None or high is None or low <= 0 or high < low:
+        return case
+    wide_low, wide_high = with_sessions(stats.median_ms, low, high, stats.processes - 1, spread)
+    return dataclasses.replace(case, stats=dataclasses.replace(
+        stats, ci95_low_ms=wide_low, ci95_high_ms=wide_high, within_ci95_low_ms=low,
+        within_ci95_high_ms=high, between_runs_sd=spread.sd, between_runs_from=spread.runs))

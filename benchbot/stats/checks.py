@@ -28,8 +28,9 @@ def stability_warnings(summary: Summary, limits: Thresholds = Thresholds()) -> l
         warnings.append(f"noisy: the runs spread by {summary.robust_cv:.0%} {measure}; "
                         "close other programs, pin the cores of the device profile, or "
                         "raise --warmup")
-    if summary.median_ms and summary.ci95_low_ms is not None and summary.ci95_high_ms is not None:
-        width = (summary.ci95_high_ms - summary.ci95_low_ms) / summary.median_ms
+    low, high = summary.run_ci95  # what more runs narrow (not the spread between runs)
+    if summary.median_ms and low is not None and high is not None:
+        width = (high - low) / summary.median_ms
         if width > limits.max_ci_width:
             warnings.append(f"the 95% CI of the median spans {width:.1%} of it: raise "
                             "--min-time or --min-runs for a tighter estimate")

@@ -43,6 +43,14 @@ class Summary:
     processes: int = 1
     between_cv: float | None = None
     within_cv: float | None = None
+    # with several processes, ci95_* also includes how far the device moves between runs
+    # (see benchbot.stats.sessions); within_ci95_* is the interval of this run's processes
+    # alone, between_runs_sd the spread added and between_runs_from the runs it was
+    # estimated from (0: the default stood in)
+    within_ci95_low_ms: float | None = None
+    within_ci95_high_ms: float | None = None
+    between_runs_sd: float | None = None
+    between_runs_from: int | None = None
 
     @classmethod
     def from_aggregates(cls, n: int, mean_ms: float, *, median_ms: float | None = None,
@@ -53,6 +61,14 @@ class Summary:
         return cls(n=n, mean_ms=mean_ms, median_ms=median_ms, p90_ms=p90_ms, p99_ms=p99_ms,
                    std_ms=std_ms, min_ms=min_ms, max_ms=max_ms, mad_ms=None,
                    ci95_low_ms=None, ci95_high_ms=None)
+
+    @property
+    def run_ci95(self) -> tuple[float | None, float | None]:
+        """The 95% CI of the median from this run's processes alone: what more processes
+        narrow, and what a comparison combines with the spread between runs."""
+        if self.within_ci95_low_ms is not None and self.within_ci95_high_ms is not None:
+            return self.within_ci95_low_ms, self.within_ci95_high_ms
+        return self.ci95_low_ms, self.ci95_high_ms
 
     def to_dict(self) -> dict[str, float]:
         return asdict(self)

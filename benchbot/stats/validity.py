@@ -45,8 +45,9 @@ def validity_codes(stats: Summary, samples_per_process: Sequence[int],
     if stats.processes < limits.min_processes:
         codes.append(("few_processes", f"{stats.processes} measuring process"
                                        f"{'es' if stats.processes != 1 else ''}"))
-    if stats.median_ms and stats.ci95_low_ms is not None and stats.ci95_high_ms is not None:
-        half = (stats.ci95_high_ms - stats.ci95_low_ms) / 2.0 / stats.median_ms
+    low, high = stats.run_ci95  # the run's own interval: what more processes narrow
+    if stats.median_ms and low is not None and high is not None:
+        half = (high - low) / 2.0 / stats.median_ms
         if half > limits.target_ci:
             codes.append(("wide_ci", f"95% CI +-{half:.1%} of the median, wider than "
                                      f"+-{limits.target_ci:.0%}"))

@@ -142,6 +142,7 @@ def _summary(v: Any, where: str) -> Summary:
     values = {f.name: at.get(f.name, optional(number), None) for f in fields(Summary)}
     values["n"] = at.get("n", whole)
     values["processes"] = at.get("processes", whole, 1)
+    values["between_runs_from"] = at.get("between_runs_from", optional(whole), None)
     if values["mean_ms"] is None:
         raise SchemaError(f"{where}.mean_ms: missing")
     return Summary(**values)

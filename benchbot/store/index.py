@@ -32,7 +32,7 @@ from benchbot.store.records import CaseResult, RunRecord
 
 INDEX_NAME = "index.sqlite"
 INDEX_APP = "benchbot-results-index"
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 CATCH_UP_BATCH = 200  # run files read, then written in one transaction
 DISABLE_ENV = "BENCHBOT_NO_INDEX"  # set to 1: every command reads the JSON files only
 
@@ -42,7 +42,8 @@ CASE_COLUMNS = (
     "file", "position", "run_id", "started_at", "case_id", "model_path", "model_name",
     "model_sha256", "device", "device_label", "runtime", "backend", "runner", "threads",
     "batch", "precision", "int8_mode", "status", "failure_kind", "n", "median_ms", "mean_ms",
-    "p90_ms", "ci95_low_ms", "ci95_high_ms", "valid", "host", "git_commit")
+    "p90_ms", "ci95_low_ms", "ci95_high_ms", "valid", "host", "git_commit", "processes",
+    "run_ci95_low_ms", "run_ci95_high_ms", "is_ab")
 CONFIG_COLUMNS = ("model_path", "device", "runtime", "backend", "runner", "threads", "batch",
                   "precision", "int8_mode")  # what a report tells apart (config_key)
 KEY_COLUMNS = ("model_path", "model_name", *CONFIG_COLUMNS[1:])  # what compare pairs (CaseKey)
@@ -58,7 +59,8 @@ CREATE TABLE IF NOT EXISTS cases (
     device_label TEXT, runtime TEXT, backend TEXT, runner TEXT, threads INTEGER,
     batch INTEGER, precision TEXT, int8_mode TEXT, status TEXT, failure_kind TEXT,
     n INTEGER, median_ms REAL, mean_ms REAL, p90_ms REAL, ci95_low_ms REAL,
-    ci95_high_ms REAL, valid INTEGER, host TEXT, git_commit TEXT,
+    ci95_high_ms REAL, valid INTEGER, host TEXT, git_commit TEXT, processes INTEGER,
+    run_ci95_low_ms REAL, run_ci95_high_ms REAL, is_ab INTEGER,
     PRIMARY KEY (file, position));
 CREATE INDEX IF NOT EXISTS cases_config ON cases ({', '.join(CONFIG_COLUMNS)}, started_at, file,
     position);
@@ -100,6 +102,10 @@ class Row:
     valid: int
     host: str
     git_commit: str | None
+    processes: int | None  # measuring processes
+    run_ci95_low_ms: float | None  # the run's own CI (Summary.run_ci95)
+    run_ci95_high_ms: float | None
+    is_ab: int  # 1: an A/B session (benchbot ab), which rolling baselines skip
 
 
 def ignore(message: str) -> None:
@@ -107,11 +113,16 @@ def ignore(message: str) -> None:
     pass
 
 
+def host_of(record: RunRecord) -> str:
+    """The name of the host that drove the run ("" when it was not recorded)."""
+    return str(record.host.get("hostname") or record.host.get("host") or "")
+
+
 def case_row(record: RunRecord, position: int, case: CaseResult, file: str) -> tuple[Any, ...]:
     """The index row of one case of a run (its values in CASE_COLUMNS order)."""
     c, s = case.config, case.stats
     label = str((record.devices.get(case.device) or {}).get("label") or "")
-    host = str(record.host.get("hostname") or record.host.get("host") or "")
+    host = host_of(record)
     return (file, position, record.run_id, record.started_at, case.id, c.model.path,
             c.model.name, c.model.sha256, c.device, label, c.runtime, c.backend, c.runner,
             c.threads, c.batch, c.precision, c.int8_mode, case.status,
@@ -119,7 +130,8 @@ def case_row(record: RunRecord, position: int, case: CaseResult, file: str) -> t
             s.n if s else None, s.median_ms if s else None, s.mean_ms if s else None,
             s.p90_ms if s else None, s.ci95_low_ms if s else None,
             s.ci95_high_ms if s else None, int(case.valid), host,
-            record.git.commit if record.git else None)
+            record.git.commit if record.git else None, s.processes if s else None,
+            *(s.run_ci95 if s else (None, None)), int(record.is_ab))
 
 
 def _signature(folder: Path, name: str) -> tuple[int, int, int, int] | None:
@@ -260,7 +272,7 @@ class ResultsIndex:
         every axis; no int8 mode and an empty one are one key) among runs started before
         ``before`` and not excluded; keys in the order they first appear, each key's cases
         oldest first (as a rolling baseline walks the runs)."""
-        where, params = ["status = 'ok'"], []
+        where, params = ["status = 'ok'", "is_ab = 0"], []
         if before is not None:
             where.append("started_at < ?")
             params.append(before)
@@ -310,6 +322,10 @@ def _meta(conn: sqlite3.Connection) -> dict[str, str] | None:
     return dict(conn.execute("SELECT key, value FROM meta").fetchall())
 
 
+class OlderIndex(sqlite3.DatabaseError):
+    """benchbot's index, laid out by another version: rebuilt without a word."""
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=30, isolation_level=None)
     try:
@@ -327,6 +343,8 @@ def _connect(path: Path) -> sqlite3.Connection:
                     conn.execute("INSERT INTO meta VALUES ('app', ?), ('version', ?)",
                                  (INDEX_APP, str(INDEX_VERSION)))
                     have = _meta(conn)
+        if have.get("app") == INDEX_APP and have.get("version") != str(INDEX_VERSION):
+            raise OlderIndex(f"an index of another benchbot version ({have.get('version')})")
         if have != {"app": INDEX_APP, "version": str(INDEX_VERSION)}:
             raise sqlite3.DatabaseError(f"not this benchbot's index ({have})")
     except BaseException:
@@ -352,6 +370,9 @@ def open_index(folder: Path, warn: Warn = ignore, *, catch_up: bool = True
             conn = _connect(path)
         except sqlite3.OperationalError:
             raise
+        except OlderIndex:
+            remove_index(folder)
+            conn = _connect(path)
         except sqlite3.DatabaseError as exc:  # corrupt, or another program's database
             warn(f"{path}: {exc}; rebuilding it from the run files (it is only a cache)")
             remove_index(folder)

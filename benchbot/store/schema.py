@@ -34,8 +34,10 @@ def _object(properties: dict[str, Any], required: tuple[str, ...] = (),
 
 _STATS = _object({name: _nullable(_NUM) for name in (
     "mean_ms", "median_ms", "p90_ms", "p99_ms", "std_ms", "min_ms", "max_ms", "mad_ms",
-    "ci95_low_ms", "ci95_high_ms", "between_cv", "within_cv")} | {
-        "n": _INT, "processes": {**_INT, "minimum": 1}}, ("n", "mean_ms"),
+    "ci95_low_ms", "ci95_high_ms", "between_cv", "within_cv", "within_ci95_low_ms",
+    "within_ci95_high_ms", "between_runs_sd")} | {
+        "n": _INT, "processes": {**_INT, "minimum": 1},
+        "between_runs_from": _nullable({**_INT, "minimum": 0})}, ("n", "mean_ms"),
     "Statistics in milliseconds; null where a native tool printed no such figure.")
 
 _MODEL = _object({"path": {**_STR, "description": "the path as given"},

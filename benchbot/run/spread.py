@@ -1,0 +1,107 @@
+"""How far each device has moved between runs, read from the results folder (the I/O of
+:mod:`benchbot.stats.sessions`, which holds the statistics).
+
+Every successful case of every run in the folder is a point: its log median and the
+standard error of it within its run (from the run's own CI, at its processes' degrees of
+freedom). Only the last :data:`WINDOW` runs of each configuration count, and a comparison
+reads only the runs before its candidate. Points group by configuration: the model's content (sha256), the device and the
+host that drove it, runtime, backend, runner, threads, batch, precision and int8 mode. A
+device's spread (by its profile name) pools its configurations, on every host. The results
+index answers when the folder has one; otherwise the run files are read (a run never
+creates the index).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import AbstractSet, Iterable, Mapping
+
+from benchbot.errors import ConfigError, UserError
+from benchbot.stats.sessions import ASSUMED, SessionSpread, assumed, between_sessions
+from benchbot.stats.student import t_quantile
+from benchbot.store import load_run
+from benchbot.store.index import INDEX_NAME, Row, case_row, open_index
+
+WINDOW = 10  # the last runs of each configuration: an old shift (an upgrade) ages out
+
+
+def _point(row: Row) -> tuple[float, float] | None:
+    """(log median, its standard error within the run), or None without a usable CI."""
+    median, low, high = row.median_ms, row.run_ci95_low_ms, row.run_ci95_high_ms
+    if row.status != "ok" or not median or not low or not high or low <= 0 or high < low \
+            or median <= 0:
+        return None
+    df = (row.processes or 1) - 1
+    q = t_quantile(0.975, df) if df >= 1 else t_quantile(0.975, math.inf)
+    return math.log(median), math.log(high / low) / 2.0 / q
+
+
+def spreads_of(rows: Iterable[Row], before: str | None = None,
+               window: int = WINDOW) -> dict[str, SessionSpread]:
+    """Each device's spread between runs, from index rows: the last ``window`` runs of each
+    configuration started before ``before`` (devices with too few are left out)."""
+    groups: dict[str, dict[tuple[object, ...], list[tuple[float, float]]]] = {}
+    for row in sorted(rows, key=lambda r: (r.started_at, r.file, r.position)):
+        point = _point(row)
+        if point is None or (before is not None and row.started_at >= before):
+            continue
+        config = (row.host, row.model_sha256, row.runtime, row.backend, row.runner,
+                  row.threads, row.batch, row.precision, row.int8_mode or "")
+        groups.setdefault(row.device, {}).setdefault(config, []).append(point)
+    found = {}
+    for key, configs in groups.items():
+        spread = between_sessions([points[-window:] for points in configs.values()])
+        if spread is not None:
+            found[key] = spread
+    return found
+
+
+def _rows_from_files(results: Path, skip: AbstractSet[str]) -> Iterable[Row]:
+    for path in sorted(results.glob("*.json")):
+        if path.name.startswith("."):
+            continue
+        try:
+            record = load_run(path)
+        except UserError:  # not a run, or unreadable: reports warn about it, this skips it
+            continue
+        if record.run_id not in skip:
+            yield from (Row(*case_row(record, i, c, path.name))
+                        for i, c in enumerate(record.cases))
+
+
+def device_spreads(results: Path, skip_runs: AbstractSet[str] = frozenset(),
+                   before: str | None = None) -> dict[str, SessionSpread]:
+    """The spread between runs of every device the folder's runs (other than
+    ``skip_runs``, started before ``before``) have enough of."""
+    if not results.is_dir():
+        return {}
+    index = open_index(results) if (results / INDEX_NAME).exists() else None
+    if index is None:
+        return spreads_of(_rows_from_files(results, skip_runs), before)
+    try:
+        return spreads_of((r for r in index.rows("status = 'ok'") if r.run_id not in skip_runs),
+                          before)
+    finally:
+        index.close()
+
+
+def spread_for(spreads: Mapping[str, SessionSpread], device: str,
+               default: SessionSpread = ASSUMED) -> SessionSpread:
+    """The device's estimated spread, or the assumed one until it has enough runs."""
+    return spreads.get(device, default)
+
+
+def spread_option(text: str, results: Path, candidate_runs: AbstractSet[str],
+                  before: str = "") -> tuple[dict[str, SessionSpread], SessionSpread]:
+    """``--session-spread``: auto (each device's from the folder's runs before the
+    candidate's, which are left out: the spread is what the device did while nothing
+    changed) or N% for every device; (per device, for the rest)."""
+    if text.strip().lower() == "auto":
+        return device_spreads(results, candidate_runs, before or None), ASSUMED
+    from benchbot.compare import parse_threshold  # numpy, which planning a run never needs
+
+    try:
+        return {}, assumed(parse_threshold(text, "--session-spread"))
+    except ConfigError as exc:
+        raise ConfigError(f"{exc}; or auto (estimated from the results folder)") from None

@@ -32,8 +32,10 @@ MODELS = {"tiny": "tiny_conv.onnx", "mid": "mid_conv.onnx", "large": "large_conv
 WARMUP, MIN_RUNS, MIN_TIME = 5, 20, 1.0
 
 
-def bare_loop(model: str, threads: int, min_runs: int, min_time: float) -> list[float]:
-    """The simplest honest timing: a session, random input, a perf_counter_ns loop."""
+def bare_loop(model: str, threads: int, min_runs: int, min_time: float,
+              max_runs: int | None = None) -> list[float]:
+    """The simplest honest timing: a session, random input, a perf_counter_ns loop (stopped
+    at ``max_runs`` too, when given, as the agent is)."""
     import numpy as np
     import onnxruntime as ort
 
@@ -49,7 +51,8 @@ def bare_loop(model: str, threads: int, min_runs: int, min_time: float) -> list[
         session.run(None, feeds)
     samples: list[float] = []
     start = time.perf_counter_ns()
-    while len(samples) < min_runs or time.perf_counter_ns() - start < min_time * 1e9:
+    while (len(samples) < min_runs or time.perf_counter_ns() - start < min_time * 1e9) \
+            and (max_runs is None or len(samples) < max_runs):
         t0 = time.perf_counter_ns()
         session.run(None, feeds)
         samples.append((time.perf_counter_ns() - t0) / 1e6)

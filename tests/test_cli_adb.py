@@ -194,6 +194,22 @@ def test_run_on_sd855_with_threads_1_and_4(phone: EmulatedPhone, adb_server: str
     assert not phone.to_host("/data/local/tmp/benchbot").exists()  # cleaned up
 
 
+def test_ab_on_the_phone_pairs_its_processes_and_calls_the_heavier_model_slower(
+        phone: EmulatedPhone, adb_server: str, profiles: Path, models: dict[str, Path],
+        tmp_path: Path) -> None:
+    proc = benchbot("ab", str(models["tiny_conv.onnx"]), str(models["mid_conv.onnx"]),
+                    "--device", "sd855", "--serial", phone.address, "--adb-server", adb_server,
+                    "--profiles", str(profiles), "--results", str(tmp_path / "r"),
+                    "--repeat", "3", "--warmup", "1", "--min-runs", "3", "--min-time", "0.05",
+                    "--json", timeout=240)
+    assert proc.returncode == 1, proc.stderr  # the candidate is slower
+    (row,) = json.loads(proc.stdout)["comparisons"]
+    assert row["verdict"] == "slower" and row["method"] == "paired" and row["n_baseline"] == 3
+    record = load_run(next((tmp_path / "r").glob("*.json")))
+    assert record.is_ab and record.devices["sd855"]["serial"] == phone.address
+    assert [len(c.runs) for c in record.cases] == [3, 3]
+
+
 def test_native_benchmark_model_on_the_phone(phone: EmulatedPhone, adb_server: str,
                                              profiles: Path, models: dict[str, Path],
                                              tmp_path: Path) -> None:

@@ -64,6 +64,9 @@ def test_pairing_removes_the_level_both_sides_share() -> None:
 def test_few_pairs_use_the_paired_t_interval_and_bad_input_is_refused() -> None:
     got = paired_ratio([10.0, 10.2, 9.9], [11.0, 11.1, 10.95])
     assert got.method == "t" and SIGNED_RANK_FROM > 3 and got.ci_low > 1.0
+    six = [10.0, 10.1, 9.9, 10.2, 10.0, 9.8]
+    assert paired_ratio(six, [x * 1.1 for x in six]).method == "signed_rank"
+    assert paired_ratio(six, [x * 1.1 for x in six], confidence=0.99).method == "t"
     with pytest.raises(ValueError, match="at least two pairs"):
         paired_ratio([10.0], [11.0])
     with pytest.raises(ValueError, match="3 of A against 2 of B"):

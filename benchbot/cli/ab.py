@@ -56,6 +56,12 @@ def ab_command(
     max_time: Optional[float] = typer.Option(None, help="Seconds per process at most. (20)"),
     threshold: str = typer.Option("5%", help="The smallest slowdown that counts."),
     alpha: float = typer.Option(0.01, help="Significance level."),
+    serial: Optional[str] = typer.Option(
+        None, help="ADB serial of the phone to use, when several are attached."),
+    adb_server: Optional[str] = typer.Option(
+        None, help="host:port of the adb server (a farm host's); overrides the profiles'."),
+    battery_floor: int = typer.Option(
+        20, help="Refuse a phone whose battery is under this percentage (0: never)."),
     results: Path = typer.Option(Path("results"), help="Folder the session's run is saved in."),
     profiles: Optional[list[Path]] = options.ProfilesOption,
     zoo_dir: Path = typer.Option(Path("models/zoo"), help="Where zoo:NAME models are exported."),
@@ -82,7 +88,9 @@ def ab_command(
     settings = CompareSettings(alpha=alpha, thresholds=ThresholdPolicy(
         default=parse_threshold(threshold, "--threshold")))
     with SweepProgress(err, plan) as progress:
-        outcome = run_ab(plan, found, DeviceOptions(), results, progress, err.print, settings)
+        outcome = run_ab(plan, found, DeviceOptions(serial=serial, adb_server=adb_server,
+                                                    battery_floor=battery_floor),
+                         results, progress, err.print, settings)
     out(render_json(outcome.report) if as_json else render_markdown(outcome.report))
     err.print(f"{outcome.report.summary_line()}; the session's run: {outcome.record.run_id}")
     code = exit_code_of(outcome.record)

@@ -12,8 +12,8 @@ the log scale, where a slowdown is a shift):
   the Wilcoxon signed-rank test [2]_ [3]_, and that test's exact p-value. A burst of other
   load that hits one process of one pair moves one ``d_i`` a long way; it moves this
   estimate and interval little, where it would widen a t interval for the whole session;
-- with 2 to 5 pairs, which admit no 95% signed-rank interval, the paired t interval at
-  k - 1 degrees of freedom [1]_.
+- with 2 to 5 pairs, which admit no 95% signed-rank interval (or too few for a higher
+  confidence), the paired t interval at k - 1 degrees of freedom [1]_.
 
 The A B B A order puts A first in half the pairs and B first in the other half, so a
 steady drift of the device during the session adds to neither side.
@@ -79,8 +79,10 @@ def _cdf(null: Sequence[float], t: int) -> float:
     return math.fsum(null[:t + 1]) if t >= 0 else 0.0
 
 
-def _signed_rank(d: Sequence[float], confidence: float) -> tuple[float, float, float, float]:
-    """(centre, low, high, p) of the log ratios: Walsh averages and the signed-rank test."""
+def _signed_rank(d: Sequence[float], confidence: float
+                 ) -> tuple[float, float, float, float] | None:
+    """(centre, low, high, p) of the log ratios: Walsh averages and the signed-rank test;
+    None when so few pairs admit no interval at this confidence."""
     k = len(d)
     walsh = sorted((d[i] + d[j]) / 2.0 for i in range(k) for j in range(i, k))
     m = len(walsh)
@@ -90,6 +92,8 @@ def _signed_rank(d: Sequence[float], confidence: float) -> tuple[float, float, f
     c = 0
     while _cdf(null, c) <= tail:
         c += 1
+    if c == 0:
+        return None
     centre = (walsh[(m - 1) // 2] + walsh[m // 2]) / 2.0
     order = sorted(range(k), key=lambda i: abs(d[i]))
     t_plus = sum(rank + 1 for rank, i in enumerate(order) if d[i] > 0)
@@ -109,8 +113,9 @@ def paired_ratio(a: Sequence[float], b: Sequence[float],
         raise ValueError("paired processes: latencies must be positive and finite")
     d = [math.log(y / x) for x, y in zip(a, b)]
     k = len(d)
-    if k >= SIGNED_RANK_FROM:
-        centre, low, high, p = _signed_rank(d, confidence)
+    ranked = _signed_rank(d, confidence) if k >= SIGNED_RANK_FROM else None
+    if ranked is not None:
+        centre, low, high, p = ranked
         return PairedRatio("signed_rank", k, math.exp(centre), math.exp(low), math.exp(high),
                            p)
     mean = math.fsum(d) / k

@@ -14,8 +14,8 @@ from benchbot.compare import CompareSettings, compare, side_of_run
 from benchbot.errors import ConfigError
 from benchbot.run.repeats import with_spread
 from benchbot.run.spread import device_spreads, spread_option
-from benchbot.stats.sessions import (ASSUMED, DEFAULT_SPREAD, assumed, between_sessions,
-                                     with_sessions)
+from benchbot.stats.sessions import (ASSUMED, DEFAULT_SPREAD, PRIOR_DF, assumed,
+                                     between_sessions, with_sessions)
 from benchbot.stats.student import t_quantile
 from benchbot.store import RunRecord, load_run, save_run
 from benchbot.store.index import open_index
@@ -29,12 +29,15 @@ def test_the_spread_between_sessions_is_estimated_net_of_each_runs_own_error() -
     groups = [[(float(rng.normal(0, tau) + rng.normal(0, s)), s) for _ in range(6)]
               for _ in range(300)]
     got = between_sessions(groups)
-    assert got is not None and got.df == 300 * 5 and got.runs == 1800
+    assert got is not None and got.df == 300 * 5 + PRIOR_DF and got.runs == 1800
     assert got.sd == pytest.approx(tau, rel=0.05)
     steady = between_sessions([[(float(rng.normal(0, s)), s) for _ in range(6)]
                                for _ in range(300)])
     assert steady is not None and steady.sd < 0.004  # all of it was the runs' own error
     assert between_sessions([[(0.0, s), (0.1, s)]]) is None  # two runs: too few to tell
+    agreeing = between_sessions([[(0.0, s), (0.0, s), (0.0, s)]])  # three that agree, by luck
+    assert agreeing is not None and agreeing.sd == pytest.approx(
+        DEFAULT_SPREAD * math.sqrt(PRIOR_DF / (2 + PRIOR_DF)))  # not 0: the default weighs in
     assert between_sessions([[(0.0, s)]] * 10) is None  # one run of each: nothing
 
 

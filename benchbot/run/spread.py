@@ -3,17 +3,18 @@
 
 Every successful case of every run in the folder is a point: its log median and the
 standard error of it within its run (from the run's own CI, at its processes' degrees of
-freedom). Only the last :data:`WINDOW` runs of each configuration count, and a comparison
-reads only the runs before its candidate. Points group by configuration: the model's content (sha256), the device and the
-host that drove it, runtime, backend, runner, threads, batch, precision and int8 mode. A
-device's spread (by its profile name) pools its configurations, on every host. The results
-index answers when the folder has one; otherwise the run files are read (a run never
-creates the index).
+freedom). Points group by configuration: the model's content (sha256), the device and the
+host that drove it, runtime, backend, runner, threads, batch, precision and int8 mode. Only
+the last :data:`WINDOW` runs of each configuration count, and a comparison reads only the
+runs before its candidate. A device's spread (by its profile name) pools its
+configurations, on every host. The results index answers when the folder has one;
+otherwise the newest run files are read (a run never creates the index).
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from pathlib import Path
 from typing import AbstractSet, Iterable, Mapping
 
@@ -23,7 +24,8 @@ from benchbot.stats.student import t_quantile
 from benchbot.store import load_run
 from benchbot.store.index import INDEX_NAME, Row, case_row, open_index
 
-WINDOW = 10  # the last runs of each configuration: an old shift (an upgrade) ages out
+WINDOW = 20  # the last runs of each configuration: an old shift (an upgrade) ages out
+MAX_FILES = 200  # without an index, the newest run files read (run ids sort by start time)
 
 
 def _point(row: Row) -> tuple[float, float] | None:
@@ -39,35 +41,39 @@ def _point(row: Row) -> tuple[float, float] | None:
 
 def spreads_of(rows: Iterable[Row], before: str | None = None,
                window: int = WINDOW) -> dict[str, SessionSpread]:
-    """Each device's spread between runs, from index rows: the last ``window`` runs of each
-    configuration started before ``before`` (devices with too few are left out)."""
-    groups: dict[str, dict[tuple[object, ...], list[tuple[float, float]]]] = {}
-    for row in sorted(rows, key=lambda r: (r.started_at, r.file, r.position)):
+    """Each device's spread between runs, from index rows in the order the runs started:
+    the last ``window`` runs of each configuration started before ``before`` (devices with
+    too few are left out). Memory stays at ``window`` points per configuration."""
+    groups: dict[str, dict[tuple[object, ...], deque[tuple[float, float]]]] = {}
+    for row in rows:
         point = _point(row)
         if point is None or (before is not None and row.started_at >= before):
             continue
         config = (row.host, row.model_sha256, row.runtime, row.backend, row.runner,
                   row.threads, row.batch, row.precision, row.int8_mode or "")
-        groups.setdefault(row.device, {}).setdefault(config, []).append(point)
+        groups.setdefault(row.device, {}).setdefault(
+            config, deque(maxlen=window)).append(point)
     found = {}
     for key, configs in groups.items():
-        spread = between_sessions([points[-window:] for points in configs.values()])
+        spread = between_sessions([list(points) for points in configs.values()])
         if spread is not None:
             found[key] = spread
     return found
 
 
-def _rows_from_files(results: Path, skip: AbstractSet[str]) -> Iterable[Row]:
-    for path in sorted(results.glob("*.json")):
-        if path.name.startswith("."):
-            continue
+def _rows_from_files(results: Path, skip: AbstractSet[str]) -> list[Row]:
+    """The rows of the newest :data:`MAX_FILES` run files, in the order the runs started."""
+    names = sorted((p for p in results.glob("*.json") if not p.name.startswith(".")),
+                   key=lambda p: p.name)[-MAX_FILES:]
+    rows = []
+    for path in names:
         try:
             record = load_run(path)
         except UserError:  # not a run, or unreadable: reports warn about it, this skips it
             continue
         if record.run_id not in skip:
-            yield from (Row(*case_row(record, i, c, path.name))
-                        for i, c in enumerate(record.cases))
+            rows += (Row(*case_row(record, i, c, path.name)) for i, c in enumerate(record.cases))
+    return sorted(rows, key=lambda r: (r.started_at, r.file, r.position))
 
 
 def device_spreads(results: Path, skip_runs: AbstractSet[str] = frozenset(),
@@ -79,9 +85,11 @@ def device_spreads(results: Path, skip_runs: AbstractSet[str] = frozenset(),
     index = open_index(results) if (results / INDEX_NAME).exists() else None
     if index is None:
         return spreads_of(_rows_from_files(results, skip_runs), before)
+    where, params = "status = 'ok'", []
+    if before is not None:
+        where, params = where + " AND started_at < ?", [before]
     try:
-        return spreads_of((r for r in index.rows("status = 'ok'") if r.run_id not in skip_runs),
-                          before)
+        return spreads_of(r for r in index.rows(where, params) if r.run_id not in skip_runs)
     finally:
         index.close()
 

@@ -13,8 +13,13 @@ its models alike, on the log scale), is
 
     tau2 = max(0, sum_g [sum_i (y_gi - mean_g)^2 - (1 - 1/n_g) sum_i s_gi^2]) / sum_g (n_g - 1)
 
-with ``sum_g (n_g - 1)`` degrees of freedom. A session's interval for the device's median
-then uses ``s^2 + tau2``, and a comparison of two sessions ``s_a^2 + s_b^2 + 2 tau2``.
+with ``d = sum_g (n_g - 1)`` degrees of freedom. A few runs estimate it poorly (three runs
+that happen to agree give 0), so the estimate is pooled with the default as with
+``PRIOR_DF`` earlier degrees of freedom (a scaled inverse chi-squared prior [4]_):
+``tau2 = (d * estimate + PRIOR_DF * DEFAULT_SPREAD^2) / (d + PRIOR_DF)``, at ``d + PRIOR_DF``
+degrees of freedom; with many runs the estimate decides. A session's interval for the
+device's median then uses ``s^2 + tau2``, and a comparison of two sessions
+``s_a^2 + s_b^2 + 2 tau2``.
 
 Until a device has three runs of a configuration there is nothing to estimate from, and
 :data:`DEFAULT_SPREAD` stands in: ExecuTorch's benchmark infrastructure saw more than 10%
@@ -28,6 +33,8 @@ References
    (ANOVA estimators of a one-way random model). Wiley.
 .. [3] PyTorch ExecuTorch's benchmark infrastructure, on the run-to-run variance of its
    on-device runs and the cooldowns and trimmed means that reduced it.
+.. [4] Gelman, A. et al. (2013). *Bayesian Data Analysis*, 3rd ed., sec. 3.2 (the scaled
+   inverse chi-squared prior of a normal variance, and its posterior).
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from benchbot.stats.student import t_quantile
 
 DEFAULT_SPREAD = 0.05  # sd of the log median between sessions, until one can be estimated
 MIN_RUNS = 3  # runs of one configuration before the spread is estimated from them
+PRIOR_DF = 2  # the weight of the default beside an estimate, in degrees of freedom
 
 
 @dataclass(frozen=True)
@@ -47,7 +55,7 @@ class SessionSpread:
     """The variance of a device's log level between sessions, and what it rests on."""
 
     tau2: float
-    df: int  # 0: the default stands in, nothing was estimated
+    df: int  # of tau2; 0: the default stands in, nothing was estimated
     runs: int  # the sessions it was estimated from
 
     @property
@@ -71,11 +79,12 @@ def assumed(sd: float) -> SessionSpread:
 
 
 def between_sessions(groups: Sequence[Sequence[tuple[float, float]]],
-                     min_runs: int = MIN_RUNS) -> SessionSpread | None:
+                     min_runs: int = MIN_RUNS, prior_df: int = PRIOR_DF) -> SessionSpread | None:
     """The spread from runs of several configurations: ``groups`` holds, per configuration,
     each run's (log median, standard error of that log median within its run). Groups with
     fewer than two runs carry nothing; None until ``min_runs`` runs of a configuration (in
-    all, ``min_runs - 1`` degrees of freedom) are there."""
+    all, ``min_runs - 1`` degrees of freedom) are there. The estimate is pooled with the
+    default at ``prior_df`` (0: the estimate alone)."""
     excess, df, runs = 0.0, 0, 0
     for group in groups:
         n = len(group)
@@ -88,7 +97,9 @@ def between_sessions(groups: Sequence[Sequence[tuple[float, float]]],
         runs += n
     if df < min_runs - 1:
         return None
-    return SessionSpread(tau2=max(0.0, excess / df), df=df, runs=runs)
+    estimate = max(0.0, excess / df)
+    tau2 = (df * estimate + prior_df * DEFAULT_SPREAD ** 2) / (df + prior_df)
+    return SessionSpread(tau2=tau2, df=df + prior_df, runs=runs)
 
 
 def combined(se: float, df: float, spread: SessionSpread, sessions: int = 1

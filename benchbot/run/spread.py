@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from pathlib import Path
-from typing import AbstractSet, Iterable, Mapping
+from typing import AbstractSet, Iterable, Mapping, NamedTuple
 
 from benchbot.errors import ConfigError, UserError
 from benchbot.stats.sessions import ASSUMED, SessionSpread, assumed, between_sessions
@@ -28,31 +28,49 @@ WINDOW = 20  # the last runs of each configuration: an old shift (an upgrade) ag
 MAX_FILES = 200  # without an index, the newest run files read (run ids sort by start time)
 
 
-def _point(row: Row) -> tuple[float, float] | None:
+class Point(NamedTuple):
+    """What the spread needs of one case (index columns, in this order)."""
+
+    device: str
+    host: str
+    model_sha256: str
+    runtime: str
+    backend: str
+    runner: str
+    threads: int
+    batch: int
+    precision: str
+    int8_mode: str | None
+    started_at: str
+    run_id: str
+    median_ms: float | None
+    run_ci95_low_ms: float | None
+    run_ci95_high_ms: float | None
+    processes: int | None
+
+
+def _log_point(p: Point) -> tuple[float, float] | None:
     """(log median, its standard error within the run), or None without a usable CI."""
-    median, low, high = row.median_ms, row.run_ci95_low_ms, row.run_ci95_high_ms
-    if row.status != "ok" or not median or not low or not high or low <= 0 or high < low \
-            or median <= 0:
+    median, low, high = p.median_ms, p.run_ci95_low_ms, p.run_ci95_high_ms
+    if not median or not low or not high or low <= 0 or high < low or median <= 0:
         return None
-    df = (row.processes or 1) - 1
+    df = (p.processes or 1) - 1
     q = t_quantile(0.975, df) if df >= 1 else t_quantile(0.975, math.inf)
     return math.log(median), math.log(high / low) / 2.0 / q
 
 
-def spreads_of(rows: Iterable[Row], before: str | None = None,
-               window: int = WINDOW) -> dict[str, SessionSpread]:
-    """Each device's spread between runs, from index rows in the order the runs started:
-    the last ``window`` runs of each configuration started before ``before`` (devices with
-    too few are left out). Memory stays at ``window`` points per configuration."""
+def spreads_of(points: Iterable[Point], window: int = WINDOW) -> dict[str, SessionSpread]:
+    """Each device's spread between runs, from successful cases in the order their runs
+    started: the last ``window`` runs of each configuration (devices with too few are left
+    out). Memory stays at ``window`` points per configuration."""
     groups: dict[str, dict[tuple[object, ...], deque[tuple[float, float]]]] = {}
-    for row in rows:
-        point = _point(row)
-        if point is None or (before is not None and row.started_at >= before):
+    for p in points:
+        point = _log_point(p)
+        if point is None:
             continue
-        config = (row.host, row.model_sha256, row.runtime, row.backend, row.runner,
-                  row.threads, row.batch, row.precision, row.int8_mode or "")
-        groups.setdefault(row.device, {}).setdefault(
-            config, deque(maxlen=window)).append(point)
+        config = (p.host, p.model_sha256, p.runtime, p.backend, p.runner, p.threads, p.batch,
+                  p.precision, p.int8_mode or "")
+        groups.setdefault(p.device, {}).setdefault(config, deque(maxlen=window)).append(point)
     found = {}
     for key, configs in groups.items():
         spread = between_sessions([list(points) for points in configs.values()])
@@ -61,19 +79,20 @@ def spreads_of(rows: Iterable[Row], before: str | None = None,
     return found
 
 
-def _rows_from_files(results: Path, skip: AbstractSet[str]) -> list[Row]:
-    """The rows of the newest :data:`MAX_FILES` run files, in the order the runs started."""
+def _points_from_files(results: Path) -> list[Point]:
+    """The successful cases of the newest :data:`MAX_FILES` run files, in the order the
+    runs started."""
     names = sorted((p for p in results.glob("*.json") if not p.name.startswith(".")),
                    key=lambda p: p.name)[-MAX_FILES:]
-    rows = []
+    rows: list[Row] = []
     for path in names:
         try:
             record = load_run(path)
         except UserError:  # not a run, or unreadable: reports warn about it, this skips it
             continue
-        if record.run_id not in skip:
-            rows += (Row(*case_row(record, i, c, path.name)) for i, c in enumerate(record.cases))
-    return sorted(rows, key=lambda r: (r.started_at, r.file, r.position))
+        rows += (Row(*case_row(record, i, c, path.name)) for i, c in enumerate(record.cases))
+    rows.sort(key=lambda r: (r.started_at, r.file, r.position))
+    return [Point(*(getattr(r, f) for f in Point._fields)) for r in rows if r.status == "ok"]
 
 
 def device_spreads(results: Path, skip_runs: AbstractSet[str] = frozenset(),
@@ -84,14 +103,18 @@ def device_spreads(results: Path, skip_runs: AbstractSet[str] = frozenset(),
         return {}
     index = open_index(results) if (results / INDEX_NAME).exists() else None
     if index is None:
-        return spreads_of(_rows_from_files(results, skip_runs), before)
-    where, params = "status = 'ok'", []
-    if before is not None:
-        where, params = where + " AND started_at < ?", [before]
+        points: Iterable[Point] = _points_from_files(results)
+    else:
+        where, params = "status = 'ok'", []
+        if before is not None:
+            where, params = where + " AND started_at < ?", [before]
+        points = (Point(*v) for v in index.select(Point._fields, where, params))
     try:
-        return spreads_of(r for r in index.rows(where, params) if r.run_id not in skip_runs)
+        return spreads_of(p for p in points if p.run_id not in skip_runs
+                          and (before is None or p.started_at < before))
     finally:
-        index.close()
+        if index is not None:
+            index.close()
 
 
 def spread_for(spreads: Mapping[str, SessionSpread], device: str,

@@ -246,6 +246,18 @@ class ResultsIndex:
         for values in self.conn.execute(f"{sql} ORDER BY {order}", tuple(params)):
             yield Row(*values)
 
+    def select(self, columns: Iterable[str], where: str = "", params: Iterable[Any] = (),
+               order: str = "started_at, file, position") -> Iterator[tuple[Any, ...]]:
+        """Some columns of the cases, as plain tuples (a scan over many cases stays light)."""
+        wanted = list(columns)
+        unknown = set(wanted) - set(CASE_COLUMNS)
+        if unknown:
+            raise ValueError(f"not index columns: {', '.join(sorted(unknown))}")
+        sql = f"SELECT {', '.join(wanted)} FROM cases"
+        if where:
+            sql += f" WHERE {where}"
+        yield from self.conn.execute(f"{sql} ORDER BY {order}", tuple(params))
+
     def _last(self, key_columns: tuple[str, ...], key: tuple[Any, ...], where: list[str],
               params: list[Any], limit: int, newest: bool = True) -> list[Row]:
         """The newest (or oldest) ``limit`` rows of one key, through its index."""

@@ -24,7 +24,7 @@ import statistics
 
 from benchbot.stats import Summary
 from benchbot.stats.paired import PairedRatio, paired_ratio
-from benchbot.stats.sessions import SessionSpread
+from benchbot.stats.sessions import NONE, SessionSpread, combined
 from benchbot.stats.student import t_quantile, t_two_sided_p
 from benchbot.store import CaseResult, ProcessRun
 
@@ -49,19 +49,13 @@ def process_ratio(base: Summary, cand: Summary, confidence: float = 0.95,
     b, c = log_se(base, confidence), log_se(cand, confidence)
     if b is None or c is None or not base.median_ms or not cand.median_ms:
         return None
-    (se_b, df_b), (se_c, df_c) = b, c
     log_ratio = math.log(cand.median_ms / base.median_ms)
-    extra = 2.0 * spread.tau2 if spread is not None else 0.0
-    var = se_b ** 2 + se_c ** 2 + extra
-    if var == 0:
+    se, df = combined([b, c], spread or NONE, sessions=2)
+    if se == 0:
         p = 0.0 if log_ratio else 1.0
         return math.exp(log_ratio), math.exp(log_ratio), math.exp(log_ratio), p
-    parts = se_b ** 4 / df_b + se_c ** 4 / df_c
-    if spread is not None and spread.estimated:
-        parts += extra ** 2 / spread.df
-    df = var ** 2 / parts if parts > 0 else math.inf
-    half = t_quantile(0.5 + confidence / 2.0, df) * math.sqrt(var)
-    p = t_two_sided_p(log_ratio / math.sqrt(var), df)
+    half = t_quantile(0.5 + confidence / 2.0, df) * se
+    p = t_two_sided_p(log_ratio / se, df)
     return (math.exp(log_ratio), math.exp(log_ratio - half), math.exp(log_ratio + half), p)
 
 

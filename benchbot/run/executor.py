@@ -25,7 +25,8 @@ from typing import Any, Mapping, Protocol, Sequence
 from benchbot.devices import Device
 from benchbot.run.lease import device_lease
 from benchbot.run.repeats import merge, needs_more, pair_needs_more, with_spread
-from benchbot.run.spread import device_spreads, spread_for
+from benchbot.run.spread import device_spreads
+from benchbot.stats.sessions import ASSUMED
 from benchbot.store import CaseResult, RunRecord, RunWriter, Schedule, utc_now
 from benchbot.sweep import Case, MeasureSettings, Plan
 
@@ -60,8 +61,7 @@ class Recorder:
 
     def add(self, result: CaseResult) -> CaseResult:
         """Record a case (again, with each new process); returns it as recorded."""
-        spread = spread_for(self.spreads, result.config.device)
-        result = with_spread(result, spread)
+        result = with_spread(result, self.spreads.get(result.config.device, ASSUMED))
         with self.lock:
             result = self.writer.add(result)
             self.record = self.record.with_case(result)

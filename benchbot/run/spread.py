@@ -14,9 +14,9 @@ otherwise the newest run files are read (a run never creates the index).
 from __future__ import annotations
 
 import math
-from collections import deque
+from collections import deque, namedtuple
 from pathlib import Path
-from typing import AbstractSet, Iterable, Mapping, NamedTuple
+from typing import AbstractSet, Iterable
 
 from benchbot.errors import ConfigError, UserError
 from benchbot.stats.sessions import ASSUMED, SessionSpread, assumed, between_sessions
@@ -28,25 +28,11 @@ WINDOW = 20  # the last runs of each configuration: an old shift (an upgrade) ag
 MAX_FILES = 200  # without an index, the newest run files read (run ids sort by start time)
 
 
-class Point(NamedTuple):
-    """What the spread needs of one case (index columns, in this order)."""
-
-    device: str
-    host: str
-    model_sha256: str
-    runtime: str
-    backend: str
-    runner: str
-    threads: int
-    batch: int
-    precision: str
-    int8_mode: str | None
-    started_at: str
-    run_id: str
-    median_ms: float | None
-    run_ci95_low_ms: float | None
-    run_ci95_high_ms: float | None
-    processes: int | None
+# what the spread needs of one case: these index columns, in this order
+Point = namedtuple("Point", ("device", "host", "model_sha256", "runtime", "backend", "runner",
+                             "threads", "batch", "precision", "int8_mode", "started_at",
+                             "run_id", "median_ms", "run_ci95_low_ms", "run_ci95_high_ms",
+                             "processes"))
 
 
 def _log_point(p: Point) -> tuple[float, float] | None:
@@ -102,25 +88,14 @@ def device_spreads(results: Path, skip_runs: AbstractSet[str] = frozenset(),
     if not results.is_dir():
         return {}
     index = open_index(results) if (results / INDEX_NAME).exists() else None
-    if index is None:
-        points: Iterable[Point] = _points_from_files(results)
-    else:
-        where, params = "status = 'ok'", []
-        if before is not None:
-            where, params = where + " AND started_at < ?", [before]
-        points = (Point(*v) for v in index.select(Point._fields, where, params))
+    points: Iterable[Point] = _points_from_files(results) if index is None else (
+        Point(*v) for v in index.select(Point._fields, "status = 'ok'"))
     try:
         return spreads_of(p for p in points if p.run_id not in skip_runs
                           and (before is None or p.started_at < before))
     finally:
         if index is not None:
             index.close()
-
-
-def spread_for(spreads: Mapping[str, SessionSpread], device: str,
-               default: SessionSpread = ASSUMED) -> SessionSpread:
-    """The device's estimated spread, or the assumed one until it has enough runs."""
-    return spreads.get(device, default)
 
 
 def spread_option(text: str, results: Path, candidate_runs: AbstractSet[str],

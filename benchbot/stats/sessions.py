@@ -69,6 +69,7 @@ class SessionSpread:
 
 
 ASSUMED = SessionSpread(tau2=DEFAULT_SPREAD ** 2, df=0, runs=0)
+NONE = SessionSpread(tau2=0.0, df=0, runs=0)  # one session: no level between to add
 
 
 def assumed(sd: float) -> SessionSpread:
@@ -102,16 +103,18 @@ def between_sessions(groups: Sequence[Sequence[tuple[float, float]]],
     return SessionSpread(tau2=tau2, df=df + prior_df, runs=runs)
 
 
-def combined(se: float, df: float, spread: SessionSpread, sessions: int = 1
-             ) -> tuple[float, float]:
-    """(standard error, degrees of freedom) of a log estimate with standard error ``se`` at
-    ``df`` that ``sessions`` session levels also move: variances add, and the degrees of
-    freedom follow Welch–Satterthwaite (an assumed spread counts as exactly known)."""
+def combined(errors: Sequence[tuple[float, float]], spread: SessionSpread,
+             sessions: int = 1) -> tuple[float, float]:
+    """(standard error, degrees of freedom) of a log estimate made of independent parts,
+    each (standard error, degrees of freedom), that ``sessions`` session levels also move:
+    variances add, and the degrees of freedom follow Welch–Satterthwaite (an assumed spread
+    counts as exactly known)."""
     extra = sessions * spread.tau2
-    var = se * se + extra
+    var = math.fsum(se * se for se, _ in errors) + extra
     if var == 0.0:
-        return 0.0, df
-    parts = se ** 4 / df + (extra ** 2 / spread.df if spread.estimated else 0.0)
+        return 0.0, min((df for _, df in errors), default=math.inf)
+    parts = math.fsum(se ** 4 / df for se, df in errors) \
+        + (extra ** 2 / spread.df if spread.estimated else 0.0)
     return math.sqrt(var), (var * var / parts if parts > 0 else math.inf)
 
 
@@ -122,6 +125,6 @@ def with_sessions(centre: float, low: float, high: float, df: int, spread: Sessi
     (with few processes, the Welch–Satterthwaite degrees of freedom alone could make it so)."""
     q = 0.5 + confidence / 2.0
     own = math.log(high / low) / 2.0
-    se, total_df = combined(own / t_quantile(q, df), df, spread)
+    se, total_df = combined([(own / t_quantile(q, df), df)], spread)
     half = max(own, t_quantile(q, total_df) * se)
     return centre * math.exp(-half), centre * math.exp(half)

@@ -20,6 +20,7 @@ from benchbot.report import build_grids, render_markdown
 from benchbot.run.executor import Retry
 from benchbot.run.provenance import parse_meta
 from benchbot.run.session import plan_entry
+from benchbot.stats.sessions import MIN_RUNS
 from benchbot.store import DEVICE_FAILURES, RunRecord, new_run_id, record_doc, run_path
 from benchbot.store.entries import entries_of, labelled
 from benchbot.sweep import MeasureSettings, Plan, SweepSpec, load_sweep_file
@@ -302,7 +303,7 @@ def spread_line(record: RunRecord) -> str | None:
             used.setdefault(c.device, (s.between_runs_sd, s.between_runs_from or 0))
     if not used:
         return None
-    assumed = "assumed until the results folder has 3 runs of a model on it"
+    assumed = f"assumed until the results folder has {MIN_RUNS} runs of a model on it"
     parts = [f"{device} {sd:.1%} ({f'from {n} earlier runs' if n else assumed})"
              for device, (sd, n) in sorted(used.items())]
     return "the 95% CIs include how far the device moves between runs: " + "; ".join(parts)

@@ -28,7 +28,7 @@ from benchbot.compare.match import CaseKey, case_key, match_entries
 from benchbot.compare.sides import Side
 from benchbot.compare.thresholds import ThresholdPolicy
 from benchbot.errors import ConfigError
-from benchbot.stats.sessions import ASSUMED, SessionSpread
+from benchbot.stats.sessions import ASSUMED, MIN_RUNS, SessionSpread
 from benchbot.store.entries import Entry
 
 
@@ -133,9 +133,9 @@ def _compare_one(key: CaseKey, base: Entry | None, cand: Entry | None, changed: 
         return Comparison(key, Verdict(Kind.FAILED, f"failed on the {' and '.join(failed)}: "
                                                     f"{error}"),
                           base, cand, None, threshold, changed)
+    spread = None if base.run_id == cand.run_id else \
+        settings.spreads.get(key.device, settings.assumed_spread)
     try:
-        spread = None if base.run_id == cand.run_id else \
-            settings.spreads.get(key.device, settings.assumed_spread)
         est = estimate(base.case, cand.case, settings.estimation, paired=paired, spread=spread)
     except NotComparable as exc:
         return Comparison(key, Verdict(Kind.UNCERTAIN, f"{exc}: nothing to compare; measure "
@@ -145,7 +145,7 @@ def _compare_one(key: CaseKey, base: Entry | None, cand: Entry | None, changed: 
     if verdict.kind == Kind.UNCERTAIN and est.method == "processes" and spread is not None \
             and spread.tau2 > 0:
         source = (f"from {spread.runs} runs" if spread.estimated
-                  else "assumed until it has 3 runs of a model")
+                  else f"assumed until it has {MIN_RUNS} runs of a model")
         verdict = Verdict(Kind.UNCERTAIN, f"{verdict.reason}; {key.device} moves about "
                                           f"{spread.sd:.1%} between runs ({source}): "
                                           "benchbot ab measures both in one session")

@@ -110,6 +110,118 @@ def measure(run_once: Callable[[], object], warmup: int, min_runs: int,
             "timed_wall_ms": (clock() - start) / 1e6, "stop_reason": stop}
 
 
+def _quantile(ordered: list[float], q: float) -> float:
+    """The q-quantile of sorted values, interpolated linearly (numpy's default)."""
+    pos = (len(ordered) - 1) * q
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def window_record(index: int, start_s: float, end_s: float, samples: list[float]
+                  ) -> dict[str, Any]:
+    """One point of a sustained series: its time span, run count, median and p90."""
+    ordered = sorted(samples)
+    return {"index": index, "start_s": round(start_s, 6), "end_s": round(end_s, 6),
+            "runs": len(ordered), "median_ms": _quantile(ordered, 0.5),
+            "p90_ms": _quantile(ordered, 0.9)}
+
+
+STOP_REASONS = ("battery_floor", "temperature_ceiling", "host")
+
+
+def _stop_requested(path: str | None) -> str | None:
+    """The reason the host wrote into the stop file, once it exists (else None)."""
+    if not path or not os.path.exists(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            reason = f.read().strip()
+    except OSError:
+        reason = ""
+    return reason if reason in STOP_REASONS else "host"
+
+
+def measure_sustained(run_once: Callable[[], object], warmup: int, duration_s: float,
+                      window_s: float, rate_hz: float | None, max_samples: int,
+                      series_path: str | None = None, stop_path: str | None = None,
+                      clock: Callable[[], int] = time.perf_counter_ns,
+                      sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
+    """Time ``run_once`` for ``duration_s`` as a series of windows (sustained mode).
+
+    Back to back, or one inference started every 1/``rate_hz`` s (a late one starts at
+    once and counts in ``late_runs``; missed slots are not made up). A window closes at
+    the first inference that ends past its boundary; each closed window is appended as a
+    JSON line to ``series_path`` (created when the timed loop starts), which is how the
+    host follows the load while it samples the device. The loop ends at the first window
+    end past ``duration_s``, or when ``stop_path`` appears (the host saw the battery floor
+    or the temperature ceiling; the file holds the reason). The agent never reads the
+    device's state itself. Samples beyond ``max_samples`` are thinned evenly for the record.
+    """
+    from array import array
+
+    t0 = clock()
+    run_once()
+    first_ms = (clock() - t0) / 1e6
+    for _ in range(max(warmup, 1) - 1):
+        run_once()
+    samples = array("d")
+    current: list[float] = []
+    windows: list[dict[str, Any]] = []
+    period_ns = int(1e9 / rate_hz) if rate_hz else 0
+    window_ns, duration_ns = int(round(window_s * 1e9)), int(round(duration_s * 1e9))
+    late = 0
+    stop = "duration"
+    series = open(series_path, "w", encoding="utf-8") if series_path else None
+    gc.collect()
+    gc.disable()  # as in measure(): a collection is noise, not model latency
+    try:
+        start = clock()
+        next_ns, window_start, boundary = start, 0.0, window_ns
+        while True:
+            if period_ns:
+                now = clock()
+                if now < next_ns:
+                    sleep((next_ns - now) / 1e9)
+                elif now >= next_ns + period_ns:
+                    late += 1
+                    next_ns = now
+                next_ns += period_ns
+            t0 = clock()
+            run_once()
+            t1 = clock()
+            ms = (t1 - t0) / 1e6
+            samples.append(ms)
+            current.append(ms)
+            if t1 - start < boundary:  # whole nanoseconds: no rounding at a boundary
+                continue
+            t = (t1 - start) / 1e9
+            record = window_record(len(windows), window_start, t, current)
+            windows.append(record)
+            if series is not None:
+                series.write(json.dumps(record) + "\n")
+                series.flush()
+            current, window_start = [], t
+            boundary = ((t1 - start) // window_ns + 1) * window_ns
+            if t1 - start >= duration_ns:
+                break
+            reason = _stop_requested(stop_path)
+            if reason is not None:
+                stop = reason
+                break
+    finally:
+        gc.enable()
+        if series is not None:
+            series.close()
+    stride = -(-len(samples) // max_samples) if len(samples) > max_samples else 1
+    return {"first_inference_ms": first_ms, "samples_ms": list(samples[::stride]),
+            "timed_wall_ms": (clock() - start) / 1e6, "stop_reason": stop,
+            "windows": windows,
+            "sustained": {"duration_s": duration_s, "window_s": window_s, "rate_hz": rate_hz,
+                          "total_runs": len(samples), "late_runs": late,
+                          "samples_stride": stride}}
+
+
 def _rewrite_onnx_batch(path: str, batch: int) -> bytes:
     """The model's bytes with axis 0 of every graph input set to ``batch``."""
     try:
@@ -450,8 +562,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     loaded = LOADERS[runtime](args, np, rng)
     run_once = loaded.pop("run_once")
     try:
-        timing = measure(run_once, args.warmup, args.min_runs, args.min_time, args.max_time,
-                         args.max_runs)
+        if args.sustained:
+            timing = measure_sustained(run_once, args.warmup, args.sustained, args.window,
+                                       args.rate, args.max_runs, args.series_file or None,
+                                       args.stop_file or None)
+        else:
+            timing = measure(run_once, args.warmup, args.min_runs, args.min_time,
+                             args.max_time, args.max_runs)
     except Exception as exc:  # e.g. a Reshape that hard-codes the batch fails on first run
         raise AgentFailure(f"inference failed at batch {args.batch} (batch "
                            f"{loaded['batch_applied']}): {_first_line(exc)}") from exc
@@ -525,7 +642,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--profile-ops", action="store_true",
                    help="after the timed runs, take an op profile in a separate pass")
     p.add_argument("--profile-runs", type=int, default=20, help="runs of the profiled pass")
+    p.add_argument("--sustained", type=float, default=0.0,
+                   help="seconds of sustained mode: a time series of windows (0: off)")
+    p.add_argument("--window", type=float, default=1.0, help="seconds per window (sustained)")
+    p.add_argument("--rate", type=float, default=0.0,
+                   help="inferences started per second (sustained; 0: back to back)")
+    p.add_argument("--series-file", default="",
+                   help="append each closed window here as a JSON line (sustained)")
+    p.add_argument("--stop-file", default="",
+                   help="end the series early once this file exists; it holds the reason")
     args = p.parse_args(argv)
+    if args.sustained < 0 or args.window <= 0 or args.rate < 0:
+        p.error("--sustained and --rate must be >= 0, --window > 0")
     for name in ("threads", "batch", "min_runs", "max_runs", "profile_runs"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1")

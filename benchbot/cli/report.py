@@ -18,6 +18,7 @@ from benchbot.modelcard import ModelCard
 from benchbot.report.environment import provenance_note
 from benchbot.report.modelcols import add_model_columns, quantization_table
 from benchbot.report.ops import GROUPINGS, ops_report
+from benchbot.report.sustained import sustained_table
 from benchbot.report.tabular import provenance_of
 from benchbot.store.entries import Entry
 from benchbot.store.queries import history_records, latest_entries_indexed
@@ -98,7 +99,9 @@ def report_command(
                    "models x (precision, batch), one grid per device; auto: precision-batch "
                    "when several precisions or batches were measured; quantization: model x "
                    "precision rows with file size, latency and accuracy (md only); ops: where "
-                   "the time goes per case (runs with --profile-ops). (default: auto)"),
+                   "the time goes per case (runs with --profile-ops); sustained: burst -> "
+                   "sustained latency per model and device (runs with --sustained; in html "
+                   "the default grids and one chart over time per device). (default: auto)"),
     model_columns: Optional[str] = typer.Option(
         None, help="Model facts beside the latencies: params, macs, flops, size "
                    "(comma-separated), from the model cards recorded with the cases."),
@@ -133,7 +136,8 @@ def report_command(
     _one_of(fmt, FORMATS, "--format")
     _refuse_inapplicable(fmt, {"--layout": layout, "--model-columns": model_columns,
                                "--metric": metric, "--digits": digits})
-    layout = _one_of(layout or "auto", (*LAYOUTS, "quantization", "ops"), "--layout")
+    layout = _one_of(layout or "auto", (*LAYOUTS, "quantization", "ops", "sustained"),
+                     "--layout")
     _one_of(by, GROUPINGS, "--by")
     metric = _one_of(metric or "median", tuple(METRICS), "--metric")
     digits = 4 if digits is None else digits
@@ -171,10 +175,12 @@ def report_command(
     cards = cards_by_case(entries)
     if fmt == "md" and layout == "ops":
         text = ops_report(entries, top, by)
+    elif fmt == "md" and layout == "sustained":
+        text = sustained_table(entries)
     elif fmt == "md" and layout == "quantization":
         text = quantization_table(entries, cards, metric, digits)
     elif fmt in ("md", "html"):
-        grids = build_grids(entries, layout, metric)
+        grids = build_grids(entries, "auto" if layout == "sustained" else layout, metric)
         if model_columns:
             which = [w.strip() for w in model_columns.split(",")]
             by_model = {e.case.model_name: cards[e.case.id] for e in entries if e.case.id in cards}

@@ -25,6 +25,7 @@ from benchbot.store import DEVICE_FAILURES, RunRecord, new_run_id, record_doc, r
 from benchbot.store.entries import entries_of, labelled
 from benchbot.sweep import MeasureSettings, Plan, SweepSpec, load_sweep_file
 from benchbot.sweep import axes
+from benchbot.sweep.plan import parse_duration
 from benchbot.variants import DEFAULT_CACHE_DIR, INT8_MODES
 
 DEFAULTS = MeasureSettings()
@@ -54,9 +55,13 @@ def _plan_text(plan: Plan) -> str:
     processes = (f"{s.repeat} fresh process{'es' if s.repeat != 1 else ''}" if not s.adaptive
                  else f"{s.min_processes} to {s.max_repeat} fresh processes (until the 95% CI "
                       f"is within +-{s.target_ci:.0%})")
-    lines = [f"{len(plan)} cases, each in {processes}, {s.order}; each process: warm-up "
-             f"{s.warmup}, at least {s.min_runs} runs and {s.min_time_s:g}s, at most "
-             f"{s.max_time_s:g}s", "",
+    each = (f"each process: warm-up {s.warmup}, at least {s.min_runs} runs and "
+            f"{s.min_time_s:g}s, at most {s.max_time_s:g}s")
+    if s.sustained_s is not None:
+        processes = "one sustained process"
+        each = (f"each: warm-up {s.warmup}, then {s.sustained_s:g}s in {s.window_s:g}s windows"
+                + (f" at {s.rate_hz:g} Hz" if s.rate_hz else " back to back"))
+    lines = [f"{len(plan)} cases, each in {processes}, {s.order}; {each}", "",
              "| Case id | Model | Device | Runtime | Backend | Threads | Batch | Precision |",
              "|---|---|---|---|---|---|---|---|"]
     lines += [f"| {c.id} | {c.model.path} | {c.device} | {c.runtime} | {c.backend} | "
@@ -141,6 +146,21 @@ def run_command(
     min_cosine: Optional[float] = typer.Option(
         None, help="fp16/int8 variants whose outputs have a lower cosine similarity to fp32 "
                    f"are marked inaccurate. (default: {DEFAULTS.min_cosine:g})"),
+    sustained: Optional[str] = typer.Option(
+        None, metavar="DURATION",
+        help="Sustained mode: each case is one process of this long (30s, 2m, 1h) with a "
+             "time series of --window windows (median, p90, runs) and the device's clock, "
+             "temperatures and battery read beside it; figures: burst (first 10 s), "
+             "sustained (last 20%), their ratio, time to throttle. See report --layout "
+             "sustained. Agent runner only."),
+    window: Optional[float] = typer.Option(
+        None, help="Sustained mode: seconds per point of the series. (default: 1)"),
+    rate: Optional[float] = typer.Option(
+        None, metavar="HZ", help="Sustained mode: start an inference HZ times a second (an "
+                                 "app calling every frame) instead of back to back."),
+    max_temp: Optional[float] = typer.Option(
+        None, metavar="CELSIUS", help="Sustained mode: stop a case's series when a CPU "
+                                      "thermal zone reads hotter than this."),
     config: Optional[Path] = typer.Option(
         None, "--config", "-c", help="Sweep file (TOML) with the same axes; options override it."),
     results: Path = typer.Option(Path("results"), "--results",
@@ -192,7 +212,10 @@ def run_command(
                "max_time": max_time, "case_timeout": case_timeout, "repeat": repeat,
                "max_repeat": max_repeat, "target_ci": target_ci, "case_budget": case_budget,
                "order": order, "seed": seed,
-               "profile_ops": True if profile_ops else None, "min_cosine": min_cosine}
+               "profile_ops": True if profile_ops else None, "min_cosine": min_cosine,
+               "sustained": None if sustained is None else parse_duration(sustained,
+                                                                          "--sustained"),
+               "window": window, "rate": rate, "max_temp": max_temp}
     if runner is not None and runner not in RUNNER_KINDS:
         raise ConfigError(f"--runner: {runner!r} is not one of {', '.join(RUNNER_KINDS)}")
     if int8_mode not in INT8_MODES:
@@ -216,6 +239,7 @@ def run_command(
         names = spec.devices or ("local",)
         plan = session.plan_of(spec, session.profiles_of(names, dirs, runner), zoo_dir,
                                int8_mode)
+    refuse_sustained_native(plan)
     if dry_run:
         out(_plan_json(plan) if as_json else _plan_text(plan))
         return
@@ -234,6 +258,17 @@ def run_command(
     else:
         out(render_markdown(build_grids(labelled(entries_of(record)), "auto", "median")))
     raise typer.Exit(exit_code_of(record))
+
+
+def refuse_sustained_native(plan: Plan) -> None:
+    """--sustained needs the agent's series: a native tool prints one figure per run."""
+    if plan.settings.sustained_s is None:
+        return
+    native = next((c for c in plan.cases if c.runner != "agent"), None)
+    if native is not None:
+        raise ConfigError(f"--sustained needs benchbot's agent, but device '{native.device}' "
+                          f"measures with {native.runner}, which gives no time series; use "
+                          "--runner agent, or drop --sustained")
 
 
 def validity_line(record: RunRecord) -> str | None:

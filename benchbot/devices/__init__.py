@@ -12,6 +12,7 @@ from typing import Any, Callable
 from benchbot.errors import TransportError, UserError
 from benchbot.devices.facts import host_facts
 from benchbot.devices.hygiene import Hygiene, battery_problem
+from benchbot.devices.sampler import DeviceSampler
 from benchbot.profiles import Profile, default_adb_server
 from benchbot.runners import AgentRunner, Runner
 from benchbot.runners.base import cpus_of_mask
@@ -110,6 +111,15 @@ def make_runner(profile: Profile, transport: Transport, options: DeviceOptions,
     return NativeToolRunner(kind, transport, binary, masks)
 
 
+def _sampled(runner: Runner, transport: Transport, with_battery: bool,
+             options: DeviceOptions) -> Runner:
+    """The runner, reading the device's state beside sustained series (agent only)."""
+    if isinstance(runner, AgentRunner):
+        runner.sampler = DeviceSampler(transport, with_battery)
+        runner.battery_floor = options.battery_floor if with_battery else 0
+    return runner
+
+
 def _base_facts(profile: Profile, runner: Runner) -> dict[str, Any]:
     return {"profile": profile.name, "label": profile.display_name,
             "transport": profile.transport, "runner": runner.kind}
@@ -131,7 +141,8 @@ def _open_phone(profile: Profile, options: DeviceOptions, say: Callable[[str], N
     problem = battery_problem(battery, options.battery_floor) if options.battery_floor else None
     if problem is not None:
         raise UserError(f"{profile.name} ({serial}): {problem}")
-    runner = make_runner(profile, transport, options, "python3", abi=facts.get("abi"), say=say)
+    runner = _sampled(make_runner(profile, transport, options, "python3", abi=facts.get("abi"),
+                                  say=say), transport, True, options)
     return Device(profile=profile, transport=transport, runner=runner,
                   hygiene=Hygiene(transport, profile.thermal, say, with_battery=True),
                   facts={**_base_facts(profile, runner), "serial": serial, "adb_server": server,
@@ -145,7 +156,8 @@ def _open_server(profile: Profile, options: DeviceOptions, say: Callable[[str], 
     assert profile.ssh is not None
     transport = SshTransport(profile.ssh, workdir=profile.runner.workdir, keep=options.keep)
     transport.connect()
-    runner = make_runner(profile, transport, options, "python3")
+    runner = _sampled(make_runner(profile, transport, options, "python3"), transport, False,
+                      options)
     assert profile.ssh is not None
     return Device(profile=profile, transport=transport, runner=runner,
                   hygiene=Hygiene(transport, profile.thermal, say, with_battery=False),
@@ -161,7 +173,8 @@ def open_device(profile: Profile, options: DeviceOptions = DeviceOptions(),
     if profile.transport == "ssh":
         return _open_server(profile, options, say)
     transport = LocalTransport()
-    runner = make_runner(profile, transport, options, sys.executable)
+    runner = _sampled(make_runner(profile, transport, options, sys.executable), transport,
+                      False, options)
     facts = {**_base_facts(profile, runner), **host_facts()}
     return Device(profile=profile, transport=transport, runner=runner,
                   hygiene=Hygiene(transport, profile.thermal, say, with_battery=False),

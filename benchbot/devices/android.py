@@ -132,6 +132,14 @@ class Battery:
     level: int | None
     charging: bool | None
     powered_by: tuple[str, ...]
+    temperature_c: float | None = None  # dumpsys prints tenths of a degree
+
+
+def _tenths(text: str | None) -> float | None:
+    value = _int((text or "").lstrip("-"))
+    if value is None:
+        return None
+    return (-value if (text or "").strip().startswith("-") else value) / 10.0
 
 
 def parse_battery(text: str) -> Battery | None:
@@ -147,7 +155,8 @@ def parse_battery(text: str) -> Battery | None:
                     if fields.get(f"{src.lower()} powered", "").lower() == "true")
     status = fields.get("status")  # BatteryManager: 2 charging, 5 full
     charging = status in ("2", "5") if status is not None else (bool(powered) or None)
-    return Battery(level=_int(fields["level"]), charging=charging, powered_by=powered)
+    return Battery(level=_int(fields["level"]), charging=charging, powered_by=powered,
+                   temperature_c=_tenths(fields.get("temperature")))
 
 
 def matches(match: Mapping[str, tuple[str, ...]], props: Mapping[str, str]) -> bool:

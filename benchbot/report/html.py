@@ -238,6 +238,9 @@ def charts_of(records: Sequence[RunRecord], entries: Sequence[Entry],
     add("distribution", lambda: charts.distribution_svg(cases),
         "Distribution of the samples of each case († not valid)")
     made += history_charts(records, entries, history_x)
+    from benchbot.report.sustained import sustained_charts
+
+    made += sustained_charts(cases)
     profiled = [c for c in cases if c.op_profile is not None and c.op_profile.ops]
     for case in profiled[:MAX_OP_PROFILES]:
         add("op-profile", lambda case=case: charts.op_profile_svg(case),

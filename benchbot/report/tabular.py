@@ -12,9 +12,13 @@ from benchbot.store.entries import Entry
 
 STAT_KEYS = ("n", "mean_ms", "median_ms", "p90_ms", "p99_ms", "std_ms", "min_ms", "max_ms",
              "mad_ms", "ci95_low_ms", "ci95_high_ms")
+# a sustained case's figures (empty for the others)
+SUSTAINED_KEYS = ("burst_median_ms", "sustained_median_ms", "sustained_over_burst",
+                  "time_to_throttle_s", "clock_throttle_s")
 COLUMNS = ("run_id", "model", "model_path", "model_sha256", "device", "runtime", "backend",
            "runner", "threads", "batch", "precision", "int8_mode", "status", *STAT_KEYS,
-           "processes", "failure_kind", "error", "valid", "commit", "branch", "dirty", "meta")
+           "processes", "failure_kind", "error", "valid", *SUSTAINED_KEYS, "sustained_stop",
+           "commit", "branch", "dirty", "meta")
 
 
 def provenance_of(records: Sequence[RunRecord]) -> dict[str, dict[str, Any]]:
@@ -35,6 +39,7 @@ def rows(entries: Sequence[Entry],
     for e in entries:
         c = e.case
         stats = c.stats.to_dict() if c.stats else {}
+        s = c.sustained
         out.append({"run_id": e.run_id, "model": c.model_name, "model_path": c.model,
                     "model_sha256": c.model_sha256, "device": c.device, "runtime": c.runtime,
                     "backend": c.backend, "runner": c.runner, "threads": c.threads,
@@ -42,7 +47,10 @@ def rows(entries: Sequence[Entry],
                     "int8_mode": c.config.int8_mode, "status": c.status,
                     **{k: stats.get(k) for k in STAT_KEYS}, "processes": len(c.runs),
                     "failure_kind": c.failure.kind if c.failure else None, "error": c.error,
-                    "valid": c.valid, **provenance.get(e.run_id, none)})
+                    "valid": c.valid,
+                    **{k: getattr(s, k) if s else None for k in SUSTAINED_KEYS},
+                    "sustained_stop": s.stop_reason if s else None,
+                    **provenance.get(e.run_id, none)})
     return out
 
 

@@ -118,6 +118,7 @@ def assess(case: CaseResult, settings: MeasureSettings) -> Validity:
         return validity
     limits = ValidityLimits(min_runs=settings.min_runs, target_ci=settings.target_ci,
                             min_processes=min(3, settings.min_processes) if settings.adaptive
+                            else 1 if settings.sustained_s is not None  # one long process
                             else 3)
     per_process = [len(r.samples_ms) for r in case.runs if r.samples_ms]
     for code, detail in validity_codes(

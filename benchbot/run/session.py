@@ -60,7 +60,15 @@ def settings_of(measure: Mapping[str, Any]) -> MeasureSettings:
                            order=str(measure.get("order", d.order)),
                            seed=measure.get("seed"),
                            profile_ops=bool(measure.get("profile_ops", d.profile_ops)),
-                           min_cosine=float(measure.get("min_cosine", d.min_cosine)))
+                           min_cosine=float(measure.get("min_cosine", d.min_cosine)),
+                           sustained_s=_optional_float(measure.get("sustained")),
+                           window_s=float(measure.get("window", d.window_s)),
+                           rate_hz=_optional_float(measure.get("rate")),
+                           max_temp_c=_optional_float(measure.get("max_temp")))
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def plan_of(spec: SweepSpec, profiles: Sequence[Profile], zoo_dir: Path,
@@ -269,7 +277,11 @@ def settings_of_record(record: RunRecord) -> MeasureSettings:
                            order="sequential" if v1 else str(s.get("order", d.order)),
                            seed=s.get("seed"),
                            profile_ops=bool(s.get("profile_ops", False)),
-                           min_cosine=float(s.get("min_cosine", MeasureSettings().min_cosine)))
+                           min_cosine=float(s.get("min_cosine", MeasureSettings().min_cosine)),
+                           sustained_s=_optional_float(s.get("sustained_s")),
+                           window_s=float(s.get("window_s", d.window_s)),
+                           rate_hz=_optional_float(s.get("rate_hz")),
+                           max_temp_c=_optional_float(s.get("max_temp_c")))
 
 
 def profiles_of(names: Sequence[str], dirs: list[Path], runner: str | None) -> list[Profile]:

@@ -11,6 +11,9 @@ from benchbot import agent as agent_module
 from benchbot.errors import CaseError, TransportError
 from benchbot.runners.base import case_result, cpus_of_mask, failure_of, model_to_push
 from benchbot.runners.ops import OpRow, no_profile, op_profile, placement_of_profile
+from benchbot.runners.sustained import (SeriesFiles, StateSampler, agent_options, remove_files,
+                                        run_sampled, series_files, stop_reason_for,
+                                        sustained_of)
 from benchbot.store import CaseResult, OpProfile, Placement, ProcessRun, TensorInfo, utc_now
 from benchbot.sweep import Case, MeasureSettings
 from benchbot.transports import CommandResult, Transport
@@ -30,7 +33,7 @@ def process_run(doc: dict[str, Any], started_at: str, ended_at: str) -> ProcessR
                               shape=tuple(i.get("shape") or ()))
                    for i in doc.get("inputs") or ())
     skip = {*_RUN_FIELDS, "cpu_affinity", "inputs", "samples_ms", "status", "error",
-            "op_profile"}
+            "op_profile", "windows", "sustained"}
     return ProcessRun(samples_ms=tuple(float(x) for x in doc.get("samples_ms") or ()),
                       started_at=started_at, ended_at=ended_at,
                       cpu_affinity=tuple(affinity) if affinity is not None else None,
@@ -81,10 +84,13 @@ class AgentRunner:
 
     kind = "agent"
 
-    def __init__(self, transport: Transport, python: str, cpu_masks: dict[int, str]) -> None:
+    def __init__(self, transport: Transport, python: str, cpu_masks: dict[int, str],
+                 sampler: StateSampler | None = None, battery_floor: int = 0) -> None:
         self.transport = transport
         self.python = python
         self.cpu_masks = cpu_masks
+        self.sampler = sampler  # reads the device's state beside a sustained series
+        self.battery_floor = battery_floor  # percent; a sustained series stops under it
         self._agent_path: str | None = None
 
     def argv(self, case: Case, settings: MeasureSettings, model_path: str) -> list[str]:
@@ -112,9 +118,11 @@ class AgentRunner:
             argv = self.argv(case, settings, model_path)
             if case.variant is not None and case.variant.derived:
                 argv.append("--prepared")  # the file already is the case's precision and batch
-            result = self.transport.run(argv,
-                                        timeout=settings.case_timeout_s)
-            doc = parse_agent_output(result)
+            if settings.sustained_s is not None:
+                doc, sustained = self._run_sustained(case, settings, argv)
+            else:
+                doc, sustained = parse_agent_output(
+                    self.transport.run(argv, timeout=settings.case_timeout_s)), None
         except (CaseError, TransportError) as exc:
             return case_result(case, started_at=started, ended_at=utc_now(),
                                failure=failure_of(exc), settings=settings)
@@ -126,4 +134,20 @@ class AgentRunner:
             run = dataclasses.replace(run, extras={**run.extras, "op_profile_run_ms":
                                                    doc["op_profile"]["run_ms"]})
         return case_result(case, started_at=started, ended_at=ended, runs=[run],
-                           op_profile=profile, placement=placement, settings=settings)
+                           op_profile=profile, placement=placement, settings=settings,
+                           sustained=sustained)
+
+    def _run_sustained(self, case: Case, settings: MeasureSettings, argv: list[str]
+                       ) -> tuple[dict[str, Any], Any]:
+        """The agent's long series, with the device sampled beside it by the host."""
+        assert self._agent_path is not None
+        files: SeriesFiles = series_files(self.transport, self._agent_path, case.id)
+        try:
+            result, samples = run_sampled(
+                self.transport, [*argv, *agent_options(settings, files)],
+                settings.case_timeout_s, self.sampler, files, settings.window_s,
+                lambda s: stop_reason_for(s, settings.max_temp_c, self.battery_floor))
+        finally:
+            remove_files(self.transport, files)
+        doc = parse_agent_output(result)
+        return doc, sustained_of(doc, samples, settings)

@@ -26,6 +26,7 @@ from benchbot.store.jsonread import (At, SchemaError, finite, listed, mapping, n
 from benchbot.store.findings import (Validity, accuracy_doc, accuracy_of_doc, op_profile_doc,
                                      op_profile_of_doc, placement_doc, placement_of_doc,
                                      validity_doc, validity_of_doc)
+from benchbot.store.series import sustained_doc, sustained_of_doc
 from benchbot.store.records import (FAILURE_KINDS, SCHEMA_VERSION, STATUSES, CaseConfig,
                                     CaseResult, Failure, FarmPlacement, GitInfo, ModelRef,
                                     ProcessRun, RunOwner, RunRecord, Schedule, TensorInfo,
@@ -86,7 +87,8 @@ def case_doc(case: CaseResult) -> dict[str, Any]:
         "valid": case.valid, "validity": validity_doc(case.validity)["codes"],
         "op_profile": None if case.op_profile is None else op_profile_doc(case.op_profile),
         "placement": None if case.placement is None else placement_doc(case.placement),
-        "accuracy": None if case.accuracy is None else accuracy_doc(case.accuracy)})
+        "accuracy": None if case.accuracy is None else accuracy_doc(case.accuracy),
+        "sustained": None if case.sustained is None else sustained_doc(case.sustained)})
 
 
 def config_doc(case_id: str, c: CaseConfig) -> dict[str, Any]:
@@ -258,7 +260,8 @@ def case_of_doc(doc: Any, where: str = "case") -> CaseResult:
     return replace(case, validity=codes or Validity(),
                    op_profile=at.get("op_profile", optional(op_profile_of_doc), None),
                    placement=at.get("placement", optional(placement_of_doc), None),
-                   accuracy=at.get("accuracy", optional(accuracy_of_doc), None))
+                   accuracy=at.get("accuracy", optional(accuracy_of_doc), None),
+                   sustained=at.get("sustained", optional(sustained_of_doc), None))
 
 
 def _case(at: At, runs: tuple[ProcessRun, ...], failure: Failure | None, *, attempts: int,

@@ -11,6 +11,8 @@
         ├── Validity     whether its figure can be trusted, and the codes saying why not
         ├── OpProfile, Placement, Accuracy   where the time goes, what ran where, how
         │                far a variant's outputs are from fp32 (:mod:`benchbot.store.findings`)
+        ├── Sustained    a sustained case's time series (SeriesPoint, each with the
+        │                DeviceSample the host read beside it) and its figures
         └── FarmPlacement which farm worker and phone measured it
 
 Everything is frozen; JSON encoding and decoding live in :mod:`benchbot.store.codec`.
@@ -139,6 +141,66 @@ class ProcessRun:
     log: str | None = field(default=None, compare=False, repr=False)
 
 
+SUSTAINED_STOPS = ("duration", "battery_floor", "temperature_ceiling", "host")
+
+
+@dataclass(frozen=True)
+class DeviceSample:
+    """The device's state, read by the host (never the measuring process) during a case."""
+
+    windows_done: int  # windows the agent had closed when this was read
+    at_s: float  # host seconds since the measuring process was started
+    big_cur_khz: int | None = None  # the big cluster's clock now
+    big_max_khz: int | None = None  # its ceiling now (scaling_max_freq)
+    throttled: bool | None = None  # a cluster's ceiling below its hardware maximum
+    cpu_temp_c: float | None = None  # hottest CPU thermal zone
+    battery_temp_c: float | None = None
+    battery_level: int | None = None
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    """One window of a sustained series: latency in it, and the device just after it."""
+
+    index: int
+    start_s: float
+    end_s: float
+    runs: int
+    median_ms: float
+    p90_ms: float
+    device: DeviceSample | None = None
+
+
+@dataclass(frozen=True)
+class Sustained:
+    """A sustained case (``run --sustained``): the series and what it shows.
+
+    ``burst_median_ms``: median of the window medians of the first 10 s;
+    ``sustained_median_ms``: of the last 20% of the series; ``time_to_throttle_s``: the
+    start of the first window from which every window median stays above 1.1 x burst
+    (None: never); ``clock_throttle_s``: the same for the device reporting capped clocks.
+    """
+
+    duration_s: float  # asked for
+    window_s: float
+    elapsed_s: float
+    total_runs: int
+    stop_reason: str  # one of SUSTAINED_STOPS
+    windows: tuple[SeriesPoint, ...]
+    burst_median_ms: float | None = None
+    sustained_median_ms: float | None = None
+    sustained_over_burst: float | None = None
+    time_to_throttle_s: float | None = None
+    clock_throttle_s: float | None = None
+    rate_hz: float | None = None
+    late_runs: int = 0  # at a fixed rate: inferences that started late
+
+    def __post_init__(self) -> None:
+        if self.stop_reason not in SUSTAINED_STOPS:
+            raise ValueError(f"a sustained stop reason is one of {', '.join(SUSTAINED_STOPS)}, "
+                             f"not {self.stop_reason!r}")
+
+
 @dataclass(frozen=True)
 class Failure:
     """Why a case failed: its kind (see FAILURE_KINDS), the message, the tool's own words."""
@@ -185,6 +247,7 @@ class CaseResult:
     op_profile: OpProfile | None = None
     placement: Placement | None = None
     accuracy: Accuracy | None = None
+    sustained: Sustained | None = None
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from benchbot.store.records import FAILURE_KINDS, SCHEMA_VERSION, STATUSES
+from benchbot.store.series import sample_schema, sustained_schema
 
 _NUM = {"type": "number"}
 _INT = {"type": "integer"}
@@ -111,6 +112,7 @@ _CASE = _object({
             {"name": _STR, "max_abs_err": _NUM, "mean_abs_err": _NUM, "cosine": _NUM,
              "top1_agreement": _nullable(_NUM)},
             ("name", "max_abs_err", "mean_abs_err", "cosine"))}})),
+    "sustained": _nullable({"$ref": "#/$defs/sustained"}),
 }, ("id", "model", "model_sha256", "device", "runtime", "threads", "batch", "precision",
     "status", "samples_ms", "stats", "runs"), "One case (also one line of a run's journal).")
 
@@ -145,5 +147,6 @@ def results_schema() -> dict[str, Any]:
             "cases": {"type": "array", "items": {"$ref": "#/$defs/case"}},
         },
         "$defs": {"case": _CASE, "run": _RUN, "stats": _STATS, "model": _MODEL,
-                  "variant": _VARIANT, "failure": _FAILURE},
+                  "variant": _VARIANT, "failure": _FAILURE, "sustained": sustained_schema(),
+                  "device_sample": sample_schema()},
     }

@@ -16,6 +16,10 @@
     case_timeout = 120  # seconds
     profile_ops = false # an op profile per case, in a pass after the timed runs
     min_cosine = 0.99   # fp16/int8 outputs less similar to fp32 are flagged inaccurate
+    sustained = "2m"    # sustained mode: one long process per case, a time series
+    window = 1.0        # seconds per point of the series (sustained mode)
+    rate = 30.0         # inferences per second (sustained mode; default back to back)
+    max_temp = 45.0     # °C: a sustained case stops when the CPU gets hotter
 
     [meta]              # recorded with the run, shown in every report (like --meta k=v)
     phone_build = "QP1A.190711"
@@ -32,7 +36,7 @@ from typing import Any
 
 from benchbot.errors import ConfigError
 from benchbot.sweep import axes
-from benchbot.sweep.plan import check_seconds
+from benchbot.sweep.plan import check_seconds, parse_duration
 
 _TOP = {"devices", "models", "threads", "batch", "precision", "backend", "measure", "meta"}
 # [measure] keys and their kinds: "seconds" are checked as time limits
@@ -40,10 +44,13 @@ _MEASURE: dict[str, Any] = {"warmup": int, "min_runs": int, "max_runs": int,
                             "min_time": "seconds", "max_time": "seconds",
                             "case_timeout": "seconds", "repeat": int, "max_repeat": int,
                             "target_ci": float, "case_budget": "seconds", "order": str,
-                            "seed": int, "profile_ops": bool, "min_cosine": float}
+                            "seed": int, "profile_ops": bool, "min_cosine": float,
+                            "sustained": "duration", "window": "seconds", "rate": float,
+                            "max_temp": float}
 MEASURE_KEYS = tuple(_MEASURE)
 _KIND_NAMES = {int: "whole number", float: "number", "seconds": "number of seconds",
-               str: "string", bool: "true or false"}
+               str: "string", bool: "true or false",
+               "duration": "duration such as \"2m\" or a number of seconds"}
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,10 @@ def _measure(path: Path, raw: Any) -> dict[str, Any]:
         if kind is None:
             raise ConfigError(f"{path}: unknown key 'measure.{key}' "
                               f"(known: {', '.join(sorted(_MEASURE))})")
-        if kind is str:
+        if kind == "duration":
+            value = parse_duration(value, f"{path}: 'measure.{key}'")
+            ok = True
+        elif kind is str:
             ok = isinstance(value, str)
         elif kind is bool:
             ok = isinstance(value, bool)

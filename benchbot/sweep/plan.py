@@ -20,6 +20,26 @@ SECONDS_OPTIONS = {"min_time_s": "--min-time", "max_time_s": "--max-time",
                    "timeout_s": "--case-timeout"}
 
 
+_DURATION_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text: str | float, option: str) -> float:
+    """Seconds from '90', '90s', '2m', '1.5h' or a number; ConfigError naming ``option``."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        value = float(text)
+    else:
+        raw = str(text).strip().lower()
+        unit = _DURATION_UNITS.get(raw[-1:], None)
+        number = raw[:-1] if unit is not None else raw
+        try:
+            value = float(number) * (unit or 1.0)
+        except ValueError:
+            raise ConfigError(f"{option}: {text!r} is not a duration; give e.g. 30s, 2m or "
+                              "1h (a bare number is seconds)") from None
+    check_seconds(option, value)
+    return value
+
+
 def check_seconds(option: str, value: float) -> None:
     """A time limit must be a finite number of seconds, at most :data:`MAX_SECONDS`;
     ConfigError naming ``option`` otherwise (NaN and Infinity never reach a results file)."""
@@ -54,6 +74,12 @@ class MeasureSettings:
     seed: int | None = None  # of the interleaved order; None: drawn and recorded per run
     profile_ops: bool = False  # an op profile in a separate pass after the timed runs
     min_cosine: float = 0.99  # a variant whose outputs are less similar to fp32 is inaccurate
+    # sustained mode (--sustained): each case is one process of this many seconds, with a
+    # time series of windows; None: the usual short burst
+    sustained_s: float | None = None
+    window_s: float = 1.0  # one point of the series
+    rate_hz: float | None = None  # inferences started at this rate; None: back to back
+    max_temp_c: float | None = None  # a sustained case stops when the CPU gets hotter
 
     def __post_init__(self) -> None:
         for name, option in SECONDS_OPTIONS.items():  # first: NaN fails no comparison below
@@ -83,22 +109,52 @@ class MeasureSettings:
             raise ConfigError(f"--order: {self.order!r} is not one of {', '.join(ORDERS)}")
         if not -1.0 <= self.min_cosine <= 1.0:
             raise ConfigError(f"--min-cosine must be between -1 and 1, not {self.min_cosine:g}")
+        self._check_sustained()
+
+    def _check_sustained(self) -> None:
+        for option, value in (("--sustained", self.sustained_s), ("--window", self.window_s)):
+            if value is not None:
+                check_seconds(option, value)
+                if value <= 0:
+                    raise ConfigError(f"{option} must be more than 0 seconds, e.g. 2m or 30s")
+        if self.rate_hz is not None and not (math.isfinite(self.rate_hz) and self.rate_hz > 0):
+            raise ConfigError(f"--rate is inferences per second, more than 0, got {self.rate_hz!r}")
+        if self.max_temp_c is not None and not (math.isfinite(self.max_temp_c)
+                                                and 0 < self.max_temp_c < 150):
+            raise ConfigError(f"--max-temp is in degrees Celsius, e.g. 45, got {self.max_temp_c!r}")
+        if self.sustained_s is None:
+            if self.rate_hz is not None or self.max_temp_c is not None:
+                raise ConfigError("--rate and --max-temp apply to sustained runs: add "
+                                  "--sustained DURATION (e.g. 2m)")
+            return
+        if self.repeat not in (None, 1):
+            raise ConfigError(f"--sustained measures each case as one long process; drop "
+                              f"--repeat {self.repeat}")
+        if self.window_s * 2 > self.sustained_s:
+            raise ConfigError(f"--window {self.window_s:g}s leaves fewer than 2 windows in "
+                              f"--sustained {self.sustained_s:g}s: shorten the window")
 
     @property
     def min_processes(self) -> int:
         """Processes every case gets: the fixed --repeat, else MIN_PROCESSES (capped)."""
         if self.repeat is not None:
             return self.repeat
+        if self.sustained_s is not None:
+            return 1
         return min(MIN_PROCESSES, self.max_repeat)
 
     @property
     def adaptive(self) -> bool:
-        return self.repeat is None
+        return self.repeat is None and self.sustained_s is None
 
     @property
     def case_timeout_s(self) -> float:
         """Wall-clock limit of one case: timing cap plus room for loading and warm-up."""
-        return self.timeout_s if self.timeout_s is not None else self.max_time_s * 2 + 60
+        if self.timeout_s is not None:
+            return self.timeout_s
+        if self.sustained_s is not None:  # the series, plus loading and warm-up
+            return self.sustained_s * 1.5 + 120
+        return self.max_time_s * 2 + 60
 
     def to_dict(self) -> dict[str, float | int | None]:
         return asdict(self)

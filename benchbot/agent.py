@@ -431,6 +431,76 @@ def peak_rss_mb() -> float | None:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
+def proc_kb(text: str, keys: tuple[str, ...]) -> dict[str, int]:
+    """``Key:   123 kB`` lines (/proc/PID/status, smaps_rollup) -> {key: kB}; smaps' many
+    mappings are summed, so the full /proc/PID/smaps gives the same totals as its rollup."""
+    found: dict[str, int] = {}
+    for line in text.splitlines():
+        name, sep, rest = line.partition(":")
+        if sep and name in keys:
+            parts = rest.split()
+            if parts and parts[0].isdigit():
+                found[name] = found.get(name, 0) + int(parts[0])
+    return found
+
+
+def _read_text(path: str) -> str | None:
+    try:
+        with open(path, encoding="ascii", errors="replace") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def rss_kb() -> int | None:
+    """This process's resident set now (Linux, Android), else None."""
+    text = _read_text("/proc/self/status")
+    return proc_kb(text, ("VmRSS",)).get("VmRSS") if text else None
+
+
+def memory_now() -> dict[str, Any]:
+    """Proportional and private-dirty memory of this process (Linux 4.14+ and Android
+    read smaps_rollup; older kernels the full smaps), and the peak resident set."""
+    figures: dict[str, Any] = {}
+    for path in ("/proc/self/smaps_rollup", "/proc/self/smaps"):
+        text = _read_text(path)
+        if text:
+            found = proc_kb(text, ("Pss", "Private_Dirty"))
+            if "Pss" in found:
+                figures.update(pss_kb=found["Pss"], private_dirty_kb=found.get("Private_Dirty"),
+                               smaps_source=path)
+                break
+    status = _read_text("/proc/self/status")
+    if status:
+        figures["vm_hwm_kb"] = proc_kb(status, ("VmHWM",)).get("VmHWM")
+    return figures
+
+
+def parse_gpu_processes(text: str) -> list[dict[str, int]]:
+    """The Processes table of ``nvidia-smi``: per row the GPU index, pid and MiB used."""
+    rows = []
+    for line in text.splitlines():
+        cells = line.strip().strip("|").split()
+        if len(cells) >= 5 and cells[0].isdigit() and cells[-1].endswith("MiB"):
+            pid = next((c for c in cells[1:4] if c.isdigit()), None)
+            mib = cells[-1][:-3]
+            if pid is not None and mib.isdigit():
+                rows.append({"gpu": int(cells[0]), "pid": int(pid), "mib": int(mib)})
+    return rows
+
+
+def gpu_memory_mib(pid: int) -> int | None:
+    """What nvidia-smi's Processes table says this process holds on its GPUs, summed."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["nvidia-smi"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    mine = [r["mib"] for r in parse_gpu_processes(out) if r["pid"] == pid]
+    return sum(mine) if mine else None
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     line = text.splitlines()[0]
@@ -559,7 +629,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     runtime = args.runtime if args.runtime != "auto" else runtime_for(args.model)
     if not os.path.isfile(args.model):
         raise AgentFailure(f"model file not found on the device: {args.model}")
+    before_load = rss_kb()
     loaded = LOADERS[runtime](args, np, rng)
+    after_load = rss_kb()
     run_once = loaded.pop("run_once")
     try:
         if args.sustained:
@@ -572,11 +644,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     except Exception as exc:  # e.g. a Reshape that hard-codes the batch fails on first run
         raise AgentFailure(f"inference failed at batch {args.batch} (batch "
                            f"{loaded['batch_applied']}): {_first_line(exc)}") from exc
+    memory = {"rss_before_load_kb": before_load, "rss_after_load_kb": after_load,
+              **memory_now()}  # after the timed runs, before any profiled pass
+    if args.backend != "cpu":
+        memory["gpu_mib"] = gpu_memory_mib(os.getpid())
     affinity = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     if args.profile_ops:
         loaded["op_profile"] = profile_pass(args, np, runtime)
     return {**loaded, **timing, "threads_requested": args.threads, "batch": args.batch,
-            "warmup_runs": max(args.warmup, 1), "peak_rss_mb": peak_rss_mb(),
+            "warmup_runs": max(args.warmup, 1), "peak_rss_mb": peak_rss_mb(), "memory": memory,
             "cpu_affinity": affinity, "python": platform.python_version(),
             "numpy": np.__version__}
 

@@ -18,6 +18,7 @@ from benchbot.modelcard import ModelCard
 from benchbot.report.environment import provenance_note
 from benchbot.report.modelcols import add_model_columns, quantization_table
 from benchbot.report.ops import GROUPINGS, ops_report
+from benchbot.report.memory import memory_table
 from benchbot.report.sustained import sustained_table
 from benchbot.report.tabular import provenance_of
 from benchbot.store.entries import Entry
@@ -101,7 +102,8 @@ def report_command(
                    "precision rows with file size, latency and accuracy (md only); ops: where "
                    "the time goes per case (runs with --profile-ops); sustained: burst -> "
                    "sustained latency per model and device (runs with --sustained; in html "
-                   "the default grids and one chart over time per device). (default: auto)"),
+                   "the default grids and one chart over time per device); memory: every "
+                   "memory figure per case with what it counts (md only). (default: auto)"),
     model_columns: Optional[str] = typer.Option(
         None, help="Model facts beside the latencies: params, macs, flops, size "
                    "(comma-separated), from the model cards recorded with the cases."),
@@ -136,12 +138,12 @@ def report_command(
     _one_of(fmt, FORMATS, "--format")
     _refuse_inapplicable(fmt, {"--layout": layout, "--model-columns": model_columns,
                                "--metric": metric, "--digits": digits})
-    layout = _one_of(layout or "auto", (*LAYOUTS, "quantization", "ops", "sustained"),
+    layout = _one_of(layout or "auto", (*LAYOUTS, "quantization", "ops", "sustained", "memory"),
                      "--layout")
     _one_of(by, GROUPINGS, "--by")
     metric = _one_of(metric or "median", tuple(METRICS), "--metric")
     digits = 4 if digits is None else digits
-    if fmt == "html" and layout in ("quantization", "ops"):
+    if fmt == "html" and layout in ("quantization", "ops", "memory"):
         raise ConfigError(f"--layout {layout} is a markdown table: use --format md, or "
                           "another layout with --format html")
     if precision is not None:
@@ -177,6 +179,8 @@ def report_command(
         text = ops_report(entries, top, by)
     elif fmt == "md" and layout == "sustained":
         text = sustained_table(entries)
+    elif fmt == "md" and layout == "memory":
+        text = memory_table(entries)
     elif fmt == "md" and layout == "quantization":
         text = quantization_table(entries, cards, metric, digits)
     elif fmt in ("md", "html"):

@@ -7,6 +7,7 @@ import io
 import json
 from typing import Any, Mapping, Sequence
 
+from benchbot.report.memory import memory_mb
 from benchbot.store import RunRecord
 from benchbot.store.entries import Entry
 
@@ -15,9 +16,12 @@ STAT_KEYS = ("n", "mean_ms", "median_ms", "p90_ms", "p99_ms", "std_ms", "min_ms"
 # a sustained case's figures (empty for the others)
 SUSTAINED_KEYS = ("burst_median_ms", "sustained_median_ms", "sustained_over_burst",
                   "time_to_throttle_s", "clock_throttle_s")
+# memory figures (MB, the largest any process reported; see report/memory.py for scopes)
+MEMORY_KEYS = ("peak_rss_mb", "pss_mb", "private_dirty_mb", "load_delta_mb", "tool_peak_mb",
+               "gpu_process_mb")
 COLUMNS = ("run_id", "model", "model_path", "model_sha256", "device", "runtime", "backend",
            "runner", "threads", "batch", "precision", "int8_mode", "status", *STAT_KEYS,
-           "processes", "failure_kind", "error", "valid", *SUSTAINED_KEYS, "sustained_stop",
+           "processes", "failure_kind", "error", "valid", *MEMORY_KEYS, *SUSTAINED_KEYS, "sustained_stop",
            "commit", "branch", "dirty", "meta")
 
 
@@ -40,6 +44,7 @@ def rows(entries: Sequence[Entry],
         c = e.case
         stats = c.stats.to_dict() if c.stats else {}
         s = c.sustained
+        memory = memory_mb(c)
         out.append({"run_id": e.run_id, "model": c.model_name, "model_path": c.model,
                     "model_sha256": c.model_sha256, "device": c.device, "runtime": c.runtime,
                     "backend": c.backend, "runner": c.runner, "threads": c.threads,
@@ -48,6 +53,7 @@ def rows(entries: Sequence[Entry],
                     **{k: stats.get(k) for k in STAT_KEYS}, "processes": len(c.runs),
                     "failure_kind": c.failure.kind if c.failure else None, "error": c.error,
                     "valid": c.valid,
+                    **{k: memory.get(k[:-3]) for k in MEMORY_KEYS},
                     **{k: getattr(s, k) if s else None for k in SUSTAINED_KEYS},
                     "sustained_stop": s.stop_reason if s else None,
                     **provenance.get(e.run_id, none)})

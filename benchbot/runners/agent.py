@@ -10,6 +10,7 @@ from typing import Any
 from benchbot import agent as agent_module
 from benchbot.errors import CaseError, TransportError
 from benchbot.runners.base import case_result, cpus_of_mask, failure_of, model_to_push
+from benchbot.runners.memory import agent_memory
 from benchbot.runners.ops import OpRow, no_profile, op_profile, placement_of_profile
 from benchbot.runners.sustained import (SeriesFiles, StateSampler, agent_options, remove_files,
                                         run_sampled, series_files, stop_reason_for,
@@ -33,11 +34,12 @@ def process_run(doc: dict[str, Any], started_at: str, ended_at: str) -> ProcessR
                               shape=tuple(i.get("shape") or ()))
                    for i in doc.get("inputs") or ())
     skip = {*_RUN_FIELDS, "cpu_affinity", "inputs", "samples_ms", "status", "error",
-            "op_profile", "windows", "sustained"}
+            "op_profile", "windows", "sustained", "memory"}
     return ProcessRun(samples_ms=tuple(float(x) for x in doc.get("samples_ms") or ()),
                       started_at=started_at, ended_at=ended_at,
                       cpu_affinity=tuple(affinity) if affinity is not None else None,
-                      inputs=inputs, extras={k: v for k, v in doc.items() if k not in skip},
+                      inputs=inputs, memory=agent_memory(doc),
+                      extras={k: v for k, v in doc.items() if k not in skip},
                       **known)
 
 

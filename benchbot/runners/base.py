@@ -8,6 +8,7 @@ from typing import Protocol, Sequence
 from benchbot.errors import (CaseError, CommandTimeout, DeviceLost, DeviceUnavailable,
                              TransportError, UserError)
 from benchbot.stats import stability_warnings, summarize
+from benchbot.runners.memory import with_tool_memory
 from benchbot.runners.ops import judged
 from benchbot.store import (CaseConfig, CaseResult, Failure, ModelRef, OpProfile, Placement,
                             ProcessRun, Sustained, Validity, VariantRef)
@@ -70,7 +71,7 @@ def case_result(case: Case, *, started_at: str, ended_at: str,
     the aggregates a native tool printed when it gives no samples. The op profile and
     placement (when taken) and the variant's accuracy (prepared on the host) ride along,
     with the validity codes they call for."""
-    runs = tuple(runs)
+    runs = tuple(with_tool_memory(r, case.runner) for r in runs)
     if failure is None and case.variant_error is not None:
         failure = Failure("bad_input", case.variant_error)
     samples = [x for r in runs for x in r.samples_ms]

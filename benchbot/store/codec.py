@@ -28,7 +28,8 @@ from benchbot.store.findings import (Validity, accuracy_doc, accuracy_of_doc, op
                                      validity_doc, validity_of_doc)
 from benchbot.store.series import sustained_doc, sustained_of_doc
 from benchbot.store.records import (FAILURE_KINDS, SCHEMA_VERSION, STATUSES, CaseConfig,
-                                    CaseResult, Failure, FarmPlacement, GitInfo, ModelRef,
+                                    CaseResult, Failure, FarmPlacement, GitInfo, MemoryFigure,
+                                    ModelRef,
                                     ProcessRun, RunOwner, RunRecord, Schedule, TensorInfo,
                                     VariantRef)
 
@@ -50,6 +51,7 @@ def run_doc(run: ProcessRun) -> dict[str, Any]:
                        for i in run.inputs],
             "device_state": None if run.device_state is None else dict(run.device_state),
             "throttled": run.throttled, "thermal_gate_timeout": run.thermal_gate_timeout,
+            "memory": [{"name": m.name, "mb": m.mb, "scope": m.scope} for m in run.memory],
             "extras": dict(run.extras), "log_file": run.log_file}
 
 
@@ -201,8 +203,15 @@ def _run(v: Any, where: str, samples: list[float], start: int) -> tuple[ProcessR
                      device_state=state, extras=at.get("extras", mapping, {}),
                      throttled=at.get("throttled", _flag, False),
                      thermal_gate_timeout=at.get("thermal_gate_timeout", _flag, False),
+                     memory=at.get("memory", listed(_memory), ()),
                      log_file=at.get("log_file", optional(text), None))
     return run, start + count
+
+
+def _memory(v: Any, where: str) -> MemoryFigure:
+    at = At(v, where)
+    return MemoryFigure(name=at.get("name", text), mb=at.get("mb", number),
+                        scope=at.get("scope", text, ""))
 
 
 def _model_ref(at: At) -> ModelRef:

@@ -109,6 +109,31 @@ class TensorInfo:
     shape: tuple[int | str, ...]
 
 
+# what each memory figure counts; a figure is stored with its scope, so a reader never
+# has to guess why two tools disagree (LiteRT's 178 MB against dumpsys's 76 MB)
+MEMORY_SCOPES: Mapping[str, str] = {
+    "peak_rss": "peak resident set of the measuring process (VmHWM / ru_maxrss): the "
+                "runtime, the model, Python and numpy; shared libraries counted whole",
+    "pss": "proportional set size after the timed runs (smaps_rollup Pss): pages shared "
+           "with other processes divided among them",
+    "private_dirty": "pages only this process wrote, after the timed runs (smaps_rollup "
+                     "Private_Dirty): heap, arenas, weights copied into the runtime",
+    "load_delta": "resident set after loading the model minus just before, in the same "
+                  "process (Python and numpy already loaded)",
+    "gpu_process": "GPU memory nvidia-smi lists for the measuring process (its Processes "
+                   "table): the CUDA context, weights, workspaces",
+}
+
+
+@dataclass(frozen=True)
+class MemoryFigure:
+    """One memory figure of a measuring process, with what it counts (``scope``)."""
+
+    name: str  # a key of MEMORY_SCOPES, or "tool_peak" (a native tool's own figure)
+    mb: float
+    scope: str
+
+
 @dataclass(frozen=True)
 class ProcessRun:
     """One measuring process (the agent, or one run of a native tool) and what it saw.
@@ -134,6 +159,7 @@ class ProcessRun:
     device_state: Mapping[str, Any] | None = None
     throttled: bool = False  # the pinned cores' clock ceiling was capped after the process
     thermal_gate_timeout: bool = False  # the device never cooled below the profile's limit
+    memory: tuple[MemoryFigure, ...] = ()  # each figure with its scope
     extras: Mapping[str, Any] = field(default_factory=dict)
     # a native tool's whole stdout and stderr: held here until the store writes it beside
     # the results (``log_file``, relative to the results folder; gzip when large)

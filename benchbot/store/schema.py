@@ -70,6 +70,9 @@ _RUN = _object({
     "log_file": _nullable({**_STR, "description": "a native tool's whole output, beside the "
                                                   "results (RUN_ID.logs/...; .gz when large)"}),
     "extras": {**_OBJ, "description": "tool-specific figures (argv, parsed output, ...)"},
+    "memory": {"type": "array", "items": _object(
+        {"name": _STR, "mb": _NUM, "scope": {**_STR, "description": "what the figure counts"}},
+        ("name", "mb", "scope"))},
 }, ("sample_count",), "One measuring process.")
 
 _FAILURE = _object({"kind": {"enum": list(FAILURE_KINDS)}, "message": _STR, "output": _STR,

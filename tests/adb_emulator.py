@@ -27,6 +27,9 @@ property dump given as ``getprop_dump`` (a real phone's ``[key]: [value]`` text)
 plus ``extra_props``, or a small built-in set of OnePlus 7 properties;
 :func:`profile_getprop_dump` writes one for the phone a device profile's ``[match]`` picks.
 
+A scripted device: ``before_command`` is called with every shell/exec command just
+before it runs, so a test can make the phone's files follow what has happened so far.
+
 Fault injection: :meth:`EmulatedPhone.disconnect` drops the TCP connection now
 (the device vanishes; the adb server will try to reconnect unless
 ``stay_away``), :meth:`EmulatedPhone.hang_commands_matching` accepts matching
@@ -130,6 +133,9 @@ class EmulatedPhone:
         self.commands: list[str] = []
         self.services: list[str] = []
         self._hangs: list[re.Pattern[str]] = []
+        # called with each shell/exec command just before it runs: a scripted device
+        # rewrites its sysfs files there (tests/scripted_phone.py)
+        self.before_command: Callable[[str], None] | None = None
         self._stay_away = False
         self._lock = threading.Lock()
         self._conns: list[_Connection] = []
@@ -310,6 +316,8 @@ class EmulatedPhone:
         return lambda: _ShellSession(self, stream, command, v2).serve()
 
     def _spawn(self, command: str, v2: bool) -> subprocess.Popen[bytes]:
+        if self.before_command is not None:
+            self.before_command(command)
         proc = subprocess.Popen(["sh", "-c", self.map_command(command)], cwd=self.sandbox,
                                 env=self._env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE if v2 else subprocess.STDOUT,

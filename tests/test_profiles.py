@@ -206,6 +206,7 @@ WRONG_TYPES = [
     ("adb", '"usb"', "adb", "a table", "a string"),
     ("adb.serial", "5", "adb.serial", "a non-empty string", "an integer"),
     ("adb.server", "5037", "adb.server", '"host:port" string', "an integer"),
+    ("adb.stop_charging", '"yes"', "adb.stop_charging", "true or false", "a string"),
     ("ssh", "[]", "ssh", "a table", "an empty array"),
     ("ssh.host", '["a"]', "ssh.host", "a non-empty string", "an array"),
     ("ssh.port", '"22"', "ssh.port", "an integer", "a string"),
@@ -281,7 +282,7 @@ def test_schema_keys_are_the_dataclass_fields() -> None:
 
 KNOWN = {
     "": "adb, cpu, description, label, match, name, runner, ssh, thermal, transport",
-    "adb": "serial, server",
+    "adb": "serial, server, stop_charging",
     "ssh": "host, key_file, known_hosts, port, user",
     "cpu": "clusters, cores, masks, max_freq_khz",
     "runner": "binary, kind, python, workdir",
@@ -502,7 +503,7 @@ def test_to_dict_is_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     data = json.loads(json.dumps(profile.to_dict()))
     assert data["name"] == "pixel7"
     assert data["source"] == str(tmp_path / "pixel7.toml")
-    assert data["adb"] == {"serial": "28151FDH2000AB", "server": "[::1]:5038"}
+    assert data["adb"] == {"serial": "28151FDH2000AB", "server": "[::1]:5038", "stop_charging": False}
     assert data["ssh"] is None
     assert data["match"]["ro.product.model"] == ["Pixel 7", "Pixel 7 Pro"]
     assert data["cpu"]["clusters"] == [[0, 1, 2, 3], [4, 5], [6, 7]]

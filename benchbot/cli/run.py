@@ -161,6 +161,12 @@ def run_command(
     max_temp: Optional[float] = typer.Option(
         None, metavar="CELSIUS", help="Sustained mode: stop a case's series when a CPU "
                                       "thermal zone reads hotter than this."),
+    energy: bool = typer.Option(
+        False, "--energy", help="Sustained mode: energy per inference (mJ, with its 95% CI) "
+                                "where the device reports its power: a phone's battery "
+                                "current x voltage, nvidia-smi's power.draw, RAPL; an idle "
+                                "baseline read just before is subtracted. Without a source "
+                                "the case says so."),
     config: Optional[Path] = typer.Option(
         None, "--config", "-c", help="Sweep file (TOML) with the same axes; options override it."),
     results: Path = typer.Option(Path("results"), "--results",
@@ -215,7 +221,8 @@ def run_command(
                "profile_ops": True if profile_ops else None, "min_cosine": min_cosine,
                "sustained": None if sustained is None else parse_duration(sustained,
                                                                           "--sustained"),
-               "window": window, "rate": rate, "max_temp": max_temp}
+               "window": window, "rate": rate, "max_temp": max_temp,
+               "energy": True if energy else None}
     if runner is not None and runner not in RUNNER_KINDS:
         raise ConfigError(f"--runner: {runner!r} is not one of {', '.join(RUNNER_KINDS)}")
     if int8_mode not in INT8_MODES:
@@ -322,10 +329,20 @@ def _measure(plan: Plan, profiles: list[Profile], options: DeviceOptions, result
     path = run_path(results, record.run_id)
     ok = len(record.cases) - len(record.failed)
     err.print(f"{ok} of {len(record.cases)} cases ok; results: {path}")
-    for line in (validity_line(record), spread_line(record)):
+    for line in (validity_line(record), spread_line(record), *energy_lines(record)):
         if line:
             err.print(line)
     return record
+
+
+def energy_lines(record: RunRecord) -> list[str]:
+    """Once per device whose --energy cases got no figure: why ('no energy source: ...')."""
+    said: dict[str, str] = {}
+    for c in record.cases:
+        e = c.energy
+        if e is not None and e.mj_per_inference is None and e.note:
+            said.setdefault(c.device, e.note)
+    return [f"energy on {device}: {note}" for device, note in said.items()]
 
 
 def spread_line(record: RunRecord) -> str | None:

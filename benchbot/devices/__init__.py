@@ -16,6 +16,7 @@ from benchbot.devices.sampler import DeviceSampler
 from benchbot.profiles import Profile, default_adb_server
 from benchbot.runners import AgentRunner, Runner
 from benchbot.runners.base import cpus_of_mask
+from benchbot.runners.sustained import ChargingControl
 from benchbot.runners.native.fetch import fetch_for_device
 from benchbot.runners.native.runner import NativeToolRunner
 from benchbot.transports import LocalTransport, Transport
@@ -112,11 +113,15 @@ def make_runner(profile: Profile, transport: Transport, options: DeviceOptions,
 
 
 def _sampled(runner: Runner, transport: Transport, with_battery: bool,
-             options: DeviceOptions) -> Runner:
-    """The runner, reading the device's state beside sustained series (agent only)."""
+             options: DeviceOptions, profile: Profile | None = None,
+             say: Callable[[str], None] = lambda _: None) -> Runner:
+    """The runner, reading the device's state beside sustained series (agent only), and
+    stopping a phone's charging for --energy where its profile says so."""
     if isinstance(runner, AgentRunner):
         runner.sampler = DeviceSampler(transport, with_battery)
         runner.battery_floor = options.battery_floor if with_battery else 0
+        if profile is not None and profile.adb is not None and profile.adb.stop_charging:
+            runner.charging_control = ChargingControl(transport, profile.name, say)
     return runner
 
 
@@ -142,7 +147,7 @@ def _open_phone(profile: Profile, options: DeviceOptions, say: Callable[[str], N
     if problem is not None:
         raise UserError(f"{profile.name} ({serial}): {problem}")
     runner = _sampled(make_runner(profile, transport, options, "python3", abi=facts.get("abi"),
-                                  say=say), transport, True, options)
+                                  say=say), transport, True, options, profile, say)
     return Device(profile=profile, transport=transport, runner=runner,
                   hygiene=Hygiene(transport, profile.thermal, say, with_battery=True),
                   facts={**_base_facts(profile, runner), "serial": serial, "adb_server": server,

@@ -122,6 +122,20 @@ class HostPath(Text):
 
 
 @dataclass(frozen=True)
+class Flag(KeyType):
+    """true or false."""
+
+    noun = "true or false"
+    plural = "booleans"
+    python_types = (bool,)
+
+    def convert(self, value: object, path: KeyPath) -> object:
+        if not isinstance(value, bool):
+            raise _mismatch(path, self.noun, value)
+        return value
+
+
+@dataclass(frozen=True)
 class Integer(KeyType):
     """An integer (never a boolean) within ``[minimum, maximum]``."""
 

@@ -19,6 +19,7 @@ from benchbot.errors import ProfileError
 from benchbot.profiles.keytypes import (
     ArrayOf,
     Field,
+    Flag,
     HostPath,
     Integer,
     Invalid,
@@ -98,6 +99,7 @@ PROFILE_SCHEMA = Section({
     "adb": Field(Section({
         "serial": Field(Text()),
         "server": Field(HostPort()),
+        "stop_charging": Field(Flag()),
     })),
     "ssh": Field(Section({
         "host": Field(Text(), required=True),

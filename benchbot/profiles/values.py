@@ -34,6 +34,8 @@ class AdbSettings:
 
     serial: str | None = None
     server: str | None = None  # None: the environment's (ANDROID_ADB_SERVER_*), else 5037
+    # run --energy: tell the phone to stop charging for each case (restored afterwards)
+    stop_charging: bool = False
 
     def chosen_server(self) -> str:
         """This profile's adb server, or the environment's default, read now."""

@@ -41,6 +41,9 @@ def cell_text(case: CaseResult) -> str:
             f" (×{s.sustained_over_burst:.2f})")
     if s.time_to_throttle_s is not None:
         text += f", throttles at {s.time_to_throttle_s:.0f} s"
+    e = case.energy
+    if e is not None and e.mj_per_inference is not None:
+        text += f"; {e.mj_per_inference:.3g} mJ/inference"
     if s.stop_reason != "duration":
         text += f"; stopped at {s.elapsed_s:.0f} s: {s.stop_reason.replace('_', ' ')}"
     return text

@@ -19,9 +19,12 @@ SUSTAINED_KEYS = ("burst_median_ms", "sustained_median_ms", "sustained_over_burs
 # memory figures (MB, the largest any process reported; see report/memory.py for scopes)
 MEMORY_KEYS = ("peak_rss_mb", "pss_mb", "private_dirty_mb", "load_delta_mb", "tool_peak_mb",
                "gpu_process_mb")
+# energy per inference (run --sustained --energy)
+ENERGY_KEYS = ("mj_per_inference", "ci95_low_mj", "ci95_high_mj", "idle_w", "load_w")
 COLUMNS = ("run_id", "model", "model_path", "model_sha256", "device", "runtime", "backend",
            "runner", "threads", "batch", "precision", "int8_mode", "status", *STAT_KEYS,
            "processes", "failure_kind", "error", "valid", *MEMORY_KEYS, *SUSTAINED_KEYS, "sustained_stop",
+           *(f"energy_{k}" for k in ENERGY_KEYS), "energy_source",
            "commit", "branch", "dirty", "meta")
 
 
@@ -56,6 +59,9 @@ def rows(entries: Sequence[Entry],
                     **{k: memory.get(k[:-3]) for k in MEMORY_KEYS},
                     **{k: getattr(s, k) if s else None for k in SUSTAINED_KEYS},
                     "sustained_stop": s.stop_reason if s else None,
+                    **{f"energy_{k}": getattr(c.energy, k) if c.energy else None
+                       for k in ENERGY_KEYS},
+                    "energy_source": c.energy.source if c.energy else None,
                     **provenance.get(e.run_id, none)})
     return out
 

@@ -64,7 +64,8 @@ def settings_of(measure: Mapping[str, Any]) -> MeasureSettings:
                            sustained_s=_optional_float(measure.get("sustained")),
                            window_s=float(measure.get("window", d.window_s)),
                            rate_hz=_optional_float(measure.get("rate")),
-                           max_temp_c=_optional_float(measure.get("max_temp")))
+                           max_temp_c=_optional_float(measure.get("max_temp")),
+                           energy=bool(measure.get("energy", False)))
 
 
 def _optional_float(value: Any) -> float | None:
@@ -281,7 +282,8 @@ def settings_of_record(record: RunRecord) -> MeasureSettings:
                            sustained_s=_optional_float(s.get("sustained_s")),
                            window_s=float(s.get("window_s", d.window_s)),
                            rate_hz=_optional_float(s.get("rate_hz")),
-                           max_temp_c=_optional_float(s.get("max_temp_c")))
+                           max_temp_c=_optional_float(s.get("max_temp_c")),
+                           energy=bool(s.get("energy", False)))
 
 
 def profiles_of(names: Sequence[str], dirs: list[Path], runner: str | None) -> list[Profile]:

@@ -12,10 +12,13 @@ from benchbot.errors import CaseError, TransportError
 from benchbot.runners.base import case_result, cpus_of_mask, failure_of, model_to_push
 from benchbot.runners.memory import agent_memory
 from benchbot.runners.ops import OpRow, no_profile, op_profile, placement_of_profile
-from benchbot.runners.sustained import (SeriesFiles, StateSampler, agent_options, remove_files,
-                                        run_sampled, series_files, stop_reason_for,
-                                        sustained_of)
-from benchbot.store import CaseResult, OpProfile, Placement, ProcessRun, TensorInfo, utc_now
+from benchbot.runners.energy import energy_of
+from benchbot.runners.sustained import (ChargingControl, SeriesFiles, StateSampler,
+                                        agent_options, idle_baseline, loop_samples,
+                                        remove_files, run_sampled, series_files,
+                                        stop_reason_for, sustained_of)
+from benchbot.store import (CaseResult, DeviceSample, Energy, OpProfile, Placement, ProcessRun,
+                            TensorInfo, utc_now)
 from benchbot.sweep import Case, MeasureSettings
 from benchbot.transports import CommandResult, Transport
 
@@ -93,6 +96,8 @@ class AgentRunner:
         self.cpu_masks = cpu_masks
         self.sampler = sampler  # reads the device's state beside a sustained series
         self.battery_floor = battery_floor  # percent; a sustained series stops under it
+        # a phone told to stop charging for the energy of a case (profile adb.stop_charging)
+        self.charging_control: ChargingControl | None = None
         self._agent_path: str | None = None
 
     def argv(self, case: Case, settings: MeasureSettings, model_path: str) -> list[str]:
@@ -120,11 +125,12 @@ class AgentRunner:
             argv = self.argv(case, settings, model_path)
             if case.variant is not None and case.variant.derived:
                 argv.append("--prepared")  # the file already is the case's precision and batch
+            sustained = energy = None
             if settings.sustained_s is not None:
-                doc, sustained = self._run_sustained(case, settings, argv)
+                doc, sustained, energy = self._run_sustained(case, settings, argv)
             else:
-                doc, sustained = parse_agent_output(
-                    self.transport.run(argv, timeout=settings.case_timeout_s)), None
+                doc = parse_agent_output(self.transport.run(argv,
+                                                            timeout=settings.case_timeout_s))
         except (CaseError, TransportError) as exc:
             return case_result(case, started_at=started, ended_at=utc_now(),
                                failure=failure_of(exc), settings=settings)
@@ -137,19 +143,37 @@ class AgentRunner:
                                                    doc["op_profile"]["run_ms"]})
         return case_result(case, started_at=started, ended_at=ended, runs=[run],
                            op_profile=profile, placement=placement, settings=settings,
-                           sustained=sustained)
+                           sustained=sustained, energy=energy)
 
     def _run_sustained(self, case: Case, settings: MeasureSettings, argv: list[str]
-                       ) -> tuple[dict[str, Any], Any]:
-        """The agent's long series, with the device sampled beside it by the host."""
+                       ) -> tuple[dict[str, Any], Any, Energy | None]:
+        """The agent's long series, with the device sampled beside it by the host; with
+        --energy, an idle baseline first and the power read with every sample."""
         assert self._agent_path is not None
         files: SeriesFiles = series_files(self.transport, self._agent_path, case.id)
+        sampler, power = self.sampler, settings.energy and self.sampler is not None
+        read = None if sampler is None else (
+            lambda path, at: sampler.read(path, at, power=power))
+        control = self.charging_control if power else None
+        idle: list[DeviceSample] = []
         try:
+            if control is not None:
+                control.stop()
+            if power and read is not None:
+                idle = idle_baseline(read, min(max(settings.window_s / 2, 0.1), 1.0))
             result, samples = run_sampled(
                 self.transport, [*argv, *agent_options(settings, files)],
-                settings.case_timeout_s, self.sampler, files, settings.window_s,
+                settings.case_timeout_s, read, files, settings.window_s,
                 lambda s: stop_reason_for(s, settings.max_temp_c, self.battery_floor))
         finally:
+            if control is not None:
+                control.restore()
             remove_files(self.transport, files)
         doc = parse_agent_output(result)
-        return doc, sustained_of(doc, samples, settings)
+        sustained = sustained_of(doc, samples, settings)
+        energy = None
+        if settings.energy:
+            energy = energy_of(idle, loop_samples(samples, len(sustained.windows)),
+                               sustained.elapsed_s, sustained.total_runs, case.backend,
+                               sampler.power_note if sampler is not None else None)
+        return doc, sustained, energy

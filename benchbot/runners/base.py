@@ -11,7 +11,7 @@ from benchbot.stats import stability_warnings, summarize
 from benchbot.runners.memory import with_tool_memory
 from benchbot.runners.ops import judged
 from benchbot.store import (CaseConfig, CaseResult, Failure, ModelRef, OpProfile, Placement,
-                            ProcessRun, Sustained, Validity, VariantRef)
+                            ProcessRun, Sustained, Validity, VariantRef, Energy)
 from benchbot.sweep import Case, MeasureSettings
 
 
@@ -66,7 +66,8 @@ def case_result(case: Case, *, started_at: str, ended_at: str,
                 runs: Sequence[ProcessRun] = (), failure: Failure | None = None,
                 op_profile: OpProfile | None = None, placement: Placement | None = None,
                 settings: MeasureSettings | None = None,
-                sustained: Sustained | None = None) -> CaseResult:
+                sustained: Sustained | None = None, energy: Energy | None = None
+                ) -> CaseResult:
     """The record of one case; statistics come from the processes' raw samples, or from
     the aggregates a native tool printed when it gives no samples. The op profile and
     placement (when taken) and the variant's accuracy (prepared on the host) ride along,
@@ -88,7 +89,7 @@ def case_result(case: Case, *, started_at: str, ended_at: str,
                       started_at=started_at, ended_at=ended_at, variant=variant_ref(case),
                       card=dict(case.card) if case.card is not None else None,
                       op_profile=op_profile, placement=placement, accuracy=case.accuracy,
-                      sustained=sustained,
+                      sustained=sustained, energy=energy,
                       validity=judged(Validity(), placement, case.accuracy,
                                       (settings or MeasureSettings()).min_cosine))
 

@@ -32,9 +32,13 @@ from benchbot.transports import CommandResult, LocalTransport, Transport
 
 
 class StateSampler(Protocol):
-    """Reads the device's state once (see :mod:`benchbot.devices.sampler`)."""
+    """Reads the device's state once (see :mod:`benchbot.devices.sampler`); with ``power``
+    its power readings too, and ``power_note`` says why there were none."""
 
-    def read(self, series_path: str | None, at_s: float) -> DeviceSample: ...
+    power_note: str | None
+
+    def read(self, series_path: str | None, at_s: float, power: bool = False
+             ) -> DeviceSample: ...
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,54 @@ def agent_options(settings: MeasureSettings, files: SeriesFiles) -> list[str]:
     return argv
 
 
+_CHARGE_FILES = (("input_suspend", "1", "0"), ("charging_enabled", "0", "1"))
+
+
+class ChargingControl:
+    """Tells a phone to stop charging for a case, and restores it afterwards.
+
+    ``dumpsys battery unplug`` makes Android report the phone unplugged; the charger
+    itself stops only where the vendor's sysfs switch (``input_suspend``,
+    ``charging_enabled``) is writable (usually root). Whether it worked is read back:
+    the battery's status still saying "Charging" keeps the energy figure out.
+    """
+
+    def __init__(self, transport: Transport, device: str, say: Callable[[str], None]) -> None:
+        self.transport = transport
+        self.device = device
+        self.say = say
+        self._switched: list[tuple[str, str]] = []  # (file, value to restore)
+        self._warned = False
+
+    def _sh(self, command: str) -> str:
+        try:
+            result = self.transport.run(["sh", "-c", command], timeout=20)
+        except TransportError:
+            return ""
+        return result.stdout
+
+    def stop(self) -> None:
+        parts = ["dumpsys battery unplug >/dev/null 2>&1"]
+        for name, off, _ in _CHARGE_FILES:
+            f = f"/sys/class/power_supply/battery/{name}"
+            parts.append(f"[ -w {f} ] && echo {off} > {f} && echo {name}")
+        out = self._sh("; ".join(parts) + "; true")
+        self._switched = [(name, on) for name, _, on in _CHARGE_FILES if name in out.split()]
+        if not self._warned:
+            self._warned = True
+            self.say(f"warning: {self.device}: told the phone to stop charging for each case "
+                     "(dumpsys battery unplug" + "".join(f", {n}" for n, _ in self._switched)
+                     + "), restored after it; if benchbot is killed, run `adb shell dumpsys "
+                       "battery reset` yourself")
+
+    def restore(self) -> None:
+        parts = ["dumpsys battery reset >/dev/null 2>&1"]
+        parts += [f"echo {on} > /sys/class/power_supply/battery/{name}"
+                  for name, on in self._switched]
+        self._sh("; ".join(parts) + "; true")
+        self._switched = []
+
+
 def stop_reason_for(sample: DeviceSample, max_temp_c: float | None,
                     battery_floor: int) -> str | None:
     """Why the series must stop now, from one sample (pure): a CPU zone above the ceiling,
@@ -90,7 +142,8 @@ def stop_reason_for(sample: DeviceSample, max_temp_c: float | None,
 
 
 def run_sampled(transport: Transport, argv: Sequence[str], timeout: float,
-                sampler: StateSampler | None, files: SeriesFiles | None, interval_s: float,
+                read: Callable[[str | None, float], DeviceSample] | None,
+                files: SeriesFiles | None, interval_s: float,
                 stop_when: Callable[[DeviceSample], str | None] = lambda _: None
                 ) -> tuple[CommandResult, list[DeviceSample]]:
     """Run ``argv`` and, until it ends, read the device's state every ``interval_s``; the
@@ -110,11 +163,11 @@ def run_sampled(transport: Transport, argv: Sequence[str], timeout: float,
     stopped = False
     while True:
         thread.join(timeout=interval_s)  # returns at once when the agent ends
-        if not thread.is_alive() or sampler is None:
+        if not thread.is_alive() or read is None:
             if not thread.is_alive():
                 break
             continue
-        sample = sampler.read(files.series if files else None, time.monotonic() - start)
+        sample = read(files.series if files else None, time.monotonic() - start)
         samples.append(sample)
         reason = None if stopped or files is None else stop_when(sample)
         if reason is not None:
@@ -127,6 +180,25 @@ def run_sampled(transport: Transport, argv: Sequence[str], timeout: float,
     if "error" in box:
         raise box["error"]
     return box["result"], samples
+
+
+def idle_baseline(read: Callable[[str | None, float], DeviceSample], interval_s: float,
+                  count: int = 5, sleep: Callable[[float], None] = time.sleep
+                  ) -> list[DeviceSample]:
+    """``count`` readings ``interval_s`` apart with nothing measuring: the device's idle draw."""
+    samples = []
+    start = time.monotonic()
+    for i in range(count):
+        if i:
+            sleep(interval_s)
+        samples.append(read(None, time.monotonic() - start))
+    return samples
+
+
+def loop_samples(samples: Sequence[DeviceSample], windows: int) -> list[DeviceSample]:
+    """The samples read while the timed loop surely ran: after its first window closed and
+    before its last (the process may be ending after that)."""
+    return [s for s in samples if 1 <= s.windows_done < windows]
 
 
 def attach_samples(windows: Sequence[dict[str, Any]], samples: Sequence[DeviceSample]

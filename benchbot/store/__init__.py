@@ -10,13 +10,13 @@ from benchbot.store.findings import (Accuracy, OpProfile, OpTime, OutputError, P
                                      Validity, ValidityCode)
 from benchbot.store.records import (DEVICE_FAILURES, FAILURE_KINDS, SCHEMA_VERSION, CaseConfig,
                                     CaseResult, Failure, FarmPlacement, GitInfo, ModelRef,
-                                    DeviceSample, MemoryFigure, ProcessRun, RunOwner, RunRecord, Schedule,
+                                    DeviceSample, Energy, MemoryFigure, ProcessRun, RunOwner, RunRecord, Schedule,
                                     SeriesPoint, Sustained, TensorInfo, VariantRef)
 
 __all__ = ["DEVICE_FAILURES", "FAILURE_KINDS", "SCHEMA_VERSION", "Accuracy", "CaseConfig",
            "CaseResult", "Failure", "FarmPlacement", "GitInfo", "ModelRef", "OpProfile",
            "OpTime", "OutputError", "Placement", "ProcessRun", "RunOwner", "RunRecord",
-           "Schedule", "Validity", "ValidityCode", "DeviceSample", "MemoryFigure", "SeriesPoint", "Sustained",
+           "Schedule", "Validity", "ValidityCode", "DeviceSample", "Energy", "MemoryFigure", "SeriesPoint", "Sustained",
            "RunWriter", "SchemaError", "TensorInfo", "VariantRef", "case_doc", "case_of_doc",
            "find_run_files", "load_run", "new_run_id", "record_doc", "record_of_doc",
            "run_path", "save_run", "utc_now", "write_atomic"]

@@ -26,7 +26,7 @@ from benchbot.store.jsonread import (At, SchemaError, finite, listed, mapping, n
 from benchbot.store.findings import (Validity, accuracy_doc, accuracy_of_doc, op_profile_doc,
                                      op_profile_of_doc, placement_doc, placement_of_doc,
                                      validity_doc, validity_of_doc)
-from benchbot.store.series import sustained_doc, sustained_of_doc
+from benchbot.store.series import energy_doc, energy_of_doc, sustained_doc, sustained_of_doc
 from benchbot.store.records import (FAILURE_KINDS, SCHEMA_VERSION, STATUSES, CaseConfig,
                                     CaseResult, Failure, FarmPlacement, GitInfo, MemoryFigure,
                                     ModelRef,
@@ -90,7 +90,8 @@ def case_doc(case: CaseResult) -> dict[str, Any]:
         "op_profile": None if case.op_profile is None else op_profile_doc(case.op_profile),
         "placement": None if case.placement is None else placement_doc(case.placement),
         "accuracy": None if case.accuracy is None else accuracy_doc(case.accuracy),
-        "sustained": None if case.sustained is None else sustained_doc(case.sustained)})
+        "sustained": None if case.sustained is None else sustained_doc(case.sustained),
+        "energy": None if case.energy is None else energy_doc(case.energy)})
 
 
 def config_doc(case_id: str, c: CaseConfig) -> dict[str, Any]:
@@ -270,7 +271,8 @@ def case_of_doc(doc: Any, where: str = "case") -> CaseResult:
                    op_profile=at.get("op_profile", optional(op_profile_of_doc), None),
                    placement=at.get("placement", optional(placement_of_doc), None),
                    accuracy=at.get("accuracy", optional(accuracy_of_doc), None),
-                   sustained=at.get("sustained", optional(sustained_of_doc), None))
+                   sustained=at.get("sustained", optional(sustained_of_doc), None),
+                   energy=at.get("energy", optional(energy_of_doc), None))
 
 
 def _case(at: At, runs: tuple[ProcessRun, ...], failure: Failure | None, *, attempts: int,

@@ -182,6 +182,14 @@ class DeviceSample:
     cpu_temp_c: float | None = None  # hottest CPU thermal zone
     battery_temp_c: float | None = None
     battery_level: int | None = None
+    # energy (run --energy): the power the device reported now, normalised to watts, or
+    # an energy counter (RAPL); the raw battery readings and charge counter as read
+    power_w: float | None = None
+    energy_uj: int | None = None
+    charging: bool | None = None
+    current_raw: int | None = None  # battery current_now as read (vendor unit and sign)
+    voltage_raw: int | None = None  # battery voltage_now as read
+    charge_counter_uah: int | None = None
 
 
 @dataclass(frozen=True)
@@ -225,6 +233,29 @@ class Sustained:
         if self.stop_reason not in SUSTAINED_STOPS:
             raise ValueError(f"a sustained stop reason is one of {', '.join(SUSTAINED_STOPS)}, "
                              f"not {self.stop_reason!r}")
+
+
+@dataclass(frozen=True)
+class Energy:
+    """Energy per inference (``run --energy``), or why there is none (``note``).
+
+    The device's power is sampled by the host during the timed loop and over an idle
+    baseline just before the process starts; mJ per inference = (load W - idle W) x the
+    loop's seconds / its inferences, with a 95% CI from both means (Welch).
+    """
+
+    source: str | None  # e.g. "battery current_now x voltage_now"; None: no source
+    note: str | None = None  # why there is no figure, or what to keep in mind
+    mj_per_inference: float | None = None
+    ci95_low_mj: float | None = None
+    ci95_high_mj: float | None = None
+    idle_w: float | None = None
+    load_w: float | None = None
+    idle_samples: int = 0
+    load_samples: int = 0
+    sample_hz: float | None = None  # power readings per second during the loop
+    charging: bool | None = None
+    charge_counter_w: float | None = None  # cross-check of load_w from the charge counter
 
 
 @dataclass(frozen=True)
@@ -274,6 +305,7 @@ class CaseResult:
     placement: Placement | None = None
     accuracy: Accuracy | None = None
     sustained: Sustained | None = None
+    energy: Energy | None = None
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from benchbot.store.records import FAILURE_KINDS, SCHEMA_VERSION, STATUSES
-from benchbot.store.series import sample_schema, sustained_schema
+from benchbot.store.series import energy_schema, sample_schema, sustained_schema
 
 _NUM = {"type": "number"}
 _INT = {"type": "integer"}
@@ -116,6 +116,7 @@ _CASE = _object({
              "top1_agreement": _nullable(_NUM)},
             ("name", "max_abs_err", "mean_abs_err", "cosine"))}})),
     "sustained": _nullable({"$ref": "#/$defs/sustained"}),
+    "energy": _nullable({"$ref": "#/$defs/energy"}),
 }, ("id", "model", "model_sha256", "device", "runtime", "threads", "batch", "precision",
     "status", "samples_ms", "stats", "runs"), "One case (also one line of a run's journal).")
 
@@ -151,5 +152,5 @@ def results_schema() -> dict[str, Any]:
         },
         "$defs": {"case": _CASE, "run": _RUN, "stats": _STATS, "model": _MODEL,
                   "variant": _VARIANT, "failure": _FAILURE, "sustained": sustained_schema(),
-                  "device_sample": sample_schema()},
+                  "device_sample": sample_schema(), "energy": energy_schema()},
     }

@@ -13,12 +13,15 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 from typing import Any
 
-from benchbot.store.jsonread import At, SchemaError, listed, number, one_of, optional, whole
-from benchbot.store.records import SUSTAINED_STOPS, DeviceSample, SeriesPoint, Sustained
+from benchbot.store.jsonread import (At, SchemaError, listed, number, one_of, optional, text,
+                                     whole)
+from benchbot.store.records import (SUSTAINED_STOPS, DeviceSample, Energy, SeriesPoint,
+                                    Sustained)
 
 # DeviceSample fields by kind, for reading them back
-_SAMPLE_WHOLE = ("big_cur_khz", "big_max_khz", "battery_level")
-_SAMPLE_FLAG = ("throttled",)
+_SAMPLE_WHOLE = ("big_cur_khz", "big_max_khz", "battery_level", "energy_uj", "current_raw",
+                 "voltage_raw", "charge_counter_uah")
+_SAMPLE_FLAG = ("throttled", "charging")
 
 
 def _flag(v: Any, where: str) -> bool:
@@ -115,3 +118,31 @@ def sustained_schema() -> dict[str, Any]:
                            **{name: _nullable(_NUM) for name in _FIGURES},
                            "windows": {"type": "array", "items": point}},
             "description": "run --sustained: the time series and its figures"}
+
+
+_ENERGY_NUMBERS = ("mj_per_inference", "ci95_low_mj", "ci95_high_mj", "idle_w", "load_w",
+                   "sample_hz", "charge_counter_w")
+
+
+def energy_doc(e: Energy) -> dict[str, Any]:
+    return asdict(e)
+
+
+def energy_of_doc(doc: Any, where: str) -> Energy:
+    at = At(doc, where)
+    return Energy(source=at.get("source", optional(text), None),
+                  note=at.get("note", optional(text), None),
+                  idle_samples=at.get("idle_samples", whole, 0),
+                  load_samples=at.get("load_samples", whole, 0),
+                  charging=at.get("charging", optional(_flag), None),
+                  **{name: at.get(name, optional(number), None) for name in _ENERGY_NUMBERS})
+
+
+def energy_schema() -> dict[str, Any]:
+    """The JSON Schema of a case's ``energy`` section."""
+    string = {"anyOf": [{"type": "string"}, {"type": "null"}]}
+    return {"type": "object", "required": ["source"],
+            "properties": {"source": string, "note": string, "idle_samples": _INT,
+                           "load_samples": _INT, "charging": _nullable({"type": "boolean"}),
+                           **{name: _nullable(_NUM) for name in _ENERGY_NUMBERS}},
+            "description": "run --energy: mJ per inference with its CI, or why there is none"}

@@ -20,6 +20,7 @@
     window = 1.0        # seconds per point of the series (sustained mode)
     rate = 30.0         # inferences per second (sustained mode; default back to back)
     max_temp = 45.0     # °C: a sustained case stops when the CPU gets hotter
+    energy = true       # sustained mode: mJ per inference where the device reports power
 
     [meta]              # recorded with the run, shown in every report (like --meta k=v)
     phone_build = "QP1A.190711"
@@ -46,7 +47,7 @@ _MEASURE: dict[str, Any] = {"warmup": int, "min_runs": int, "max_runs": int,
                             "target_ci": float, "case_budget": "seconds", "order": str,
                             "seed": int, "profile_ops": bool, "min_cosine": float,
                             "sustained": "duration", "window": "seconds", "rate": float,
-                            "max_temp": float}
+                            "max_temp": float, "energy": bool}
 MEASURE_KEYS = tuple(_MEASURE)
 _KIND_NAMES = {int: "whole number", float: "number", "seconds": "number of seconds",
                str: "string", bool: "true or false",

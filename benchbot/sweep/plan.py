@@ -80,6 +80,7 @@ class MeasureSettings:
     window_s: float = 1.0  # one point of the series
     rate_hz: float | None = None  # inferences started at this rate; None: back to back
     max_temp_c: float | None = None  # a sustained case stops when the CPU gets hotter
+    energy: bool = False  # sustained mode: mJ per inference where the device reports power
 
     def __post_init__(self) -> None:
         for name, option in SECONDS_OPTIONS.items():  # first: NaN fails no comparison below
@@ -123,9 +124,9 @@ class MeasureSettings:
                                                 and 0 < self.max_temp_c < 150):
             raise ConfigError(f"--max-temp is in degrees Celsius, e.g. 45, got {self.max_temp_c!r}")
         if self.sustained_s is None:
-            if self.rate_hz is not None or self.max_temp_c is not None:
-                raise ConfigError("--rate and --max-temp apply to sustained runs: add "
-                                  "--sustained DURATION (e.g. 2m)")
+            if self.rate_hz is not None or self.max_temp_c is not None or self.energy:
+                raise ConfigError("--rate, --max-temp and --energy apply to sustained runs: "
+                                  "add --sustained DURATION (e.g. 2m)")
             return
         if self.repeat not in (None, 1):
             raise ConfigError(f"--sustained measures each case as one long process; drop "

@@ -39,6 +39,10 @@ def test_proc_lines_are_summed_per_key() -> None:
 
 
 def test_nvidia_smi_process_tables_of_real_servers() -> None:
+    # a K520's table with one python process (driver 418: no GI/CI columns)
+    rows = agent.parse_gpu_processes(
+        (NVIDIA_SMI / "processes_k520_driver418_deepracer58.txt").read_text())
+    assert rows == [{"gpu": 0, "pid": 8351, "mib": 35}]
     # a V100's table with an empty Processes section; a T4's without one (both real)
     assert agent.parse_gpu_processes(
         (NVIDIA_SMI / "header_v100_driver525_wan5.txt").read_text()) == []

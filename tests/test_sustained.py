@@ -221,6 +221,9 @@ def test_run_sustained_on_this_host_records_a_series_and_reports_it(
     assert table.returncode == 0 and "| tiny_conv | " in table.stdout and "→" in table.stdout
     csv = benchbot("report", "-r", str(results), "--format", "csv").stdout
     assert "sustained_over_burst" in csv.splitlines()[0] and ",duration," in csv
+    html = benchbot("report", "-r", str(results), "--layout", "sustained", "--format", "html")
+    assert html.returncode == 0 and 'data-chart="sustained"' in html.stdout
+    assert "Sustained on local: latency per window and temperatures" in html.stdout
 
 
 def test_sustained_is_refused_for_a_native_tool_and_its_options_need_it(
@@ -247,3 +250,26 @@ def test_a_sweep_file_gives_sustained_as_a_duration(tmp_path: Path) -> None:
         90.0, 0.5, 30.0, 45.0)
     with pytest.raises(ConfigError, match="measure.sustained'.*not a duration"):
         spec_from_mapping({"measure": {"sustained": "soon"}}, tmp_path / "sweep.toml")
+
+
+@pytest.mark.ssh
+def test_run_sustained_over_ssh_reads_the_server_beside_the_series(
+        server, models: dict[str, Path], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Over SSH the agent and the host's reads of the server share one connection."""
+    from tests.test_cli_ssh import DEVICE, cli_env, remote_dirs_holding, write_profile
+
+    home = tmp_path / "home"
+    home.mkdir()
+    model = tmp_path / f"tiny-{tmp_path.name}.onnx"
+    model.write_bytes(models["tiny_conv.onnx"].read_bytes())
+    proc = benchbot("run", "--device", DEVICE, "--profiles",
+                    str(write_profile(tmp_path / "profiles", server)), "--results",
+                    str(tmp_path / "r"), "-m", str(model), "--sustained", "2s", "--window",
+                    "0.25", "--warmup", "1", "--energy", env=cli_env(home))
+    assert proc.returncode == 0, proc.stderr
+    case = load_run(next((tmp_path / "r").glob("*.json"))).cases[0]
+    s = case.sustained
+    assert s is not None and s.stop_reason == "duration" and s.windows[-1].end_s >= 2.0
+    assert any(p.device is not None for p in s.windows)
+    assert case.energy is not None and (case.energy.source or case.energy.note)
+    assert remote_dirs_holding(model.name) == []  # series and stop files went with it

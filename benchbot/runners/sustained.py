@@ -161,8 +161,11 @@ def run_sampled(transport: Transport, argv: Sequence[str], timeout: float,
     thread.start()
     samples: list[DeviceSample] = []
     stopped = False
+    due = start
     while True:
-        thread.join(timeout=interval_s)  # returns at once when the agent ends
+        # on a fixed grid, so a slow read does not stretch the interval after it
+        due = max(due + interval_s, time.monotonic())
+        thread.join(timeout=due - time.monotonic())  # returns at once when the agent ends
         if not thread.is_alive() or read is None:
             if not thread.is_alive():
                 break

@@ -11,12 +11,12 @@ from typing import Any, Callable
 
 from benchbot.errors import TransportError, UserError
 from benchbot.devices.facts import host_facts
+from benchbot.devices.charging import ChargingControl
 from benchbot.devices.hygiene import Hygiene, battery_problem
 from benchbot.devices.sampler import DeviceSampler
 from benchbot.profiles import Profile, default_adb_server
 from benchbot.runners import AgentRunner, Runner
 from benchbot.runners.base import cpus_of_mask
-from benchbot.runners.sustained import ChargingControl
 from benchbot.runners.native.fetch import fetch_for_device
 from benchbot.runners.native.runner import NativeToolRunner
 from benchbot.transports import LocalTransport, Transport

@@ -13,7 +13,7 @@ from benchbot.runners.base import case_result, cpus_of_mask, failure_of, model_t
 from benchbot.runners.memory import agent_memory
 from benchbot.runners.ops import OpRow, no_profile, op_profile, placement_of_profile
 from benchbot.runners.energy import energy_of
-from benchbot.runners.sustained import (ChargingControl, SeriesFiles, StateSampler,
+from benchbot.runners.sustained import (Charging, SeriesFiles, StateSampler,
                                         agent_options, idle_baseline, loop_samples,
                                         remove_files, run_sampled, series_files,
                                         stop_reason_for, sustained_of)
@@ -97,7 +97,7 @@ class AgentRunner:
         self.sampler = sampler  # reads the device's state beside a sustained series
         self.battery_floor = battery_floor  # percent; a sustained series stops under it
         # a phone told to stop charging for the energy of a case (profile adb.stop_charging)
-        self.charging_control: ChargingControl | None = None
+        self.charging_control: Charging | None = None
         self._agent_path: str | None = None
 
     def argv(self, case: Case, settings: MeasureSettings, model_path: str) -> list[str]:

@@ -4,7 +4,9 @@ the real CLI on this host."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -202,12 +204,20 @@ def test_sustained_settings_are_checked_with_the_fix() -> None:
 
 # ------------------------------------------------------------------ the real CLI, here
 
-def test_run_sustained_on_this_host_records_a_series_and_reports_it(
-        models: dict[str, Path], tmp_path: Path) -> None:
-    results = tmp_path / "r"
+@pytest.fixture(scope="module")
+def sustained_results(models: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+                      ) -> Path:
+    """A 3 s sustained run of tiny_conv on this host, in 0.25 s windows."""
+    results = tmp_path_factory.mktemp("sustained") / "r"
     proc = benchbot("run", "-m", str(models["tiny_conv.onnx"]), "--sustained", "3s",
                     "--window", "0.25", "--warmup", "1", "--results", str(results))
     assert proc.returncode == 0, proc.stderr
+    return results
+
+
+def test_run_sustained_on_this_host_records_a_series_and_reports_it(
+        sustained_results: Path) -> None:
+    results = sustained_results
     case = load_run(next(results.glob("*.json"))).cases[0]
     s = case.sustained
     assert s is not None and s.stop_reason == "duration" and case.valid
@@ -221,9 +231,27 @@ def test_run_sustained_on_this_host_records_a_series_and_reports_it(
     assert table.returncode == 0 and "| tiny_conv | " in table.stdout and "→" in table.stdout
     csv = benchbot("report", "-r", str(results), "--format", "csv").stdout
     assert "sustained_over_burst" in csv.splitlines()[0] and ",duration," in csv
-    html = benchbot("report", "-r", str(results), "--layout", "sustained", "--format", "html")
-    assert html.returncode == 0 and 'data-chart="sustained"' in html.stdout
-    assert "Sustained on local: latency per window and temperatures" in html.stdout
+
+
+def test_the_sustained_chart_loads_clean_in_a_real_browser(sustained_results: Path) -> None:
+    from tests.test_html_browser import CHECKER, browse, chromium
+
+    page = sustained_results.parent / "sustained.html"
+    proc = benchbot("report", "-r", str(sustained_results), "--layout", "sustained",
+                    "--format", "html", "--out", str(page))
+    assert proc.returncode == 0, proc.stderr
+    text = page.read_text(encoding="utf-8")
+    assert "Sustained on local: latency per window and temperatures" in text
+    binary = chromium()
+    checked = page.with_name("checked.html")
+    checked.write_text(text.replace("<head>", "<head>\n" + CHECKER, 1), encoding="utf-8")
+    shown = browse(binary, "--dump-dom", checked.as_uri())
+    found = re.search(r'<pre id="bb-check">(.*?)</pre>', shown.stdout, re.S)
+    assert shown.returncode == 0 and found, shown.stderr[-2000:]
+    result = json.loads(html.unescape(found.group(1)))
+    assert result["errors"] == []
+    chart = next(c for c in result["charts"] if c["name"] == "sustained")
+    assert chart["complete"] and chart["natural"] > 100 and chart["width"] > 200
 
 
 def test_sustained_is_refused_for_a_native_tool_and_its_options_need_it(

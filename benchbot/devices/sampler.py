@@ -2,8 +2,9 @@
 command per sample, never anything the measuring process does itself.
 
 A sample holds how many windows the agent had closed (the lines of its series file: how
-far the load has gone), the big cluster's clock and ceiling, whether any cluster is
-capped, the hottest CPU zone, and on phones the battery's temperature and level.
+far the load has gone), the big cluster's clock and ceiling and whether that ceiling is
+below its hardware maximum (throttled: the little cores are often capped by the power
+policy alone), the hottest CPU zone, and on phones the battery's temperature and level.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def parse_state(text: str, at_s: float) -> DeviceSample:
     return DeviceSample(
         windows_done=int(count) if count.isdigit() else 0, at_s=round(at_s, 3),
         big_cur_khz=big.cur_khz if big else None, big_max_khz=big.scaling_max_khz if big else None,
-        throttled=any(p.throttled for p in policies) if policies else None,
+        throttled=big.throttled if big else None,
         cpu_temp_c=max(temps.values(), default=None),
         battery_temp_c=battery.temperature_c if battery else None,
         battery_level=battery.level if battery else None,

@@ -178,7 +178,7 @@ class DeviceSample:
     at_s: float  # host seconds since the measuring process was started
     big_cur_khz: int | None = None  # the big cluster's clock now
     big_max_khz: int | None = None  # its ceiling now (scaling_max_freq)
-    throttled: bool | None = None  # a cluster's ceiling below its hardware maximum
+    throttled: bool | None = None  # the big cluster's ceiling below its hardware maximum
     cpu_temp_c: float | None = None  # hottest CPU thermal zone
     battery_temp_c: float | None = None
     battery_level: int | None = None

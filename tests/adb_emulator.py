@@ -136,6 +136,7 @@ class EmulatedPhone:
         # called with each shell/exec command just before it runs: a scripted device
         # rewrites its sysfs files there (tests/scripted_phone.py)
         self.before_command: Callable[[str], None] | None = None
+        self.extra_env: dict[str, str] = {}  # added to the environment of every command
         self._stay_away = False
         self._lock = threading.Lock()
         self._conns: list[_Connection] = []
@@ -319,7 +320,7 @@ class EmulatedPhone:
         if self.before_command is not None:
             self.before_command(command)
         proc = subprocess.Popen(["sh", "-c", self.map_command(command)], cwd=self.sandbox,
-                                env=self._env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                env={**self._env, **self.extra_env}, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE if v2 else subprocess.STDOUT,
                                 start_new_session=True)
         with self._lock:

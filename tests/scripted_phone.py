@@ -13,7 +13,12 @@ files and its ``dumpsys battery`` from that count:
   write it) at rest and -650 mA while a series file exists, at 3.85 V; its
   charge_counter drops 100 µAh per window;
 * it is charging over USB until ``dumpsys battery unplug``, again after ``dumpsys battery
-  reset`` (the phone's dumpsys is a script that keeps a flag file).
+  reset`` (the phone's dumpsys is a script that keeps a flag file);
+* with ``slow_after``, its CPU steps down too: each inference takes ``BASE_S`` more (a
+  phone's model, not the host's microseconds), ``SLOW_S`` more from the window
+  ``slow_after`` on (a ``sitecustomize`` on the phone's Python path wraps ONNX Runtime's
+  ``InferenceSession.run``; the agent itself is untouched), so the latency step falls in
+  a known window and is three times the burst.
 
 So a test knows what the figures must be: idle 0.5775 W, load 2.5025 W, and the energy
 per inference 1.925 W x the loop's seconds / its inferences.
@@ -36,6 +41,41 @@ IDLE_UA, LOAD_UA, VOLTAGE_UV = -150_000, -650_000, 3_850_000
 IDLE_W = 0.150 * 3.85
 LOAD_W = 0.650 * 3.85
 
+BASE_S, SLOW_S = 0.002, 0.006
+SITECUSTOMIZE = """# the scripted phone's CPU: every inference takes BASE_S more, SLOW_S more once the
+# agent's series file holds SLOW_AFTER windows (see tests/scripted_phone.py)
+import glob, os, time
+_after = int(os.environ["BENCHBOT_SCRIPTED_SLOW_AFTER"])
+_base = float(os.environ["BENCHBOT_SCRIPTED_BASE_S"])
+_slow = float(os.environ["BENCHBOT_SCRIPTED_SLOW_S"])
+_series = os.path.join(os.environ["BENCHBOT_SCRIPTED_WORKDIR"], "sustained-*.jsonl")
+
+
+def _windows():
+    for path in glob.glob(_series):
+        try:
+            with open(path) as f:
+                return f.read().count("\\n")
+        except OSError:
+            return 0
+    return 0
+
+
+try:
+    import onnxruntime as _ort
+except ImportError:
+    _ort = None
+if _ort is not None:
+    _run = _ort.InferenceSession.run
+
+    def _scripted_run(self, *args, **kwargs):
+        out = _run(self, *args, **kwargs)
+        time.sleep(_slow if _windows() >= _after else _base)
+        return out
+
+    _ort.InferenceSession.run = _scripted_run
+"""
+
 DUMPSYS = """#!/bin/sh
 # dumpsys of the scripted phone: `battery unplug` / `battery reset` flip a flag file
 if [ "$1 $2" = "battery unplug" ]; then touch {flag}
@@ -54,6 +94,7 @@ class ScriptedLoad:
     temp_start: float = 38.0
     temp_step: float = 0.5
     level_step: int = 0
+    slow_after: int | None = None  # windows after which inferences take SLOW_S, not BASE_S
 
     @property
     def flag(self) -> Path:
@@ -124,4 +165,13 @@ def scripted_phone(root: Path, adb_server: str, dump: Path, **script: object
     load = ScriptedLoad(phone, **script)  # type: ignore[arg-type]
     load("")  # the files exist before the first command
     phone.before_command = load
+    if load.slow_after is not None:
+        site = root / ".emulator" / "site"
+        site.mkdir(parents=True, exist_ok=True)
+        (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
+        phone.extra_env.update({
+            "PYTHONPATH": str(site.resolve()), "BENCHBOT_SCRIPTED_BASE_S": str(BASE_S),
+            "BENCHBOT_SCRIPTED_SLOW_S": str(SLOW_S),
+            "BENCHBOT_SCRIPTED_SLOW_AFTER": str(load.slow_after),
+            "BENCHBOT_SCRIPTED_WORKDIR": str(phone.to_host(WORKDIR))})
     return phone, load

@@ -14,11 +14,14 @@ import pytest
 from benchbot.store import load_run
 from tests.adb_fixtures import SD855_DUMP, private_adb_server
 from tests.conftest import REPO, benchbot
-from tests.scripted_phone import CAPPED_KHZ, IDLE_W, LOAD_W, ScriptedLoad, scripted_phone
+from tests.scripted_phone import (BASE_S, CAPPED_KHZ, IDLE_W, LOAD_W, SLOW_S, ScriptedLoad,
+                                  scripted_phone)
 
 pytestmark = pytest.mark.adb
 
-SHORT = ["--sustained", "3s", "--window", "0.25", "--warmup", "1"]
+# long enough for a burst (the first 10 s) before the scripted step at window 22 (11 s)
+SLOW_AFTER = 22
+LONG = ["--sustained", "13s", "--window", "0.5", "--warmup", "1"]
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +47,7 @@ def profiles(tmp_path: Path) -> Path:
 
 @pytest.fixture()
 def phone(adb_server: str, tmp_path: Path) -> Iterator[tuple[object, ScriptedLoad]]:
-    found = scripted_phone(tmp_path / "sd855", adb_server, SD855_DUMP)
+    found = scripted_phone(tmp_path / "sd855", adb_server, SD855_DUMP, slow_after=SLOW_AFTER)
     yield found
     found[0].stop()
 
@@ -60,11 +63,20 @@ def test_a_sustained_run_follows_the_scripted_heat_clock_and_energy(
         tmp_path: Path) -> None:
     emulated, script = phone
     proc = run_on(emulated.address, adb_server, profiles, tmp_path / "r",
-                  "-m", str(models["tiny_conv.onnx"]), *SHORT, "--energy")
+                  "-m", str(models["tiny_conv.onnx"]), *LONG, "--energy")
     assert proc.returncode == 0, proc.stderr
     case = load_run(next((tmp_path / "r").glob("*.json"))).cases[0]
     s = case.sustained
-    assert s is not None and s.stop_reason == "duration" and s.windows[-1].end_s >= 3.0
+    assert s is not None and s.stop_reason == "duration" and s.windows[-1].end_s >= 13.0
+    # latency: the scripted step at window SLOW_AFTER, three times the burst
+    assert all(p.median_ms >= SLOW_S * 1000 for p in s.windows[SLOW_AFTER:])
+    assert all(BASE_S * 1000 <= p.median_ms < SLOW_S * 1000 for p in s.windows[:SLOW_AFTER])
+    assert s.burst_median_ms < SLOW_S * 1000 <= s.sustained_median_ms
+    assert s.sustained_over_burst > 2.0
+    assert s.time_to_throttle_s is not None
+    assert s.time_to_throttle_s <= s.windows[SLOW_AFTER].start_s  # the step, never later
+    earlier = [p for p in s.windows[:SLOW_AFTER] if p.start_s >= s.time_to_throttle_s]
+    assert all(p.median_ms > 1.1 * s.burst_median_ms for p in earlier)  # the host was slow
     sampled = [p for p in s.windows if p.device is not None]
     assert sampled, "the host read the phone beside the series"
     for p in sampled:  # read once window `index` closed: it saw at most index + 1 windows

@@ -14,8 +14,7 @@ from benchbot.devices.sampler import parse_state, power_of, state_command
 from benchbot.runners.energy import CHARGING_NOTE, energy_of, source_of
 from benchbot.stats.energy import (amperes, battery_watts, charge_counter_watts,
                                    counter_powers, energy_per_inference, volts)
-from benchbot.store import DeviceSample, load_run
-from tests.conftest import benchbot
+from benchbot.store import DeviceSample
 
 DATA = Path(__file__).parent / "data"
 # the field list of the captured RTX 2080 query (see its .src.txt)
@@ -106,21 +105,3 @@ def test_the_state_command_reads_power_where_asked() -> None:
     sample, why = power_of(parse_state(text, 1.0), text)
     assert sample.energy_uj is None and sample.power_w is None
     assert "not readable (Permission denied" in why and "no nvidia-smi power.draw" in why
-
-
-def test_energy_here_says_there_is_no_source_unless_rapl_is_readable(
-        models: dict[str, Path], tmp_path: Path) -> None:
-    proc = benchbot("run", "-m", str(models["tiny_conv.onnx"]), "--sustained", "1s",
-                    "--window", "0.25", "--warmup", "1", "--energy", "--results",
-                    str(tmp_path / "r"))
-    assert proc.returncode == 0, proc.stderr  # no source is not a failure
-    energy = load_run(next((tmp_path / "r").glob("*.json"))).cases[0].energy
-    readable = any(p.is_file() and p.stat().st_mode & 0o004 for p in
-                   Path("/sys/class/powercap").glob("intel-rapl:*/energy_uj"))
-    if readable:
-        assert energy.source and "RAPL" in energy.source
-    else:
-        assert energy.source is None and energy.note.startswith("no energy source")
-        assert proc.stderr.count("energy on local: no energy source") == 1
-    alone = benchbot("run", "-m", str(models["tiny_conv.onnx"]), "--energy", "--dry-run")
-    assert alone.returncode == 2 and "add --sustained DURATION" in alone.stderr

@@ -8,12 +8,9 @@ from pathlib import Path
 import pytest
 
 from benchbot import agent
-from benchbot.report.memory import memory_table
 from benchbot.runners.memory import TOOL_SCOPES, agent_memory, with_tool_memory
-from benchbot.store import ProcessRun, case_doc, case_of_doc, load_run
-from benchbot.store.entries import Entry
+from benchbot.store import ProcessRun
 from benchbot.store.records import MEMORY_SCOPES
-from tests.conftest import benchbot
 
 NVIDIA_SMI = Path(__file__).parent / "data" / "nvidia_smi"
 
@@ -65,23 +62,3 @@ def test_each_figure_is_stored_with_its_scope() -> None:
     assert (figure.name, figure.mb) == ("tool_peak", 178.0)
     assert figure.scope == TOOL_SCOPES["tflite_benchmark_model"]
     assert with_tool_memory(tool, "agent").memory == ()
-
-
-def test_a_run_records_memory_figures_and_the_layout_shows_their_scopes(
-        models: dict[str, Path], tmp_path: Path) -> None:
-    results = tmp_path / "r"
-    proc = benchbot("run", "-m", str(models["tiny_conv.onnx"]), "--warmup", "1",
-                    "--min-runs", "3", "--min-time", "0", "--results", str(results))
-    assert proc.returncode == 0, proc.stderr
-    case = load_run(next(results.glob("*.json"))).cases[0]
-    names = {m.name for m in case.runs[0].memory}
-    assert {"peak_rss", "pss", "private_dirty", "load_delta"} <= names
-    assert case_of_doc(case_doc(case)).runs[0].memory == case.runs[0].memory
-    text = memory_table([Entry("r", case)])
-    assert "| tiny_conv |" in text and MEMORY_SCOPES["pss"] in text
-    report = benchbot("report", "-r", str(results), "--layout", "memory")
-    assert report.returncode == 0 and "Private dirty" in report.stdout
-    csv = benchbot("report", "-r", str(results), "--format", "csv").stdout.splitlines()
-    assert "pss_mb" in csv[0].split(",")
-    html = benchbot("report", "-r", str(results), "--layout", "memory", "--format", "html")
-    assert html.returncode == 2 and "markdown table" in html.stderr

@@ -14,10 +14,13 @@ import pytest
 from benchbot import agent
 from benchbot.devices.sampler import parse_state, state_command
 from benchbot.errors import ConfigError
+from benchbot.report.memory import memory_table
 from benchbot.runners.sustained import attach_samples, stop_reason_for, sustained_of
 from benchbot.stats.sustained import (WindowTime, burst_median, sustained_figures,
                                       sustained_median, time_to_throttle)
 from benchbot.store import DeviceSample, case_doc, case_of_doc, load_run
+from benchbot.store.entries import Entry
+from benchbot.store.records import MEMORY_SCOPES
 from benchbot.sweep import MeasureSettings
 from benchbot.sweep.plan import parse_duration
 from tests.conftest import benchbot
@@ -207,11 +210,13 @@ def test_sustained_settings_are_checked_with_the_fix() -> None:
 @pytest.fixture(scope="module")
 def sustained_results(models: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
                       ) -> Path:
-    """A 3 s sustained run of tiny_conv on this host, in 0.25 s windows."""
+    """A 3 s sustained run of tiny_conv on this host, in 0.25 s windows, with --energy
+    (no source is not a failure); its stderr beside it."""
     results = tmp_path_factory.mktemp("sustained") / "r"
     proc = benchbot("run", "-m", str(models["tiny_conv.onnx"]), "--sustained", "3s",
-                    "--window", "0.25", "--warmup", "1", "--results", str(results))
+                    "--window", "0.25", "--warmup", "1", "--energy", "--results", str(results))
     assert proc.returncode == 0, proc.stderr
+    (results.parent / "stderr.txt").write_text(proc.stderr)
     return results
 
 
@@ -254,14 +259,44 @@ def test_the_sustained_chart_loads_clean_in_a_real_browser(sustained_results: Pa
     assert chart["complete"] and chart["natural"] > 100 and chart["width"] > 200
 
 
+def test_energy_here_says_there_is_no_source_unless_rapl_is_readable(
+        sustained_results: Path) -> None:
+    energy = load_run(next(sustained_results.glob("*.json"))).cases[0].energy
+    stderr = (sustained_results.parent / "stderr.txt").read_text()
+    readable = any(p.is_file() and p.stat().st_mode & 0o004 for p in
+                   Path("/sys/class/powercap").glob("intel-rapl:*/energy_uj"))
+    if readable:
+        assert energy.source and "RAPL" in energy.source
+    else:
+        assert energy.source is None and energy.note.startswith("no energy source")
+        assert stderr.count("energy on local: no energy source") == 1
+
+
+def test_a_run_records_memory_figures_and_the_layout_shows_their_scopes(
+        sustained_results: Path) -> None:
+    case = load_run(next(sustained_results.glob("*.json"))).cases[0]
+    names = {m.name for m in case.runs[0].memory}
+    assert {"peak_rss", "pss", "private_dirty", "load_delta"} <= names
+    text = memory_table([Entry("r", case)])
+    assert "| tiny_conv |" in text and MEMORY_SCOPES["pss"] in text
+    report = benchbot("report", "-r", str(sustained_results), "--layout", "memory")
+    assert report.returncode == 0 and "Private dirty" in report.stdout
+    csv = benchbot("report", "-r", str(sustained_results), "--format", "csv").stdout
+    assert "pss_mb" in csv.splitlines()[0].split(",")
+    page = benchbot("report", "-r", str(sustained_results), "--layout", "memory", "--format",
+                    "html")
+    assert page.returncode == 2 and "markdown table" in page.stderr
+
+
 def test_sustained_is_refused_for_a_native_tool_and_its_options_need_it(
         models: dict[str, Path], tmp_path: Path) -> None:
     native = benchbot("run", "-m", str(models["tiny_fc.tflite"]), "--sustained", "1m",
                       "--runner", "tflite_benchmark_model", "--dry-run")
     assert native.returncode == 2 and "Traceback" not in native.stderr
     assert "--sustained needs benchbot's agent" in native.stderr
-    alone = benchbot("run", "-m", str(models["tiny_conv.onnx"]), "--rate", "30", "--dry-run")
-    assert alone.returncode == 2 and "add --sustained DURATION" in alone.stderr
+    for option in (["--rate", "30"], ["--energy"]):
+        alone = benchbot("run", "-m", str(models["tiny_conv.onnx"]), *option, "--dry-run")
+        assert alone.returncode == 2 and "add --sustained DURATION" in alone.stderr
     plan = benchbot("run", "-m", str(models["tiny_conv.onnx"]), "--sustained", "2m",
                     "--rate", "30", "--dry-run")
     assert plan.returncode == 0 and "120s in 1s windows at 30 Hz" in plan.stdout

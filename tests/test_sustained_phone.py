@@ -124,6 +124,8 @@ def test_the_temperature_ceiling_stops_the_series_and_a_charging_phone_gives_no_
     case = load_run(next((tmp_path / "r").glob("*.json"))).cases[0]
     s = case.sustained
     assert s.stop_reason == "temperature_ceiling" and s.elapsed_s < 60.0
+    assert any(w.startswith("the series stopped at") and "raise --max-temp" in w
+               for w in case.warnings)
     assert len(s.windows) >= 4  # the ceiling is crossed only once 4 windows closed
     assert case.energy is not None and case.energy.mj_per_inference is None
     assert case.energy.charging is True and "is charging" in case.energy.note

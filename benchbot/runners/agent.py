@@ -14,7 +14,7 @@ from benchbot.runners.memory import agent_memory
 from benchbot.runners.ops import OpRow, no_profile, op_profile, placement_of_profile
 from benchbot.runners.energy import energy_of
 from benchbot.runners.sustained import (Charging, SeriesFiles, StateSampler,
-                                        agent_options, idle_baseline, loop_samples,
+                                        agent_options, early_stop_warning, idle_baseline, loop_samples,
                                         remove_files, run_sampled, series_files,
                                         stop_reason_for, sustained_of)
 from benchbot.store import (CaseResult, DeviceSample, Energy, OpProfile, Placement, ProcessRun,
@@ -141,9 +141,12 @@ class AgentRunner:
             # the profiled pass's own time per inference, to set beside the timed median
             run = dataclasses.replace(run, extras={**run.extras, "op_profile_run_ms":
                                                    doc["op_profile"]["run_ms"]})
-        return case_result(case, started_at=started, ended_at=ended, runs=[run],
-                           op_profile=profile, placement=placement, settings=settings,
-                           sustained=sustained, energy=energy)
+        result = case_result(case, started_at=started, ended_at=ended, runs=[run],
+                             op_profile=profile, placement=placement, settings=settings,
+                             sustained=sustained, energy=energy)
+        early = early_stop_warning(sustained)
+        return result if early is None else dataclasses.replace(
+            result, warnings=(*result.warnings, early))
 
     def _run_sustained(self, case: Case, settings: MeasureSettings, argv: list[str]
                        ) -> tuple[dict[str, Any], Any, Energy | None]:

@@ -145,6 +145,17 @@ def run_sampled(transport: Transport, argv: Sequence[str], timeout: float,
     return box["result"], samples
 
 
+def early_stop_warning(sustained: Sustained | None) -> str | None:
+    """'the series stopped at 34 s of 120 s: temperature ceiling; ...' (None: it ran out)."""
+    if sustained is None or sustained.stop_reason == "duration":
+        return None
+    fix = {"temperature_ceiling": "let the device cool down, or raise --max-temp",
+           "battery_floor": "charge the phone, or lower --battery-floor"}
+    return (f"the series stopped at {sustained.elapsed_s:.0f} s of {sustained.duration_s:.0f} s:"
+            f" {sustained.stop_reason.replace('_', ' ')}; "
+            + fix.get(sustained.stop_reason, "the host asked it to stop"))
+
+
 def idle_baseline(read: Callable[[str | None, float], DeviceSample], interval_s: float,
                   count: int = 5, sleep: Callable[[float], None] = time.sleep
                   ) -> list[DeviceSample]:

@@ -2,8 +2,9 @@
 
     sustained_table   markdown: model rows x device columns, one grid per configuration;
                       each cell "burst → sustained (ratio)", the time to throttle below it
-    sustained_svg     one chart per device: window medians over time (top) and the CPU
-                      and battery temperatures read beside them (bottom), a line per model
+    sustained_svg     one chart per device: window medians over time (top, dashed: the
+                      time to throttle) and the CPU and battery temperatures read beside
+                      them (bottom), a line per model
 
 Pure apart from matplotlib drawing SVG text; entries in, text out.
 """
@@ -46,6 +47,8 @@ def cell_text(case: CaseResult) -> str:
         text += f"; {e.mj_per_inference:.3g} mJ/inference"
     if s.stop_reason != "duration":
         text += f"; stopped at {s.elapsed_s:.0f} s: {s.stop_reason.replace('_', ' ')}"
+    if s.rate_hz:
+        text += f"; at {s.rate_hz:g} Hz" + (f", {s.late_runs} late starts" if s.late_runs else "")
     return text
 
 
@@ -87,6 +90,9 @@ def sustained_svg(cases: Sequence[CaseResult]) -> str | None:
         label = case.model_name + (f" ({_caption(_config(case))})" if several else "")
         points = case.sustained.windows
         line, = top.plot([p.end_s for p in points], [p.median_ms for p in points], label=label)
+        if case.sustained.time_to_throttle_s is not None:  # where it settled above 1.1 x burst
+            top.axvline(case.sustained.time_to_throttle_s, linestyle="--", linewidth=0.8,
+                        color=line.get_color())
         temps = [(p.end_s, p.device.cpu_temp_c) for p in points
                  if p.device is not None and p.device.cpu_temp_c is not None]
         battery = [(p.end_s, p.device.battery_temp_c) for p in points

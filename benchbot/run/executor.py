@@ -207,7 +207,8 @@ def _device_worker(device: Device, cases: Sequence[tuple[int, Case]], plan: Plan
                     stopped.add(index)
                 if not wanted(index):  # an ab pair ends for both of its sides at once
                     for done in (index, partner.get(index, index)):
-                        if done not in finished:
+                        # a side whose partner failed first was never measured: nothing to count
+                        if done not in finished and state[done] is not None:
                             finished.add(done)
                             progress.case_finished(done, state[done])  # type: ignore[arg-type]
     except BaseException as exc:  # e.g. DeviceBusy under --no-wait: the main thread re-raises

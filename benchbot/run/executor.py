@@ -228,7 +228,8 @@ def execute(plan: Plan, devices: Mapping[str, Device], record: RunRecord, result
     if seed is None:  # drawn once, recorded: the same order comes back on --resume
         seed = random.SystemRandom().randrange(1 << 31)
     record = dataclasses.replace(record, schedule=Schedule(plan.settings.order, seed))
-    earlier = {c.id: c for c in record.cases}  # a resumed run's cases, continued
+    # a resumed run's cases are continued; a failed one is measured afresh
+    earlier = {c.id: c for c in record.cases if c.status == "ok"}
     recorder = Recorder(record, results_dir)
     by_device: dict[str, list[tuple[int, Case]]] = {}
     for index, case in enumerate(plan.cases):

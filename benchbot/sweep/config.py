@@ -20,7 +20,8 @@
     [meta]              # recorded with the run, shown in every report (like --meta k=v)
     phone_build = "QP1A.190711"
 
-Model paths are relative to the sweep file. Command-line options override it.
+Model paths are relative to the sweep file; zoo references (``zoo:NAME``) and absolute
+paths are taken as written. Command-line options override it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from benchbot.errors import ConfigError
 from benchbot.sweep import axes
 from benchbot.sweep.plan import check_seconds
 
+ZOO_PREFIX = "zoo:"  # as benchbot.zoo.REF_PREFIX (a sibling layer: not imported)
 _TOP = {"devices", "models", "threads", "batch", "precision", "backend", "measure", "meta"}
 # [measure] keys and their kinds: "seconds" are checked as time limits
 _MEASURE: dict[str, Any] = {"warmup": int, "min_runs": int, "max_runs": int,
@@ -105,6 +107,11 @@ def _meta(path: Path, raw: Any) -> dict[str, str]:
     return out
 
 
+def _not_a_relative_path(model: str) -> bool:
+    """A zoo reference (``zoo:NAME``) or an absolute path: never joined onto the file's folder."""
+    return model.startswith(ZOO_PREFIX) or Path(model).is_absolute()
+
+
 def read_toml(path: Path, what: str = "sweep file") -> dict[str, Any]:
     """A TOML file as a dict; ConfigError naming the file when it is missing or malformed."""
     if path.is_dir():
@@ -141,7 +148,7 @@ def spec_from_mapping(data: dict[str, Any], path: Path) -> SweepSpec:
 
     models = get("models", axes.names)
     if models is not None:
-        models = tuple(str((path.parent / m)) if not Path(m).is_absolute() else m for m in models)
+        models = tuple(m if _not_a_relative_path(m) else str(path.parent / m) for m in models)
     return SweepSpec(devices=get("devices", axes.names), models=models,
                      threads=get("threads", axes.positive_ints),
                      batch=get("batch", axes.positive_ints),

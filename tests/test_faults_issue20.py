@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 from benchbot.run.nightly import load_nightly
+from benchbot.store import load_run
+from benchbot.store.index import INDEX_NAME, open_index
 from benchbot.sweep import load_sweep_file
+from tests.conftest import FAST, benchbot
 
 
 # --- zoo references and absolute paths in sweep and nightly files --------------------------
@@ -26,3 +32,41 @@ def test_a_nightly_file_in_a_subfolder_keeps_zoo_references(tmp_path: Path) -> N
     nightly = sub / "nightly.toml"
     nightly.write_text('models = ["zoo:mobilenet_v3_small"]\n')
     assert load_nightly(nightly).spec.models == ("zoo:mobilenet_v3_small",)
+
+
+# --- a results index another process holds locked ------------------------------------------
+
+LOCK_HOLDER = textwrap.dedent("""
+    import sqlite3, sys
+    conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")  # the write lock, held until told
+    print("locked", flush=True)
+    sys.stdin.readline()
+    conn.execute("ROLLBACK")
+""")
+
+
+def test_a_locked_index_is_done_without_and_said_once(models: dict[str, Path],
+                                                       tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    results.mkdir()
+    index = open_index(results)
+    assert index is not None
+    index.close()
+    holder = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(results / INDEX_NAME)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        onnx, tflite = models["tiny_conv.onnx"], models["tiny_fc.tflite"]
+        proc = benchbot("run", "-m", f"{onnx},{tflite}", "--results", str(results), *FAST)
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    said = [line for line in proc.stderr.splitlines() if "is locked by another process" in line]
+    assert len(said) == 1 and "without the results index" in said[0], proc.stderr
+    (run,) = results.glob("*.json")
+    assert [c.status for c in load_run(run).cases] == ["ok", "ok"]
+    report = benchbot("report", "--results", str(results))  # the index catches up afterwards
+    assert report.returncode == 0 and "tiny_fc" in report.stdout, report.stderr

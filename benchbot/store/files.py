@@ -204,7 +204,10 @@ def _note_index(folder: Path, change: Any) -> None:
                 change(index)
             finally:
                 index.close()
-    except (sqlite3.Error, OSError):
+    except sqlite3.Error as exc:
+        if results_index.is_busy(exc):
+            results_index.note_busy(folder)
+    except OSError:
         pass
 
 

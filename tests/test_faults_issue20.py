@@ -7,6 +7,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
+import benchbot as benchbot_api
+from benchbot.errors import UserError
 from benchbot.run.nightly import load_nightly
 from benchbot.store import load_run
 from benchbot.store.index import INDEX_NAME, open_index
@@ -70,3 +74,45 @@ def test_a_locked_index_is_done_without_and_said_once(models: dict[str, Path],
     assert [c.status for c in load_run(run).cases] == ["ok", "ok"]
     report = benchbot("report", "--results", str(results))  # the index catches up afterwards
     assert report.returncode == 0 and "tiny_fc" in report.stdout, report.stderr
+
+
+# --- the Python API validates as the CLI does ----------------------------------------------
+
+@pytest.mark.parametrize("axes", [{"threads": (0,)}, {"threads": 99999999999}, {"batch": [-2]},
+                                  {"precision": "fp7"}, {"case_budget": -1}, {"seed": -1},
+                                  {"warmup": "5"}])
+def test_the_api_refuses_what_the_cli_refuses_before_writing(
+        models: dict[str, Path], tmp_path: Path, axes: dict[str, object]) -> None:
+    with pytest.raises(UserError):
+        benchbot_api.run([models["tiny_conv.onnx"]], results=tmp_path / "results", **axes)
+    assert not (tmp_path / "results").exists()
+
+
+# --- bounds checked at input: exit 2 with one line -----------------------------------------
+
+@pytest.mark.parametrize("args, named", [
+    (["--threads", "99999999999"], "--threads"), (["--batch", "99999999999"], "--batch"),
+    (["--case-budget", "-1"], "--case-budget"), (["--retries", "-1"], "--retries"),
+    (["--battery-floor", "150"], "--battery-floor"), (["--seed", "-1"], "--seed"),
+    (["--resume", ""], "--resume")])
+def test_run_checks_bounds_at_input(models: dict[str, Path], tmp_path: Path,
+                                    args: list[str], named: str) -> None:
+    given = [] if named == "--resume" else ["-m", str(models["tiny_conv.onnx"]), *FAST]
+    proc = benchbot("run", *given, *args, "--results", str(tmp_path / "results"))
+    assert proc.returncode == 2, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and named in proc.stderr, proc.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_a_sweep_file_checks_the_same_bounds(models: dict[str, Path], tmp_path: Path) -> None:
+    sweep = tmp_path / "sweep.toml"
+    sweep.write_text(f'models = ["{models["tiny_conv.onnx"]}"]\nthreads = [99999999999]\n')
+    proc = benchbot("run", "--config", str(sweep), "--results", str(tmp_path / "results"))
+    assert proc.returncode == 2 and "threads" in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_report_digits_are_bounded(tmp_path: Path) -> None:
+    proc = benchbot("report", "--results", str(tmp_path), "--digits", "50")
+    assert proc.returncode == 2 and "--digits" in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr

@@ -65,6 +65,7 @@ def _one_of(value: str, allowed: tuple[str, ...], option: str) -> str:
     return value
 
 
+MAX_DIGITS = 15
 EXAMPLES = """Examples:
 
   benchbot report --layout devices --threads 1
@@ -113,7 +114,7 @@ def report_command(
                                  "self-contained page: provenance, grids, charts)."),
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
     digits: Optional[int] = typer.Option(
-        None, help="Significant digits of the numbers in grids. (default: 4)"),
+        None, help="Significant digits of the numbers in grids, 1 to 15. (default: 4)"),
     output: Optional[Path] = typer.Option(None, "--out", "-o",
                                           help="Write to this file instead of stdout."),
     top: int = typer.Option(10, "--top", help="--layout ops: op types (or nodes) shown per "
@@ -144,6 +145,9 @@ def report_command(
         _one_of(precision, PRECISIONS, "--precision")
     if digits < 1 or (threads is not None and threads < 1) or (batch is not None and batch < 1):
         raise ConfigError("--digits, --threads and --batch must be positive integers")
+    if digits > MAX_DIGITS:  # a float64 has 15 to 17 significant digits; the rest is noise
+        raise ConfigError(f"--digits {digits} is more than a measurement holds: give 1 to "
+                          f"{MAX_DIGITS}")
     output = out_file(output, "report.html" if fmt == "html" else f"report.{fmt}")
     paths = list(results or [Path("results")])
     files = find_run_files(paths)

@@ -39,8 +39,8 @@ def spec_from_options(device: Optional[str], model: Optional[list[str]], threads
         models = tuple(m for raw in model
                        for m in ((raw,) if Path(raw).is_file() else axes.names(raw, "--model")))
     return SweepSpec(devices=axes.names(device, "--device") if device is not None else None, models=models,
-                     threads=axes.positive_ints(threads, "--threads") if threads is not None else None,
-                     batch=axes.positive_ints(batch, "--batch") if batch is not None else None,
+                     threads=axes.threads(threads, "--threads") if threads is not None else None,
+                     batch=axes.batches(batch, "--batch") if batch is not None else None,
                      precision=axes.choices(precision, "--precision", axes.PRECISIONS)
                      if precision is not None else None,
                      backend=axes.choices(backend, "--backend", axes.BACKENDS)
@@ -197,6 +197,15 @@ def run_command(
         raise ConfigError(f"--runner: {runner!r} is not one of {', '.join(RUNNER_KINDS)}")
     if int8_mode not in INT8_MODES:
         raise ConfigError(f"--int8-mode: {int8_mode!r} is not one of {', '.join(INT8_MODES)}")
+    if resume is not None and not resume.strip():
+        raise ConfigError("--resume needs a run id: the name of a run's file in the results "
+                          "folder, without .json")
+    if retries < 0:
+        raise ConfigError("--retries must be 0 or more")
+    if not 0 <= retry_wait < float("inf"):
+        raise ConfigError(f"--retry-wait must be 0 or more seconds, got {retry_wait:g}")
+    device_options = DeviceOptions(serial=serial, keep=keep, battery_floor=battery_floor,
+                                   runner_bin=runner_bin, adb_server=adb_server)
     dirs = options.dirs(profiles)
     record = None
     if resume is not None:
@@ -221,12 +230,8 @@ def run_command(
         return
     found = session.profiles_of(names, dirs, runner)
     plan = session.prepare(plan, found, int8_mode, variant_cache, err.print)
-    device_options = DeviceOptions(serial=serial, keep=keep, battery_floor=battery_floor,
-                                   runner_bin=runner_bin, adb_server=adb_server)
     if record is not None:
         err.print(f"resuming run {record.run_id}: {len(plan)} cases missing or failed")
-    if retries < 0:
-        raise ConfigError("--retries must be 0 or more")
     record = _measure(plan, found, device_options, results, record, wait=not no_wait,
                       retry=Retry(attempts=retries, wait_s=retry_wait), farm=farm)
     if as_json:

@@ -79,6 +79,10 @@ class MeasureSettings:
             raise ConfigError(f"--target-ci is a fraction of the median, e.g. 0.02 for +-2%, "
                               f"got {self.target_ci!r}")
         check_seconds("--case-budget", self.budget_s)
+        if self.budget_s <= 0:
+            raise ConfigError(f"--case-budget must be > 0 seconds, got {self.budget_s:g}")
+        if self.seed is not None and not 0 <= self.seed < 1 << 63:
+            raise ConfigError(f"--seed must be between 0 and 2**63 - 1, got {self.seed}")
         if self.order not in ORDERS:
             raise ConfigError(f"--order: {self.order!r} is not one of {', '.join(ORDERS)}")
         if not -1.0 <= self.min_cosine <= 1.0:

@@ -13,8 +13,10 @@ import benchbot as benchbot_api
 from benchbot.errors import UserError
 from benchbot.run.nightly import load_nightly
 from benchbot.store import load_run
+from benchbot.store.entries import model_labels
 from benchbot.store.index import INDEX_NAME, open_index
 from benchbot.sweep import load_sweep_file
+from tests.cases import make_case
 from tests.conftest import FAST, benchbot
 
 
@@ -116,3 +118,35 @@ def test_report_digits_are_bounded(tmp_path: Path) -> None:
     proc = benchbot("report", "--results", str(tmp_path), "--digits", "50")
     assert proc.returncode == 2 and "--digits" in proc.stderr, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+# --- models told apart by suffix; identical files said to be merged -----------------------
+
+def test_models_with_one_stem_are_told_apart_by_suffix_first() -> None:
+    cases = [make_case(model="models/tiny_conv.tflite", model_sha256="1" * 64, samples_ms=[1.0]),
+             make_case(model="models/tiny_conv.onnx", model_sha256="2" * 64, samples_ms=[1.0]),
+             make_case(model="v1/net.onnx", model_sha256="3" * 64, samples_ms=[1.0]),
+             make_case(model="v2/net.onnx", model_sha256="4" * 64, samples_ms=[1.0]),
+             make_case(model="v2/net.tflite", model_sha256="5" * 64, samples_ms=[1.0])]
+    assert model_labels(cases) == {"models/tiny_conv.tflite": "tiny_conv.tflite",
+                                   "models/tiny_conv.onnx": "tiny_conv.onnx",
+                                   "v1/net.onnx": "v1/net.onnx", "v2/net.onnx": "v2/net.onnx",
+                                   "v2/net.tflite": "v2/net.tflite"}
+
+
+def test_a_run_of_two_formats_of_one_model_and_of_copies(models: dict[str, Path],
+                                                          tmp_path: Path) -> None:
+    folder = tmp_path / "m"
+    folder.mkdir()
+    onnx, tflite = folder / "tiny_conv.onnx", folder / "tiny_conv.tflite"
+    onnx.write_bytes(models["tiny_conv.onnx"].read_bytes())
+    tflite.write_bytes(models["tiny_fc.tflite"].read_bytes())
+    copies = [folder / f"copy{i}.onnx" for i in range(3)]
+    for copy in copies:
+        copy.write_bytes(onnx.read_bytes())
+    given = ",".join(str(p) for p in (onnx, tflite, *copies))
+    proc = benchbot("run", "-m", given, "--results", str(tmp_path / "results"), *FAST)
+    assert proc.returncode == 0, proc.stderr
+    assert "| tiny_conv.onnx |" in proc.stdout and "| tiny_conv.tflite |" in proc.stdout
+    notes = [line for line in proc.stderr.splitlines() if "same content" in line]
+    assert len(notes) == 1 and all(str(p) in notes[0] for p in (onnx, *copies)), proc.stderr

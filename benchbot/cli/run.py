@@ -25,6 +25,7 @@ from benchbot.store import DEVICE_FAILURES, RunRecord, new_run_id, record_doc, r
 from benchbot.store.entries import entries_of, labelled
 from benchbot.sweep import MeasureSettings, Plan, SweepSpec, load_sweep_file
 from benchbot.sweep import axes
+from benchbot.sweep.plan import merge_notes
 from benchbot.variants import DEFAULT_CACHE_DIR, INT8_MODES
 
 DEFAULTS = MeasureSettings()
@@ -226,6 +227,8 @@ def run_command(
         plan = session.plan_of(spec, session.profiles_of(names, dirs, runner), zoo_dir,
                                int8_mode)
     if dry_run:
+        for line in merge_notes(plan):
+            err.print(line, markup=False)
         out(_plan_json(plan) if as_json else _plan_text(plan))
         return
     found = session.profiles_of(names, dirs, runner)

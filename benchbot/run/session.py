@@ -32,6 +32,7 @@ from benchbot.store.files import hold_run_lock
 from benchbot.store.records import ModelRef
 from benchbot.runners.base import config_of
 from benchbot.sweep import Case, MeasureSettings, Plan, SweepSpec, make_plan
+from benchbot.sweep.plan import merge_notes
 from benchbot.variants import VariantError, derive_cases
 
 
@@ -105,6 +106,8 @@ def prepare(plan: Plan, profiles: Sequence[Profile], int8_mode: str, cache_dir: 
     """Each case with the file it measures (a cached precision/batch variant where one is
     needed, or why none can be made), its model's card and, for fp16/int8, how far the
     variant's outputs are from fp32's: all derived on the host."""
+    for line in merge_notes(plan):
+        say(line)
     runners = {p.name: p.runner.kind for p in profiles}
     proxies = {c.id: replace(c, precision=_precision_to_derive(c, runners[c.device]))
                for c in plan.cases}

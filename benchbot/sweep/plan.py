@@ -172,6 +172,9 @@ class Plan:
     cases: tuple[Case, ...]
     settings: MeasureSettings
     meta: Mapping[str, str] = field(default_factory=dict)  # recorded with the run (--meta)
+    # model files given under several paths with one content: each group is measured
+    # once, as its first path (see merge_notes)
+    merged: tuple[tuple[str, ...], ...] = ()
 
     def __len__(self) -> int:
         return len(self.cases)
@@ -201,6 +204,15 @@ def make_plan(models: tuple[ModelFile, ...], devices: tuple[str, ...], threads: 
                                                             batches, precisions)
                   if k in BACKENDS_BY_RUNTIME[m.runtime])
     unique: dict[str, Case] = {}
+    paths: dict[str, dict[str, None]] = {}
     for case in cases:  # the same content twice (another path, a repeated value) runs once
         unique.setdefault(case.id, case)
-    return Plan(cases=tuple(unique.values()), settings=settings)
+        paths.setdefault(case.id, {})[case.model.as_given] = None
+    merged = tuple(dict.fromkeys(tuple(p) for p in paths.values() if len(p) > 1))
+    return Plan(cases=tuple(unique.values()), settings=settings, merged=merged)
+
+
+def merge_notes(plan: Plan) -> list[str]:
+    """One line per group of model files with the same content, which run as one model."""
+    return [f"{', '.join(group)} have the same content: measured once, as {group[0]}"
+            for group in plan.merged]

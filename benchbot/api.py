@@ -25,7 +25,7 @@ from benchbot.profiles import profile_dirs
 from benchbot.report.tabular import rows
 from benchbot.run import session
 from benchbot.stats.sessions import assumed
-from benchbot.store import CaseResult, RunRecord, find_run_files, load_run
+from benchbot.store import CaseResult, RunRecord, load_runs
 from benchbot.store.entries import Entry, labelled
 from benchbot.sweep import Case, SweepSpec
 from benchbot.sweep.config import MEASURE_KEYS, spec_from_values
@@ -95,12 +95,13 @@ def run(models: str | Path | Sequence[str | Path], device: str | Sequence[str] =
 
 
 def load(path: str | Path) -> list[RunRecord]:
-    """Every run of a results file, or of a folder of them, oldest first.
+    """Every run of a results file, or of a folder of them, oldest first (a broken run in
+    a folder is skipped, with a warning to the ``benchbot`` logger).
 
     >>> runs = benchbot.load("results")
     >>> latest = runs[-1]
     """
-    records = [load_run(p) for p in find_run_files([Path(path)])]
+    records = load_runs([Path(path)], log.warning)  # a broken run in a folder: skipped
     return sorted(records, key=lambda r: r.started_at)
 
 

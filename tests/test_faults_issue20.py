@@ -12,7 +12,7 @@ import pytest
 import benchbot as benchbot_api
 from benchbot.errors import UserError
 from benchbot.run.nightly import load_nightly
-from benchbot.store import load_run
+from benchbot.store import RunRecord, RunWriter, load_run, save_run
 from benchbot.store.entries import model_labels
 from benchbot.store.index import INDEX_NAME, open_index
 from benchbot.sweep import load_sweep_file
@@ -150,3 +150,34 @@ def test_a_run_of_two_formats_of_one_model_and_of_copies(models: dict[str, Path]
     assert "| tiny_conv.onnx |" in proc.stdout and "| tiny_conv.tflite |" in proc.stdout
     notes = [line for line in proc.stderr.splitlines() if "same content" in line]
     assert len(notes) == 1 and all(str(p) in notes[0] for p in (onnx, *copies)), proc.stderr
+
+
+# --- one bad journal line: every command that reads a folder skips that run, with a warning -
+
+def _history_run(run_id: str, day: int, *medians: float) -> RunRecord:
+    cases = tuple(make_case(id=f"c{i}", model="models/net.onnx", model_sha256="7" * 64,
+                            threads=i + 1, samples_ms=[m, m * 1.01, m * 0.99])
+                  for i, m in enumerate(medians))
+    return RunRecord(run_id=run_id, started_at=f"2026-01-0{day}T02:00:00.000+00:00",
+                     command=("benchbot", "run"), benchbot_version="test", host={},
+                     devices={}, settings={}, planned_cases=len(cases), status="complete",
+                     cases=cases)
+
+
+@pytest.mark.parametrize("index", ["1", "0"])
+def test_history_skips_a_run_with_a_bad_journal_line(tmp_path: Path, index: str) -> None:
+    results = tmp_path / "results"
+    save_run(_history_run("20260101T020000Z-aaaaaa", 1, 2.0), results)
+    save_run(_history_run("20260102T020000Z-bbbbbb", 2, 2.1), results)
+    broken = _history_run("20260103T020000Z-cccccc", 3, 2.2, 1.5)
+    writer = RunWriter(broken, results)  # its cases in the journal, as a run that was killed
+    writer.close()
+    journal = results / "20260103T020000Z-cccccc.cases.jsonl"
+    lines = journal.read_text().splitlines(keepends=True)
+    journal.write_text("{not json\n" + "".join(lines[1:]))
+    env = {"BENCHBOT_NO_INDEX": "" if index == "1" else "1"}
+    for command in (["history", "-m", "net", "--out", str(tmp_path / "h.png")], ["report"]):
+        proc = benchbot(*command, "--results", str(results), env=env)
+        assert proc.returncode == 0, proc.stderr
+        skipped = [line for line in proc.stderr.splitlines() if "skipped" in line]
+        assert len(skipped) == 1 and journal.name in skipped[0], proc.stderr

@@ -29,7 +29,7 @@ import sqlite3
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from benchbot.errors import UserError
 from benchbot.store.codec import (SchemaError, case_doc, case_of_doc, header_doc,
@@ -304,3 +304,31 @@ def find_run_files(paths: list[Path]) -> list[Path]:
         else:
             raise UserError(f"no results at {p}: give a results folder or a run's .json file")
     return found
+
+
+def load_runs(paths: list[Path], warn: Callable[[str], None]) -> list[RunRecord]:
+    """The runs of ``paths``: a run file named directly must load; in a folder, a foreign or
+    broken run (a bad journal line included) is skipped with one ``warn("skipped ...")``
+    naming it, and the good runs are kept. Every command that reads a folder reads it so;
+    when nothing loads, the first reason is the error."""
+    return [record for _, record in load_run_files(paths, warn)]
+
+
+def load_run_files(paths: list[Path], warn: Callable[[str], None]) -> list[tuple[Path, RunRecord]]:
+    """:func:`load_runs`, each run with its file."""
+    loaded: list[tuple[Path, RunRecord]] = []
+    skipped: list[str] = []
+    for path in paths:
+        for f in find_run_files([path]):
+            try:
+                loaded.append((f, load_run(f)))
+            except UserError as exc:  # its message names the file and what is wrong with it
+                if not path.is_dir():
+                    raise
+                skipped.append(str(exc))
+    if skipped and not loaded:
+        more = f" (and {len(skipped) - 1} more file(s) like it)" if len(skipped) > 1 else ""
+        raise UserError(skipped[0] + more)
+    for reason in skipped:
+        warn(f"skipped {reason}")
+    return loaded

@@ -181,3 +181,33 @@ def test_history_skips_a_run_with_a_bad_journal_line(tmp_path: Path, index: str)
         assert proc.returncode == 0, proc.stderr
         skipped = [line for line in proc.stderr.splitlines() if "skipped" in line]
         assert len(skipped) == 1 and journal.name in skipped[0], proc.stderr
+
+
+# --- messages stay printable: raw bytes and names escaped ----------------------------------
+
+def _printable(text: str) -> bool:
+    return all(c in "\n" or (c.isprintable() and not 0xdc80 <= ord(c) <= 0xdcff) for c in text)
+
+
+@pytest.mark.parametrize("tool", ["tflite_benchmark_model", "onnxruntime_perf_test", "trtexec",
+                                  "paddle_lite"])
+def test_parse_of_random_bytes_prints_only_printable_text(tmp_path: Path, tool: str) -> None:
+    log = tmp_path / "noise\x1b[2J.log"  # the name too
+    log.write_bytes(bytes(range(256)) * 4 + b"\x1b]0;pwned\x07\n\x1b[31mred\n")
+    for extra in ([], ["--json"]):
+        proc = benchbot("parse", tool, str(log), *extra)
+        assert proc.returncode == 1, proc.stderr
+        assert _printable(proc.stdout) and _printable(proc.stderr), (proc.stdout, proc.stderr)
+        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_a_model_name_with_a_newline_stays_on_one_progress_line(models: dict[str, Path],
+                                                                 tmp_path: Path) -> None:
+    odd = tmp_path / "tiny\nconv.onnx"
+    odd.write_bytes(models["tiny_conv.onnx"].read_bytes())
+    proc = benchbot("run", "-m", str(odd), "--results", str(tmp_path / "results"), *FAST)
+    assert proc.returncode == 0, proc.stderr
+    named = [line for line in proc.stderr.splitlines() if "conv on local" in line]
+    assert [line.split()[:2] for line in named] == [["start", "tiny\\nconv"],
+                                                    ["ok", "tiny\\nconv"]], proc.stderr
+    assert "| tiny\\nconv |" in proc.stdout, proc.stdout

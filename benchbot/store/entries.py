@@ -15,6 +15,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from benchbot.errors import printable
 from benchbot.store.records import CaseResult, RunRecord, stem_of
 
 METRICS = {"median": "median_ms", "mean": "mean_ms", "p90": "p90_ms"}
@@ -91,7 +92,7 @@ def model_labels(cases: Iterable[CaseResult]) -> dict[str, str]:
             for path in group:
                 base = "/".join([*_folders(path), stem]) + end[path]
                 labels[path] = f"{base}@{shas[path][:7]}" if shas[path] else path
-    return labels
+    return {path: printable(label) for path, label in labels.items()}
 
 
 def labelled(entries: Sequence[Entry]) -> list[Entry]:

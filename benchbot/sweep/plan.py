@@ -9,7 +9,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 
-from benchbot.errors import ConfigError
+from benchbot.errors import ConfigError, printable
 from benchbot.store.modelfile import ModelFile
 from benchbot.sweep.axes import BACKENDS_BY_RUNTIME
 
@@ -160,7 +160,7 @@ class Case:
         backend = "" if self.backend == "cpu" else f", {self.backend}"
         if self.precision == "int8" and self.int8_mode:
             backend += f" ({self.int8_mode})"
-        return (f"{self.model.name} on {self.device}: {self.threads} thread"
+        return (f"{printable(self.model.name)} on {self.device}: {self.threads} thread"
                 f"{'s' if self.threads > 1 else ''}, batch {self.batch}, {self.precision}"
                 f"{backend}")
 

@@ -13,6 +13,7 @@ import benchbot as benchbot_api
 from benchbot.errors import UserError
 from benchbot.run.nightly import load_nightly
 from benchbot.store import RunRecord, RunWriter, load_run, save_run
+from benchbot.store.files import hold_run_lock, lock_path, release_run_lock
 from benchbot.store.entries import model_labels
 from benchbot.store.index import INDEX_NAME, open_index
 from benchbot.sweep import load_sweep_file
@@ -211,3 +212,45 @@ def test_a_model_name_with_a_newline_stays_on_one_progress_line(models: dict[str
     assert [line.split()[:2] for line in named] == [["start", "tiny\\nconv"],
                                                     ["ok", "tiny\\nconv"]], proc.stderr
     assert "| tiny\\nconv |" in proc.stdout, proc.stdout
+
+
+# --- no litter, true messages ---------------------------------------------------------------
+
+def test_a_finished_run_leaves_no_lock_file(models: dict[str, Path], tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    proc = benchbot("run", "-m", str(models["tiny_fc.tflite"]), "--results", str(results), *FAST)
+    assert proc.returncode == 0, proc.stderr
+    (run,) = results.glob("*.json")
+    assert sorted(p.name for p in results.iterdir()) == [run.name]
+
+
+def test_a_released_lock_removes_only_its_own_file(tmp_path: Path) -> None:
+    held = hold_run_lock(tmp_path, "r1")
+    path = lock_path(tmp_path, "r1")
+    path.unlink()  # another process took the name over meanwhile (it removed and made it)
+    path.write_text("")
+    release_run_lock(tmp_path, "r1", held)
+    assert path.exists()
+    mine = hold_run_lock(tmp_path, "r1")  # that file is free: its lock is ours now
+    release_run_lock(tmp_path, "r1", mine)
+    assert not path.exists()
+
+
+def test_a_results_folder_that_cannot_be_written_says_nothing_was_measured(
+        models: dict[str, Path], tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    results.write_text("a file")
+    proc = benchbot("run", "-m", str(models["tiny_fc.tflite"]), "--results", str(results), *FAST)
+    assert proc.returncode == 2 and "stay saved" not in proc.stderr, proc.stderr
+    assert "nothing was measured" in proc.stderr, proc.stderr
+
+
+def test_a_truncated_run_file_is_called_truncated(tmp_path: Path) -> None:
+    path = save_run(_history_run("20260101T020000Z-aaaaaa", 1, 2.0), tmp_path)
+    text = path.read_text()
+    path.write_text(text[:len(text) // 2])
+    with pytest.raises(UserError) as info:
+        load_run(path)
+    message = str(info.value)
+    assert "truncated" in message and "not a benchbot results file" not in message, message
+    assert "copy it again" in message, message

@@ -28,7 +28,7 @@ from benchbot.profiles import Profile, get_profile
 from benchbot.runners.native.runner import precision_applies
 from benchbot.store import RunOwner, RunRecord, find_run_files, load_run, new_run_id, utc_now
 from benchbot.store.codec import SchemaError, config_doc, config_of_doc
-from benchbot.store.files import hold_run_lock
+from benchbot.store.files import hold_run_lock, release_run_lock
 from benchbot.store.records import ModelRef
 from benchbot.runners.base import config_of
 from benchbot.sweep import Case, MeasureSettings, Plan, SweepSpec, make_plan
@@ -197,7 +197,7 @@ def find_record(run_id: str, results: Path) -> RunRecord:
 def check_not_running(record: RunRecord, results: Path) -> None:
     """Refuse to resume a run that a live process is still measuring."""
     hold = hold_run_lock(results, record.run_id)  # UserError while its owner holds it
-    os.close(hold)
+    release_run_lock(results, record.run_id, hold)
     o = record.owner
     if record.status == "running" and o is not None and o.host == socket.gethostname() \
             and o.pid != os.getpid() and _alive(o.pid):

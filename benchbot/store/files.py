@@ -94,8 +94,9 @@ def lock_path(results_dir: Path, run_id: str) -> Path:
     return results_dir / f".{run_id}.lock"
 
 
-def results_problem(exc: OSError, folder: Path) -> UserError:
-    """A one-line error for a results folder that cannot be written, with the fix."""
+def results_problem(exc: OSError, folder: Path, saved: str = "nothing was measured") -> UserError:
+    """A one-line error for a results folder that cannot be written, with the fix and
+    what stays saved (``saved``)."""
     code = exc.errno
     if code == errno.ENOSPC:
         what = "the disk is full (ENOSPC)"
@@ -109,8 +110,7 @@ def results_problem(exc: OSError, folder: Path) -> UserError:
     else:
         what = exc.strerror or str(exc)
         fix = "pass --results DIR naming a writable folder"
-    return UserError(f"results folder {folder}: {what}; {fix} (the cases finished so far "
-                     "stay saved there)")
+    return UserError(f"results folder {folder}: {what}; {fix} ({saved})")
 
 
 class RunWriter:
@@ -124,6 +124,7 @@ class RunWriter:
         self._lock_fd: int | None = None
         self._fd: int | None = None
         self._record = record  # the header's run-level facts, for the index rows
+        self._saved = len(record.cases)  # cases in the journal (an earlier session's first)
         try:
             results_dir.mkdir(parents=True, exist_ok=True)
             self._lock_fd = hold_run_lock(results_dir, record.run_id)
@@ -135,7 +136,14 @@ class RunWriter:
             self.write_header(record)
         except OSError as exc:
             self.close()
-            raise results_problem(exc, results_dir) from None
+            raise results_problem(exc, results_dir, self._kept()) from None
+
+    def _kept(self) -> str:
+        """What stays saved when a write fails now."""
+        if not self._saved:
+            return "nothing was measured"
+        return (f"the {self._saved} case(s) finished so far stay saved in {self.journal.name}; "
+                f"finish the run with: benchbot run --resume {self.run_id}")
 
     def write_header(self, record: RunRecord) -> None:
         """Replace the header (start, device facts learnt, status)."""
@@ -152,7 +160,8 @@ class RunWriter:
             os.write(self._fd, line)
             os.fsync(self._fd)
         except OSError as exc:
-            raise results_problem(exc, self.results_dir) from None
+            raise results_problem(exc, self.results_dir, self._kept()) from None
+        self._saved += 1
         _note_index(self.results_dir, lambda ix: ix.note_case(self.path, self._record, case))
         return case
 
@@ -179,16 +188,17 @@ class RunWriter:
         try:
             write_atomic(self.path, dumps(record_doc(record)))
         except OSError as exc:
-            raise results_problem(exc, self.results_dir) from None
+            raise results_problem(exc, self.results_dir, self._kept()) from None
         finally:
             self.close()
         self.journal.unlink(missing_ok=True)
         _note_index(self.results_dir, lambda ix: ix.note_run(self.path, record))
 
     def close(self) -> None:
-        for fd in (self._fd, self._lock_fd):
-            if fd is not None:
-                os.close(fd)
+        if self._fd is not None:
+            os.close(self._fd)
+        if self._lock_fd is not None:
+            release_run_lock(self.results_dir, self.run_id, self._lock_fd)
         self._fd = self._lock_fd = None
 
 
@@ -212,15 +222,43 @@ def _note_index(folder: Path, change: Any) -> None:
 
 
 def hold_run_lock(results_dir: Path, run_id: str) -> int:
-    """Take the run's lock (held while it is measured); UserError if a live process has it."""
-    fd = os.open(lock_path(results_dir, run_id), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    """Take the run's lock (held while it is measured); UserError if a live process has it.
+
+    The lock file is removed when its holder is done (:func:`release_run_lock`), so a
+    lock taken on a file that was removed meanwhile is worth nothing: taken again on
+    the file now at the path."""
+    path = lock_path(results_dir, run_id)
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise UserError(f"run {run_id} is still being measured by another benchbot process; "
+                            "wait for it to end (or stop it) before resuming it") from None
+        if _same_file(fd, path):
+            return fd
+        os.close(fd)  # its holder removed it as we opened it: the path holds another now
+
+
+def _same_file(fd: int, path: Path) -> bool:
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+        here, there = os.fstat(fd), os.lstat(path)
+    except FileNotFoundError:
+        return False
+    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+
+
+def release_run_lock(results_dir: Path, run_id: str, fd: int) -> None:
+    """Remove the run's lock file, if it is still the one ``fd`` holds, then let it go; a
+    process that opened it meanwhile sees it removed and takes a fresh one."""
+    try:
+        if _same_file(fd, lock_path(results_dir, run_id)):
+            lock_path(results_dir, run_id).unlink(missing_ok=True)
+    except OSError:
+        pass  # a lock file left behind is litter, not harm
+    finally:
         os.close(fd)
-        raise UserError(f"run {run_id} is still being measured by another benchbot process; "
-                        "wait for it to end (or stop it) before resuming it") from None
-    return fd
 
 
 def save_run(record: RunRecord, results_dir: Path) -> Path:
@@ -229,7 +267,7 @@ def save_run(record: RunRecord, results_dir: Path) -> Path:
     try:
         write_atomic(path, dumps(record_doc(record)))
     except OSError as exc:
-        raise results_problem(exc, results_dir) from None
+        raise results_problem(exc, results_dir, "the run was not saved") from None
     _note_index(results_dir, lambda ix: ix.note_run(path, record))
     return path
 
@@ -257,14 +295,23 @@ def load_run(path: Path) -> RunRecord:
     """Read a results file (schema v1 migrated, or v2 with its journal), validated deeply;
     malformed input is a one-line UserError naming the file and the field."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        doc = json.loads(text)
     except FileNotFoundError:
         raise UserError(f"results file not found: {path}; {FIX}") from None
     except IsADirectoryError:
         raise UserError(f"{path} is a folder; {FIX}") from None
     except OSError as exc:
         raise UserError(f"{path}: cannot read it ({exc.strerror or exc}); {FIX}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except json.JSONDecodeError as exc:
+        if _cut_off(exc):
+            raise UserError(f"{path}: truncated: its JSON ends after {len(exc.doc.encode())} "
+                            "bytes, in the middle of the document (cut off while copied or "
+                            "written); copy it again from where it came from, or move it out "
+                            "of the results folder") from None
+        raise UserError(f"{path}: not a benchbot results file (invalid JSON: {exc}); "
+                        f"{FIX}") from None
+    except UnicodeDecodeError as exc:
         raise UserError(f"{path}: not a benchbot results file (invalid JSON: {exc}); "
                         f"{FIX}") from None
     if not isinstance(doc, dict) or "schema_version" not in doc or "run_id" not in doc:
@@ -291,6 +338,14 @@ def load_run(path: Path) -> RunRecord:
     except (KeyError, TypeError, ValueError) as exc:
         raise UserError(f"{path}: malformed results file ({type(exc).__name__}: {exc}); "
                         "fix or remove the file") from None
+
+
+def _cut_off(exc: json.JSONDecodeError) -> bool:
+    """Whether the JSON was well formed up to where it stops: a document begun (``{``)
+    that the parser ran out of, rather than one that goes wrong in the middle."""
+    started = exc.doc.lstrip().startswith("{")
+    return started and (exc.pos >= len(exc.doc.rstrip())
+                        or exc.msg.startswith("Unterminated string"))
 
 
 def find_run_files(paths: list[Path]) -> list[Path]:

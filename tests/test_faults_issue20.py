@@ -166,10 +166,12 @@ def _history_run(run_id: str, day: int, *medians: float) -> RunRecord:
 
 
 @pytest.mark.parametrize("index", ["1", "0"])
-def test_history_skips_a_run_with_a_bad_journal_line(tmp_path: Path, index: str) -> None:
+def test_every_folder_reader_skips_a_run_with_a_bad_journal_line(tmp_path: Path,
+                                                                  index: str) -> None:
     results = tmp_path / "results"
     save_run(_history_run("20260101T020000Z-aaaaaa", 1, 2.0), results)
-    save_run(_history_run("20260102T020000Z-bbbbbb", 2, 2.1), results)
+    save_run(_history_run("20260102T020000Z-bbbbbb", 2, 2.0), results)
+    save_run(_history_run("20260104T020000Z-dddddd", 4, 2.0), results)
     broken = _history_run("20260103T020000Z-cccccc", 3, 2.2, 1.5)
     writer = RunWriter(broken, results)  # its cases in the journal, as a run that was killed
     writer.close()
@@ -177,7 +179,8 @@ def test_history_skips_a_run_with_a_bad_journal_line(tmp_path: Path, index: str)
     lines = journal.read_text().splitlines(keepends=True)
     journal.write_text("{not json\n" + "".join(lines[1:]))
     env = {"BENCHBOT_NO_INDEX": "" if index == "1" else "1"}
-    for command in (["history", "-m", "net", "--out", str(tmp_path / "h.png")], ["report"]):
+    for command in (["history", "-m", "net", "--out", str(tmp_path / "h.png")], ["report"],
+                    ["compare", "rolling:3", "latest"]):
         proc = benchbot(*command, "--results", str(results), env=env)
         assert proc.returncode == 0, proc.stderr
         skipped = [line for line in proc.stderr.splitlines() if "skipped" in line]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Callable
 
 from rich.console import Console
 from rich.markup import escape
@@ -16,6 +17,18 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 def warn(message: str) -> None:
     """A warning on stderr (it names the next action)."""
     err.print(f"[yellow]warning:[/] {escape(message)}")
+
+
+def warn_once() -> Callable[[str], None]:
+    """:func:`warn`, saying each message once (a folder read twice warns once)."""
+    said: set[str] = set()
+
+    def say(message: str) -> None:
+        if message not in said:
+            said.add(message)
+            warn(message)
+
+    return say
 
 
 def out(text: str) -> None:

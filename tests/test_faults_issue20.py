@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import benchbot as benchbot_api
+from benchbot.cli.main import main
 from benchbot.errors import UserError
 from benchbot.run.nightly import load_nightly
 from benchbot.store import RunRecord, RunWriter, load_run, save_run
@@ -93,32 +94,37 @@ def test_the_api_refuses_what_the_cli_refuses_before_writing(
 
 # --- bounds checked at input: exit 2 with one line -----------------------------------------
 
+def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    """The CLI in this process (bad input is refused before anything runs): code, stderr."""
+    code = main(list(args))
+    return code, capsys.readouterr().err
+
+
 @pytest.mark.parametrize("args, named", [
     (["--threads", "99999999999"], "--threads"), (["--batch", "99999999999"], "--batch"),
     (["--case-budget", "-1"], "--case-budget"), (["--retries", "-1"], "--retries"),
     (["--battery-floor", "150"], "--battery-floor"), (["--seed", "-1"], "--seed"),
     (["--resume", ""], "--resume")])
 def test_run_checks_bounds_at_input(models: dict[str, Path], tmp_path: Path,
+                                    capsys: pytest.CaptureFixture[str],
                                     args: list[str], named: str) -> None:
     given = [] if named == "--resume" else ["-m", str(models["tiny_conv.onnx"]), *FAST]
-    proc = benchbot("run", *given, *args, "--results", str(tmp_path / "results"))
-    assert proc.returncode == 2, proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1 and named in proc.stderr, proc.stderr
+    code, stderr = _cli(capsys, "run", *given, *args, "--results", str(tmp_path / "results"))
+    assert code == 2 and len(stderr.strip().splitlines()) == 1 and named in stderr, stderr
     assert not (tmp_path / "results").exists()
 
 
-def test_a_sweep_file_checks_the_same_bounds(models: dict[str, Path], tmp_path: Path) -> None:
+def test_a_sweep_file_checks_the_same_bounds(models: dict[str, Path], tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
     sweep = tmp_path / "sweep.toml"
     sweep.write_text(f'models = ["{models["tiny_conv.onnx"]}"]\nthreads = [99999999999]\n')
-    proc = benchbot("run", "--config", str(sweep), "--results", str(tmp_path / "results"))
-    assert proc.returncode == 2 and "threads" in proc.stderr, proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    code, stderr = _cli(capsys, "run", "--config", str(sweep), "--results", str(tmp_path / "r"))
+    assert code == 2 and "threads" in stderr and len(stderr.strip().splitlines()) == 1, stderr
 
 
-def test_report_digits_are_bounded(tmp_path: Path) -> None:
-    proc = benchbot("report", "--results", str(tmp_path), "--digits", "50")
-    assert proc.returncode == 2 and "--digits" in proc.stderr, proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+def test_report_digits_are_bounded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, stderr = _cli(capsys, "report", "--results", str(tmp_path), "--digits", "50")
+    assert code == 2 and "--digits" in stderr and len(stderr.strip().splitlines()) == 1, stderr
 
 
 # --- models told apart by suffix; identical files said to be merged -----------------------
@@ -195,14 +201,16 @@ def _printable(text: str) -> bool:
 
 @pytest.mark.parametrize("tool", ["tflite_benchmark_model", "onnxruntime_perf_test", "trtexec",
                                   "paddle_lite"])
-def test_parse_of_random_bytes_prints_only_printable_text(tmp_path: Path, tool: str) -> None:
+def test_parse_of_random_bytes_prints_only_printable_text(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], tool: str) -> None:
     log = tmp_path / "noise\x1b[2J.log"  # the name too
     log.write_bytes(bytes(range(256)) * 4 + b"\x1b]0;pwned\x07\n\x1b[31mred\n")
     for extra in ([], ["--json"]):
-        proc = benchbot("parse", tool, str(log), *extra)
-        assert proc.returncode == 1, proc.stderr
-        assert _printable(proc.stdout) and _printable(proc.stderr), (proc.stdout, proc.stderr)
-        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+        code = main(["parse", tool, str(log), *extra])
+        got = capsys.readouterr()
+        assert code == 1, got.err
+        assert _printable(got.out) and _printable(got.err), (got.out, got.err)
+        assert len(got.err.strip().splitlines()) == 1, got.err
 
 
 def test_a_model_name_with_a_newline_stays_on_one_progress_line(models: dict[str, Path],

@@ -93,9 +93,9 @@ def run_command(
                                        help="Where precision and batch variants are cached "
                                             "(by content: never rebuilt for the same model)."),
     threads: Optional[str] = typer.Option(None, "--threads", "-t",
-                                          help="Thread counts, e.g. 1,4. (default: 1)"),
+                                          help="Thread counts, e.g. 1,4; each 1 to 1024. (default: 1)"),
     batch: Optional[str] = typer.Option(None, "--batch", "-b",
-                                        help="Batch sizes, e.g. 1,4. (default: 1)"),
+                                        help="Batch sizes, e.g. 1,4; each 1 to 65536. (default: 1)"),
     precision: Optional[str] = typer.Option(
         None, "--precision", help="Precisions: fp32, fp16, int8. (default: fp32)"),
     backend: Optional[str] = typer.Option(
@@ -158,7 +158,8 @@ def run_command(
     keep: bool = typer.Option(False, "--keep",
                               help="Leave pushed files on the device after the run."),
     battery_floor: int = typer.Option(
-        20, help="Refuse a phone whose battery is under this percentage (0: never)."),
+        20, help="Refuse a phone whose battery is under this percentage, 0 to 100 "
+                 "(0: never)."),
     profiles: Optional[list[Path]] = options.ProfilesOption,
     as_json: bool = typer.Option(False, "--json",
                                  help="Print the run's JSON document on stdout instead of the table."),

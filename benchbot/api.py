@@ -27,7 +27,7 @@ from benchbot.run import session
 from benchbot.stats.sessions import assumed
 from benchbot.store import CaseResult, RunRecord, load_runs
 from benchbot.store.entries import Entry, labelled
-from benchbot.sweep import Case, SweepSpec
+from benchbot.sweep import Case
 from benchbot.sweep.config import MEASURE_KEYS, spec_from_values
 from benchbot.variants import DEFAULT_CACHE_DIR
 

@@ -295,8 +295,7 @@ def load_run(path: Path) -> RunRecord:
     """Read a results file (schema v1 migrated, or v2 with its journal), validated deeply;
     malformed input is a one-line UserError naming the file and the field."""
     try:
-        text = path.read_text(encoding="utf-8")
-        doc = json.loads(text)
+        doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UserError(f"results file not found: {path}; {FIX}") from None
     except IsADirectoryError:

@@ -15,6 +15,8 @@ and commit of each case. The JSON run files stay the source of truth:
   rebuilt with a warning; ``benchbot index rebuild`` rebuilds it on demand;
 - several writers (two runs, a farm host) each write in one ``BEGIN IMMEDIATE``
   transaction per change, so readers see whole runs or none.
+- an index another process holds locked past ``BUSY_TIMEOUT_S`` is done without (the
+  JSON files are read) for ``BUSY_BACKOFF_S`` in this process, said once.
 
 Queries return rows with the file and the position of each case in it; callers read
 the raw samples from the JSON only for the cases they show.

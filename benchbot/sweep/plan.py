@@ -214,5 +214,5 @@ def make_plan(models: tuple[ModelFile, ...], devices: tuple[str, ...], threads: 
 
 def merge_notes(plan: Plan) -> list[str]:
     """One line per group of model files with the same content, which run as one model."""
-    return [f"{', '.join(group)} have the same content: measured once, as {group[0]}"
-            for group in plan.merged]
+    return [printable(f"{', '.join(group)} have the same content: measured once, as "
+                      f"{group[0]}") for group in plan.merged]

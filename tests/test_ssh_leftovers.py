@@ -121,8 +121,8 @@ def test_a_live_benchbots_folder_is_left_alone(server: SshServer, tmp_path: Path
 
 
 def _dead_pid() -> int:
-    """A pid no process has now (the kernel's pid_max is far below it)."""
-    return 4_000_000 + os.getpid() % 100_000
+    """A pid no process can have: one above the kernel's largest."""
+    return int(Path("/proc/sys/kernel/pid_max").read_text()) + 1
 
 
 def test_a_folder_name_cannot_supply_an_owner_mark(server: SshServer, tmp_path: Path) -> None:

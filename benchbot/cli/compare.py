@@ -12,7 +12,7 @@ from typing import Optional
 import typer
 from rich.markup import escape
 
-from benchbot.cli.console import emit, err
+from benchbot.cli.console import emit, err, warn_once
 from benchbot.cli.outcome import Outcome
 from benchbot.compare import (CompareSettings, EstimateSettings, Kind,
                               ThresholdPolicy, compare, parse_threshold)
@@ -119,8 +119,9 @@ def compare_command(
     policy = ThresholdPolicy(default=parse_threshold(threshold, "--threshold"))
     settings = CompareSettings(alpha=alpha, thresholds=policy.with_overrides(override or []),
                                estimation=EstimateSettings(method=method))
-    cand = resolve_side(candidate, results)
-    base = resolve_side(baseline, results, other=cand)
+    said = warn_once()  # a broken run in the folder: skipped, said once
+    cand = resolve_side(candidate, results, warn=said)
+    base = resolve_side(baseline, results, other=cand, warn=said)
     spreads, assumed = spread_option(session_spread, results, set(cand.run_ids),
                                      cand.started_at)
     settings = replace(settings, spreads=spreads, assumed_spread=assumed)

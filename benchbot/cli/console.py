@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Callable
 
 from rich.console import Console
 from rich.markup import escape
@@ -28,6 +29,18 @@ def stdout_closed() -> None:
         os.close(devnull)
     except (OSError, ValueError):
         pass
+
+
+def warn_once() -> Callable[[str], None]:
+    """:func:`warn`, saying each message once (a folder read twice warns once)."""
+    said: set[str] = set()
+
+    def say(message: str) -> None:
+        if message not in said:
+            said.add(message)
+            warn(message)
+
+    return say
 
 
 def out(text: str) -> None:

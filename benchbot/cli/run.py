@@ -27,6 +27,7 @@ from benchbot.store import RunRecord, load_run, new_run_id, record_doc, run_path
 from benchbot.store.entries import entries_of, labelled
 from benchbot.sweep import MeasureSettings, Plan, SweepSpec, load_sweep_file
 from benchbot.sweep import axes
+from benchbot.sweep.plan import merge_notes
 from benchbot.variants import DEFAULT_CACHE_DIR, INT8_MODES
 
 DEFAULTS = MeasureSettings()
@@ -41,8 +42,8 @@ def spec_from_options(device: Optional[str], model: Optional[list[str]], threads
         models = tuple(m for raw in model
                        for m in ((raw,) if Path(raw).is_file() else axes.names(raw, "--model")))
     return SweepSpec(devices=axes.names(device, "--device") if device is not None else None, models=models,
-                     threads=axes.positive_ints(threads, "--threads") if threads is not None else None,
-                     batch=axes.positive_ints(batch, "--batch") if batch is not None else None,
+                     threads=axes.threads(threads, "--threads") if threads is not None else None,
+                     batch=axes.batches(batch, "--batch") if batch is not None else None,
                      precision=axes.choices(precision, "--precision", axes.PRECISIONS)
                      if precision is not None else None,
                      backend=axes.choices(backend, "--backend", axes.BACKENDS)
@@ -94,9 +95,9 @@ def run_command(
                                        help="Where precision and batch variants are cached "
                                             "(by content: never rebuilt for the same model)."),
     threads: Optional[str] = typer.Option(None, "--threads", "-t",
-                                          help="Thread counts, e.g. 1,4. (default: 1)"),
+                                          help="Thread counts, e.g. 1,4; each 1 to 1024. (default: 1)"),
     batch: Optional[str] = typer.Option(None, "--batch", "-b",
-                                        help="Batch sizes, e.g. 1,4. (default: 1)"),
+                                        help="Batch sizes, e.g. 1,4; each 1 to 65536. (default: 1)"),
     precision: Optional[str] = typer.Option(
         None, "--precision", help="Precisions: fp32, fp16, int8. (default: fp32)"),
     backend: Optional[str] = typer.Option(
@@ -161,7 +162,8 @@ def run_command(
     keep: bool = typer.Option(False, "--keep",
                               help="Leave pushed files on the device after the run."),
     battery_floor: int = typer.Option(
-        20, help="Refuse a phone whose battery is under this percentage (0: never)."),
+        20, help="Refuse a phone whose battery is under this percentage, 0 to 100 "
+                 "(0: never)."),
     profiles: Optional[list[Path]] = options.ProfilesOption,
     as_json: bool = typer.Option(False, "--json",
                                  help="Print the run's JSON document on stdout instead of the table."),
@@ -201,6 +203,15 @@ def run_command(
         raise ConfigError(f"--runner: {runner!r} is not one of {', '.join(RUNNER_KINDS)}")
     if int8_mode not in INT8_MODES:
         raise ConfigError(f"--int8-mode: {int8_mode!r} is not one of {', '.join(INT8_MODES)}")
+    if resume is not None and not resume.strip():
+        raise ConfigError("--resume needs a run id: the name of a run's file in the results "
+                          "folder, without .json")
+    if retries < 0:
+        raise ConfigError("--retries must be 0 or more")
+    if not 0 <= retry_wait < float("inf"):
+        raise ConfigError(f"--retry-wait must be 0 or more seconds, got {retry_wait:g}")
+    device_options = DeviceOptions(serial=serial, keep=keep, battery_floor=battery_floor,
+                                   runner_bin=runner_bin, adb_server=adb_server)
     dirs = options.dirs(profiles)
     record = None
     if resume is not None:
@@ -221,16 +232,14 @@ def run_command(
         plan = session.plan_of(spec, session.profiles_of(names, dirs, runner), zoo_dir,
                                int8_mode)
     if dry_run:
+        for line in merge_notes(plan):
+            err.print(line, markup=False)
         out(_plan_json(plan) if as_json else _plan_text(plan))
         return
     found = session.profiles_of(names, dirs, runner)
     plan = session.prepare(plan, found, int8_mode, variant_cache, err.print)
-    device_options = DeviceOptions(serial=serial, keep=keep, battery_floor=battery_floor,
-                                   runner_bin=runner_bin, adb_server=adb_server)
     if record is not None:
         err.print(f"resuming run {record.run_id}: {len(plan)} cases missing or failed")
-    if retries < 0:
-        raise ConfigError("--retries must be 0 or more")
     resume_with = resume_options(results, profiles, farm)
     record = _measure(plan, found, device_options, results, record, wait=not no_wait,
                       retry=Retry(attempts=retries, wait_s=retry_wait), farm=farm,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from benchbot.errors import TransportError, UserError
+from benchbot.errors import ConfigError, TransportError, UserError
 from benchbot.devices.facts import host_facts
 from benchbot.devices.hygiene import Hygiene, battery_problem
 from benchbot.profiles import Profile, default_adb_server
@@ -29,6 +29,11 @@ class DeviceOptions:
     battery_floor: int = 20  # percent; a phone under it is refused
     runner_bin: Path | None = None  # native tool binary, overriding the profile's
     adb_server: str | None = None  # host:port, overriding the profile's
+
+    def __post_init__(self) -> None:
+        if isinstance(self.battery_floor, bool) or not 0 <= self.battery_floor <= 100:
+            raise ConfigError(f"--battery-floor is a percentage from 0 to 100 (0: never refuse), "
+                              f"got {self.battery_floor}")
 
 
 @dataclass

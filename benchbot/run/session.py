@@ -28,11 +28,11 @@ from benchbot.profiles import Profile, get_profile
 from benchbot.runners.native.runner import precision_applies
 from benchbot.store import RunOwner, RunRecord, find_run_files, load_run, new_run_id, utc_now
 from benchbot.store.codec import SchemaError, config_doc, config_of_doc
-from benchbot.store.files import hold_run_lock
+from benchbot.store.files import hold_run_lock, release_run_lock
 from benchbot.store.records import ModelRef
 from benchbot.runners.base import config_of
 from benchbot.sweep import Case, MeasureSettings, Plan, SweepSpec, make_plan
-from benchbot.sweep.plan import NO_RUN_CAP
+from benchbot.sweep.plan import NO_RUN_CAP, merge_notes
 from benchbot.variants import VariantError, derive_cases
 
 
@@ -110,6 +110,8 @@ def prepare(plan: Plan, profiles: Sequence[Profile], int8_mode: str, cache_dir: 
     """Each case with the file it measures (a cached precision/batch variant where one is
     needed, or why none can be made), its model's card and, for fp16/int8, how far the
     variant's outputs are from fp32's: all derived on the host."""
+    for line in merge_notes(plan):
+        say(line)
     runners = {p.name: p.runner.kind for p in profiles}
     proxies = {c.id: replace(c, precision=_precision_to_derive(c, runners[c.device]))
                for c in plan.cases}
@@ -199,7 +201,7 @@ def find_record(run_id: str, results: Path) -> RunRecord:
 def check_not_running(record: RunRecord, results: Path) -> None:
     """Refuse to resume a run that a live process is still measuring."""
     hold = hold_run_lock(results, record.run_id)  # UserError while its owner holds it
-    os.close(hold)
+    release_run_lock(results, record.run_id, hold)
     o = record.owner
     if record.status == "running" and o is not None and o.host == socket.gethostname() \
             and o.pid != os.getpid() and _alive(o.pid):

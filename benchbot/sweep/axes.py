@@ -14,6 +14,9 @@ BACKENDS_BY_RUNTIME = {"onnxruntime": ("cpu", "cuda", "tensorrt"),
                        "litert": ("cpu", "reference", "xnnpack", "gpu", "nnapi"),
                        "paddle_lite": ("cpu", "gpu")}
 BACKENDS = ("cpu", "reference", "cuda", "tensorrt", "xnnpack", "gpu", "nnapi")
+# Beyond these no device has the cores or the memory; the runtimes take a C int
+MAX_THREADS = 1024
+MAX_BATCH = 65536
 
 
 def _items(raw: str | Iterable[object]) -> list[object]:
@@ -22,8 +25,10 @@ def _items(raw: str | Iterable[object]) -> list[object]:
     return list(raw)
 
 
-def positive_ints(raw: str | Iterable[object], option: str) -> tuple[int, ...]:
-    """'1,4' or [1, 4] -> (1, 4); anything else is a ConfigError naming the option."""
+def positive_ints(raw: str | Iterable[object], option: str,
+                  most: int | None = None) -> tuple[int, ...]:
+    """'1,4' or [1, 4] -> (1, 4), each at most ``most``; anything else is a ConfigError
+    naming the option."""
     values: list[int] = []
     for item in _items(raw):
         if isinstance(item, bool):
@@ -35,10 +40,20 @@ def positive_ints(raw: str | Iterable[object], option: str) -> tuple[int, ...]:
         if value is None or value < 1:
             raise ConfigError(f"{option}: {item!r} is not a positive integer "
                               f"(give a list such as 1,4)")
+        if most is not None and value > most:
+            raise ConfigError(f"{option}: {value} is more than {most} (give a list such as 1,4)")
         values.append(value)
     if not values:
         raise ConfigError(f"{option}: give at least one value")
     return tuple(dict.fromkeys(values))
+
+
+def threads(raw: str | Iterable[object], option: str) -> tuple[int, ...]:
+    return positive_ints(raw, option, MAX_THREADS)
+
+
+def batches(raw: str | Iterable[object], option: str) -> tuple[int, ...]:
+    return positive_ints(raw, option, MAX_BATCH)
 
 
 def choices(raw: str | Iterable[object], option: str, allowed: Iterable[str]) -> tuple[str, ...]:

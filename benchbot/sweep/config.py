@@ -20,7 +20,8 @@
     [meta]              # recorded with the run, shown in every report (like --meta k=v)
     phone_build = "QP1A.190711"
 
-Model paths are relative to the sweep file. Command-line options override it.
+Model paths are relative to the sweep file; zoo references (``zoo:NAME``) and absolute
+paths are taken as written. Command-line options override it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from benchbot.errors import ConfigError
 from benchbot.sweep import axes
 from benchbot.sweep.plan import check_seconds
 
+ZOO_PREFIX = "zoo:"  # as benchbot.zoo.REF_PREFIX (a sibling layer: not imported)
 _TOP = {"devices", "models", "threads", "batch", "precision", "backend", "measure", "meta"}
 # [measure] keys and their kinds: "seconds" are checked as time limits
 _MEASURE: dict[str, Any] = {"warmup": int, "min_runs": int, "max_runs": int,
@@ -68,7 +70,7 @@ class SweepSpec:
                          meta={**self.meta, **other.meta})
 
 
-def _measure(path: Path, raw: Any) -> dict[str, Any]:
+def _measure(path: Path | str, raw: Any) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: 'measure' must be a table ([measure])")
     out: dict[str, Any] = {}
@@ -94,7 +96,7 @@ def _measure(path: Path, raw: Any) -> dict[str, Any]:
     return out
 
 
-def _meta(path: Path, raw: Any) -> dict[str, str]:
+def _meta(path: Path | str, raw: Any) -> dict[str, str]:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: 'meta' must be a table ([meta]) of key = \"value\"")
     out: dict[str, str] = {}
@@ -103,6 +105,11 @@ def _meta(path: Path, raw: Any) -> dict[str, str]:
             raise ConfigError(f"{path}: 'meta.{key}' must be a string or a number, got {value!r}")
         out[str(key)] = str(value)
     return out
+
+
+def _not_a_relative_path(model: str) -> bool:
+    """A zoo reference (``zoo:NAME``) or an absolute path: never joined onto the file's folder."""
+    return model.startswith(ZOO_PREFIX) or Path(model).is_absolute()
 
 
 def read_toml(path: Path, what: str = "sweep file") -> dict[str, Any]:
@@ -126,9 +133,16 @@ def load_sweep_file(path: Path) -> SweepSpec:
 
 def spec_from_mapping(data: dict[str, Any], path: Path) -> SweepSpec:
     """Validate the sweep keys of a parsed file (paths relative to ``path``'s folder)."""
+    return spec_from_values(data, str(path), path.parent)
+
+
+def spec_from_values(data: dict[str, Any], where: str, base: Path | None = None) -> SweepSpec:
+    """Validate sweep keys and values (a sweep file's, or ``benchbot.run()``'s arguments):
+    every problem is a ConfigError starting with ``where``; relative model paths are
+    joined onto ``base`` where one is given."""
     unknown = sorted(set(data) - _TOP)
     if unknown:
-        raise ConfigError(f"{path}: unknown key '{unknown[0]}' (known: {', '.join(sorted(_TOP))})")
+        raise ConfigError(f"{where}: unknown key '{unknown[0]}' (known: {', '.join(sorted(_TOP))})")
 
     def get(key: str, parse: Any) -> Any:
         if key not in data:
@@ -136,17 +150,17 @@ def spec_from_mapping(data: dict[str, Any], path: Path) -> SweepSpec:
         value = data[key]
         value = [value] if isinstance(value, (str, int)) and not isinstance(value, bool) else value
         if not isinstance(value, list):
-            raise ConfigError(f"{path}: '{key}' must be a list, got {value!r}")
-        return parse(value, f"{path}: '{key}'")
+            raise ConfigError(f"{where}: '{key}' must be a list, got {value!r}")
+        return parse(value, f"{where}: '{key}'")
 
     models = get("models", axes.names)
-    if models is not None:
-        models = tuple(str((path.parent / m)) if not Path(m).is_absolute() else m for m in models)
+    if models is not None and base is not None:
+        models = tuple(m if _not_a_relative_path(m) else str(base / m) for m in models)
     return SweepSpec(devices=get("devices", axes.names), models=models,
-                     threads=get("threads", axes.positive_ints),
-                     batch=get("batch", axes.positive_ints),
+                     threads=get("threads", axes.threads),
+                     batch=get("batch", axes.batches),
                      precision=get("precision",
                                    lambda v, o: axes.choices(v, o, axes.PRECISIONS)),
                      backend=get("backend", lambda v, o: axes.choices(v, o, axes.BACKENDS)),
-                     measure=_measure(path, data.get("measure", {})),
-                     meta=_meta(path, data.get("meta", {})))
+                     measure=_measure(where, data.get("measure", {})),
+                     meta=_meta(where, data.get("meta", {})))

@@ -9,7 +9,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 
-from benchbot.errors import ConfigError
+from benchbot.errors import ConfigError, printable
 from benchbot.store.modelfile import ModelFile
 from benchbot.sweep.axes import BACKENDS_BY_RUNTIME
 
@@ -81,6 +81,10 @@ class MeasureSettings:
             raise ConfigError(f"--target-ci is a fraction of the median, e.g. 0.02 for +-2%, "
                               f"got {self.target_ci!r}")
         check_seconds("--case-budget", self.budget_s)
+        if self.budget_s <= 0:
+            raise ConfigError(f"--case-budget must be > 0 seconds, got {self.budget_s:g}")
+        if self.seed is not None and not 0 <= self.seed < 1 << 63:
+            raise ConfigError(f"--seed must be between 0 and 2**63 - 1, got {self.seed}")
         if self.order not in ORDERS:
             raise ConfigError(f"--order: {self.order!r} is not one of {', '.join(ORDERS)}")
         if not -1.0 <= self.min_cosine <= 1.0:
@@ -158,7 +162,7 @@ class Case:
         backend = "" if self.backend == "cpu" else f", {self.backend}"
         if self.precision == "int8" and self.int8_mode:
             backend += f" ({self.int8_mode})"
-        return (f"{self.model.name} on {self.device}: {self.threads} thread"
+        return (f"{printable(self.model.name)} on {self.device}: {self.threads} thread"
                 f"{'s' if self.threads > 1 else ''}, batch {self.batch}, {self.precision}"
                 f"{backend}")
 
@@ -170,6 +174,9 @@ class Plan:
     cases: tuple[Case, ...]
     settings: MeasureSettings
     meta: Mapping[str, str] = field(default_factory=dict)  # recorded with the run (--meta)
+    # model files given under several paths with one content: each group is measured
+    # once, as its first path (see merge_notes)
+    merged: tuple[tuple[str, ...], ...] = ()
 
     def __len__(self) -> int:
         return len(self.cases)
@@ -199,6 +206,15 @@ def make_plan(models: tuple[ModelFile, ...], devices: tuple[str, ...], threads: 
                                                             batches, precisions)
                   if k in BACKENDS_BY_RUNTIME[m.runtime])
     unique: dict[str, Case] = {}
+    paths: dict[str, dict[str, None]] = {}
     for case in cases:  # the same content twice (another path, a repeated value) runs once
         unique.setdefault(case.id, case)
-    return Plan(cases=tuple(unique.values()), settings=settings)
+        paths.setdefault(case.id, {})[case.model.as_given] = None
+    merged = tuple(dict.fromkeys(tuple(p) for p in paths.values() if len(p) > 1))
+    return Plan(cases=tuple(unique.values()), settings=settings, merged=merged)
+
+
+def merge_notes(plan: Plan) -> list[str]:
+    """One line per group of model files with the same content, which run as one model."""
+    return [printable(f"{', '.join(group)} have the same content: measured once, as "
+                      f"{group[0]}") for group in plan.merged]

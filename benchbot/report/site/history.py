@@ -1,0 +1,214 @@
+"""The site's data: every configuration's series of runs, read from the results index, and
+the verdict of each run against the previous run of its series.
+
+Verdicts are :func:`benchbot.compare.compare`'s, computed here at publish time from what
+the index keeps of each case (median, the run's own CI, its processes), exactly as
+``benchbot compare PREVIOUS RUN`` decides cases measured in two or more processes, with
+compare's assumed spread between runs (``--session-spread`` of a device with too few runs):
+a verdict depends on its two runs only, so it never changes when later runs arrive. A case
+measured in one process gets none (compare would need its samples: run it there).
+
+A/B confirmations (``benchbot ab``, nightly's interleaved re-measure) are the A/B runs'
+own verdicts (:func:`benchbot.compare.verdict.compare_pairs` over their processes, read
+from those run files only), marked on the series of their B side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from benchbot.compare import CompareSettings, Side, compare
+from benchbot.compare.verdict import Comparison, compare_pairs
+from benchbot.report.site.ids import series_id
+from benchbot.stats import Summary
+from benchbot.store import CaseResult, load_run
+from benchbot.store.entries import Entry, config_key
+from benchbot.store.index import CONFIG_COLUMNS, ResultsIndex
+from benchbot.store.records import CaseConfig, ModelRef
+
+POINT_COLUMNS = ("run_id", "started_at", "git_commit", "median_ms", "mean_ms", "ci95_low_ms",
+                 "ci95_high_ms", "run_ci95_low_ms", "run_ci95_high_ms", "n", "processes",
+                 "valid", "model_name", "model_sha256", "device_label", "case_id", "file")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A run against another: compare's verdict kind, its reason and the change."""
+
+    kind: str
+    reason: str
+    change: float  # candidate / baseline - 1
+    against: str  # the baseline's run id
+    threshold: float  # the change that matters for this case (compare's --threshold)
+
+
+@dataclass(frozen=True)
+class Point:
+    """One run of a series."""
+
+    run_id: str
+    started_at: str
+    commit: str
+    median_ms: float
+    low_ms: float | None
+    high_ms: float | None
+    n: int
+    processes: int
+    valid: bool
+    verdict: Verdict | None  # against the previous point
+
+
+@dataclass(frozen=True)
+class AbMark:
+    """An A/B session's verdict on this series' model (its B side)."""
+
+    run_id: str
+    started_at: str
+    commit: str
+    median_ms: float
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class Series:
+    id: str
+    key: tuple[object, ...]  # config_key order
+    model: str
+    device_label: str
+    points: tuple[Point, ...]
+    ab: tuple[AbMark, ...] = ()
+
+    def axis(self, name: str) -> object:
+        return self.key[CONFIG_COLUMNS.index(name)]
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: str
+    started_at: str
+    commit: str
+    file: str
+    host: str
+    is_ab: bool
+    cases: int
+    ok: int
+
+
+def _thin(key: tuple[object, ...], row: dict[str, object], median: float) -> Entry:
+    """An entry with what compare's across-process rule reads (no samples)."""
+    path, device, runtime, backend, runner, threads, batch, precision, int8 = key
+    stats = Summary(n=int(row["n"] or 0), mean_ms=float(row["mean_ms"] or median),
+                    median_ms=median, p90_ms=None, p99_ms=None, std_ms=None, min_ms=None,
+                    max_ms=None, mad_ms=None, ci95_low_ms=row["ci95_low_ms"],  # type: ignore
+                    ci95_high_ms=row["ci95_high_ms"],  # type: ignore[arg-type]
+                    processes=int(row["processes"] or 1),
+                    within_ci95_low_ms=row["run_ci95_low_ms"],  # type: ignore[arg-type]
+                    within_ci95_high_ms=row["run_ci95_high_ms"])  # type: ignore[arg-type]
+    config = CaseConfig(model=ModelRef(path=str(path), sha256=str(row["model_sha256"]),
+                                       size_bytes=0, name=str(row["model_name"])),
+                        device=str(device), runtime=str(runtime), threads=int(threads),  # type: ignore[call-overload]
+                        batch=int(batch), precision=str(precision),  # type: ignore[call-overload]
+                        backend=str(backend), runner=str(runner),
+                        int8_mode=int8)  # type: ignore[arg-type]
+    return Entry(str(row["run_id"]), CaseResult(id=str(row["case_id"]), config=config,
+                                                status="ok", stats=stats))
+
+
+def _verdict(c: Comparison, against: str) -> Verdict | None:
+    if c.estimate is None:  # one process, or nothing comparable: no verdict from here
+        return None
+    return Verdict(str(c.verdict.kind), c.verdict.reason, c.estimate.ratio - 1.0, against,
+                   c.threshold)
+
+
+def verdict_between(before: Entry, after: Entry, settings: CompareSettings) -> Verdict | None:
+    report = compare(Side("previous run", (before,)), Side("this run", (after,)), settings)
+    return _verdict(report.comparisons[0], before.run_id)
+
+
+def _rows(index: ResultsIndex) -> Iterator[tuple[tuple[object, ...], dict[str, object]]]:
+    columns = (*CONFIG_COLUMNS, *POINT_COLUMNS)
+    for values in index.select(columns, "status = 'ok' AND is_ab = 0"):
+        yield tuple(values[:len(CONFIG_COLUMNS)]), dict(zip(POINT_COLUMNS,
+                                                            values[len(CONFIG_COLUMNS):]))
+
+
+def build_series(index: ResultsIndex, settings: CompareSettings = CompareSettings(),
+                 known: dict[tuple[str, str, str], Verdict | None] | None = None
+                 ) -> list[Series]:
+    """Every configuration's runs, oldest first, each point with its verdict against the
+    previous one. ``known`` (series id, previous run, run) -> verdict: verdicts already
+    computed (they depend on their two runs only), reused as they are."""
+    known = known or {}
+    grouped: dict[tuple[object, ...], list[tuple[dict[str, object], float]]] = {}
+    for key, row in _rows(index):
+        central = row["median_ms"] if row["median_ms"] is not None else row["mean_ms"]
+        if central is not None:
+            grouped.setdefault(key, []).append((row, float(central)))  # type: ignore[arg-type]
+    out = []
+    for key, rows in grouped.items():
+        sid = series_id(key)
+        points: list[Point] = []
+        previous: tuple[dict[str, object], float] | None = None
+        for row, central in rows:
+            verdict = None
+            if previous is not None:
+                memo = (sid, str(previous[0]["run_id"]), str(row["run_id"]))
+                if memo in known:
+                    verdict = known[memo]
+                else:
+                    verdict = verdict_between(_thin(key, *previous), _thin(key, row, central),
+                                              settings)
+            points.append(Point(str(row["run_id"]), str(row["started_at"]),
+                                str(row["git_commit"] or ""), central,
+                                row["ci95_low_ms"], row["ci95_high_ms"],  # type: ignore[arg-type]
+                                int(row["n"] or 0), int(row["processes"] or 1),
+                                bool(row["valid"]), verdict))
+            previous = (row, central)
+        last = rows[-1][0]
+        out.append(Series(sid, key, str(last["model_name"]), str(last["device_label"] or ""),
+                          tuple(points)))
+    return sorted(out, key=lambda s: (s.model, str(s.axis("device")), str(s.axis("runtime")),
+                                      s.axis("threads"), s.axis("batch"),
+                                      str(s.axis("precision")), s.id))
+
+
+def run_infos(index: ResultsIndex) -> list[RunInfo]:
+    """Every indexed run, oldest first."""
+    got = index.conn.execute(
+        "SELECT run_id, min(started_at), coalesce(max(git_commit), ''), file, "
+        "coalesce(max(host), ''), max(is_ab), count(*), sum(status = 'ok') FROM cases "
+        "GROUP BY file ORDER BY min(started_at), file")
+    return [RunInfo(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7] or 0) for r in got]
+
+
+def _ab_pairs(cases: Sequence[CaseResult]) -> Iterable[tuple[CaseResult, CaseResult]]:
+    """A and B, as `benchbot ab` records them: each A case followed by its B case, the same
+    configuration but for the model."""
+    for a, b in zip(cases[::2], cases[1::2]):
+        if config_key(a)[1:] == config_key(b)[1:]:
+            yield a, b
+
+
+def ab_marks(folder: Path, runs: Sequence[RunInfo],
+             settings: CompareSettings = CompareSettings()) -> dict[str, list[AbMark]]:
+    """Series id -> the A/B sessions' verdicts on it (reading the A/B run files only)."""
+    marks: dict[str, list[AbMark]] = {}
+    for run in (r for r in runs if r.is_ab):
+        record = load_run(folder / run.file)
+        pairs = [(Entry(record.run_id, a), Entry(record.run_id, b))
+                 for a, b in _ab_pairs(record.cases)]
+        if not pairs:
+            continue
+        report = compare_pairs("A", "B", pairs, settings)
+        for c in report.comparisons:
+            cand = c.candidate
+            verdict = _verdict(c, record.run_id)
+            if cand is None or verdict is None or cand.case.stats is None:
+                continue
+            central = cand.case.stats.median_ms or cand.case.stats.mean_ms
+            marks.setdefault(series_id(config_key(cand.case)), []).append(
+                AbMark(run.run_id, run.started_at, run.commit, central, verdict))
+    return marks

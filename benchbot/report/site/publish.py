@@ -1,0 +1,211 @@
+"""Writing the site: the results index in, only the files that changed out.
+
+Every file is made in memory and written only when its bytes differ from what SITE holds
+(a file left as it is keeps its mtime and inode: a static host or an rsync sees what
+changed). A run's report page and its raw copies are remade only when its run file
+changed since the last publish (``.benchbot-site.json`` keeps each run file's size and
+mtime). The charting library (plotly.js, from the ``plotly`` package: ``pip install
+'benchbot[publish]'``) is copied into ``assets/`` with its licence.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass
+from importlib import metadata, util
+from pathlib import Path
+from typing import Callable
+
+from benchbot.errors import UserError
+from benchbot.report.site.history import RunInfo, ab_marks, build_series, run_infos
+from benchbot.report.site.pages import (PAGES, PLOTLY, catalog_js, page_html, run_nav,
+                                        runs_js, series_js)
+from benchbot.store import load_run
+from benchbot.store.entries import entries_of
+from benchbot.store.index import DISABLE_ENV, open_index
+
+MANIFEST = ".benchbot-site.json"
+MANIFEST_VERSION = 1
+STATIC = Path(__file__).with_name("static")
+OWNED = ("data/series", "data/runs", "runs", "raw")  # folders whose stale files go
+
+
+@dataclass(frozen=True)
+class Published:
+    """What a publish did: the site's size, and the files it wrote (relative paths)."""
+
+    site: Path
+    series: int
+    runs: int
+    written: tuple[str, ...]
+    unchanged: int
+
+
+class _Writer:
+    def __init__(self, site: Path) -> None:
+        self.site = site
+        self.written: list[str] = []
+        self.unchanged = 0
+        self.made: set[str] = set()
+
+    def put(self, rel: str, data: str | bytes) -> None:
+        """Write ``rel`` unless it already holds exactly ``data``."""
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        self.made.add(rel)
+        path = self.site / rel
+        try:
+            if path.stat().st_size == len(raw) and path.read_bytes() == raw:
+                self.unchanged += 1
+                return
+        except OSError:
+            pass
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_bytes(raw)
+        os.replace(tmp, path)
+        self.written.append(rel)
+
+    def keep(self, rel: str) -> None:
+        """``rel`` is still part of the site, as it is."""
+        self.made.add(rel)
+        self.unchanged += 1
+
+    def prune(self) -> None:
+        """Remove files of the site's own folders that this publish did not make."""
+        for folder in OWNED:
+            root = self.site / folder
+            if not root.is_dir():
+                continue
+            for path in sorted(root.rglob("*"), reverse=True):
+                rel = path.relative_to(self.site).as_posix()
+                if path.is_file() and rel not in self.made:
+                    path.unlink()
+                elif path.is_dir() and not any(path.iterdir()):
+                    path.rmdir()
+
+
+def plotly_files() -> tuple[Path, Path | None]:
+    """plotly.min.js and the licence of the installed ``plotly`` package."""
+    spec = util.find_spec("plotly")
+    if spec is None or spec.origin is None:
+        raise UserError("benchbot publish draws its charts with plotly.js: pip install "
+                        "'benchbot[publish]' (or pip install plotly)")
+    script = Path(spec.origin).parent / "package_data" / "plotly.min.js"
+    if not script.is_file():
+        raise UserError(f"{script} is missing from the plotly package: reinstall it "
+                        "(pip install --force-reinstall plotly)")
+    licence = None
+    for f in metadata.distribution("plotly").files or ():
+        if f.name.upper().startswith("LICENSE"):
+            licence = Path(str(f.locate()))
+            break
+    return script, licence
+
+
+def _signature(folder: Path, name: str) -> list[int]:
+    sig = []
+    for path in (folder / name, folder / f"{name[:-5]}.cases.jsonl"):
+        try:
+            st = path.stat()
+            sig += [st.st_size, st.st_mtime_ns]
+        except OSError:
+            sig += [-1, -1]
+    return sig
+
+
+def _run_files(w: _Writer, results: Path, run: RunInfo, previous: RunInfo | None,
+               manifest: dict[str, object], fresh: dict[str, object]) -> None:
+    """The run's report page, its raw results file and its tools' logs."""
+    from benchbot.report.html import html_report  # the charts' code: only when a page is due
+
+    stem = run.file[:-5]
+    logs = results / f"{stem}.logs"
+    copies = [f"raw/{run.file}"]
+    journal = results / f"{stem}.cases.jsonl"
+    if journal.is_file():
+        copies.append(f"raw/{journal.name}")
+    if logs.is_dir():
+        copies += [f"raw/{p.relative_to(results).as_posix()}" for p in sorted(logs.rglob("*"))
+                   if p.is_file()]
+    page = f"runs/{run.run_id}.html"
+    state = [_signature(results, run.file), previous.run_id if previous else None, copies]
+    fresh[run.file] = state
+    if manifest.get(run.file) == state and all((w.site / r).is_file() for r in [page, *copies]):
+        for rel in [page, *copies]:
+            w.keep(rel)
+        return
+    for rel in copies:
+        w.put(rel, (results / rel[len("raw/"):]).read_bytes())
+    record = load_run(results / run.file)
+    nav = run_nav(run, previous, f"../raw/{run.file}",
+                  f"../raw/{stem}.logs/" if logs.is_dir() else None)
+    text = html_report([record], list(entries_of(record)), title=f"benchbot run {run.run_id}")
+    w.put(page, text.replace("<body>\n", "<body>\n" + nav, 1))
+
+
+def _read_manifest(site: Path) -> dict[str, object]:
+    try:
+        doc = json.loads((site / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(doc, dict) or doc.get("version") != MANIFEST_VERSION:
+        return {}
+    runs = doc.get("runs")
+    return runs if isinstance(runs, dict) else {}
+
+
+def publish_site(results: Path, site: Path, warn: Callable[[str], None]) -> Published:
+    """Publish every run of the ``results`` folder (through its index) into ``site``."""
+    if not results.is_dir():
+        raise UserError(f"--results {results}: not a folder of runs; point it at the results "
+                        "folder (e.g. results)")
+    if site.exists() and not site.is_dir():
+        raise UserError(f"--out {site} is a file: name a folder for the site")
+    if os.environ.get(DISABLE_ENV, "") not in ("", "0"):
+        raise UserError(f"benchbot publish reads the results index: unset {DISABLE_ENV}")
+    script, licence = plotly_files()
+    index = open_index(results, warn)
+    if index is None:
+        raise UserError(f"cannot open the results index of {results}: make the folder "
+                        "writable (the index is results/index.sqlite), then publish again")
+    try:
+        runs = run_infos(index)
+        series = build_series(index)
+    finally:
+        index.close()
+    if not runs:
+        raise UserError(f"no runs in {results}: run `benchbot run` first, or point --results "
+                        "at a folder of runs")
+    marks = ab_marks(results, runs)
+    series = [dataclasses.replace(s, ab=tuple(marks.get(s.id, ()))) for s in series]
+    site.mkdir(parents=True, exist_ok=True)
+    w = _Writer(site)
+    w.put(PLOTLY, script.read_bytes())
+    if licence is not None:
+        w.put("assets/plotly.LICENSE.txt", licence.read_bytes())
+    for name in ("site.js", "site.css"):
+        w.put(f"assets/{name}", (STATIC / name).read_bytes())
+    for name in PAGES:
+        w.put(name, page_html(name))
+    nightly = None
+    for md in sorted(results.glob("nightly-*.md")):
+        w.put(f"raw/{md.name}", md.read_bytes())
+        nightly = f"raw/{md.name}"
+    w.put("data/catalog.js", catalog_js(series, runs, nightly))
+    for s in series:
+        w.put(f"data/series/{s.id}.js", series_js(s))
+    for run_id, text in runs_js(series).items():
+        w.put(f"data/runs/{run_id}.js", text)
+    manifest = _read_manifest(site)
+    fresh: dict[str, object] = {}
+    previous = None
+    for run in runs:
+        _run_files(w, results, run, previous, manifest, fresh)
+        if not run.is_ab:
+            previous = run
+    w.prune()
+    w.put(MANIFEST, json.dumps({"version": MANIFEST_VERSION, "runs": fresh}, indent=0,
+                               sort_keys=True) + "\n")
+    return Published(site, len(series), len(runs), tuple(w.written), w.unchanged)

@@ -105,16 +105,17 @@ class Browser:
                 self.events.append(got)
 
     # the page ---------------------------------------------------------------------------
-    def open(self, url: str) -> None:
+    def open(self, url: str, drawn: bool = True) -> None:
         """Load ``url`` afresh (about:blank first, so a new hash is a new load) and wait
-        until the page says it has drawn (window.BB.ready)."""
+        until the page says it has drawn (window.BB.ready), where ``drawn``."""
         for target in ("about:blank", url):
             for e in self.events:
                 if e["method"] == "Page.loadEventFired":
                     e["_seen"] = True
             self.call("Page.navigate", {"url": target}, session=True)
             self.wait_event("Page.loadEventFired")
-        self.eval("window.BB.ready.then(() => true)")
+        if drawn:
+            self.eval("window.BB.ready.then(() => true)")
 
     def eval(self, expression: str) -> Any:
         got = self.call("Runtime.evaluate", {"expression": expression, "awaitPromise": True,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 
 from benchbot.cli import options
 from benchbot.cli.console import err, out
@@ -43,6 +44,9 @@ def nightly_command(
     meta: Optional[list[str]] = options.MetaOption,
     as_json: bool = typer.Option(False, "--json", help="Print the verdict as JSON (run id, "
                                  "summary file, every comparison) instead of the markdown."),
+    site: Optional[Path] = typer.Option(None, "--site", help="The folder `benchbot publish` "
+                                        "writes the history to: each slower case's series "
+                                        "page in it is named (publish after the night)."),
 ) -> None:
     """Measure the sweep, compare it with the baseline, re-measure suspected regressions
     once, write the markdown verdict (to its file and $GITHUB_STEP_SUMMARY).
@@ -64,6 +68,11 @@ def nightly_command(
     else:
         out(outcome.text)
     err.print(f"verdict written to {outcome.summary_path}: {outcome.report.summary_line()}")
+    if site is not None:
+        from benchbot.report.site import slower_links
+
+        for label, link in slower_links(outcome.report):
+            err.print(f"slower: {escape(label)}: {escape(str(site / link))}")
     if outcome.report.slower:
         raise typer.Exit(1)
     kinds = {c.failure.kind for c in outcome.record.failed if c.failure is not None}

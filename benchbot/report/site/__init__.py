@@ -13,6 +13,6 @@ through <script> tags, so they open from ``file://`` as from any static host.
 
 from __future__ import annotations
 
-from benchbot.report.site.ids import series_id, series_link
+from benchbot.report.site.ids import series_id, series_link, slower_links
 
-__all__ = ["series_id", "series_link"]
+__all__ = ["series_id", "series_link", "slower_links"]

@@ -11,7 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    from benchbot.compare import CompareReport
 
 SERIES_PAGE = "series.html"
 
@@ -36,3 +39,13 @@ def series_id(key: Sequence[object]) -> str:
 def series_link(key: Sequence[object]) -> str:
     """The series page's permalink, relative to the site's root."""
     return f"{SERIES_PAGE}#s={series_id(key)}"
+
+
+def slower_links(report: CompareReport) -> list[tuple[str, str]]:
+    """(case label, series permalink) of each case ``report`` calls slower: where
+    ``benchbot nightly --site`` points the reader."""
+    from benchbot.store.entries import config_key
+
+    return [(f"{c.key.model} on {c.key.device}, {c.key.config}",
+             series_link(config_key(c.candidate.case)))
+            for c in report.slower if c.candidate is not None]

@@ -33,7 +33,7 @@ def test_republishing_after_one_more_run_rewrites_only_what_changed(tmp_path: Pa
     for night in (1, 2, 3):
         night_run(results, night)
     first = publish_site(results, site, never)
-    assert first.series == 4 and first.runs == 3
+    assert first.series == 4 and first.runs == 3 and first.verdicts_computed == 4 * 2
     before = state(site)
     assert set(first.written) == set(before)  # a new site: every file written once
 
@@ -44,7 +44,9 @@ def test_republishing_after_one_more_run_rewrites_only_what_changed(tmp_path: Pa
     changed = series_id(key(CONV, "pixel7"))
     assert set(second.written) == {
         "data/catalog.js", f"data/series/{changed}.js", f"data/runs/{run_id_of(4)}.js",
-        f"runs/{run_id_of(4)}.html", f"raw/{run_id_of(4)}.json", ".benchbot-site.json"}
+        f"runs/{run_id_of(4)}.html", f"raw/{run_id_of(4)}.json", ".benchbot-site.json",
+        ".benchbot-verdicts.json"}
+    assert second.verdicts_computed == 1  # the new point's; the others' were kept
     for model in MODELS:
         for device in ("pixel7", "sd855"):
             rel = f"data/series/{series_id(key(model, device))}.js"
@@ -59,7 +61,7 @@ def test_republishing_after_one_more_run_rewrites_only_what_changed(tmp_path: Pa
 
     # nothing new: nothing written
     third = publish_site(results, site, never)
-    assert third.written == () and state(site) == after
+    assert third.written == () and state(site) == after and third.verdicts_computed == 0
 
     # a run deleted from the results: its files leave the site
     (results / f"{run_id_of(4)}.json").unlink()

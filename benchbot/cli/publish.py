@@ -9,7 +9,8 @@ from rich.markup import escape
 
 from benchbot.cli import options
 from benchbot.cli.console import err, warn
-from benchbot.report.site.publish import publish_site
+from benchbot.errors import ConfigError
+from benchbot.report.site.publish import RUN_CHARTS, publish_site
 
 
 @options.examples("benchbot publish --results results --out site",
@@ -22,6 +23,10 @@ def publish_command(
     out: Path = typer.Option(Path("site"), "--out", "-o",
                              help="Folder of the site; made if missing. Publishing again "
                                   "rewrites only the files that changed."),
+    run_charts: int = typer.Option(RUN_CHARTS, "--run-charts", metavar="N",
+                                   help="The newest N runs' pages draw the report's charts "
+                                        "(about a second each); older runs' pages show its "
+                                        "tables. A page is made once, when its run is new."),
 ) -> None:
     """Publish every model x device series across runs as a static site.
 
@@ -32,7 +37,9 @@ def publish_command(
     from file:// or any static host and loads nothing from the network. Needs plotly
     (pip install 'benchbot\\[publish]'), whose plotly.js is copied into the site.
     """
-    done = publish_site(results, out, warn)
+    if run_charts < 0:
+        raise ConfigError(f"--run-charts {run_charts}: give 0 or more runs")
+    done = publish_site(results, out, warn, run_charts)
     err.print(f"published {escape(str(out / 'index.html'))}: {done.series} series, "
               f"{done.runs} run(s); {len(done.written)} file(s) written, {done.unchanged} "
               "unchanged")

@@ -15,6 +15,8 @@ from those run files only), marked on the series of their B side.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -135,13 +137,38 @@ def _rows(index: ResultsIndex) -> Iterator[tuple[tuple[object, ...], dict[str, o
                                                             values[len(CONFIG_COLUMNS):]))
 
 
+class VerdictCache:
+    """Verdicts already computed, by what they were computed from (the two cases' figures):
+    a republish computes only new points' (each takes a t quantile: milliseconds)."""
+
+    def __init__(self, known: dict[str, list[object] | None] | None = None) -> None:
+        self.known = dict(known or {})
+        self.used: dict[str, list[object] | None] = {}
+        self.computed = 0
+
+    @staticmethod
+    def key(sid: str, before: dict[str, object], after: dict[str, object]) -> str:
+        fields = ("run_id", "median_ms", "mean_ms", "run_ci95_low_ms", "run_ci95_high_ms",
+                  "processes", "n", "model_sha256")
+        return json.dumps([sid, *(row[f] for row in (before, after) for f in fields)])
+
+    def get(self, key: str) -> tuple[bool, Verdict | None]:
+        if key not in self.known:
+            return False, None
+        value = self.known[key]
+        self.used[key] = value
+        return True, None if value is None else Verdict(*value)  # type: ignore[arg-type]
+
+    def put(self, key: str, verdict: Verdict | None) -> None:
+        self.computed += 1
+        self.used[key] = None if verdict is None else list(dataclasses.astuple(verdict))
+
+
 def build_series(index: ResultsIndex, settings: CompareSettings = CompareSettings(),
-                 known: dict[tuple[str, str, str], Verdict | None] | None = None
-                 ) -> list[Series]:
+                 cache: VerdictCache | None = None) -> list[Series]:
     """Every configuration's runs, oldest first, each point with its verdict against the
-    previous one. ``known`` (series id, previous run, run) -> verdict: verdicts already
-    computed (they depend on their two runs only), reused as they are."""
-    known = known or {}
+    previous one (from ``cache`` where it has it: a verdict depends on its two runs only)."""
+    cache = cache or VerdictCache()
     grouped: dict[tuple[object, ...], list[tuple[dict[str, object], float]]] = {}
     for key, row in _rows(index):
         central = row["median_ms"] if row["median_ms"] is not None else row["mean_ms"]
@@ -155,12 +182,12 @@ def build_series(index: ResultsIndex, settings: CompareSettings = CompareSetting
         for row, central in rows:
             verdict = None
             if previous is not None:
-                memo = (sid, str(previous[0]["run_id"]), str(row["run_id"]))
-                if memo in known:
-                    verdict = known[memo]
-                else:
+                memo = cache.key(sid, previous[0], row)
+                found, verdict = cache.get(memo)
+                if not found:
                     verdict = verdict_between(_thin(key, *previous), _thin(key, row, central),
                                               settings)
+                    cache.put(memo, verdict)
             points.append(Point(str(row["run_id"]), str(row["started_at"]),
                                 str(row["git_commit"] or ""), central,
                                 row["ci95_low_ms"], row["ci95_high_ms"],  # type: ignore[arg-type]

@@ -4,7 +4,8 @@ Every file is made in memory and written only when its bytes differ from what SI
 (a file left as it is keeps its mtime and inode: a static host or an rsync sees what
 changed). A run's report page and its raw copies are remade only when its run file
 changed since the last publish (``.benchbot-site.json`` keeps each run file's size and
-mtime). The charting library (plotly.js, from the ``plotly`` package: ``pip install
+mtime). A run page made while its run is among the newest ``run_charts`` has the report's
+charts too (drawing them is most of a page's cost); older runs' pages have its tables. The charting library (plotly.js, from the ``plotly`` package: ``pip install
 'benchbot[publish]'``) is copied into ``assets/`` with its licence.
 """
 
@@ -19,7 +20,8 @@ from pathlib import Path
 from typing import Callable
 
 from benchbot.errors import UserError
-from benchbot.report.site.history import RunInfo, ab_marks, build_series, run_infos
+from benchbot.report.site.history import (RunInfo, VerdictCache, ab_marks, build_series,
+                                          run_infos)
 from benchbot.report.site.pages import (PAGES, PLOTLY, catalog_js, page_html, run_nav,
                                         runs_js, series_js)
 from benchbot.store import load_run
@@ -27,7 +29,9 @@ from benchbot.store.entries import entries_of
 from benchbot.store.index import DISABLE_ENV, open_index
 
 MANIFEST = ".benchbot-site.json"
+VERDICTS = ".benchbot-verdicts.json"  # the verdicts computed, by their inputs
 MANIFEST_VERSION = 1
+RUN_CHARTS = 20  # the newest runs whose pages get the report's charts
 STATIC = Path(__file__).with_name("static")
 OWNED = ("data/series", "data/runs", "runs", "raw")  # folders whose stale files go
 
@@ -41,6 +45,7 @@ class Published:
     runs: int
     written: tuple[str, ...]
     unchanged: int
+    verdicts_computed: int  # the others came from the previous publish
 
 
 class _Writer:
@@ -116,7 +121,7 @@ def _signature(folder: Path, name: str) -> list[int]:
 
 
 def _run_files(w: _Writer, results: Path, run: RunInfo, previous: RunInfo | None,
-               manifest: dict[str, object], fresh: dict[str, object]) -> None:
+               manifest: dict[str, object], fresh: dict[str, object], charts: bool) -> None:
     """The run's report page, its raw results file and its tools' logs."""
     from benchbot.report.html import html_report  # the charts' code: only when a page is due
 
@@ -131,33 +136,40 @@ def _run_files(w: _Writer, results: Path, run: RunInfo, previous: RunInfo | None
                    if p.is_file()]
     page = f"runs/{run.run_id}.html"
     state = [_signature(results, run.file), previous.run_id if previous else None, copies]
-    fresh[run.file] = state
-    if manifest.get(run.file) == state and all((w.site / r).is_file() for r in [page, *copies]):
+    known = manifest.get(run.file)
+    if isinstance(known, list) and known[:3] == state and \
+            all((w.site / r).is_file() for r in [page, *copies]):
+        fresh[run.file] = known  # as it was made, charts or not
         for rel in [page, *copies]:
             w.keep(rel)
         return
+    fresh[run.file] = [*state, charts]
     for rel in copies:
         w.put(rel, (results / rel[len("raw/"):]).read_bytes())
     record = load_run(results / run.file)
     nav = run_nav(run, previous, f"../raw/{run.file}",
                   f"../raw/{stem}.logs/" if logs.is_dir() else None)
-    text = html_report([record], list(entries_of(record)), title=f"benchbot run {run.run_id}")
+    text = html_report([record], list(entries_of(record)), title=f"benchbot run {run.run_id}",
+                       draw_charts=charts)
     w.put(page, text.replace("<body>\n", "<body>\n" + nav, 1))
 
 
-def _read_manifest(site: Path) -> dict[str, object]:
+def _read_state(site: Path, name: str, field: str) -> dict[str, object]:
+    """A field of one of the site's own state files ({} when missing, foreign or older)."""
     try:
-        doc = json.loads((site / MANIFEST).read_text(encoding="utf-8"))
+        doc = json.loads((site / name).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     if not isinstance(doc, dict) or doc.get("version") != MANIFEST_VERSION:
         return {}
-    runs = doc.get("runs")
-    return runs if isinstance(runs, dict) else {}
+    got = doc.get(field)
+    return got if isinstance(got, dict) else {}
 
 
-def publish_site(results: Path, site: Path, warn: Callable[[str], None]) -> Published:
-    """Publish every run of the ``results`` folder (through its index) into ``site``."""
+def publish_site(results: Path, site: Path, warn: Callable[[str], None],
+                 run_charts: int = RUN_CHARTS) -> Published:
+    """Publish every run of the ``results`` folder (through its index) into ``site``; the
+    pages of the newest ``run_charts`` runs, when made, draw the report's charts."""
     if not results.is_dir():
         raise UserError(f"--results {results}: not a folder of runs; point it at the results "
                         "folder (e.g. results)")
@@ -170,9 +182,10 @@ def publish_site(results: Path, site: Path, warn: Callable[[str], None]) -> Publ
     if index is None:
         raise UserError(f"cannot open the results index of {results}: make the folder "
                         "writable (the index is results/index.sqlite), then publish again")
+    cache = VerdictCache(_read_state(site, VERDICTS, "verdicts"))  # type: ignore[arg-type]
     try:
         runs = run_infos(index)
-        series = build_series(index)
+        series = build_series(index, cache=cache)
     finally:
         index.close()
     if not runs:
@@ -198,14 +211,17 @@ def publish_site(results: Path, site: Path, warn: Callable[[str], None]) -> Publ
         w.put(f"data/series/{s.id}.js", series_js(s))
     for run_id, text in runs_js(series).items():
         w.put(f"data/runs/{run_id}.js", text)
-    manifest = _read_manifest(site)
+    manifest = _read_state(site, MANIFEST, "runs")
     fresh: dict[str, object] = {}
     previous = None
-    for run in runs:
-        _run_files(w, results, run, previous, manifest, fresh)
+    for i, run in enumerate(runs):
+        _run_files(w, results, run, previous, manifest, fresh, i >= len(runs) - run_charts)
         if not run.is_ab:
             previous = run
     w.prune()
     w.put(MANIFEST, json.dumps({"version": MANIFEST_VERSION, "runs": fresh}, indent=0,
                                sort_keys=True) + "\n")
-    return Published(site, len(series), len(runs), tuple(w.written), w.unchanged)
+    w.put(VERDICTS, json.dumps({"version": MANIFEST_VERSION, "verdicts": cache.used},
+                               separators=(",", ":"), sort_keys=True) + "\n")
+    return Published(site, len(series), len(runs), tuple(w.written), w.unchanged,
+                     cache.computed)

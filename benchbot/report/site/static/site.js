@@ -9,7 +9,9 @@
   'use strict';
   const BB = (window.BB = {});
   let markReady;
-  BB.ready = new Promise((resolve) => { markReady = resolve; });
+  BB.ready = new Promise((resolve) => {
+    markReady = () => { BB.readyAt = BB.readyAt || performance.now(); resolve(); };
+  });
   const cat = window.BB_CATALOG || { series: [], runs: [] };
   const main = document.getElementById('main');
   const bySeries = new Map(cat.series.map((s) => [s.id, s]));

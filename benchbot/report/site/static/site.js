@@ -155,7 +155,8 @@
         flagged.length ? list : el('p', { class: 'empty' },
           'No series is slower, faster or uncertain at its latest run.'),
         el('p', { class: 'note' }, 'Each series\' latest run against its previous run, by ' +
-          'benchbot compare\'s rule.', cat.nightly ? ' Latest nightly verdict: ' : '',
+          'benchbot compare\'s rule (uncertain: only where the estimated change is past the ' +
+          'threshold).', cat.nightly ? ' Latest nightly verdict: ' : '',
           cat.nightly ? el('a', { href: cat.nightly }, cat.nightly) : ''));
 
       const columns = new Map();

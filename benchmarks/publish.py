@@ -69,9 +69,12 @@ def write_runs(results: Path, runs: int, series: int, first: int = 0) -> None:
 def page_times(site: Path, binary: str, profile: Path) -> dict[str, tuple[float, float, float]]:
     from tests.cdp import Browser
 
-    probe = ("BB.ready.then(() => { const nav = performance.getEntriesByType('navigation')[0];"
-             " const fcp = performance.getEntriesByName('first-contentful-paint')[0];"
-             " return [fcp ? fcp.startTime : -1, nav.loadEventEnd, BB.readyAt]; })")
+    # waits for the first contentful paint, which may come after the page has drawn
+    probe = ("BB.ready.then(() => new Promise(done => new PerformanceObserver((list, obs) => {"
+             " const fcp = list.getEntriesByName('first-contentful-paint')[0]; if (!fcp) return;"
+             " obs.disconnect(); const nav = performance.getEntriesByType('navigation')[0];"
+             " done([fcp.startTime, nav.loadEventEnd, BB.readyAt]); })"
+             ".observe({type: 'paint', buffered: true})))")
     browser = Browser(binary, profile)
     out = {}
     try:

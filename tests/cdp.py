@@ -128,6 +128,12 @@ class Browser:
         self.call("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x, "y": y},
                   session=True)
 
+    def click(self, x: float, y: float) -> None:
+        for kind in ("mousePressed", "mouseReleased"):
+            self.call("Input.dispatchMouseEvent", {"type": kind, "x": x, "y": y,
+                                                   "button": "left", "clickCount": 1},
+                      session=True)
+
     # what the page did ------------------------------------------------------------------
     def errors(self) -> list[str]:
         out = []

@@ -133,6 +133,10 @@ def test_the_regression_is_marked_on_its_commit_and_hover_names_the_run(
     assert run_id_of(SLOW_FROM) in label and marker["commit"] in label, label
     assert "processes" in label and "n 120" in label, label
     keep_screenshot(browser, "publish-series.png")
+    # a click on the point opens its run's page
+    browser.click(marker["x"], marker["y"])
+    browser.wait_event("Page.loadEventFired")
+    assert browser.eval("location.pathname").endswith(f"/runs/{run_id_of(SLOW_FROM)}.html")
     # a series without a regression has no mark
     browser.open(url(site, "series.html", f"s={series_id(key(CONV, 'sd855'))}"))
     assert browser.eval("document.querySelectorAll('#verdict-marks tr[data-kind]').length") == 0

@@ -137,6 +137,10 @@ def test_the_regression_is_marked_on_its_commit_and_hover_names_the_run(
     browser.click(marker["x"], marker["y"])
     browser.wait_event("Page.loadEventFired")
     assert browser.eval("location.pathname").endswith(f"/runs/{run_id_of(SLOW_FROM)}.html")
+    # by commit: a tick names each commit at its first run, the regression's among them
+    browser.open(url(site, "series.html", f"s={regressed}&x=commit"))
+    ticks = browser.eval("document.getElementById('chart').layout.xaxis.ticktext")
+    assert ticks == [commit_of(n)[:8] for n in range(1, 7)]
     # a series without a regression has no mark
     browser.open(url(site, "series.html", f"s={series_id(key(CONV, 'sd855'))}"))
     assert browser.eval("document.querySelectorAll('#verdict-marks tr[data-kind]').length") == 0

@@ -99,10 +99,9 @@ def page_html(name: str) -> str:
     """The shell of ``index.html``, ``series.html`` or ``compare.html``: the page's script
     fills it from the data files."""
     page, title = PAGES[name]
-    scripts = ['<script src="data/catalog.js"></script>']
-    if page == "series":
-        scripts.insert(0, f'<script src="{PLOTLY}"></script>')
-    scripts.append('<script src="assets/site.js"></script>')
+    sources = [*([PLOTLY] if page == "series" else []), "data/catalog.js", "assets/common.js",
+               f"assets/{page}.js"]
+    scripts = [f'<script src="{src}"></script>' for src in sources]
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<title>benchbot: {html.escape(title)}</title>\n"

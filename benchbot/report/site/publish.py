@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 from dataclasses import dataclass
 from importlib import metadata, util
 from pathlib import Path
@@ -33,7 +34,8 @@ VERDICTS = ".benchbot-verdicts.json"  # the verdicts computed, by their inputs
 MANIFEST_VERSION = 1
 RUN_CHARTS = 20  # the newest runs whose pages get the report's charts
 STATIC = Path(__file__).with_name("static")
-OWNED = ("data/series", "data/runs", "runs", "raw")  # folders whose stale files go
+OWNED = ("assets", "data/series", "data/runs", "runs", "raw")  # their stale files go
+SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")  # a run id that names files
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,14 @@ def publish_site(results: Path, site: Path, warn: Callable[[str], None],
         series = build_series(index, cache=cache)
     finally:
         index.close()
+    unsafe = {r.run_id for r in runs if not SAFE_ID.fullmatch(r.run_id)}
+    for run in (r for r in runs if r.run_id in unsafe):
+        warn(f"{results / run.file}: its run id {run.run_id!r} cannot name a file of the "
+             "site; left out (benchbot names runs like 20260301T021700Z-1a2b3c)")
+    if unsafe:
+        runs = [r for r in runs if r.run_id not in unsafe]
+        series = [dataclasses.replace(s, points=kept) for s in series
+                  if (kept := tuple(p for p in s.points if p.run_id not in unsafe))]
     if not runs:
         raise UserError(f"no runs in {results}: run `benchbot run` first, or point --results "
                         "at a folder of runs")
@@ -198,8 +208,8 @@ def publish_site(results: Path, site: Path, warn: Callable[[str], None],
     w.put(PLOTLY, script.read_bytes())
     if licence is not None:
         w.put("assets/plotly.LICENSE.txt", licence.read_bytes())
-    for name in ("site.js", "site.css"):
-        w.put(f"assets/{name}", (STATIC / name).read_bytes())
+    for asset in sorted(STATIC.iterdir()):
+        w.put(f"assets/{asset.name}", asset.read_bytes())
     for name in PAGES:
         w.put(name, page_html(name))
     nightly = None

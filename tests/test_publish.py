@@ -32,14 +32,18 @@ def test_republishing_after_one_more_run_rewrites_only_what_changed(tmp_path: Pa
     results, site = tmp_path / "results", tmp_path / "site"
     for night in (1, 2, 3):
         night_run(results, night)
-    first = publish_site(results, site, never)
+    first = publish_site(results, site, never, run_charts=1)
+    # the newest run's page draws the report's charts; the older ones' show its tables
+    pages = {n: (site / f"runs/{run_id_of(n)}.html").read_text() for n in (1, 2, 3)}
+    assert 'class="chart"' in pages[3] and 'class="chart"' not in pages[1] + pages[2]
+    assert all('td class="num" title=' in page for page in pages.values())
     assert first.series == 4 and first.runs == 3 and first.verdicts_computed == 4 * 2
     before = state(site)
     assert set(first.written) == set(before)  # a new site: every file written once
 
     # one more night measures one series only
     night_run(results, 4, models=(CONV,), devices=("pixel7",))
-    second = publish_site(results, site, never)
+    second = publish_site(results, site, never, run_charts=1)
     after = state(site)
     changed = series_id(key(CONV, "pixel7"))
     assert set(second.written) == {
@@ -60,7 +64,7 @@ def test_republishing_after_one_more_run_rewrites_only_what_changed(tmp_path: Pa
     assert f'"{run_id_of(4)}"' in (site / f"data/series/{changed}.js").read_text()
 
     # nothing new: nothing written
-    third = publish_site(results, site, never)
+    third = publish_site(results, site, never, run_charts=1)
     assert third.written == () and state(site) == after and third.verdicts_computed == 0
 
     # a run deleted from the results: its files leave the site
@@ -87,6 +91,9 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     proc = benchbot("publish", "--results", str(tmp_path / "results"), "--out",
                     str(tmp_path / "file"))
     assert proc.returncode == 2 and "is a file" in proc.stderr, proc.stderr
+    proc = benchbot("publish", "--results", str(tmp_path / "results"), "--out",
+                    str(tmp_path / "site"), "--run-charts", "-1")
+    assert proc.returncode == 2 and "--run-charts -1" in proc.stderr, proc.stderr
 
 
 def test_nightly_names_the_published_page_of_each_slower_series(tmp_path: Path) -> None:

@@ -23,7 +23,9 @@ from tests.site_runs import ab_run, commit_of, night_run, run_id_of
 from tests.test_html_browser import ARTIFACTS, chromium
 
 CONV = "models/tiny_conv.onnx"
+MATMUL = "models/tiny_matmul.onnx"
 SLOW_FROM = 4
+LAST = 6
 
 
 def key(model: str, device: str) -> tuple[object, ...]:
@@ -31,14 +33,17 @@ def key(model: str, device: str) -> tuple[object, ...]:
 
 
 def slower(night: int, model: str, device: str) -> float:
-    return 1.5 if night >= SLOW_FROM and model == CONV and device == "pixel7" else 1.0
+    """tiny_conv on pixel7 from night 4 on; tiny_matmul on sd855 the last night only."""
+    if model == CONV and device == "pixel7" and night >= SLOW_FROM:
+        return 1.5
+    return 1.5 if model == MATMUL and device == "sd855" and night == LAST else 1.0
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("publish")
     results = tmp / "results"
-    for night in range(1, 7):
+    for night in range(1, LAST + 1):
         night_run(results, night, slower)
     ab_run(results, SLOW_FROM, CONV, "pixel7", 1.5)
     proc = benchbot("publish", "--results", str(results), "--out", str(tmp / "site"))
@@ -83,8 +88,14 @@ def test_the_overview_shows_every_series_and_its_filters_work(site: Path,
                                                               browser: Browser) -> None:
     browser.open(url(site, "index.html"))
     assert sorted(cells(browser)) == sorted(series_id(key(m, d)) for m in
-                                            (CONV, "models/tiny_matmul.onnx")
+                                            (CONV, MATMUL)
                                             for d in ("pixel7", "sd855"))
+    # the latest verdicts: the series slower tonight, linked to its page
+    flagged = browser.eval("[...document.querySelectorAll('#latest-verdicts li')].map(li => "
+                           "[li.dataset.series, li.dataset.kind, li.querySelector('a').href])")
+    tonight = series_id(key(MATMUL, "sd855"))
+    assert [f[:2] for f in flagged] == [[tonight, "slower"]]
+    assert flagged[0][2].endswith(f"series.html#s={tonight}")
     text = browser.eval("document.getElementById('overview').innerText")
     assert "Pixel 7" in text and "Snapdragon 855 board" in text and "tiny_conv" in text
     assert browser.eval("document.querySelectorAll('svg.spark').length") == 4
@@ -92,11 +103,15 @@ def test_the_overview_shows_every_series_and_its_filters_work(site: Path,
     browser.eval("const s = document.getElementById('filter-device'); s.value = 'sd855'; "
                  "s.dispatchEvent(new Event('change')); true")
     assert sorted(cells(browser)) == sorted(series_id(key(m, "sd855")) for m in
-                                            (CONV, "models/tiny_matmul.onnx"))
+                                            (CONV, MATMUL))
     assert "device=sd855" in browser.eval("location.hash")
+    browser.eval("const m = document.getElementById('filter-model'); m.value = 'tiny_conv'; "
+                 "m.dispatchEvent(new Event('change')); true")
+    assert cells(browser) == [series_id(key(CONV, "sd855"))]
+    assert browser.eval("document.querySelectorAll('#latest-verdicts li').length") == 0
     # the permalink restores a view: a model
     browser.open(url(site, "index.html", "model=tiny_matmul"))
-    assert sorted(cells(browser)) == sorted(series_id(key("models/tiny_matmul.onnx", d))
+    assert sorted(cells(browser)) == sorted(series_id(key(MATMUL, d))
                                             for d in ("pixel7", "sd855"))
     assert browser.eval("document.getElementById('filter-model').value") == "tiny_matmul"
     keep_screenshot(browser, "publish-overview.png")
@@ -140,7 +155,7 @@ def test_the_regression_is_marked_on_its_commit_and_hover_names_the_run(
     # by commit: a tick names each commit at its first run, the regression's among them
     browser.open(url(site, "series.html", f"s={regressed}&x=commit"))
     ticks = browser.eval("document.getElementById('chart').layout.xaxis.ticktext")
-    assert ticks == [commit_of(n)[:8] for n in range(1, 7)]
+    assert ticks == [commit_of(n)[:8] for n in range(1, LAST + 1)]
     # a series without a regression has no mark
     browser.open(url(site, "series.html", f"s={series_id(key(CONV, 'sd855'))}"))
     assert browser.eval("document.querySelectorAll('#verdict-marks tr[data-kind]').length") == 0

@@ -19,7 +19,7 @@ import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from benchbot.compare import CompareSettings, Side, compare
 from benchbot.compare.verdict import Comparison, compare_pairs
@@ -33,6 +33,7 @@ from benchbot.store.records import CaseConfig, ModelRef
 POINT_COLUMNS = ("run_id", "started_at", "git_commit", "median_ms", "mean_ms", "ci95_low_ms",
                  "ci95_high_ms", "run_ci95_low_ms", "run_ci95_high_ms", "n", "processes",
                  "valid", "model_name", "model_sha256", "device_label", "case_id", "file")
+Row = dict[str, Any]  # an index row: POINT_COLUMNS by name
 
 
 @dataclass(frozen=True)
@@ -98,24 +99,21 @@ class RunInfo:
     ok: int
 
 
-def _thin(key: tuple[object, ...], row: dict[str, object], median: float) -> Entry:
+def _thin(key: tuple[Any, ...], row: Row, median: float) -> Entry:
     """An entry with what compare's across-process rule reads (no samples)."""
     path, device, runtime, backend, runner, threads, batch, precision, int8 = key
     stats = Summary(n=int(row["n"] or 0), mean_ms=float(row["mean_ms"] or median),
                     median_ms=median, p90_ms=None, p99_ms=None, std_ms=None, min_ms=None,
-                    max_ms=None, mad_ms=None, ci95_low_ms=row["ci95_low_ms"],  # type: ignore
-                    ci95_high_ms=row["ci95_high_ms"],  # type: ignore[arg-type]
-                    processes=int(row["processes"] or 1),
-                    within_ci95_low_ms=row["run_ci95_low_ms"],  # type: ignore[arg-type]
-                    within_ci95_high_ms=row["run_ci95_high_ms"])  # type: ignore[arg-type]
-    config = CaseConfig(model=ModelRef(path=str(path), sha256=str(row["model_sha256"]),
-                                       size_bytes=0, name=str(row["model_name"])),
-                        device=str(device), runtime=str(runtime), threads=int(threads),  # type: ignore[call-overload]
-                        batch=int(batch), precision=str(precision),  # type: ignore[call-overload]
-                        backend=str(backend), runner=str(runner),
-                        int8_mode=int8)  # type: ignore[arg-type]
-    return Entry(str(row["run_id"]), CaseResult(id=str(row["case_id"]), config=config,
-                                                status="ok", stats=stats))
+                    max_ms=None, mad_ms=None, ci95_low_ms=row["ci95_low_ms"],
+                    ci95_high_ms=row["ci95_high_ms"], processes=int(row["processes"] or 1),
+                    within_ci95_low_ms=row["run_ci95_low_ms"],
+                    within_ci95_high_ms=row["run_ci95_high_ms"])
+    config = CaseConfig(model=ModelRef(path=path, sha256=row["model_sha256"], size_bytes=0,
+                                       name=row["model_name"]),
+                        device=device, runtime=runtime, threads=threads, batch=batch,
+                        precision=precision, backend=backend, runner=runner, int8_mode=int8)
+    return Entry(row["run_id"], CaseResult(id=row["case_id"], config=config, status="ok",
+                                           stats=stats))
 
 
 def _verdict(c: Comparison, against: str) -> Verdict | None:
@@ -130,7 +128,7 @@ def verdict_between(before: Entry, after: Entry, settings: CompareSettings) -> V
     return _verdict(report.comparisons[0], before.run_id)
 
 
-def _rows(index: ResultsIndex) -> Iterator[tuple[tuple[object, ...], dict[str, object]]]:
+def _rows(index: ResultsIndex) -> Iterator[tuple[tuple[Any, ...], Row]]:
     columns = (*CONFIG_COLUMNS, *POINT_COLUMNS)
     for values in index.select(columns, "status = 'ok' AND is_ab = 0"):
         yield tuple(values[:len(CONFIG_COLUMNS)]), dict(zip(POINT_COLUMNS,
@@ -141,13 +139,13 @@ class VerdictCache:
     """Verdicts already computed, by what they were computed from (the two cases' figures):
     a republish computes only new points' (each takes a t quantile: milliseconds)."""
 
-    def __init__(self, known: dict[str, list[object] | None] | None = None) -> None:
+    def __init__(self, known: dict[str, list[Any] | None] | None = None) -> None:
         self.known = dict(known or {})
-        self.used: dict[str, list[object] | None] = {}
+        self.used: dict[str, list[Any] | None] = {}
         self.computed = 0
 
     @staticmethod
-    def key(sid: str, before: dict[str, object], after: dict[str, object]) -> str:
+    def key(sid: str, before: Row, after: Row) -> str:
         fields = ("run_id", "median_ms", "mean_ms", "run_ci95_low_ms", "run_ci95_high_ms",
                   "processes", "n", "model_sha256")
         return json.dumps([sid, *(row[f] for row in (before, after) for f in fields)])
@@ -157,7 +155,7 @@ class VerdictCache:
             return False, None
         value = self.known[key]
         self.used[key] = value
-        return True, None if value is None else Verdict(*value)  # type: ignore[arg-type]
+        return True, None if value is None else Verdict(*value)
 
     def put(self, key: str, verdict: Verdict | None) -> None:
         self.computed += 1
@@ -169,16 +167,16 @@ def build_series(index: ResultsIndex, settings: CompareSettings = CompareSetting
     """Every configuration's runs, oldest first, each point with its verdict against the
     previous one (from ``cache`` where it has it: a verdict depends on its two runs only)."""
     cache = cache or VerdictCache()
-    grouped: dict[tuple[object, ...], list[tuple[dict[str, object], float]]] = {}
+    grouped: dict[tuple[Any, ...], list[tuple[Row, float]]] = {}
     for key, row in _rows(index):
         central = row["median_ms"] if row["median_ms"] is not None else row["mean_ms"]
         if central is not None:
-            grouped.setdefault(key, []).append((row, float(central)))  # type: ignore[arg-type]
+            grouped.setdefault(key, []).append((row, float(central)))
     out = []
     for key, rows in grouped.items():
         sid = series_id(key)
         points: list[Point] = []
-        previous: tuple[dict[str, object], float] | None = None
+        previous: tuple[Row, float] | None = None
         for row, central in rows:
             verdict = None
             if previous is not None:
@@ -190,7 +188,7 @@ def build_series(index: ResultsIndex, settings: CompareSettings = CompareSetting
                     cache.put(memo, verdict)
             points.append(Point(str(row["run_id"]), str(row["started_at"]),
                                 str(row["git_commit"] or ""), central,
-                                row["ci95_low_ms"], row["ci95_high_ms"],  # type: ignore[arg-type]
+                                row["ci95_low_ms"], row["ci95_high_ms"],
                                 int(row["n"] or 0), int(row["processes"] or 1),
                                 bool(row["valid"]), verdict))
             previous = (row, central)

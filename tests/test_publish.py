@@ -32,7 +32,13 @@ def test_republishing_after_one_more_run_rewrites_only_what_changed(tmp_path: Pa
     results, site = tmp_path / "results", tmp_path / "site"
     for night in (1, 2, 3):
         night_run(results, night)
+    logs = results / f"{run_id_of(1)}.logs"  # as a native tool's run leaves its output
+    logs.mkdir()
+    (logs / "0123456789ab-1.log").write_text("INFO: Inference timings in us: ...\n")
     first = publish_site(results, site, never, run_charts=1)
+    assert (site / f"raw/{run_id_of(1)}.logs/0123456789ab-1.log").read_text().startswith("INFO")
+    assert f'href="../raw/{run_id_of(1)}.logs/0123456789ab-1.log"' in \
+        (site / f"runs/{run_id_of(1)}.html").read_text()
     # the newest run's page draws the report's charts; the older ones' show its tables
     pages = {n: (site / f"runs/{run_id_of(n)}.html").read_text() for n in (1, 2, 3)}
     assert 'class="chart"' in pages[3] and 'class="chart"' not in pages[1] + pages[2]

@@ -110,14 +110,17 @@ def page_html(name: str) -> str:
             + "\n".join(scripts) + "\n</body>\n</html>\n")
 
 
-def run_nav(run: RunInfo, previous: RunInfo | None, raw: str, logs: str | None) -> str:
-    """Links above a run's report: the site, the raw results file, the tools' logs."""
+def run_nav(run: RunInfo, previous: RunInfo | None, raw: str, logs: Sequence[str]) -> str:
+    """Links above a run's report: the site, the raw results file, each tool log."""
     e = html.escape
     links = ['<a href="../index.html">Overview</a>', f'<a href="{e(raw)}">raw results '
              f"({e(run.file)})</a>"]
-    if logs is not None:
-        links.append(f'<a href="{e(logs)}">tool logs</a>')
     if previous is not None:
         links.append(f'<a href="../compare.html#a={e(previous.run_id)}&amp;b={e(run.run_id)}">'
                      "compare with the previous run</a>")
-    return '<nav class="site run">' + " · ".join(links) + "</nav>\n"
+    out = '<nav class="site run">' + " · ".join(links)
+    if logs:
+        out += (f"<details><summary>the tools' logs ({len(logs)})</summary><ul>" + "".join(
+            f'<li><a href="{e(log)}">{e(log.rsplit("/", 1)[-1])}</a></li>' for log in logs)
+            + "</ul></details>")
+    return out + "</nav>\n"

@@ -150,7 +150,7 @@ def _run_files(w: _Writer, results: Path, run: RunInfo, previous: RunInfo | None
         w.put(rel, (results / rel[len("raw/"):]).read_bytes())
     record = load_run(results / run.file)
     nav = run_nav(run, previous, f"../raw/{run.file}",
-                  f"../raw/{stem}.logs/" if logs.is_dir() else None)
+                  [f"../{rel}" for rel in copies if rel.startswith(f"raw/{stem}.logs/")])
     text = html_report([record], list(entries_of(record)), title=f"benchbot run {run.run_id}",
                        draw_charts=charts)
     w.put(page, text.replace("<body>\n", "<body>\n" + nav, 1))

@@ -15,6 +15,7 @@ import dataclasses
 import json
 import os
 import re
+import tempfile
 from dataclasses import dataclass
 from importlib import metadata, util
 from pathlib import Path
@@ -69,9 +70,15 @@ class _Writer:
         except OSError:
             pass
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_bytes(raw)
-        os.replace(tmp, path)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(raw)
+            os.chmod(tmp, 0o644)  # a static host serves it (mkstemp makes it 0600)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
         self.written.append(rel)
 
     def keep(self, rel: str) -> None:

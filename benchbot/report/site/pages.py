@@ -78,9 +78,10 @@ def series_js(s: Series) -> str:
                for a in s.ab]}, s.id)
 
 
-def runs_js(series: Sequence[Series]) -> dict[str, str]:
-    """Run id -> its data file: the run's case of every series."""
-    cases: dict[str, list[list[object]]] = {}
+def runs_js(series: Sequence[Series], runs: Sequence[RunInfo]) -> dict[str, str]:
+    """Run id -> its data file: the run's case of every series (none for a run whose
+    cases all failed, or an A/B session's)."""
+    cases: dict[str, list[list[object]]] = {r.run_id: [] for r in runs}
     for s in series:
         for x in s.points:
             cases.setdefault(x.run_id, []).append(

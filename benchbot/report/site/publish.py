@@ -226,7 +226,7 @@ def publish_site(results: Path, site: Path, warn: Callable[[str], None],
     w.put("data/catalog.js", catalog_js(series, runs, nightly))
     for s in series:
         w.put(f"data/series/{s.id}.js", series_js(s))
-    for run_id, text in runs_js(series).items():
+    for run_id, text in runs_js(series, runs).items():
         w.put(f"data/runs/{run_id}.js", text)
     manifest = _read_state(site, MANIFEST, "runs")
     fresh: dict[str, object] = {}

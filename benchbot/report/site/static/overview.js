@@ -53,7 +53,8 @@
       }
       verdicts.replaceChildren(el('h2', {}, 'Latest verdicts'),
         flagged.length ? list : el('p', { class: 'empty' },
-          'No series is slower, faster or uncertain at its latest run.'),
+          'No series\' latest run is slower or faster than the run before it, or uncertain ' +
+          'past its threshold.'),
         el('p', { class: 'note' }, 'Each series\' latest run against its previous run, by ' +
           'benchbot compare\'s rule (uncertain: only where the estimated change is past the ' +
           'threshold).', cat.nightly ? ' Latest nightly verdict: ' : '',

@@ -137,7 +137,10 @@ def test_devices_honours_android_adb_server_port(phone: EmulatedPhone, adb_serve
     wrong = {**_server_env(adb_server), "ANDROID_ADB_SERVER_PORT": "1"}
     assert json.loads(benchbot("devices", "--json", "--adb-server", adb_server, env=wrong).stdout)
     refused = benchbot("devices", env=wrong)
-    assert refused.returncode == 1 and "cannot reach the adb server at 127.0.0.1:1" in refused.stderr
+    assert refused.returncode == 3 and "cannot reach the adb server at 127.0.0.1:1" in refused.stderr
+    # the hint works as printed here: adb is not on PATH, the one inside adbutils is named
+    hint = refused.stderr.split("start it on that host with: ", 1)[1].strip()
+    assert ("adb -P 1 start-server" if shutil.which("adb") else "adbutils.adb_path()") in hint
     bad = benchbot("devices", env={**wrong, "ANDROID_ADB_SERVER_PORT": "port"})
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert "ANDROID_ADB_SERVER_PORT='port' is not a TCP port" in bad.stderr
@@ -400,18 +403,23 @@ def test_two_phones_are_measured_at_the_same_time(adb_server: str, phone: Emulat
 
 
 def test_a_case_lost_with_a_reconnecting_phone_is_measured_again(
-        adb_server: str, profiles: Path, models: dict[str, Path], tmp_path: Path) -> None:
+        adb_server: str, profiles: Path, models: dict[str, Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    events = tmp_path / "agent-events"  # the agent on the phone says when it times
+    monkeypatch.setenv("BENCHBOT_AGENT_EVENTS", str(events))
     phone = sd855_phone(tmp_path / "flaky", adb_server, BATTERY.read_text())
     results = tmp_path / "r"
+    # --min-time without --max-runs: the agent times for 3 s however fast the model
     proc = start_run_on(phone, adb_server, profiles, results, "-m", str(models["tiny_conv.onnx"]),
                         "--min-time", "3", "--max-time", "6", "--retries", "2",
                         "--retry-wait", "30", "--json")
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not any("agent.py" in c for c in phone.commands):
+        deadline = time.monotonic() + 120
+        while (time.monotonic() < deadline and proc.poll() is None
+               and "timing" not in (events.read_text() if events.exists() else "")):
             time.sleep(0.05)
-        time.sleep(0.5)  # the agent is measuring now
-        phone.disconnect()  # a loose cable: the adb server reconnects by itself
+        assert proc.poll() is None, "the run ended before its agent started timing"
+        phone.disconnect()  # mid-measurement, a loose cable: the adb server reconnects
         out, err = proc.communicate(timeout=180)
     finally:
         proc.kill()

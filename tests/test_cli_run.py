@@ -198,3 +198,25 @@ def test_zoo_reference_is_exported_once_and_measured(tmp_path: Path) -> None:
     mtime = exported.stat().st_mtime_ns
     assert benchbot(*args).returncode == 0
     assert exported.stat().st_mtime_ns == mtime  # reused, not rebuilt
+
+
+def test_a_min_time_given_without_max_runs_is_a_time_to_measure_for(
+        models: dict[str, Path], tmp_path: Path) -> None:
+    """The 10,000-run default cap is for microsecond models left to the defaults; a user's
+    --min-time wins over it (and an explicit --max-runs still caps)."""
+    from benchbot.sweep.plan import NO_RUN_CAP
+
+    timed = benchbot("run", "-m", str(models["tiny_conv.onnx"]), "--warmup", "1",
+                     "--min-runs", "3", "--min-time", "0.4", "--max-time", "30", "--repeat", "1",
+                     "--results", str(tmp_path / "a"))
+    assert timed.returncode == 0, timed.stderr
+    record = only_run(tmp_path / "a")
+    assert record.settings["max_runs"] == NO_RUN_CAP  # what the agent was given
+    (run,) = record.cases[0].runs
+    assert run.stop_reason == "min_runs_and_time"  # it stopped for the time, not a cap
+    capped = benchbot("run", "-m", str(models["tiny_conv.onnx"]), "--warmup", "1",
+                      "--min-runs", "3", "--max-runs", "50", "--min-time", "30",
+                      "--max-time", "60", "--repeat", "1", "--results", str(tmp_path / "b"))
+    assert capped.returncode == 0, capped.stderr
+    (run,) = only_run(tmp_path / "b").cases[0].runs
+    assert run.stop_reason == "max_runs" and len(run.samples_ms) == 50

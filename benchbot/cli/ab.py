@@ -15,7 +15,8 @@ import typer
 from benchbot.cli import options
 from benchbot.cli.console import err, out
 from benchbot.cli.progress import SweepProgress
-from benchbot.cli.run import spec_from_options, exit_code_of
+from benchbot.cli.outcome import Outcome
+from benchbot.cli.run import outcome_of, spec_from_options
 from benchbot.compare import CompareSettings, Kind, ThresholdPolicy, parse_threshold
 from benchbot.devices import DeviceOptions
 from benchbot.report.comparison import render_json, render_markdown
@@ -52,7 +53,7 @@ def ab_command(
                    "(0.02)"),
     warmup: Optional[int] = typer.Option(None, help="Warm-up runs per process. (5)"),
     min_runs: Optional[int] = typer.Option(None, help="Timed runs per process at least. (20)"),
-    min_time: Optional[float] = typer.Option(None, help="Seconds per process at least. (1)"),
+    min_time: Optional[float] = typer.Option(None, help="Seconds per process at least, however fast the model. (1)"),
     max_time: Optional[float] = typer.Option(None, help="Seconds per process at most. (20)"),
     threshold: str = typer.Option("5%", help="The smallest slowdown that counts."),
     alpha: float = typer.Option(0.01, help="Significance level."),
@@ -67,7 +68,7 @@ def ab_command(
     zoo_dir: Path = typer.Option(Path("models/zoo"), help="Where zoo:NAME models are exported."),
     as_json: bool = typer.Option(False, "--json",
                                  help="Print the comparison records (as compare --format json)."),
-) -> None:
+) -> Outcome:
     """Is CANDIDATE slower than BASELINE? Both measured interleaved in one session.
 
     BASELINE (A) and CANDIDATE (B) run on one device, their processes alternating
@@ -93,7 +94,4 @@ def ab_command(
                          results, progress, err.print, settings)
     out(render_json(outcome.report) if as_json else render_markdown(outcome.report))
     err.print(f"{outcome.report.summary_line()}; the session's run: {outcome.record.run_id}")
-    code = exit_code_of(outcome.record)
-    if code == 3:
-        raise typer.Exit(3)
-    raise typer.Exit(1 if outcome.report.count(Kind.SLOWER) else 0)
+    return outcome_of(outcome.record, regressions=outcome.report.count(Kind.SLOWER))

@@ -13,6 +13,7 @@ import typer
 from rich.markup import escape
 
 from benchbot.cli.console import emit, err
+from benchbot.cli.outcome import Outcome
 from benchbot.compare import (CompareSettings, EstimateSettings, Kind,
                               ThresholdPolicy, compare, parse_threshold)
 from benchbot.report.comparison import render_json, render_markdown
@@ -102,7 +103,7 @@ def compare_command(
         help="How far a device moves between runs, added to the CI of two runs' ratio: auto "
              "(estimated per device from the folder's other runs of the same models; 5% until "
              "a device has 3 runs of one), or N% for every device (0% leaves it out)."),
-) -> None:
+) -> Outcome:
     """Compare two runs case by case: slower, faster, unchanged or uncertain.
 
     A case is slower only when the change is significant (p < alpha and the 95%
@@ -134,8 +135,8 @@ def compare_command(
     changed = sum(1 for c in report.comparisons if c.model_changed)
     for note in _advice(kinds, welch, changed):
         err.print(f"[yellow]warning:[/] {escape(note)}")
-    if report.slower:
-        raise typer.Exit(1)
+    return Outcome.of(regressions=len(report.slower),
+                      failures=[None] * report.count(Kind.FAILED))
 
 
 compare_command.__doc__ = (compare_command.__doc__ or "") + "\n" + EXAMPLES

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from collections import Counter
 from pathlib import Path
 from typing import Optional
@@ -12,16 +13,17 @@ import typer
 from benchbot.run import session
 from benchbot.cli import options
 from benchbot.cli.console import err, out
+from benchbot.cli.outcome import Outcome
 from benchbot.cli.progress import SweepProgress
 from benchbot.devices import DeviceOptions
-from benchbot.errors import ConfigError, Terminated
+from benchbot.errors import BenchbotError, ConfigError, Terminated
 from benchbot.profiles import RUNNER_KINDS, Profile
 from benchbot.report import build_grids, render_markdown
 from benchbot.run.executor import Retry
 from benchbot.run.provenance import parse_meta
 from benchbot.run.session import plan_entry
 from benchbot.stats.sessions import MIN_RUNS
-from benchbot.store import DEVICE_FAILURES, RunRecord, new_run_id, record_doc, run_path
+from benchbot.store import RunRecord, load_run, new_run_id, record_doc, run_path
 from benchbot.store.entries import entries_of, labelled
 from benchbot.sweep import MeasureSettings, Plan, SweepSpec, load_sweep_file
 from benchbot.sweep import axes
@@ -107,9 +109,11 @@ def run_command(
     min_runs: Optional[int] = typer.Option(
         None, help=f"Timed runs at least. (default: {DEFAULTS.min_runs})"),
     max_runs: Optional[int] = typer.Option(
-        None, help=f"Timed runs at most (a cap for microsecond models). (default: {DEFAULTS.max_runs})"),
+        None, help=f"Timed runs at most (a cap for microsecond models). (default: {DEFAULTS.max_runs}; "
+                   "no cap when --min-time is given without it: the time wins)"),
     min_time: Optional[float] = typer.Option(
-        None, help=f"Seconds of timed runs at least. (default: {DEFAULTS.min_time_s:g})"),
+        None, help=f"Seconds of timed runs at least; given without --max-runs, the process "
+                   f"times for that long however fast the model. (default: {DEFAULTS.min_time_s:g})"),
     max_time: Optional[float] = typer.Option(
         None, help=f"Seconds of timed runs at most; caps --min-runs. (default: {DEFAULTS.max_time_s:g})"),
     case_timeout: Optional[float] = typer.Option(
@@ -178,7 +182,7 @@ def run_command(
     no_wait: bool = typer.Option(False, "--no-wait",
                                  help="Fail at once when another benchbot holds a device, "
                                       "instead of waiting for it."),
-) -> None:
+) -> Optional[Outcome]:
     """Measure models on devices over a sweep of threads x batch x precision.
 
     Each case is measured in fresh agent processes (3 to --max-repeat, see --repeat):
@@ -227,13 +231,15 @@ def run_command(
         err.print(f"resuming run {record.run_id}: {len(plan)} cases missing or failed")
     if retries < 0:
         raise ConfigError("--retries must be 0 or more")
+    resume_with = resume_options(results, profiles, farm)
     record = _measure(plan, found, device_options, results, record, wait=not no_wait,
-                      retry=Retry(attempts=retries, wait_s=retry_wait), farm=farm)
+                      retry=Retry(attempts=retries, wait_s=retry_wait), farm=farm,
+                      resume_with=resume_with)
     if as_json:
         out(json.dumps(record_doc(record), indent=1, allow_nan=False) + "\n")
     else:
         out(render_markdown(build_grids(labelled(entries_of(record)), "auto", "median")))
-    raise typer.Exit(exit_code_of(record))
+    return outcome_of(record)
 
 
 def validity_line(record: RunRecord) -> str | None:
@@ -249,18 +255,36 @@ def validity_line(record: RunRecord) -> str | None:
             f"grids): {listed}; {top}: {advice[top]}")
 
 
-def exit_code_of(record: RunRecord) -> int:
-    """0 every case ok; 3 a case failed because its device was unavailable or lost;
-    1 a case failed at run time."""
-    kinds = {c.failure.kind for c in record.failed if c.failure is not None}
-    if kinds & DEVICE_FAILURES:
-        return 3
-    return 1 if record.failed else 0
+def interrupt_message(what: str, saved: Path, resume: str) -> str:
+    """One true line: what was saved where, and the command that finishes the run."""
+    try:
+        done = len(load_run(saved).cases)
+    except (BenchbotError, OSError):
+        return f"{what} before the run was saved; nothing was measured"
+    cases = f"{done} finished case{'s' if done != 1 else ''}" if done else "no finished case yet"
+    return f"{what}: the run ({cases}) is saved in {saved}; finish it with: {resume}"
+
+
+def resume_options(results: Path, profiles: Optional[list[Path]], farm: Optional[str]) -> str:
+    """The options a printed `benchbot run --resume ID` needs to work as printed."""
+    words = [] if results == Path("results") else ["--results", str(results)]
+    for folder in profiles or ():
+        words += ["--profiles", str(folder)]
+    if farm:
+        words += ["--farm", farm]
+    return "".join(f" {shlex.quote(w)}" for w in words)
+
+
+def outcome_of(record: RunRecord, regressions: int = 0) -> Outcome:
+    """What a run found: the failure kinds of its failed cases (cli/main.py decides the code)."""
+    return Outcome.of(regressions=regressions,
+                      failures=(c.failure.kind if c.failure is not None else None
+                                for c in record.failed))
 
 
 def _measure(plan: Plan, profiles: list[Profile], options: DeviceOptions, results: Path,
              record: RunRecord | None, wait: bool, retry: Retry,
-             farm: str | None = None) -> RunRecord:
+             farm: str | None = None, resume_with: str = "") -> RunRecord:
     run_id = record.run_id if record is not None else new_run_id()
     try:
         with SweepProgress(err, plan) as progress:
@@ -274,16 +298,11 @@ def _measure(plan: Plan, profiles: list[Profile], options: DeviceOptions, result
                 record = session.measure(plan, profiles, options, results, progress,
                                          err.print, wait=wait, record=record, retry=retry,
                                          run_id=run_id)
-    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
-        again = f" --farm {farm}" if farm else ""
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated): one line, then 130/143
         what = "terminated" if isinstance(exc, Terminated) else "interrupted"
-        saved = run_path(results, run_id)
-        if saved.exists():
-            err.print(f"{what}: the cases finished so far are saved in {saved}; finish the "
-                      f"run with: benchbot run --resume {run_id}{again}")
-        else:
-            err.print(f"{what} before the first case started; nothing was saved")
-        raise typer.Exit(143 if isinstance(exc, Terminated) else 130) from None
+        raise type(exc)(interrupt_message(what, run_path(results, run_id),
+                                          f"benchbot run --resume {run_id}{resume_with}")
+                        ) from None
     path = run_path(results, record.run_id)
     ok = len(record.cases) - len(record.failed)
     err.print(f"{ok} of {len(record.cases)} cases ok; results: {path}")

@@ -32,6 +32,7 @@ from benchbot.store.files import hold_run_lock
 from benchbot.store.records import ModelRef
 from benchbot.runners.base import config_of
 from benchbot.sweep import Case, MeasureSettings, Plan, SweepSpec, make_plan
+from benchbot.sweep.plan import NO_RUN_CAP
 from benchbot.variants import VariantError, derive_cases
 
 
@@ -47,9 +48,13 @@ def model_path(ref: str, zoo_dir: Path) -> Path:
 def settings_of(measure: Mapping[str, Any]) -> MeasureSettings:
     """Measure settings from the sweep file's [measure] names (options override them)."""
     d = MeasureSettings()
+    # a --min-time given without --max-runs is a time to measure for: the default cap on
+    # runs (there for microsecond models) must not end it early
+    time_wins = measure.get("min_time") is not None and measure.get("max_runs") is None
+    max_runs = NO_RUN_CAP if time_wins else measure.get("max_runs")
     return MeasureSettings(warmup=int(measure.get("warmup", d.warmup)),
                            min_runs=int(measure.get("min_runs", d.min_runs)),
-                           max_runs=int(measure.get("max_runs", d.max_runs)),
+                           max_runs=int(max_runs if max_runs is not None else d.max_runs),
                            min_time_s=float(measure.get("min_time", d.min_time_s)),
                            max_time_s=float(measure.get("max_time", d.max_time_s)),
                            timeout_s=measure.get("case_timeout"),

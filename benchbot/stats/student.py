@@ -54,9 +54,13 @@ def regularized_beta(a: float, b: float, x: float) -> float:
     return math.exp(log_front) * _beta_fraction(a, b, x)
 
 
+#: degrees of freedom beyond which Student's t is the normal distribution (to ~1e-6)
+NORMAL_DF = 1e7
+
+
 def t_two_sided_p(t: float, df: float) -> float:
     """P(|T| >= |t|) for Student's t with ``df`` (possibly fractional) degrees of freedom."""
-    if math.isinf(df):
+    if df > NORMAL_DF:  # the normal, to 1e-6 (and the fraction loses precision up there)
         return math.erfc(abs(t) / math.sqrt(2.0))
     return regularized_beta(df / 2.0, 0.5, df / (df + t * t))
 

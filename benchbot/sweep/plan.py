@@ -32,6 +32,8 @@ def check_seconds(option: str, value: float) -> None:
 
 ORDERS = ("interleaved", "sequential", "ab")  # ab: `benchbot ab`'s A B B A ... alternation
 MIN_PROCESSES = 3  # the adaptive default's first processes per case
+# max_runs when --min-time is given without --max-runs: the time decides, not the cap
+NO_RUN_CAP = 1_000_000_000
 
 
 @dataclass(frozen=True)

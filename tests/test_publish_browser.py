@@ -156,6 +156,12 @@ def test_the_regression_is_marked_on_its_commit_and_hover_names_the_run(
     browser.open(url(site, "series.html", f"s={regressed}&x=commit"))
     ticks = browser.eval("document.getElementById('chart').layout.xaxis.ticktext")
     assert ticks == [commit_of(n)[:8] for n in range(1, LAST + 1)]
+    # the filters narrow the menu of series, and the page follows
+    browser.eval("const d = document.getElementById('filter-device'); d.value = 'sd855'; "
+                 "d.dispatchEvent(new Event('change')); true")
+    menu = browser.eval("[...document.getElementById('series-pick').options].map(o => o.value)")
+    assert sorted(menu) == sorted(series_id(key(m, "sd855")) for m in (CONV, MATMUL))
+    assert browser.eval("location.hash").startswith(f"#s={menu[0]}")
     # a series without a regression has no mark
     browser.open(url(site, "series.html", f"s={series_id(key(CONV, 'sd855'))}"))
     assert browser.eval("document.querySelectorAll('#verdict-marks tr[data-kind]').length") == 0

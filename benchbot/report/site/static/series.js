@@ -2,7 +2,7 @@
 (function () {
   'use strict';
   const { el, hashState, setHash, fmtMs, pct, seriesTitle, runHref, shortCommit, when,
-    loadScript, cat, main, bySeries, markReady } = window.BB;
+    loadScript, filterBar, kept, cat, main, bySeries, markReady } = window.BB;
 
   function plotDate(t) {
     return new Date(t).toISOString().replace('T', ' ').replace('Z', '');
@@ -12,14 +12,21 @@
     const state = hashState();
     if (!state.s && cat.series.length) state.s = cat.series[0].id;
     const picker = el('select', { id: 'series-pick' });
-    for (const s of cat.series) picker.append(el('option', { value: s.id }, seriesTitle(s)));
+    // the filters narrow the menu of series; a series not among them gives way to the first
+    function fillPicker() {
+      const shown = cat.series.filter((s) => kept(state, s));
+      picker.replaceChildren(...shown.map((s) => el('option', { value: s.id }, seriesTitle(s))));
+      if (shown.length && !shown.some((s) => s.id === state.s)) state.s = shown[0].id;
+    }
+    fillPicker();
     const xPick = el('select', { id: 'x-pick' }, el('option', { value: 'time' }, 'run start'),
       el('option', { value: 'commit' }, 'commit'), el('option', { value: 'run' }, 'run number'));
     const title = el('h1', { id: 'title' });
     const chart = el('div', { id: 'chart' });
     const marks = el('div', { id: 'marks' });
-    main.append(title, el('div', { class: 'filters' }, el('label', {}, 'Series', picker),
-      el('label', {}, 'x axis', xPick)), chart,
+    const filters = filterBar(state, () => { fillPicker(); show(); },
+      [el('label', {}, 'Series', picker), el('label', {}, 'x axis', xPick)]);
+    main.append(title, filters, chart,
     el('p', { class: 'note' }, 'Median latency per run with its 95% CI band. ▲ slower, ▼ ' +
       'faster than the previous run (benchbot compare\'s rule, computed at publish time); ' +
       '◆ an A/B session\'s verdict. Hover a point for its run; click it for the run\'s ' +

@@ -19,11 +19,11 @@ import tempfile
 from dataclasses import dataclass
 from importlib import metadata, util
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from benchbot.errors import UserError
-from benchbot.report.site.history import (RunInfo, VerdictCache, ab_marks, build_series,
-                                          run_infos)
+from benchbot.report.site.history import (RunInfo, Series, VerdictCache, ab_marks,
+                                          build_series, run_infos)
 from benchbot.report.site.pages import (PAGES, PLOTLY, catalog_js, page_html, run_nav,
                                         runs_js, series_js)
 from benchbot.store import load_run
@@ -130,7 +130,7 @@ def _signature(folder: Path, name: str) -> list[int]:
 
 
 def _run_files(w: _Writer, results: Path, run: RunInfo, previous: RunInfo | None,
-               manifest: dict[str, object], fresh: dict[str, object], charts: bool) -> None:
+               manifest: dict[str, Any], fresh: dict[str, Any], charts: bool) -> None:
     """The run's report page, its raw results file and its tools' logs."""
     from benchbot.report.html import html_report  # the charts' code: only when a page is due
 
@@ -163,7 +163,7 @@ def _run_files(w: _Writer, results: Path, run: RunInfo, previous: RunInfo | None
     w.put(page, text.replace("<body>\n", "<body>\n" + nav, 1))
 
 
-def _read_state(site: Path, name: str, field: str) -> dict[str, object]:
+def _read_state(site: Path, name: str, field: str) -> dict[str, Any]:
     """A field of one of the site's own state files ({} when missing, foreign or older)."""
     try:
         doc = json.loads((site / name).read_text(encoding="utf-8"))
@@ -175,23 +175,15 @@ def _read_state(site: Path, name: str, field: str) -> dict[str, object]:
     return got if isinstance(got, dict) else {}
 
 
-def publish_site(results: Path, site: Path, warn: Callable[[str], None],
-                 run_charts: int = RUN_CHARTS) -> Published:
-    """Publish every run of the ``results`` folder (through its index) into ``site``; the
-    pages of the newest ``run_charts`` runs, when made, draw the report's charts."""
-    if not results.is_dir():
-        raise UserError(f"--results {results}: not a folder of runs; point it at the results "
-                        "folder (e.g. results)")
-    if site.exists() and not site.is_dir():
-        raise UserError(f"--out {site} is a file: name a folder for the site")
-    if os.environ.get(DISABLE_ENV, "") not in ("", "0"):
-        raise UserError(f"benchbot publish reads the results index: unset {DISABLE_ENV}")
-    script, licence = plotly_files()
+def _history(results: Path, site: Path, warn: Callable[[str], None]
+             ) -> tuple[list[RunInfo], list[Series], VerdictCache]:
+    """The runs and series of the results folder, from its index, with their verdicts (those
+    of the last publish reused) and A/B marks."""
     index = open_index(results, warn)
     if index is None:
         raise UserError(f"cannot open the results index of {results}: make the folder "
                         "writable (the index is results/index.sqlite), then publish again")
-    cache = VerdictCache(_read_state(site, VERDICTS, "verdicts"))  # type: ignore[arg-type]
+    cache = VerdictCache(_read_state(site, VERDICTS, "verdicts"))
     try:
         runs = run_infos(index)
         series = build_series(index, cache=cache)
@@ -209,7 +201,22 @@ def publish_site(results: Path, site: Path, warn: Callable[[str], None],
         raise UserError(f"no runs in {results}: run `benchbot run` first, or point --results "
                         "at a folder of runs")
     marks = ab_marks(results, runs)
-    series = [dataclasses.replace(s, ab=tuple(marks.get(s.id, ()))) for s in series]
+    return runs, [dataclasses.replace(s, ab=tuple(marks.get(s.id, ()))) for s in series], cache
+
+
+def publish_site(results: Path, site: Path, warn: Callable[[str], None],
+                 run_charts: int = RUN_CHARTS) -> Published:
+    """Publish every run of the ``results`` folder (through its index) into ``site``; the
+    pages of the newest ``run_charts`` runs, when made, draw the report's charts."""
+    if not results.is_dir():
+        raise UserError(f"--results {results}: not a folder of runs; point it at the results "
+                        "folder (e.g. results)")
+    if site.exists() and not site.is_dir():
+        raise UserError(f"--out {site} is a file: name a folder for the site")
+    if os.environ.get(DISABLE_ENV, "") not in ("", "0"):
+        raise UserError(f"benchbot publish reads the results index: unset {DISABLE_ENV}")
+    script, licence = plotly_files()
+    runs, series, cache = _history(results, site, warn)
     site.mkdir(parents=True, exist_ok=True)
     w = _Writer(site)
     w.put(PLOTLY, script.read_bytes())
@@ -229,7 +236,7 @@ def publish_site(results: Path, site: Path, warn: Callable[[str], None],
     for run_id, text in runs_js(series, runs).items():
         w.put(f"data/runs/{run_id}.js", text)
     manifest = _read_state(site, MANIFEST, "runs")
-    fresh: dict[str, object] = {}
+    fresh: dict[str, Any] = {}
     previous = None
     for i, run in enumerate(runs):
         _run_files(w, results, run, previous, manifest, fresh, i >= len(runs) - run_charts)

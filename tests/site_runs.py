@@ -30,7 +30,7 @@ def commit_of(night: int) -> str:
 
 def run_id_of(night: int, ab: bool = False) -> str:
     return (START + timedelta(days=night, minutes=30 if ab else 0)).strftime(
-        "%Y%m%dT%H%M%SZ") + ("-ab0000" if ab else f"-n{night:05d}")
+        "%Y%m%dT%H%M%SZ") + (f"-ab{night:04x}" if ab else f"-{night:06x}")
 
 
 def _samples(rng: random.Random, centre: float) -> list[list[float]]:
@@ -38,12 +38,13 @@ def _samples(rng: random.Random, centre: float) -> list[list[float]]:
     return [[x * rng.lognormvariate(0, 0.02) for _ in range(40)] for x in level]
 
 
-def _record(night: int, cases: tuple, ab: bool, meta: dict[str, str]) -> RunRecord:
+def _record(night: int, cases: tuple, ab: bool, meta: dict[str, str],
+            plan: tuple = ()) -> RunRecord:
     started = START + timedelta(days=night, minutes=30 if ab else 0)
     return RunRecord(run_id=run_id_of(night, ab), started_at=started.isoformat(
         timespec="milliseconds"), command=("benchbot", "run"), benchbot_version="test",
         host={"hostname": "farm-1"}, devices={d: {"label": label} for d, label in DEVICES.items()},
-        settings={}, planned_cases=len(cases), status="complete", cases=cases,
+        settings={}, planned_cases=len(cases), status="complete", cases=cases, plan=plan,
         git=GitInfo(commit_of(night), "main", False), meta=meta)
 
 
@@ -74,6 +75,8 @@ def ab_run(results: Path, night: int, model: str, device: str, slower: float) ->
                   device=device, runs=_samples(rng, centre))
     b = make_case(id="b00000000000", model=model, model_sha256=f"{night:02d}" * 32,
                   device=device, runs=_samples(rng, centre * slower))
-    record = _record(night, (a, b), True, {"ab_baseline": "previous", "ab_candidate": "tonight"})
+    # recorded B first (as cases finish), planned A then B
+    record = _record(night, (b, a), True, {"ab_baseline": "previous", "ab_candidate": "tonight"},
+                     plan=({"id": a.id}, {"id": b.id}))
     save_run(record, results)
     return record

@@ -25,7 +25,7 @@ from benchbot.compare import CompareSettings, Side, compare
 from benchbot.compare.verdict import Comparison, compare_pairs
 from benchbot.report.site.ids import series_id
 from benchbot.stats import Summary
-from benchbot.store import CaseResult, load_run
+from benchbot.store import CaseResult, RunRecord, load_run
 from benchbot.store.entries import Entry, config_key
 from benchbot.store.index import CONFIG_COLUMNS, ResultsIndex
 from benchbot.store.records import CaseConfig, ModelRef
@@ -209,12 +209,14 @@ def run_infos(index: ResultsIndex) -> list[RunInfo]:
     return [RunInfo(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7] or 0) for r in got]
 
 
-def _ab_pairs(cases: Sequence[CaseResult]) -> Iterable[tuple[CaseResult, CaseResult]]:
-    """A and B, as `benchbot ab` records them: each A case followed by its B case, the same
-    configuration but for the model."""
-    for a, b in zip(cases[::2], cases[1::2]):
-        if config_key(a)[1:] == config_key(b)[1:]:
-            yield a, b
+def _ab_pairs(record: RunRecord) -> Iterable[tuple[CaseResult, CaseResult]]:
+    """A and B, as `benchbot ab` plans them: each A case followed by its B case (the same
+    configuration but for the model), in the run's plan (its recorded order without one)."""
+    by_id = {c.id: c for c in record.cases}
+    ids = [str(p.get("id")) for p in record.plan] or [c.id for c in record.cases]
+    for a, b in zip(ids[::2], ids[1::2]):
+        if a in by_id and b in by_id and config_key(by_id[a])[1:] == config_key(by_id[b])[1:]:
+            yield by_id[a], by_id[b]
 
 
 def ab_marks(folder: Path, runs: Sequence[RunInfo],
@@ -224,7 +226,7 @@ def ab_marks(folder: Path, runs: Sequence[RunInfo],
     for run in (r for r in runs if r.is_ab):
         record = load_run(folder / run.file)
         pairs = [(Entry(record.run_id, a), Entry(record.run_id, b))
-                 for a, b in _ab_pairs(record.cases)]
+                 for a, b in _ab_pairs(record)]
         if not pairs:
             continue
         report = compare_pairs("A", "B", pairs, settings)

@@ -80,3 +80,12 @@ def ab_run(results: Path, night: int, model: str, device: str, slower: float) ->
                      plan=({"id": a.id}, {"id": b.id}))
     save_run(record, results)
     return record
+
+
+def failed_run(results: Path, night: int, model: str, device: str) -> RunRecord:
+    """A night whose one case failed at run time."""
+    case = make_case(id="f00000000000", model=model, device=device, status="failed",
+                     error="the runtime crashed", failure_kind="runtime_error")
+    record = _record(night, (case,), False, {"build": str(night)})
+    save_run(record, results)
+    return record

@@ -19,7 +19,7 @@ import pytest
 from benchbot.report.site import series_id
 from tests.cdp import Browser, screenshot
 from tests.conftest import benchbot
-from tests.site_runs import ab_run, commit_of, night_run, run_id_of
+from tests.site_runs import ab_run, commit_of, failed_run, night_run, run_id_of
 from tests.test_html_browser import ARTIFACTS, chromium
 
 CONV = "models/tiny_conv.onnx"
@@ -46,9 +46,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for night in range(1, LAST + 1):
         night_run(results, night, slower)
     ab_run(results, SLOW_FROM, CONV, "pixel7", 1.5)
+    failed_run(results, LAST + 1, CONV, "sd855")  # then a night where one case failed
     proc = benchbot("publish", "--results", str(results), "--out", str(tmp / "site"))
     assert proc.returncode == 0, proc.stderr
-    assert "published" in proc.stderr and "4 series, 7 run(s)" in proc.stderr, proc.stderr
+    assert "published" in proc.stderr and "4 series, 8 run(s)" in proc.stderr, proc.stderr
     return tmp / "site"
 
 
@@ -96,6 +97,11 @@ def test_the_overview_shows_every_series_and_its_filters_work(site: Path,
     tonight = series_id(key(MATMUL, "sd855"))
     assert [f[:2] for f in flagged] == [[tonight, "slower"]]
     assert flagged[0][2].endswith(f"series.html#s={tonight}")
+    # the case that failed after its last measurement says so
+    failed = browser.eval("[...document.querySelectorAll('td.cell.failed')].map(td => "
+                          "[td.dataset.series, td.title])")
+    assert [f[0] for f in failed] == [series_id(key(CONV, "sd855"))]
+    assert f"failed in the later run {run_id_of(LAST + 1)} (runtime_error)" in failed[0][1]
     text = browser.eval("document.getElementById('overview').innerText")
     assert "Pixel 7" in text and "Snapdragon 855 board" in text and "tiny_conv" in text
     assert browser.eval("document.querySelectorAll('svg.spark').length") == 4
@@ -164,7 +170,9 @@ def test_the_regression_is_marked_on_its_commit_and_hover_names_the_run(
     assert browser.eval("location.hash").startswith(f"#s={menu[0]}")
     # a series without a regression has no mark
     browser.open(url(site, "series.html", f"s={series_id(key(CONV, 'sd855'))}"))
-    assert browser.eval("document.querySelectorAll('#verdict-marks tr[data-kind]').length") == 0
+    rows = browser.eval("[...document.querySelectorAll('#verdict-marks tr[data-kind]')].map(tr "
+                        "=> [tr.dataset.kind, tr.dataset.run])")
+    assert rows == [["failed", run_id_of(LAST + 1)]]  # its failure, and no verdict mark
     assert browser.eval("document.getElementById('chart').data.find(t => t.name === "
                         "'slower').x.length") == 0
     clean(browser)

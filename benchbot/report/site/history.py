@@ -32,7 +32,8 @@ from benchbot.store.records import CaseConfig, ModelRef
 
 POINT_COLUMNS = ("run_id", "started_at", "git_commit", "median_ms", "mean_ms", "ci95_low_ms",
                  "ci95_high_ms", "run_ci95_low_ms", "run_ci95_high_ms", "n", "processes",
-                 "valid", "model_name", "model_sha256", "device_label", "case_id", "file")
+                 "valid", "model_name", "model_sha256", "device_label", "case_id", "file",
+                 "status", "failure_kind")
 Row = dict[str, Any]  # an index row: POINT_COLUMNS by name
 
 
@@ -75,6 +76,16 @@ class AbMark:
 
 
 @dataclass(frozen=True)
+class Failed:
+    """A run in which the series' case failed (no point: nothing was measured)."""
+
+    run_id: str
+    started_at: str
+    commit: str
+    kind: str  # the failure's kind (benchbot.store.FAILURE_KINDS)
+
+
+@dataclass(frozen=True)
 class Series:
     id: str
     key: tuple[object, ...]  # config_key order
@@ -82,6 +93,14 @@ class Series:
     device_label: str
     points: tuple[Point, ...]
     ab: tuple[AbMark, ...] = ()
+    failed: tuple[Failed, ...] = ()
+
+    @property
+    def failed_last(self) -> Failed | None:
+        """The latest failure, where it is newer than the latest point."""
+        if self.failed and self.failed[-1].started_at > self.points[-1].started_at:
+            return self.failed[-1]
+        return None
 
     def axis(self, name: str) -> object:
         return self.key[CONFIG_COLUMNS.index(name)]
@@ -130,7 +149,7 @@ def verdict_between(before: Entry, after: Entry, settings: CompareSettings) -> V
 
 def _rows(index: ResultsIndex) -> Iterator[tuple[tuple[Any, ...], Row]]:
     columns = (*CONFIG_COLUMNS, *POINT_COLUMNS)
-    for values in index.select(columns, "status = 'ok' AND is_ab = 0"):
+    for values in index.select(columns, "is_ab = 0"):
         yield tuple(values[:len(CONFIG_COLUMNS)]), dict(zip(POINT_COLUMNS,
                                                             values[len(CONFIG_COLUMNS):]))
 
@@ -168,12 +187,18 @@ def build_series(index: ResultsIndex, settings: CompareSettings = CompareSetting
     previous one (from ``cache`` where it has it: a verdict depends on its two runs only)."""
     cache = cache or VerdictCache()
     grouped: dict[tuple[Any, ...], list[tuple[Row, float]]] = {}
+    failed: dict[tuple[Any, ...], list[Failed]] = {}
     for key, row in _rows(index):
+        if row["status"] != "ok":
+            failed.setdefault(key, []).append(Failed(
+                row["run_id"], row["started_at"], row["git_commit"] or "",
+                row["failure_kind"] or "failed"))
+            continue
         central = row["median_ms"] if row["median_ms"] is not None else row["mean_ms"]
         if central is not None:
             grouped.setdefault(key, []).append((row, float(central)))
     out = []
-    for key, rows in grouped.items():
+    for key, rows in grouped.items():  # a configuration never measured has no series
         sid = series_id(key)
         points: list[Point] = []
         previous: tuple[Row, float] | None = None
@@ -194,7 +219,7 @@ def build_series(index: ResultsIndex, settings: CompareSettings = CompareSetting
             previous = (row, central)
         last = rows[-1][0]
         out.append(Series(sid, key, str(last["model_name"]), str(last["device_label"] or ""),
-                          tuple(points)))
+                          tuple(points), failed=tuple(failed.get(key, ()))))
     return sorted(out, key=lambda s: (s.model, str(s.axis("device")), str(s.axis("runtime")),
                                       s.axis("threads"), s.axis("batch"),
                                       str(s.axis("precision")), s.id))

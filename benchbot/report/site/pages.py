@@ -57,6 +57,8 @@ def catalog_js(series: Sequence[Series], runs: Sequence[RunInfo],
                      "last": [last.run_id, last.started_at, last.commit, _num(last.median_ms),
                               _num(last.low_ms), _num(last.high_ms), int(last.valid)],
                      "verdict": _verdict(last.verdict),
+                     "failed": None if s.failed_last is None else [
+                         s.failed_last.run_id, s.failed_last.started_at, s.failed_last.kind],
                      "spark": [_num(p.median_ms) for p in s.points[-SPARK_POINTS:]]})
     return _js("BB_CATALOG", {
         "version": __version__, "nightly": nightly, "series": rows,
@@ -75,7 +77,8 @@ def series_js(s: Series) -> str:
                    "n": [x.n for x in p], "p": [x.processes for x in p],
                    "v": [int(x.valid) for x in p], "k": [_verdict(x.verdict) for x in p]},
         "ab": [[a.run_id, a.started_at, a.commit, _num(a.median_ms), _verdict(a.verdict)]
-               for a in s.ab]}, s.id)
+               for a in s.ab],
+        "failed": [[f.run_id, f.started_at, f.commit, f.kind] for f in s.failed]}, s.id)
 
 
 def runs_js(series: Sequence[Series], runs: Sequence[RunInfo]) -> dict[str, str]:

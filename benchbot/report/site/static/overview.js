@@ -32,7 +32,7 @@
       el('p', { class: 'lede' }, `${cat.series.length} series over ${cat.runs.length} runs` +
         (last ? `; latest run ${last[0]} (${when(last[1])} UTC, ${shortCommit(last[2])})` : '') +
         '. Each cell: the latest median († not valid), its change against the previous run ' +
-        'and the last runs. Click a cell for its series.'),
+        'and the last runs (✗: the case failed in a later run). Click a cell for its series.'),
       verdicts, filterBar(state, render), grid);
 
     function render() {
@@ -88,12 +88,14 @@
           const v = s.verdict;
           const title = `run ${run}\n${when(started)} UTC, commit ${shortCommit(commit)}\n` +
             `median ${fmtMs(median)}, 95% CI ${fmtMs(lo)} to ${fmtMs(hi)}\n` +
-            `${s.count} runs` + (v ? `\n${v[0]} ${pct(v[1])} against run ${v[2]}: ${v[3]}` : '');
-          tr.append(el('td', { class: 'cell' + (valid ? '' : ' invalid'), 'data-series': s.id,
-            title },
+            `${s.count} runs` + (v ? `\n${v[0]} ${pct(v[1])} against run ${v[2]}: ${v[3]}` : '') +
+            (s.failed ? `\nfailed in the later run ${s.failed[0]} (${s.failed[2]})` : '');
+          tr.append(el('td', { class: 'cell' + (valid ? '' : ' invalid') +
+            (s.failed ? ' failed' : ''), 'data-series': s.id, title },
           el('a', { href: seriesHref(s.id) },
             el('span', { class: 'median' }, fmtMs(median) + (valid ? '' : '†')),
             v ? el('span', { class: 'change ' + v[0] }, pct(v[1])) : null,
+            s.failed ? el('span', { class: 'change failed' }, '✗ a later run failed') : null,
             spark(s.spark))));
         }
         body.append(tr);

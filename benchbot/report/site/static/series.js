@@ -31,7 +31,7 @@
       'faster than the previous run (benchbot compare\'s rule, computed at publish time); ' +
       '◆ an A/B session\'s verdict. Hover a point for its run; click it for the run\'s ' +
       'report. Drag to zoom, use the pan tool or the mouse wheel, double-click to reset.'),
-    el('h2', {}, 'Verdicts marked'), marks);
+    el('h2', {}, 'Verdicts marked, and failures'), marks);
     let listening = false;
     picker.addEventListener('change', () => { state.s = picker.value; show(); });
     xPick.addEventListener('change', () => { state.x = xPick.value; show(); });
@@ -125,16 +125,17 @@
         }
       });
       for (const a of d.ab) rows.push([a[4][0], a[2], a[1], a[0], a[4][1], a[4][3], 'A/B']);
+      for (const f of d.failed) rows.push(['failed', f[2], f[1], f[0], null, f[3], 'the run']);
       rows.sort((x, y) => (x[2] < y[2] ? -1 : x[2] > y[2] ? 1 : 0));
       if (!rows.length) {
         marks.replaceChildren(el('p', { class: 'empty' }, 'No run of this series was slower ' +
-          'or faster than the one before it.'));
+          'or faster than the one before it, and none failed.'));
         return;
       }
       const body = el('tbody');
       for (const [kind, commit, t, run, change, reason, how] of rows) {
         body.append(el('tr', { 'data-kind': kind, 'data-commit': commit, 'data-run': run,
-          'data-how': how === 'A/B' ? 'ab' : 'previous' },
+          'data-how': how === 'A/B' ? 'ab' : kind === 'failed' ? 'run' : 'previous' },
         el('td', {}, shortCommit(commit)), el('td', {}, when(t)),
         el('td', {}, el('a', { href: runHref(run) }, run)),
         el('td', { class: kind }, `${kind} ${pct(change)}`), el('td', {}, how),

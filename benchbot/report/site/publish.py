@@ -5,7 +5,9 @@ Every file is made in memory and written only when its bytes differ from what SI
 changed). A run's report page and its raw copies are remade only when its run file
 changed since the last publish (``.benchbot-site.json`` keeps each run file's size and
 mtime). A run page made while its run is among the newest ``run_charts`` has the report's
-charts too (drawing them is most of a page's cost); older runs' pages have its tables. The charting library (plotly.js, from the ``plotly`` package: ``pip install
+charts too (drawing them is most of a page's cost); older runs' pages have its tables.
+Verdicts already computed are kept by their inputs (``.benchbot-verdicts.json``). The
+charting library (plotly.js, from the ``plotly`` package: ``pip install
 'benchbot[publish]'``) is copied into ``assets/`` with its licence.
 """
 

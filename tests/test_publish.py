@@ -118,3 +118,15 @@ def test_nightly_names_the_published_page_of_each_slower_series(tmp_path: Path) 
     page, fragment = links[0][1].split("#s=")
     assert (site / page).is_file() and fragment == series_id(key(CONV, "sd855"))
     assert (site / "data" / "series" / f"{fragment}.js").is_file()
+
+
+def test_two_model_files_of_one_name_stay_apart(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    for night in (1, 2):
+        night_run(results, night, models=("v1/tiny_conv.onnx", "v2/tiny_conv.onnx"),
+                  devices=("pixel7",))
+    publish_site(results, tmp_path / "site", never)
+    catalog = (tmp_path / "site" / "data" / "catalog.js").read_text()
+    doc = json.loads(catalog.split(" = ", 1)[1].rstrip().rstrip(";"))
+    assert sorted(s["model"] for s in doc["series"]) == ["v1/tiny_conv.onnx",
+                                                         "v2/tiny_conv.onnx"]

@@ -220,6 +220,12 @@ def build_series(index: ResultsIndex, settings: CompareSettings = CompareSetting
         last = rows[-1][0]
         out.append(Series(sid, key, str(last["model_name"]), str(last["device_label"] or ""),
                           tuple(points), failed=tuple(failed.get(key, ()))))
+    paths: dict[str, set[object]] = {}
+    for s in out:
+        paths.setdefault(s.model, set()).add(s.axis("model_path"))
+    # two model files of one name (v1/net.onnx, v2/net.onnx): each by its path
+    out = [dataclasses.replace(s, model=str(s.axis("model_path")))
+           if len(paths[s.model]) > 1 else s for s in out]
     return sorted(out, key=lambda s: (s.model, str(s.axis("device")), str(s.axis("runtime")),
                                       s.axis("threads"), s.axis("batch"),
                                       str(s.axis("precision")), s.id))

@@ -186,6 +186,12 @@ def test_compare_and_run_pages(site: Path, browser: Browser) -> None:
     assert len(rows) == 4
     assert dict(rows)[series_id(key(CONV, "pixel7"))] == "slower"
     assert browser.eval("document.getElementById('run-b').value") == after
+    # by commits: each side is the commit's latest run
+    browser.open(url(site, "compare.html", f"a={commit_of(SLOW_FROM - 1)[:10]}"
+                                           f"&b={commit_of(SLOW_FROM)[:10]}"))
+    assert browser.eval("[document.getElementById('run-a').value, "
+                        "document.getElementById('run-b').value]") == [before, after]
+    assert f"a={before}&b={after}" in browser.eval("location.hash")
     browser.open(url(site, f"runs/{after}.html"), drawn=False)  # no script: loaded is drawn
     links = browser.eval("[...document.querySelectorAll('nav.run a')].map(a => a.href)")
     raw = [u for u in links if u.endswith(f"raw/{after}.json")]

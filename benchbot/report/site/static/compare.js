@@ -7,6 +7,14 @@
   function comparePage() {
     const state = hashState();
     const runs = cat.runs.filter((r) => !r[5]);
+    // a side may be named by a commit (7+ characters of it): its latest run
+    for (const side of ['a', 'b']) {
+      const want = state[side] || '';
+      if (want && !runs.some((r) => r[0] === want) && want.length >= 7) {
+        const ofCommit = runs.filter((r) => r[2] && r[2].startsWith(want));
+        if (ofCommit.length) state[side] = ofCommit[ofCommit.length - 1][0];
+      }
+    }
     if (!state.a && runs.length > 1) state.a = runs[runs.length - 2][0];
     if (!state.b && runs.length) state.b = runs[runs.length - 1][0];
     function runMenu(id) {
@@ -19,7 +27,7 @@
     }
     const menuA = runMenu('run-a'), menuB = runMenu('run-b');
     const table = el('div', { id: 'comparison' });
-    main.append(el('h1', {}, 'Compare two runs'),
+    main.append(el('h1', {}, 'Compare two runs (or commits: their latest runs)'),
       filterBar(state, render, [el('label', {}, 'A (baseline)', menuA),
         el('label', {}, 'B (candidate)', menuB)]), table,
       el('p', { class: 'note' }, 'Change: B / A - 1 of the medians. The verdict is benchbot ' +

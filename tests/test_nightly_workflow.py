@@ -69,6 +69,8 @@ suite = "nightly"
         assert proc.returncode == code, proc.stderr[-3000:]
         assert f"code={code}" in output.read_text().splitlines()[-1]
     assert (tmp_path / "nightly-report.html").stat().st_size > 10_000
+    # the step republished the history site (benchbot publish, into ./site here)
+    assert "published" in proc.stderr and (tmp_path / "site" / "index.html").is_file()
 
     second = summary.read_text().split("## benchbot nightly:")[-1]
     head, *rest = second.splitlines()

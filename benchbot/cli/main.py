@@ -30,6 +30,7 @@ COMMANDS = {
     "report": ("report", "report_command", False),
     "compare": ("compare", "compare_command", False),
     "history": ("history", "history_command", False),
+    "publish": ("publish", "publish_command", False),
     "parse": ("parse", "parse_command", False), "devices": ("devices", "devices_command", False),
     "nightly": ("nightly", "nightly_command", False), "baseline": ("baseline", "app", True),
     "profiles": ("profiles", "app", True), "zoo": ("zoo", "app", True),
@@ -45,6 +46,7 @@ COMMAND_HELP = {
     "report": "Tables of measured latencies, from every run in the results folder.",
     "compare": "Compare two runs case by case: slower, faster, unchanged or uncertain.",
     "history": "Plot a model's median latency, with its 95% CI band, over runs.",
+    "publish": "Publish every model x device series across runs as a static site.",
     "parse": "Parse a native benchmark tool's console output and print the figures found.",
     "devices": "List attached phones: model, SoC, Android, ABI, CPU clusters, temperature, "
                "battery,\nand the device profiles that match them (use one with --device).",

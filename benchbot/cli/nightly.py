@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 
 from benchbot.cli import options
 from benchbot.cli.console import err, out
@@ -44,6 +45,9 @@ def nightly_command(
     meta: Optional[list[str]] = options.MetaOption,
     as_json: bool = typer.Option(False, "--json", help="Print the verdict as JSON (run id, "
                                  "summary file, every comparison) instead of the markdown."),
+    site: Optional[Path] = typer.Option(None, "--site", help="The folder `benchbot publish` "
+                                        "writes the history to: each slower case's series "
+                                        "page in it is named (publish after the night)."),
 ) -> Outcome:
     """Measure the sweep, compare it with the baseline, re-measure suspected regressions
     once, write the markdown verdict (to its file and $GITHUB_STEP_SUMMARY).
@@ -65,6 +69,11 @@ def nightly_command(
     else:
         out(outcome.text)
     err.print(f"verdict written to {outcome.summary_path}: {outcome.report.summary_line()}")
+    if site is not None:
+        from benchbot.report.site import slower_links
+
+        for label, link in slower_links(outcome.report):
+            err.print(f"slower: {escape(label)}: {escape(str(site / link))}")
     found = outcome_of(outcome.record, regressions=len(outcome.report.slower))
     if found.failures & DEVICE_FAILURES:
         err.print("[yellow]warning:[/] a device was unavailable or lost during the night: "

@@ -265,8 +265,10 @@ def render_page(title: str, lede: str, sections: Sequence[tuple[str, str]]) -> s
 def html_report(records: Sequence[RunRecord], entries: Sequence[Entry], layout: str = "auto",
                 metric: str = "median", digits: int = DEFAULT_DIGITS,
                 comparison: CompareReport | None = None, title: str = "benchbot report",
-                grids: Sequence[Grid] | None = None, history_x: str = "commit") -> str:
-    """What `report --format html` and `compare --format html` write."""
+                grids: Sequence[Grid] | None = None, history_x: str = "commit",
+                draw_charts: bool = True) -> str:
+    """What `report --format html` and `compare --format html` write (``draw_charts``
+    False: no charts, which are most of its cost)."""
     cases = [e.case for e in entries]
     if grids is None:
         grids = build_grids(entries, layout, metric)
@@ -280,7 +282,7 @@ def html_report(records: Sequence[RunRecord], entries: Sequence[Entry], layout: 
         sections.append(("Comparison", _comparison_html(comparison, digits)))
     grid_parts = [grid_html(g, cases, metric, digits) for g in grids]
     sections.append(("Latency", "\n".join(grid_parts) or "<p>No measured cases match.</p>"))
-    charts = charts_of(records, entries, comparison, history_x)
+    charts = charts_of(records, entries, comparison, history_x) if draw_charts else []
     if charts:
         sections.append(("Charts", '<div class="charts">' + "\n".join(
             figure_html(name, svg, caption) for name, svg, caption in charts) + "</div>"))

@@ -11,7 +11,7 @@ import json
 import shlex
 from pathlib import Path
 
-from benchbot.runners.native.runner import precision_applies
+from benchbot.runners.native import tool
 from tests.conftest import FAST, benchbot
 
 LOGS = Path(__file__).parent / "data" / "tool_logs"
@@ -82,6 +82,10 @@ def test_native_runner_needs_its_binary(models: dict[str, Path]) -> None:
     proc = benchbot("run", "-m", str(models["tiny_fc.tflite"]), "--runner",
                     "tflite_benchmark_model")
     assert proc.returncode == 2 and "--runner-bin" in proc.stderr
+
+
+def precision_applies(kind: str, backend: str, precision: str) -> bool:
+    return tool(kind).dialect().makes_precision(backend, precision)
 
 
 def test_which_precisions_a_tool_can_make() -> None:

@@ -27,7 +27,7 @@ import pytest
 from benchbot import agent
 from benchbot.devices import DeviceOptions, make_runner
 from benchbot.profiles.catalog import load_profile_file
-from benchbot.runners.native import PARSERS, tflite_benchmark_model
+from benchbot.runners.native import TOOLS, tflite_benchmark_model
 from benchbot.runners.native.failure import failure_message
 from benchbot.runners.native.fetch import (FetchError, cache_path, check_elf, elf_machine,
                                            fetch_tool, tool_url)
@@ -50,26 +50,26 @@ def text(path: Path) -> str:
 
 def test_an_argument_error_is_not_no_timings() -> None:
     log = text(FAILURES / "tflite_benchmark_model" / "tf2021-02_issue47175_unconsumed_flags.txt")
-    parsed = PARSERS["tflite_benchmark_model"](log)
+    parsed = TOOLS["tflite_benchmark_model"].parse(log)
     message = failure_message(1, log, "", parsed.error)
     assert message == "exited with code 1: Unconsumed cmdline flags: --graph test"
 
 
 def test_trtexec_e_line_is_quoted_not_the_failed_banner() -> None:
     log = text(FAILURES / "trtexec" / "trt86_hackathon_issue99_model_missing.txt")
-    message = failure_message(1, log, "", PARSERS["trtexec"](log).error)
+    message = failure_message(1, log, "", TOOLS["trtexec"].parse(log).error)
     assert message == "exited with code 1: Model missing or format not recognized"
 
 
 def test_trtexec_build_failure_quotes_its_last_error() -> None:
     log = text(LOGS / "trtexec" / "trt85_lidar_ai_issue34_build_fail_tail.txt")
-    message = failure_message(1, "", log, PARSERS["trtexec"](log).error)
+    message = failure_message(1, "", log, TOOLS["trtexec"].parse(log).error)
     assert message == "exited with code 1: Engine set up failed"  # its last [E] line
 
 
 def test_onnxruntime_failure_keeps_the_parsers_words() -> None:
     log = text(LOGS / "onnxruntime_perf_test" / "ort_2019-12_issue2762_no_test_input_fail.txt")
-    message = failure_message(255, log, "", PARSERS["onnxruntime_perf_test"](log).error)
+    message = failure_message(255, log, "", TOOLS["onnxruntime_perf_test"].parse(log).error)
     assert message.startswith("exited with code 255: ") and "no test input data" in message
 
 
@@ -175,14 +175,14 @@ def test_benchmark_model_delegate_lines_are_parsed() -> None:
     path = REFERENCE / "tflite_benchmark_model" / "tf_cros_tast_cpu_xnnpack_peak_mem_selected.txt"
     if not path.is_file():
         pytest.skip(f"shared reference log not available: {path}")
-    result = PARSERS["tflite_benchmark_model"](text(path))
+    result = TOOLS["tflite_benchmark_model"].parse(text(path))
     assert (result.delegate, result.delegated_nodes, result.graph_nodes) == (
         "TfLiteXNNPackDelegate", 58, 58)
     default = REFERENCE / "tflite_benchmark_model" / "tf2025-07_qrb2210_cpu_xnnpack_default.txt"
-    assert PARSERS["tflite_benchmark_model"](text(default)).delegate == "XNNPACK"
+    assert TOOLS["tflite_benchmark_model"].parse(text(default)).delegate == "XNNPACK"
     plain = text(LOGS / "tflite_benchmark_model" /
                  "tf1x_issue77_android_arm64_squeezenet_nnapi_error_line.txt")
-    assert PARSERS["tflite_benchmark_model"](plain).delegate is None  # the log does not say
+    assert TOOLS["tflite_benchmark_model"].parse(plain).delegate is None  # the log does not say
 
 
 def run_agent(*args: str) -> tuple[int, dict]:
@@ -221,7 +221,7 @@ def test_trtexec_breakdown_in_parse_json() -> None:
 
 
 def test_trtexec_trt7_blocks_give_gpu_compute_and_enqueue() -> None:
-    result = PARSERS["trtexec"](text(LOGS / "trtexec" /
+    result = TOOLS["trtexec"].parse(text(LOGS / "trtexec" /
                                      "trt7x_jetson_caffe_resnet50_int8_hostlatency.txt"))
     assert result.mean_ms == 55.3094 and result.breakdown is not None
     assert set(result.breakdown) == {"enqueue_time", "gpu_compute"}
@@ -229,10 +229,10 @@ def test_trtexec_trt7_blocks_give_gpu_compute_and_enqueue() -> None:
 
 
 def test_trtexec_5_average_over_lines() -> None:
-    one = PARSERS["trtexec"](text(LOGS / "trtexec" / "trt5_retinanet_issue118_xavier_average_over.txt"))
+    one = TOOLS["trtexec"].parse(text(LOGS / "trtexec" / "trt5_retinanet_issue118_xavier_average_over.txt"))
     assert (one.count, one.mean_ms, one.p99_ms) == (10, 55.3944, None)
     assert one.breakdown == {"gpu_compute": {"mean_ms": 55.2518, "p99_ms": 59.9569}}
-    three = PARSERS["trtexec"](text(LOGS / "trtexec" / "trt5_openpose_issue7_average_over_three.txt"))
+    three = TOOLS["trtexec"].parse(text(LOGS / "trtexec" / "trt5_openpose_issue7_average_over_three.txt"))
     assert three.count == 30 and three.mean_ms == pytest.approx((26.0956 + 26.0002 + 25.9705) / 3)
     assert three.breakdown is not None and set(three.breakdown["gpu_compute"]) == {"mean_ms"}
 

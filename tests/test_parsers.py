@@ -23,9 +23,8 @@ from typer.testing import CliRunner
 from benchbot.cli.parse import parse_command
 from benchbot.errors import ConfigError, ParseFailed, UserError
 from benchbot.runners import native
-from benchbot.runners.native import (ARGV_BUILDERS, PARSE_ALL, PARSERS, NativeResult,
-                                     onnxruntime_perf_test, paddle_lite, tflite_benchmark_model,
-                                     trtexec)
+from benchbot.runners.native import (TOOLS, NativeResult, onnxruntime_perf_test, paddle_lite,
+                                     tflite_benchmark_model, trtexec)
 from benchbot.runners.native.result import NO_TIMINGS
 from benchbot.sweep import MeasureSettings
 from tests.shared import reference
@@ -178,7 +177,7 @@ SHARED_CASES = [(tool, name, figures) for tool, table in [
 
 @pytest.mark.parametrize("tool,name,figures", SHARED_CASES, ids=[c[1] for c in SHARED_CASES])
 def test_shared_reference_logs(tool: str, name: str, figures: dict[str, object]) -> None:
-    assert_figures(PARSERS[tool](shared(tool, name)), figures)
+    assert_figures(TOOLS[tool].parse(shared(tool, name)), figures)
 
 
 def test_every_shared_log_is_covered() -> None:
@@ -194,7 +193,7 @@ def test_every_shared_log_is_covered() -> None:
 
 
 def rows(tool: str, text: str) -> dict[str, NativeResult]:
-    return {m.label: m.result for m in PARSE_ALL[tool](text)}
+    return {m.label: m.result for m in TOOLS[tool].parse_all(text)}
 
 
 def test_paddle_benchmark_sh_tables_are_one_measurement_per_row() -> None:
@@ -207,7 +206,7 @@ def test_paddle_benchmark_sh_tables_are_one_measurement_per_row() -> None:
         "armv8 threads=1 mobilenet_v1_quant_opt": 154.5256,
         "armv8 threads=1 mobilenet_v2": 192.2106}
     assert {r.count for r in table.values()} == {100}
-    whole = PARSERS["paddle_lite"](text)
+    whole = TOOLS["paddle_lite"].parse(text)
     assert whole.status == "failed" and "6 measurements" in (whole.error or "")
 
     v23 = rows("paddle_lite", shared("paddle_lite", "plite_v23_benchmark_sh_avg_only"))
@@ -235,13 +234,13 @@ def test_paddle_benchmark_sh_tables_are_one_measurement_per_row() -> None:
 
 def test_trtexec_log_with_two_runs_gives_both_summaries_and_no_single_result() -> None:
     text = shared("trtexec", "trt8x_rtx3050_trocr_tf32_two_runs")
-    runs = PARSE_ALL["trtexec"](text)
+    runs = TOOLS["trtexec"].parse_all(text)
     assert [m.label for m in runs] == ["run 1 (05/29/2022-21:55:54)",
                                        "run 2 (05/29/2022-22:03:19)"]
     assert_figures(runs[0].result, dict(mean_ms=35.0057, median_ms=34.916, p99_ms=36.1511,
                                         min_ms=34.6697, max_ms=36.1511, throughput_qps=28.9757))
     assert runs[1].result.mean_ms == 67.8894 and runs[1].result.throughput_qps == 14.9463
-    whole = PARSERS["trtexec"](text)
+    whole = TOOLS["trtexec"].parse(text)
     assert whole.status == "failed" and "2 measurements" in (whole.error or "")
 
 
@@ -288,7 +287,7 @@ COLLECTED_CASES = {
 @pytest.mark.parametrize("tool,name", list(COLLECTED_CASES), ids=[n for _, n in COLLECTED_CASES])
 def test_collected_logs(tool: str, name: str) -> None:
     assert (COLLECTED / tool / f"{name}.src.txt").is_file()
-    assert_figures(PARSERS[tool](collected(tool, name)), COLLECTED_CASES[(tool, name)])
+    assert_figures(TOOLS[tool].parse(collected(tool, name)), COLLECTED_CASES[(tool, name)])
 
 
 def test_every_collected_log_is_covered() -> None:
@@ -306,15 +305,15 @@ def test_synthetic_logcat_prefixes_are_stripped() -> None:
     plain = [line.removeprefix("INFO: ") for line in text.splitlines()]
     threadtime = "\n".join(f"07-14 13:14:52.859 22838 22838 I tflite  : {line}" for line in plain)
     brief = "\n".join(f"I/tflite  (22838): {line}" for line in plain)
-    expected = PARSERS["tflite_benchmark_model"](text)
+    expected = TOOLS["tflite_benchmark_model"].parse(text)
     assert expected.ok
-    assert PARSERS["tflite_benchmark_model"](threadtime) == expected
-    assert PARSERS["tflite_benchmark_model"](brief) == expected
+    assert TOOLS["tflite_benchmark_model"].parse(threadtime) == expected
+    assert TOOLS["tflite_benchmark_model"].parse(brief) == expected
 
 
 def test_synthetic_tflite_edge_cases() -> None:
     """SYNTHETIC: cut and concatenated copies of real logs."""
-    parse = PARSERS["tflite_benchmark_model"]
+    parse = TOOLS["tflite_benchmark_model"].parse
     lines = shared("tflite_benchmark_model", "tf240_mi11_cpu_fp32_yolov5s").splitlines()
     only_summary = parse(lines[1])  # the summary line alone still states the mean
     assert (only_summary.mean_ms, only_summary.count, only_summary.first_ms) == \
@@ -323,7 +322,7 @@ def test_synthetic_tflite_edge_cases() -> None:
     assert only_count.status == "failed" and "cannot tell" in (only_count.error or "")
     cpu = shared("tflite_benchmark_model", "tf2025-07_qrb2210_cpu_xnnpack_default")
     gpu = shared("tflite_benchmark_model", "tf2025-07_qrb2210_gpu_opencl")
-    runs = PARSE_ALL["tflite_benchmark_model"](cpu + gpu)
+    runs = TOOLS["tflite_benchmark_model"].parse_all(cpu + gpu)
     assert [(m.label, m.result.mean_ms) for m in runs] == [("run 1", 105.784), ("run 2", 115.246)]
     assert parse(cpu + gpu).status == "failed"
     assert parse("").error == NO_TIMINGS
@@ -332,11 +331,11 @@ def test_synthetic_tflite_edge_cases() -> None:
 def test_synthetic_trtexec_edge_cases() -> None:
     """SYNTHETIC: a real log cut before its summary, and bare end markers."""
     text = shared("trtexec", "trt8x_rtx3050_trocr_fp16")
-    traced = PARSERS["trtexec"](text.split("=== Performance summary ===")[0])
+    traced = TOOLS["trtexec"].parse(text.split("=== Performance summary ===")[0])
     host = [34.8031, 34.618, 34.9879, 34.8197, 34.8027, 35.0325, 34.8221, 34.7997, 34.9571]
     assert traced.count == 90 and traced.mean_ms == pytest.approx(sum(host) / 9)
     assert traced.median_ms is None and traced.throughput_qps is None
-    failed = PARSERS["trtexec"]("&&&& RUNNING TensorRT.trtexec # trtexec\n"
+    failed = TOOLS["trtexec"].parse("&&&& RUNNING TensorRT.trtexec # trtexec\n"
                                 "&&&& FAILED TensorRT.trtexec # trtexec\n")
     assert failed.error == "trtexec reported FAILED without an [E] line"
 
@@ -345,9 +344,9 @@ def test_synthetic_paddle_memory_block_is_not_time() -> None:
     """SYNTHETIC: benchmark_bin's --enable_memory_profile block appended to a real log."""
     text = shared("paddle_lite", "plite_v210_benchmark_bin_linux_x86")
     edited = text + "\nMemory Usage(unit: kB):\ninit  = 999.000\navg   = 999.000\n"
-    assert PARSERS["paddle_lite"](edited) == PARSERS["paddle_lite"](text)
-    assert PARSERS["paddle_lite"]("no figures here").error == NO_TIMINGS
-    assert PARSERS["onnxruntime_perf_test"]("").error == NO_TIMINGS
+    assert TOOLS["paddle_lite"].parse(edited) == TOOLS["paddle_lite"].parse(text)
+    assert TOOLS["paddle_lite"].parse("no figures here").error == NO_TIMINGS
+    assert TOOLS["onnxruntime_perf_test"].parse("").error == NO_TIMINGS
 
 
 # --- NativeResult -------------------------------------------------------------------------
@@ -370,9 +369,17 @@ def test_native_result_validates_and_converts() -> None:
 
 def test_registries_and_public_api() -> None:
     kinds = ["tflite_benchmark_model", "onnxruntime_perf_test", "paddle_lite", "trtexec"]
-    assert list(PARSERS) == list(PARSE_ALL) == list(ARGV_BUILDERS) == list(native.TOOLS) == kinds
-    assert sorted(native.__all__) == ["ARGV_BUILDERS", "ArgvBuilder", "Measurement",
-                                      "NativeResult", "PARSERS", "PARSE_ALL", "TOOLS"]
+    assert list(native.TOOLS)[:4] == kinds  # then the tools registered after them
+    assert all(native.TOOLS[k].kind == k and native.tool(k) is native.TOOLS[k]
+               for k in native.TOOLS)
+    assert native.runner_kinds() == ("agent", *native.TOOLS)
+    assert sorted(native.__all__) == ["ArgvBuilder", "Measurement", "NativeResult",
+                                      "NativeTool", "OpProfiler", "TOOLS", "ToolDialect",
+                                      "register", "runner_kinds", "tool"]
+    with pytest.raises(ValueError, match="already registered"):
+        native.register(native.TOOLS["trtexec"])
+    with pytest.raises(ConfigError, match="not a native tool"):
+        native.tool("benchmark_model")
 
 
 # --- argv builders ------------------------------------------------------------------------
@@ -481,7 +488,7 @@ def test_cli_prints_a_table_and_json() -> None:
     assert "| Figure | Value |" in table.stdout and "| mean_ms | 55.3094 |" in table.stdout
     assert "| status | ok |" in table.stdout and "| std_ms | - |" in table.stdout
     as_json = invoke("trtexec", str(path), "--json")
-    assert json.loads(as_json.stdout) == PARSERS["trtexec"](path.read_text()).to_dict()
+    assert json.loads(as_json.stdout) == TOOLS["trtexec"].parse(path.read_text()).to_dict()
 
 
 def test_cli_failed_runs_print_their_figures_and_several_runs_exit_0() -> None:

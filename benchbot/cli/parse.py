@@ -20,7 +20,7 @@ from benchbot.cli import options
 
 from benchbot.cli.console import out
 from benchbot.errors import ParseFailed, UserError
-from benchbot.runners.native import PARSE_ALL, TOOLS, Measurement
+from benchbot.runners.native import TOOLS, Measurement
 from benchbot.runners.native.result import NO_TIMINGS, single
 
 
@@ -78,7 +78,7 @@ def parse_command(
     Times are in milliseconds; '-' (null in JSON) marks a figure the log does
     not state. A log holding several runs prints each of them.
     """
-    if tool not in PARSE_ALL:
+    if tool not in TOOLS:
         raise UserError(f"unknown tool {tool!r}: choose one of {', '.join(TOOLS)}")
     if not logfile.is_file():
         raise UserError(f"log file not found: {logfile}")
@@ -91,7 +91,7 @@ def parse_command(
         raise UserError(f"cannot read {logfile}: {getattr(exc, 'strerror', None) or exc}"
                         ) from None
     try:
-        measurements = PARSE_ALL[tool](text)
+        measurements = TOOLS[tool].parse_all(text)
     except ValueError as exc:  # a parser met figures it cannot make sense of
         raise ParseFailed(f"{logfile} is not a {tool} log benchbot can read ({exc}); give the "
                           "tool's console output") from None

@@ -15,7 +15,8 @@ from benchbot.cli.console import err, out
 from benchbot.cli.progress import SweepProgress
 from benchbot.devices import DeviceOptions
 from benchbot.errors import ConfigError, Terminated
-from benchbot.profiles import RUNNER_KINDS, Profile
+from benchbot.profiles import Profile
+from benchbot.runners.native import runner_kinds
 from benchbot.report import build_grids, render_markdown
 from benchbot.run.executor import Retry
 from benchbot.run.provenance import parse_meta
@@ -146,7 +147,7 @@ def run_command(
     results: Path = typer.Option(Path("results"), "--results",
                                  help="Folder the run's results file is written to."),
     runner: Optional[str] = typer.Option(
-        None, help=f"Override the profile's runner: {', '.join(RUNNER_KINDS)}."),
+        None, help=f"Override the profile's runner: {', '.join(runner_kinds())}."),
     runner_bin: Optional[Path] = typer.Option(
         None, help="The native tool's binary on this host (e.g. an Android benchmark_model), "
                    "pushed to the device once; overrides the profile's [runner] binary."),
@@ -193,8 +194,8 @@ def run_command(
                "max_repeat": max_repeat, "target_ci": target_ci, "case_budget": case_budget,
                "order": order, "seed": seed,
                "profile_ops": True if profile_ops else None, "min_cosine": min_cosine}
-    if runner is not None and runner not in RUNNER_KINDS:
-        raise ConfigError(f"--runner: {runner!r} is not one of {', '.join(RUNNER_KINDS)}")
+    if runner is not None and runner not in runner_kinds():
+        raise ConfigError(f"--runner: {runner!r} is not one of {', '.join(runner_kinds())}")
     if int8_mode not in INT8_MODES:
         raise ConfigError(f"--int8-mode: {int8_mode!r} is not one of {', '.join(INT8_MODES)}")
     dirs = options.dirs(profiles)

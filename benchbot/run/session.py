@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from benchbot._version import __version__
 from benchbot.devices import Device, DeviceOptions, open_device
-from benchbot.errors import ConfigError, DeviceUnavailable, TransportError, UserError
+from benchbot.errors import ConfigError, DeviceUnavailable, ProfileError, TransportError, UserError
 from benchbot.run.executor import Progress, Retry, execute
 from benchbot.run.repeats import needs_more
 from benchbot.devices.facts import host_facts, thread_warnings
@@ -25,7 +25,7 @@ from benchbot.modelcard import model_card
 from benchbot.store import modelcache
 from benchbot.store.modelfile import ModelFile, inspect_model
 from benchbot.profiles import Profile, get_profile
-from benchbot.runners.native.runner import precision_applies
+from benchbot.runners.native import runner_kinds, tool
 from benchbot.store import RunOwner, RunRecord, find_run_files, load_run, new_run_id, utc_now
 from benchbot.store.codec import SchemaError, config_doc, config_of_doc
 from benchbot.store.files import hold_run_lock
@@ -82,8 +82,8 @@ def _precision_to_derive(case: Case, runner: str) -> str:
     if runner == "agent":
         makes_it = case.backend == "tensorrt" and case.precision == "fp16"
     else:
-        makes_it = case.precision != "fp32" and precision_applies(runner, case.backend,
-                                                                  case.precision)
+        makes_it = case.precision != "fp32" and tool(runner).dialect().makes_precision(
+            case.backend, case.precision)
     return "fp32" if makes_it else case.precision
 
 
@@ -273,5 +273,14 @@ def settings_of_record(record: RunRecord) -> MeasureSettings:
 
 
 def profiles_of(names: Sequence[str], dirs: list[Path], runner: str | None) -> list[Profile]:
+    """The named profiles, each measuring with ``runner`` when given; a runner that is
+    not registered (:func:`benchbot.runners.native.runner_kinds`) is a one-line error."""
+    known = runner_kinds()
+    if runner is not None and runner not in known:
+        raise ConfigError(f"--runner: {runner!r} is not one of {', '.join(known)}")
     found = [get_profile(name, dirs) for name in dict.fromkeys(names)]
+    for profile in found:
+        if not runner and profile.runner.kind not in known:
+            raise ProfileError(f"{profile.source}: 'runner.kind' must be one of "
+                               f"{', '.join(known)}, got {profile.runner.kind!r}")
     return [p.with_runner(runner) if runner else p for p in found]

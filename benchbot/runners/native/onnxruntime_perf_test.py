@@ -23,7 +23,8 @@ from benchbot.errors import ConfigError
 from benchbot.runners.native.argv import check_case, mask_cpus, one_of, taskset
 from benchbot.runners.native.logtext import NUMBER, log_lines, unique
 from benchbot.runners.native.result import NO_TIMINGS, Measurement, NativeResult
-from benchbot.sweep import MeasureSettings
+from benchbot.store.modelfile import input_shapes
+from benchbot.sweep import Case, MeasureSettings
 
 KIND = "onnxruntime_perf_test"
 PROVIDERS = ("cpu", "cuda", "tensorrt", "xnnpack", "nnapi", "qnn", "coreml", "openvino", "dml",
@@ -132,3 +133,15 @@ def build_argv(binary: str, model: str, case_threads: int, batch: int, precision
     if result_file:
         argv.append(result_file)
     return argv
+
+
+def case_options(case: Case) -> dict[str, object]:
+    """The case's provider and the model's symbolic batch dimension, if it has one."""
+    shapes = input_shapes(case.model)
+    symbolic = next((s[0] for s in shapes.values() if s and isinstance(s[0], str)), None)
+    return {"provider": case.backend, "batch_dim": symbolic}
+
+
+def profiling_argv(argv: list[str], remote_file: str) -> list[str]:
+    """``-p PREFIX`` before the model path: ORT writes ``PREFIX_<timestamp>.json``."""
+    return [*argv[:-1], "-p", remote_file, argv[-1]]

@@ -26,7 +26,7 @@ import re
 from benchbot.runners.native.argv import batched, check_case, num, taskset
 from benchbot.runners.native.logtext import NUMBER, log_lines, unique
 from benchbot.runners.native.result import NO_TIMINGS, Measurement, NativeResult, single
-from benchbot.sweep import MeasureSettings
+from benchbot.sweep import Case, MeasureSettings
 
 KIND = "paddle_lite"
 NO_BIND = 3  # LITE_POWER_NO_BIND: Paddle leaves thread placement to the OS (and taskset)
@@ -138,3 +138,8 @@ def build_argv(binary: str, model: str, case_threads: int, batch: int, precision
     if precision == "fp16":
         argv.append("--gpu_precision=fp16" if "opencl" in backend else "--cpu_precision=fp16")
     return argv
+
+
+def case_options(case: Case) -> dict[str, object]:
+    """The case's backend in Paddle Lite's terms."""
+    return {"backend": "opencl" if case.backend == "gpu" else "arm"}

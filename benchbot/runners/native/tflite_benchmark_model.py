@@ -34,7 +34,8 @@ import re
 from benchbot.runners.native.argv import batched, check_case, num, one_of, taskset
 from benchbot.runners.native.logtext import NUMBER, LogLine, log_lines, same_number, unique
 from benchbot.runners.native.result import NO_TIMINGS, Measurement, NativeResult, single
-from benchbot.sweep import MeasureSettings
+from benchbot.store.modelfile import input_shapes as model_input_shapes
+from benchbot.sweep import Case, MeasureSettings
 
 KIND = "tflite_benchmark_model"
 DELEGATES = ("cpu", "reference", "xnnpack", "gpu", "nnapi")
@@ -209,3 +210,14 @@ def build_argv(binary: str, model: str, case_threads: int, batch: int, precision
                  "--input_layer_shape=" + ":".join(",".join(map(str, batched(shape, batch)))
                                                     for shape in input_shapes.values())]
     return argv
+
+
+def case_options(case: Case) -> dict[str, object]:
+    """The case's delegate and the model's input shapes (for a batch resize)."""
+    return {"delegate": case.backend, "input_shapes": model_input_shapes(case.model) or None}
+
+
+def profiling_argv(argv: list[str], remote_file: str) -> list[str]:
+    """The timed run's argv with the op profiler on (the table goes to the console)."""
+    return [a if a != "--enable_op_profiling=false" else "--enable_op_profiling=true"
+            for a in argv]

@@ -47,7 +47,8 @@ from benchbot.runners.native.argv import batched, check_case, taskset
 from benchbot.runners.native.logtext import NUMBER, LogLine, log_lines, unique
 from benchbot.runners.native.result import (BREAKDOWN_FIGURES, NO_TIMINGS, Measurement,
                                             NativeResult, single)
-from benchbot.sweep import MeasureSettings
+from benchbot.store.modelfile import input_shapes
+from benchbot.sweep import Case, MeasureSettings
 
 KIND = "trtexec"
 ENGINE_SUFFIXES = (".engine", ".plan", ".trt")
@@ -236,3 +237,15 @@ def build_argv(binary: str, model: str, case_threads: int, batch: int, precision
     if no_data_transfers:
         argv.append("--noDataTransfers")
     return argv
+
+
+def case_options(case: Case) -> dict[str, object]:
+    """The model's first input and its shape (symbolic dimensions as 1)."""
+    name, shape = next(iter(input_shapes(case.model).items()), (None, None))
+    concrete = tuple(d if isinstance(d, int) and d > 0 else 1 for d in shape or ())
+    return {"input_name": name, "input_shape": concrete or None}
+
+
+def profiling_argv(argv: list[str], remote_file: str) -> list[str]:
+    """The timed run's argv with the per-layer profile exported to ``remote_file``."""
+    return [*argv, "--dumpProfile", f"--exportProfile={remote_file}"]

@@ -34,6 +34,7 @@ from benchbot.runners.native.fetch import (FetchError, cache_path, check_elf, el
 from benchbot.sweep import MeasureSettings
 from benchbot.sweep.axes import BACKENDS_BY_RUNTIME
 from tests.conftest import FAST, benchbot
+from tests.standin import write_standin
 
 DATA = Path(__file__).parent / "data"
 FAILURES = DATA / "tool_failures"
@@ -101,9 +102,8 @@ def test_unrecognised_output_gives_the_last_lines_and_signals_are_named() -> Non
 def test_runner_records_the_exit_code_and_the_tools_words(models: dict[str, Path],
                                                           tmp_path: Path) -> None:
     log = FAILURES / "tflite_benchmark_model" / "tf2021-02_issue47175_unconsumed_flags.txt"
-    tool = tmp_path / "tool"
-    tool.write_text(f"#!/bin/sh\ncat '{log}'\nexit 2\n")
-    tool.chmod(0o755)
+    tool = write_standin(tmp_path / "tool", "tflite_benchmark_model", "classic", log,
+                         exit_code=2)
     proc = benchbot("run", "-m", str(models["tiny_fc.tflite"]), "--runner",
                     "tflite_benchmark_model", "--runner-bin", str(tool), "--json",
                     "--results", str(tmp_path / "r"), *FAST)

@@ -393,21 +393,41 @@ def test_tflite_argv() -> None:
                                              cpu_mask="f0")
     assert argv == ["taskset", "f0", "/data/local/tmp/benchmark_model",
                     "--graph=/data/local/tmp/m.tflite", "--num_threads=4", "--warmup_runs=5",
-                    "--num_runs=20", "--min_secs=1", "--max_secs=20",
+                    "--warmup_min_secs=0", "--num_runs=20", "--min_secs=1", "--max_secs=20",
                     "--enable_op_profiling=false"]  # cpu: the runtime's default CPU path
     gpu = tflite_benchmark_model.build_argv("bm", "m.tflite", 1, 2, "fp16", SETTINGS,
                                             delegate="gpu", input_shapes={"x": (1, 224, 224, 3)})
     assert gpu[0] == "bm" and gpu[-4:] == ["--use_gpu=true", "--gpu_precision_loss_allowed=true",
                                            "--input_layer=x", "--input_layer_shape=2,224,224,3"]
+    assert "--gpu_precision_loss_allowed=false" in tflite_benchmark_model.build_argv(
+        "bm", "m.tflite", 1, 1, "fp32", SETTINGS, delegate="gpu")  # the tool's default is true
     assert "--use_nnapi=true" in tflite_benchmark_model.build_argv(
         "bm", "m.tflite", 1, 1, "fp32", SETTINGS, delegate="nnapi")
     assert "--use_xnnpack=true" in tflite_benchmark_model.build_argv(
         "bm", "m.tflite", 1, 1, "int8", SETTINGS, delegate="xnnpack")
-    with pytest.raises(ConfigError, match="delegate"):
+    with pytest.raises(ConfigError, match="backend"):
         tflite_benchmark_model.build_argv("bm", "m.tflite", 1, 1, "fp32", SETTINGS,
                                           delegate="hexagon")
     with pytest.raises(ConfigError, match="mask"):
         tflite_benchmark_model.build_argv("bm", "m.tflite", 1, 1, "fp32", SETTINGS, cpu_mask="zz")
+
+
+def test_compiled_model_argv() -> None:
+    """LiteRT's CompiledModel benchmark_model: accelerators, not delegates; no resize."""
+    cpu = tflite_benchmark_model.build_compiled_model_argv("bm", "m.tflite", 2, 1, "fp32",
+                                                           SETTINGS)
+    assert cpu[-3:] == ["--use_profiler=false", "--use_cpu=true", "--use_gpu=false"]
+    gpu = tflite_benchmark_model.build_compiled_model_argv("bm", "m.tflite", 1, 1, "fp32",
+                                                           SETTINGS, delegate="gpu")
+    assert gpu[-2:] == ["--use_gpu=true", "--allow_fp16=false"]  # its default is true
+    assert not any(a.startswith(("--input_layer", "--use_xnnpack", "--use_nnapi"))
+                   for a in cpu + gpu)
+    with pytest.raises(ConfigError, match="cannot resize"):
+        tflite_benchmark_model.build_compiled_model_argv(
+            "bm", "m.tflite", 1, 4, "fp32", SETTINGS, input_shapes={"x": (1, 8)})
+    with pytest.raises(ConfigError, match="backend"):
+        tflite_benchmark_model.build_compiled_model_argv("bm", "m.tflite", 1, 1, "fp32",
+                                                         SETTINGS, delegate="nnapi")
 
 
 def test_onnxruntime_perf_test_argv_pins_the_pool_threads() -> None:
@@ -434,32 +454,54 @@ def test_paddle_lite_argv() -> None:
                                   cpu_mask="f0", input_shape=(1, 3, 224, 224))
     assert argv == ["taskset", "f0", "./benchmark_bin", "--optimized_model_file=mv1.nb",
                     "--input_shape=1,3,224,224", "--threads=2", "--warmup=5", "--repeats=20",
-                    "--power_mode=3", "--backend=arm"]
-    legacy = paddle_lite.build_argv("bb", "mv1.nb", 1, 4, "fp16", SETTINGS, legacy_flags=True,
+                    "--power_mode=3", "--backend=arm"]  # a .nb: no --cpu_precision (unread)
+    legacy = paddle_lite.build_argv("bb", "mv1.nb", 1, 4, "fp32", SETTINGS, dialect="2.9",
                                     input_shape=(1, 3, 224, 224))
-    assert legacy[1] == "--optimized_model_path=mv1.nb" and "--input_shape=4,3,224,224" in legacy
-    assert "--power_mode=0" in legacy and legacy[-1] == "--cpu_precision=fp16"
+    assert legacy == ["bb", "--optimized_model_path=mv1.nb", "--input_shape=4,3,224,224",
+                      "--threads=1", "--warmup=5", "--repeats=20", "--power_mode=0"]
+    gpu = paddle_lite.build_argv("bb", "mv1.nb", 1, 1, "fp32", SETTINGS, backend="opencl",
+                                 input_shape=(1, 3, 224, 224))
+    assert gpu[-1] == "--gpu_precision=fp32"  # explicit: the tool's default is fp16
     combined = paddle_lite.build_argv("bb", "inference.pdmodel", 1, 1, "fp16", SETTINGS,
-                                      param_file="inference.pdiparams", backend="opencl,arm")
+                                      param_file="inference.pdiparams", backend="opencl,arm",
+                                      input_shape=(1, 3, 8, 8))
     assert combined[1:3] == ["--model_file=inference.pdmodel",
                              "--param_file=inference.pdiparams"]
     assert combined[-1] == "--gpu_precision=fp16"
+    with pytest.raises(ConfigError, match="--input-shape"):
+        paddle_lite.build_argv("bb", "mv1.nb", 1, 1, "fp32", SETTINGS)
+    with pytest.raises(ConfigError, match="ARM CPU only"):
+        paddle_lite.build_argv("bb", "mv1.nb", 1, 1, "fp32", SETTINGS, dialect="2.9",
+                               backend="opencl", input_shape=(1, 3, 8, 8))
 
 
 def test_trtexec_argv() -> None:
+    dynamic = {"input": ("N", 3, 224, 224), "mask": ("N", 10)}
     argv = trtexec.build_argv("trtexec", "m.onnx", 1, 8, "fp16", SETTINGS,
-                              input_name="input", input_shape=(1, 3, 224, 224),
-                              use_cuda_graph=True, no_data_transfers=True, avg_runs=10)
-    assert argv == ["trtexec", "--onnx=m.onnx", "--shapes=input:8x3x224x224", "--fp16",
-                    "--warmUp=200", "--iterations=20", "--duration=1", "--avgRuns=10",
-                    "--useCudaGraph", "--noDataTransfers"]
+                              input_shapes=dynamic, use_cuda_graph=True,
+                              no_data_transfers=True, avg_runs=10)
+    assert argv == ["trtexec", "--onnx=m.onnx", "--shapes=input:8x3x224x224,mask:8x10",
+                    "--fp16", "--warmUp=200", "--iterations=20", "--duration=1",
+                    "--avgRuns=10", "--useCudaGraph", "--noDataTransfers"]
+    static = trtexec.build_argv("trtexec", "m.onnx", 1, 1, "fp32", SETTINGS,
+                                input_shapes={"input": (1, 3, 224, 224)})
+    assert not any(a.startswith("--shapes") for a in static)  # refused for a static model
     engine = trtexec.build_argv("trtexec", "m.plan", 1, 1, "fp32",
                                 MeasureSettings(warmup=0, min_runs=5, min_time_s=0.0),
                                 cpu_mask="3")
     assert engine == ["taskset", "3", "trtexec", "--loadEngine=m.plan", "--warmUp=0",
                       "--iterations=5", "--duration=0"]
-    with pytest.raises(ConfigError, match="--shapes"):
-        trtexec.build_argv("trtexec", "m.onnx", 1, 1, "fp32", SETTINGS, input_name="input")
+    trt5 = trtexec.build_argv("trtexec", "m.onnx", 1, 4, "int8", SETTINGS, dialect="5")
+    assert trt5 == ["trtexec", "--onnx=m.onnx", "--batch=4", "--iterations=2", "--avgRuns=10",
+                    "--int8"]
+    trt11 = trtexec.build_argv("trtexec", "m.onnx", 1, 1, "fp32", SETTINGS, dialect="11",
+                               use_cuda_graph=True, no_data_transfers=True)
+    assert trt11[-1] == "--includeDataTransfers" and "--useCudaGraph" not in trt11
+    with pytest.raises(ConfigError, match="strongly typed"):
+        trtexec.build_argv("trtexec", "m.onnx", 1, 1, "fp16", SETTINGS, dialect="11")
+    with pytest.raises(ConfigError, match="free dimensions other than the batch"):
+        trtexec.build_argv("trtexec", "m.onnx", 1, 1, "fp32", SETTINGS,
+                           input_shapes={"x": ("N", "C", 8)})
     with pytest.raises(ConfigError, match="precision"):
         trtexec.build_argv("trtexec", "m.onnx", 1, 1, "bf16", SETTINGS)
 

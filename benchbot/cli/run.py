@@ -142,6 +142,11 @@ def run_command(
     min_cosine: Optional[float] = typer.Option(
         None, help="fp16/int8 variants whose outputs have a lower cosine similarity to fp32 "
                    f"are marked inaccurate. (default: {DEFAULTS.min_cosine:g})"),
+    input_shape: Optional[str] = typer.Option(
+        None, "--input-shape", metavar="N,C,H,W",
+        help="The model's full input shape, for tools that cannot read it from the file "
+             "(Paddle Lite's benchmark_bin on a .nb: required there); each case's batch "
+             "replaces its first number. Sweep files: input_shape in [measure]."),
     config: Optional[Path] = typer.Option(
         None, "--config", "-c", help="Sweep file (TOML) with the same axes; options override it."),
     results: Path = typer.Option(Path("results"), "--results",
@@ -193,7 +198,8 @@ def run_command(
                "max_time": max_time, "case_timeout": case_timeout, "repeat": repeat,
                "max_repeat": max_repeat, "target_ci": target_ci, "case_budget": case_budget,
                "order": order, "seed": seed,
-               "profile_ops": True if profile_ops else None, "min_cosine": min_cosine}
+               "profile_ops": True if profile_ops else None, "min_cosine": min_cosine,
+               "input_shape": input_shape}
     if runner is not None and runner not in runner_kinds():
         raise ConfigError(f"--runner: {runner!r} is not one of {', '.join(runner_kinds())}")
     if int8_mode not in INT8_MODES:

@@ -26,12 +26,14 @@ from benchbot.store import modelcache
 from benchbot.store.modelfile import ModelFile, inspect_model
 from benchbot.profiles import Profile, get_profile
 from benchbot.runners.native import runner_kinds, tool
+from benchbot.runners.native.applies import refusal
 from benchbot.store import RunOwner, RunRecord, find_run_files, load_run, new_run_id, utc_now
 from benchbot.store.codec import SchemaError, config_doc, config_of_doc
 from benchbot.store.files import hold_run_lock
 from benchbot.store.records import ModelRef
 from benchbot.runners.base import config_of
 from benchbot.sweep import Case, MeasureSettings, Plan, SweepSpec, make_plan
+from benchbot.sweep.plan import parse_shape
 from benchbot.variants import VariantError, derive_cases
 
 
@@ -60,7 +62,9 @@ def settings_of(measure: Mapping[str, Any]) -> MeasureSettings:
                            order=str(measure.get("order", d.order)),
                            seed=measure.get("seed"),
                            profile_ops=bool(measure.get("profile_ops", d.profile_ops)),
-                           min_cosine=float(measure.get("min_cosine", d.min_cosine)))
+                           min_cosine=float(measure.get("min_cosine", d.min_cosine)),
+                           input_shape=parse_shape(measure["input_shape"])
+                           if measure.get("input_shape") else None)
 
 
 def plan_of(spec: SweepSpec, profiles: Sequence[Profile], zoo_dir: Path,
@@ -73,7 +77,25 @@ def plan_of(spec: SweepSpec, profiles: Sequence[Profile], zoo_dir: Path,
                      spec.batch or (1,), spec.precision or ("fp32",), settings_of(spec.measure),
                      spec.backend or ("cpu",), runners={p.name: p.runner.kind for p in profiles},
                      int8_mode=int8_mode)
+    refuse_unapplicable(plan)
     return replace(plan, meta=dict(spec.meta))
+
+
+def refuse_unapplicable(plan: Plan) -> None:
+    """ConfigError (exit 2), one line, when a native tool can apply a case's label in
+    none of its dialects (batch on the CompiledModel tool, fp16 on a .nb, a backend the
+    tool lacks): such a case is never measured under that label."""
+    if plan.settings.input_shape is None and any(c.runner == "paddle_lite"
+                                                  for c in plan.cases):
+        raise ConfigError("Paddle Lite's benchmark_bin needs the model's input shape (it "
+                          "cannot read it from a .nb): pass --input-shape 1,3,224,224 "
+                          "(input_shape in a sweep file's [measure])")
+    refused = [(c, reason) for c in plan.cases if c.runner != "agent"
+               and (reason := refusal(tool(c.runner), c)) is not None]
+    if refused:
+        case, reason = refused[0]
+        more = f" (and {len(refused) - 1} more case(s))" if len(refused) > 1 else ""
+        raise ConfigError(f"{case.label}: {reason}{more}")
 
 
 def _precision_to_derive(case: Case, runner: str) -> str:
@@ -269,7 +291,8 @@ def settings_of_record(record: RunRecord) -> MeasureSettings:
                            order="sequential" if v1 else str(s.get("order", d.order)),
                            seed=s.get("seed"),
                            profile_ops=bool(s.get("profile_ops", False)),
-                           min_cosine=float(s.get("min_cosine", MeasureSettings().min_cosine)))
+                           min_cosine=float(s.get("min_cosine", MeasureSettings().min_cosine)),
+                           input_shape=tuple(s["input_shape"]) if s.get("input_shape") else None)
 
 
 def profiles_of(names: Sequence[str], dirs: list[Path], runner: str | None) -> list[Profile]:

@@ -34,6 +34,17 @@ ORDERS = ("interleaved", "sequential", "ab")  # ab: `benchbot ab`'s A B B A ... 
 MIN_PROCESSES = 3  # the adaptive default's first processes per case
 
 
+def parse_shape(text: str) -> tuple[int, ...]:
+    """'1,3,224,224' as a shape; ConfigError naming the form otherwise."""
+    try:
+        shape = tuple(int(d) for d in str(text).replace("x", ",").split(","))
+    except ValueError:
+        shape = ()
+    if not shape or any(d < 1 for d in shape):
+        raise ConfigError(f"--input-shape: {text!r} is not a shape such as 1,3,224,224")
+    return shape
+
+
 @dataclass(frozen=True)
 class MeasureSettings:
     """How every case of a sweep is measured."""
@@ -54,6 +65,9 @@ class MeasureSettings:
     seed: int | None = None  # of the interleaved order; None: drawn and recorded per run
     profile_ops: bool = False  # an op profile in a separate pass after the timed runs
     min_cosine: float = 0.99  # a variant whose outputs are less similar to fp32 is inaccurate
+    # the model's full input shape for tools that cannot read it (Paddle Lite's .nb);
+    # its first dimension is replaced by each case's batch
+    input_shape: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         for name, option in SECONDS_OPTIONS.items():  # first: NaN fails no comparison below
@@ -81,6 +95,10 @@ class MeasureSettings:
         check_seconds("--case-budget", self.budget_s)
         if self.order not in ORDERS:
             raise ConfigError(f"--order: {self.order!r} is not one of {', '.join(ORDERS)}")
+        if self.input_shape is not None and (not self.input_shape or any(
+                not isinstance(d, int) or isinstance(d, bool) or d < 1 for d in self.input_shape)):
+            raise ConfigError(f"--input-shape must be positive integers such as 1,3,224,224, "
+                              f"got {self.input_shape!r}")
         if not -1.0 <= self.min_cosine <= 1.0:
             raise ConfigError(f"--min-cosine must be between -1 and 1, not {self.min_cosine:g}")
 

@@ -10,11 +10,14 @@ import dataclasses
 import tempfile
 from pathlib import Path
 
-from benchbot.errors import CaseError, TransportError
+from benchbot.errors import CaseError, ConfigError, TransportError
 from benchbot.runners.base import case_result, failure_of, model_to_push
+from benchbot.runners.native.applies import refusal
+from benchbot.runners.native.echo import refused_flag_line
 from benchbot.runners.native.failure import failure_message
 from benchbot.runners.native.op_tables import ToolProfile
 from benchbot.runners.native.result import NativeResult
+from benchbot.runners.native.probe import Known, probe
 from benchbot.runners.native.tools import OpProfiler, tool
 from benchbot.runners.ops import (no_profile, op_profile, placement_of,
                                   placement_of_profile)
@@ -49,11 +52,13 @@ class NativeToolRunner:
                  cpu_masks: dict[int, str]) -> None:
         self.kind = kind
         self.tool = tool(kind)
-        self.dialect = self.tool.dialect()
+        self.dialect = self.tool.dialect()  # until the binary says which it speaks
         self.transport = transport
         self.binary = binary  # a host file to push, or a name on the device's PATH
         self.cpu_masks = cpu_masks
         self._binary_path: str | None = None
+        self._known: Known | None = None
+        self._unknown: str | None = None  # why the binary is no build benchbot knows
 
     def _device_binary(self) -> str:
         if self._binary_path is None:
@@ -67,6 +72,20 @@ class NativeToolRunner:
                 self._binary_path = self.binary
         return self._binary_path
 
+    def _learn_dialect(self) -> None:
+        """Ask the binary which dialect it speaks (once; a failure fails every case)."""
+        if self._unknown is not None:
+            raise CaseError(self._unknown, kind="tool_error")
+        if self._known is None:
+            try:
+                self._known = probe(self.tool, self.transport, self._device_binary(),
+                                    self.binary if isinstance(self.binary, Path) else None)
+            except CaseError as exc:
+                if exc.kind == "tool_error":
+                    self._unknown = str(exc)
+                raise
+            self.dialect = self._known.dialect
+
     def argv(self, case: Case, settings: MeasureSettings, model_path: str) -> list[str]:
         return self.dialect.build_argv(self._device_binary(), model_path, case.threads,
                                        case.batch, case.precision, settings,
@@ -77,16 +96,11 @@ class NativeToolRunner:
         started = utc_now()
         argv: list[str] = []
         try:
-            if case.runtime != self.tool.runtime or \
-                    case.model.path.suffix.lower() not in self.tool.model_suffixes:
-                raise CaseError(f"{self.kind} does not run {case.model.path.suffix} models; "
-                                "use --runner agent or the tool for that format",
-                                kind="bad_input")
-            if not self.dialect.makes_precision(case.backend, case.precision) and \
-                    case.variant is None and case.precision != "fp32":
-                raise CaseError(f"{case.precision} on {case.backend} needs the model's "
-                                f"{case.precision} file; {self.kind} measures it as stored",
-                                kind="bad_input")
+            if (reason := refusal(self.tool, case)) is not None:
+                raise CaseError(reason, kind="bad_input")
+            self._learn_dialect()
+            if (reason := refusal(self.tool, case, self.dialect)) is not None:
+                raise CaseError(reason, kind="bad_input")
             if case.variant_error is not None:
                 raise CaseError(case.variant_error, kind="bad_input")
             argv = self.argv(case, settings, self.transport.push(model_to_push(case),
@@ -98,13 +112,28 @@ class NativeToolRunner:
                                 kind="timeout")
             log = result.stdout + "\n" + result.stderr
             parsed = self.tool.parse(log)
-        except (CaseError, TransportError, ValueError) as exc:
-            failure = failure_of(exc) if not isinstance(exc, ValueError) else \
-                Failure("tool_error", f"{self.kind}: {exc}")
+        except (CaseError, TransportError, ValueError, ConfigError) as exc:
+            failure = Failure("bad_input", f"{self.kind}: {exc}") \
+                if isinstance(exc, ConfigError) else failure_of(exc) \
+                if not isinstance(exc, ValueError) else Failure("tool_error", f"{self.kind}: {exc}")
             return case_result(case, started_at=started, ended_at=utc_now(), failure=failure,
                                settings=settings)
         ended = utc_now()
-        extras = {"argv": argv, "tool": parsed.to_dict(), "exit_code": result.returncode}
+        extras = {"argv": argv, "tool": parsed.to_dict(), "exit_code": result.returncode,
+                  "dialect": self.dialect.name,
+                  "binary_sha256": self._known.sha256 if self._known else None}
+        refused = refused_flag_line(log)
+        problems = [] if refused or self.dialect.verify is None else \
+            self.dialect.verify(argv, log)
+        if parsed.status == "ok" and (refused or problems):
+            run = ProcessRun(started_at=started, ended_at=ended, extras=extras, log=log)
+            why = (f"it did not take a flag benchbot gave it: {refused}" if refused
+                   else "; ".join(problems))
+            return case_result(case, started_at=started, ended_at=ended, runs=[run],
+                               failure=Failure("tool_error",
+                                               f"{self.kind} ({self.dialect.title}): {why}",
+                                               output=log[-4000:],
+                                               exit_code=result.returncode))
         if parsed.status != "ok":
             run = ProcessRun(started_at=started, ended_at=ended, extras=extras, log=log)
             message = failure_message(result.returncode, result.stdout, result.stderr,

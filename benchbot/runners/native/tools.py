@@ -28,6 +28,7 @@ The first dialect of a tool is the one assumed until the binary says otherwise.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import functools
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
@@ -68,8 +69,9 @@ class ToolDialect:
     always measured as stored); ``threads``: it applies a thread count (else only
     threads = 1 is honest); ``batch``: it sets the batch at run time (else the file
     must hold it); ``markers``: strings of its usage text (``--help``) that only this
-    dialect prints; ``verify(case, argv, log)``: the mismatches between the case and
-    the tool's echo of its parameters (empty: all confirmed).
+    dialect prints (``detect(text)`` where a version must be read instead);
+    ``verify(argv, log)``: the mismatches between what the argv asked for and the
+    tool's echo of its parameters (empty: all confirmed).
     """
 
     name: str
@@ -82,7 +84,8 @@ class ToolDialect:
     batch: bool = True
     op_profiler: OpProfiler | None = None
     markers: tuple[str, ...] = ()
-    verify: Callable[[Case, list[str], str], list[str]] | None = None
+    detect: Callable[[str], bool] | None = None  # instead of markers, when they cannot say
+    verify: Callable[[list[str], str], list[str]] | None = None
 
     def makes_precision(self, backend: str, precision: str) -> bool:
         """Whether the tool itself makes ``precision`` on ``backend`` (fp32 always)."""
@@ -159,54 +162,112 @@ register(NativeTool(
     parse=tflite_benchmark_model.parse, parse_all=tflite_benchmark_model.parse_all,
     case_options=tflite_benchmark_model.case_options, fetch=fetch_for_device,
     dialects=(
-        ToolDialect(name="classic", title="TFLite classic benchmark_model "
-                                          "(tflite/tools/benchmark)",
+        ToolDialect(name=tflite_benchmark_model.CLASSIC,
+                    title="TFLite classic benchmark_model (tflite/tools/benchmark)",
                     build_argv=tflite_benchmark_model.build_argv,
-                    backends=tflite_benchmark_model.DELEGATES,
+                    backends=tflite_benchmark_model.BACKENDS["classic"],
                     precisions=MappingProxyType({"gpu": ("fp16",), "nnapi": ("fp16",)}),
-                    op_profiler=_tflite_profiler),
+                    op_profiler=_tflite_profiler,
+                    markers=tflite_benchmark_model.MARKERS["classic"],
+                    verify=tflite_benchmark_model.verify_classic),
+        ToolDialect(name=tflite_benchmark_model.COMPILED_MODEL,
+                    title="LiteRT CompiledModel benchmark_model (litert/tools)",
+                    build_argv=tflite_benchmark_model.build_compiled_model_argv,
+                    backends=tflite_benchmark_model.BACKENDS["compiled_model"],
+                    precisions=MappingProxyType({"gpu": ("fp16",)}), batch=False,
+                    op_profiler=_tflite_profiler,
+                    markers=tflite_benchmark_model.MARKERS["compiled_model"],
+                    verify=tflite_benchmark_model.verify_compiled_model),
     )))
 
+_ort_profiler = OpProfiler(argv=onnxruntime_perf_test.profiling_argv, parse=parse_ort_profile,
+                           file="benchbot_ortprof", by_prefix=True)
 register(NativeTool(
     kind=onnxruntime_perf_test.KIND, title="ONNX Runtime onnxruntime_perf_test",
     runtime="onnxruntime", model_suffixes=(".onnx",),
     parse=onnxruntime_perf_test.parse, parse_all=onnxruntime_perf_test.parse_all,
     case_options=onnxruntime_perf_test.case_options,
-    dialects=(
-        ToolDialect(name="getopt", title="onnxruntime_perf_test with getopt options",
+    dialects=tuple(
+        ToolDialect(name=name, title=f"onnxruntime_perf_test ({name} options)",
                     build_argv=onnxruntime_perf_test.build_argv,
                     backends=onnxruntime_perf_test.PROVIDERS,
                     precisions=MappingProxyType({"tensorrt": ("fp16", "int8")}),
-                    op_profiler=OpProfiler(argv=onnxruntime_perf_test.profiling_argv,
-                                           parse=parse_ort_profile, file="benchbot_ortprof",
-                                           by_prefix=True)),
-    )))
+                    op_profiler=_ort_profiler, markers=onnxruntime_perf_test.MARKERS[name],
+                    verify=onnxruntime_perf_test.verify)
+        for name in (onnxruntime_perf_test.ABSEIL, onnxruntime_perf_test.GETOPT))))
 
 register(NativeTool(
     kind=paddle_lite.KIND, title="Paddle Lite benchmark_bin", runtime="paddle_lite",
     model_suffixes=(".nb",), parse=paddle_lite.parse, parse_all=paddle_lite.parse_all,
     case_options=paddle_lite.case_options,
     dialects=(
-        ToolDialect(name="2.10", title="Paddle Lite benchmark_bin >= 2.10",
-                    build_argv=paddle_lite.build_argv, backends=("cpu", "gpu"),
-                    precisions=MappingProxyType({"gpu": ("fp16",)})),
+        ToolDialect(name=paddle_lite.V2_10, title="Paddle Lite benchmark_bin >= 2.10",
+                    build_argv=functools.partial(paddle_lite.build_argv,
+                                                 dialect=paddle_lite.V2_10),
+                    backends=("cpu", "gpu"), precisions=MappingProxyType({"gpu": ("fp16",)}),
+                    markers=paddle_lite.MARKERS[paddle_lite.V2_10], verify=paddle_lite.verify),
+        ToolDialect(name=paddle_lite.V2_9, title="Paddle Lite benchmark_bin <= 2.9",
+                    build_argv=functools.partial(paddle_lite.build_argv,
+                                                 dialect=paddle_lite.V2_9),
+                    backends=("cpu",), markers=paddle_lite.MARKERS[paddle_lite.V2_9],
+                    verify=paddle_lite.verify),
     )))
+
+_trt_profiler = OpProfiler(argv=trtexec.profiling_argv, parse=parse_trtexec_profile,
+                           file="benchbot_trtprof.json")
+
+
+def _trtexec(name: str, title: str, precisions: tuple[str, ...],
+             profiler: OpProfiler | None) -> ToolDialect:
+    return ToolDialect(name=name, title=title,
+                       build_argv=functools.partial(trtexec.build_argv, dialect=name),
+                       backends=("tensorrt",),
+                       precisions=MappingProxyType({"tensorrt": precisions}), threads=False,
+                       op_profiler=profiler, markers=(f"TensorRT {name}",),
+                       detect=lambda text: trtexec.dialect_of(text) == name,
+                       verify=trtexec.verify)
+
 
 register(NativeTool(
     kind=trtexec.KIND, title="NVIDIA TensorRT trtexec", runtime="onnxruntime",
     model_suffixes=(".onnx", *trtexec.ENGINE_SUFFIXES), parse=trtexec.parse,
     parse_all=trtexec.parse_all, case_options=trtexec.case_options,
     default_binary="trtexec",
-    dialects=(
-        ToolDialect(name="7-10", title="trtexec of TensorRT 7 to 10",
-                    build_argv=trtexec.build_argv, backends=("tensorrt", "cpu", "cuda"),
-                    precisions=MappingProxyType({b: ("fp16", "int8")
-                                                 for b in ("tensorrt", "cpu", "cuda")}),
-                    threads=False,
-                    op_profiler=OpProfiler(argv=trtexec.profiling_argv,
-                                           parse=parse_trtexec_profile,
-                                           file="benchbot_trtprof.json")),
-    )))
+    dialects=(_trtexec(trtexec.TRT7_10, "trtexec of TensorRT 7 to 10", ("fp16", "int8"),
+                       _trt_profiler),
+              _trtexec(trtexec.TRT5, "trtexec of TensorRT 5", ("fp16", "int8"), None),
+              _trtexec(trtexec.TRT11, "trtexec of TensorRT 11", (), _trt_profiler))))
 
-__all__ = ["TOOLS", "NativeTool", "OpProfiler", "ToolDialect", "register",
-           "runner_kinds", "tool"]
+__all__ = ["TOOLS", "NativeTool", "OpProfiler", "ToolDialect", "register", "runner_kinds",
+           "tool"]
+
+# --- tools measured for real in the test suite (Python console scripts of their packages) --
+
+from benchbot.runners.native import litert_benchmark, openvino_benchmark_app  # noqa: E402
+
+register(NativeTool(
+    kind=litert_benchmark.KIND, title="LiteRT litert-benchmark (ai-edge-litert)",
+    runtime="litert", model_suffixes=(".tflite",), parse=litert_benchmark.parse,
+    parse_all=litert_benchmark.parse_all, case_options=litert_benchmark.case_options,
+    default_binary="litert-benchmark",
+    dialects=(ToolDialect(name="compiled_model_py",
+                          title="litert-benchmark (CompiledModel API, Python)",
+                          build_argv=litert_benchmark.build_argv,
+                          backends=tuple(litert_benchmark.BACKEND_FLAGS), batch=False,
+                          markers=("--result_json", "--use_npu", "--require_full_delegation"),
+                          verify=litert_benchmark.verify),)))
+
+register(NativeTool(
+    kind=openvino_benchmark_app.KIND, title="OpenVINO benchmark_app", runtime="onnxruntime",
+    model_suffixes=(".onnx",), parse=openvino_benchmark_app.parse,
+    parse_all=openvino_benchmark_app.parse_all,
+    case_options=openvino_benchmark_app.case_options, default_binary="benchmark_app",
+    dialects=(ToolDialect(name="python", title="OpenVINO benchmark_app (Python)",
+                          build_argv=openvino_benchmark_app.build_argv,
+                          backends=tuple(openvino_benchmark_app.DEVICES),
+                          precisions=MappingProxyType(
+                              {b: ("fp16",) for b in openvino_benchmark_app.DEVICES}),
+                          op_profiler=OpProfiler(argv=openvino_benchmark_app.profiling_argv,
+                                                 parse=openvino_benchmark_app.read_counters),
+                          markers=("-infer_precision", "-nstreams", "-report_type"),
+                          verify=openvino_benchmark_app.verify),)))

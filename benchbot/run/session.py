@@ -76,7 +76,10 @@ def plan_of(spec: SweepSpec, profiles: Sequence[Profile], zoo_dir: Path,
     plan = make_plan(models, tuple(p.name for p in profiles), spec.threads or (1,),
                      spec.batch or (1,), spec.precision or ("fp32",), settings_of(spec.measure),
                      spec.backend or ("cpu",), runners={p.name: p.runner.kind for p in profiles},
-                     int8_mode=int8_mode)
+                     int8_mode=int8_mode,
+                     tool_backends={p.name: tuple(b for d in tool(p.runner.kind).dialects
+                                                  for b in d.backends)
+                                    for p in profiles if p.runner.kind != "agent"})
     refuse_unapplicable(plan)
     return replace(plan, meta=dict(spec.meta))
 

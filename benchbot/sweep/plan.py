@@ -194,17 +194,24 @@ class Plan:
 def make_plan(models: tuple[ModelFile, ...], devices: tuple[str, ...], threads: tuple[int, ...],
               batches: tuple[int, ...], precisions: tuple[str, ...],
               settings: MeasureSettings, backends: tuple[str, ...] = ("cpu",),
-              runners: Mapping[str, str] | None = None, int8_mode: str = "static") -> Plan:
+              runners: Mapping[str, str] | None = None, int8_mode: str = "static",
+              tool_backends: Mapping[str, tuple[str, ...]] | None = None) -> Plan:
     """The cartesian product devices x models x backends x threads x batch x precision.
 
     ``runners`` names each device's runner (agent by default); ``int8_mode`` is recorded
-    on the int8 cases.
+    on the int8 cases; ``tool_backends`` the backends a device's native tool runs beyond
+    its models' runtimes' (OpenVINO's GPU and NPU on an ONNX file).
 
-    A backend that does not apply to a model's runtime (CUDA for a .tflite file)
-    is left out for that model; a model no backend applies to is a ConfigError.
+    A backend that does not apply to a model's runtime on a device (CUDA for a .tflite
+    file) is left out for that model; a model no backend applies to is a ConfigError.
     """
+    extra = tool_backends or {}
+
+    def applies(backend: str, m: ModelFile, device: str) -> bool:
+        return backend in BACKENDS_BY_RUNTIME[m.runtime] or backend in extra.get(device, ())
+
     for m in models:
-        if not any(b in BACKENDS_BY_RUNTIME[m.runtime] for b in backends):
+        if not any(applies(b, m, d) for b in backends for d in devices):
             raise ConfigError(f"--backend: none of {', '.join(backends)} runs {m.path.name} "
                               f"({m.runtime}: {', '.join(BACKENDS_BY_RUNTIME[m.runtime])})")
     runner_of = runners or {}
@@ -213,7 +220,7 @@ def make_plan(models: tuple[ModelFile, ...], devices: tuple[str, ...], threads: 
                        int8_mode=int8_mode if p == "int8" else None)
                   for d, m, k, t, b, p in itertools.product(devices, models, backends, threads,
                                                             batches, precisions)
-                  if k in BACKENDS_BY_RUNTIME[m.runtime])
+                  if applies(k, m, d))
     unique: dict[str, Case] = {}
     for case in cases:  # the same content twice (another path, a repeated value) runs once
         unique.setdefault(case.id, case)

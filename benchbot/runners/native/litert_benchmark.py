@@ -17,8 +17,8 @@ What is read (the runner hands the parser stdout and stderr together):
   "warmup_first_ms", "warmup_avg_ms", "num_warmup_runs", "avg_ms", "min_ms", "max_ms",
   "median_ms", "std_ms", "p5_ms", "p95_ms", "num_runs"}}``, every time rounded to two
   decimals of a millisecond;
-* a failure: the tool's ``ERROR`` log line, else LiteRT's first ``ERROR: [file.cc:N]``
-  line with the Python exception the tool died of.
+* a failure: the tool's ``ERROR`` log line, else LiteRT's first ``ERROR: ...`` line
+  with the Python exception the tool died of.
 
 Resolution: 0.01 ms. A median or mean that reads 0.00 is below it: the run fails
 saying so (never stored as 0). Any other figure that reads 0.00 (a min, a std, a
@@ -55,7 +55,7 @@ _FIGURES = {"avg_ms": "mean_ms", "median_ms": "median_ms", "min_ms": "min_ms",
             "warmup_first_ms": "first_ms", "warmup_avg_ms": "warmup_mean_ms"}
 _HEADLINE = {"median_ms": "median", "avg_ms": "mean"}
 _LOGGER = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (DEBUG|INFO|WARNING|ERROR) \S+: ?(.*)$")
-_NATIVE_ERROR = re.compile(r"^ERROR: \[.*\S")
+_NATIVE_ERROR = re.compile(r"^ERROR: .*\S")
 _EXCEPTION = re.compile(r"^[\w.]*(?:Error|Exception): .*\S|^\S+: error: .*\S")
 
 
@@ -82,7 +82,8 @@ def read_report(doc: dict[str, Any]) -> LitertReport:
                 if key in stated and stated[key] < RESOLUTION_MS / 2]
     if headline:
         result = NativeResult.failed(
-            f"its {' and '.join(headline)} latency reads 0.00 ms: below litert-benchmark's "
+            f"its {' and '.join(headline)} read{'s' if len(headline) == 1 else ''} 0.00 ms: "
+            "below litert-benchmark's "
             f"resolution of {RESOLUTION_MS} ms (it rounds to two decimals); measure a "
             "larger model, or use --runner agent (microseconds)")
     else:

@@ -248,8 +248,9 @@ def fake_elf(machine: int, size: int = 4096) -> bytes:
 class ToolServer:
     """Serves files from a dict on 127.0.0.1 and counts the requests per path."""
 
-    def __init__(self, files: dict[str, bytes]) -> None:
+    def __init__(self, files: dict[str, bytes], etags: dict[str, str] | None = None) -> None:
         self.files = files
+        self.etags = etags if etags is not None else {}  # path -> ETag, as GCS sends one
         self.hits: dict[str, int] = {}
         outer = self
 
@@ -257,8 +258,15 @@ class ToolServer:
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
                 outer.hits[self.path] = outer.hits.get(self.path, 0) + 1
                 body = outer.files.get(self.path)
+                etag = outer.etags.get(self.path)
+                if etag and self.headers.get("If-None-Match") == etag:
+                    self.send_response(304)
+                    self.end_headers()
+                    return
                 self.send_response(200 if body is not None else 404)
                 self.send_header("Content-Length", str(len(body or b"")))
+                if etag:
+                    self.send_header("ETag", etag)
                 self.end_headers()
                 self.wfile.write(body or b"")
 
@@ -332,6 +340,30 @@ def test_missing_release_and_unreachable_server(server: ToolServer, tmp_path: Pa
     message = str(info.value)
     assert "\n" not in message and message.endswith("pass --runner-bin PATH")
     assert message.startswith(f"cannot download benchmark_model for arm64-v8a from {url}/")
+
+
+def test_latest_is_refreshed_when_a_newer_one_is_published(tmp_path: Path) -> None:
+    """Without ai-edge-litert installed the version is 'latest': never cached forever, but
+    asked again with the ETag it was published with; a new publication replaces it."""
+    where = "/mirror/latest/android_arm64/benchmark_model"
+    files, etags = {where: fake_elf(183, 4096)}, {where: '"v1"'}
+    said: list[str] = []
+    with ToolServer(files, etags) as server:
+        env = {"BENCHBOT_TOOLS_URL": server.url}
+        first = fetch_tool("arm64-v8a", version="latest", root=tmp_path, env=env,
+                           say=said.append)
+        same = fetch_tool("arm64-v8a", version="latest", root=tmp_path, env=env,
+                          say=said.append)
+        assert same == first and len(said) == 1 and server.hits[where] == 2  # 304: unchanged
+        files[where], etags[where] = fake_elf(183, 8192), '"v2"'
+        newer = fetch_tool("arm64-v8a", version="latest", root=tmp_path, env=env,
+                           say=said.append)
+        assert newer == first and newer.stat().st_size == 8192
+        assert said[-1].startswith("updated benchmark_model latest for arm64-v8a")
+        url = server.url
+    kept = fetch_tool("arm64-v8a", version="latest", root=tmp_path,
+                      env={"BENCHBOT_TOOLS_URL": url}, say=said.append, timeout=5)
+    assert kept == first and "using" in said[-1]  # offline: the cached one, said so
 
 
 def test_make_runner_fetches_for_the_phones_abi(server: ToolServer, tmp_path: Path,

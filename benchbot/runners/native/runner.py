@@ -113,9 +113,12 @@ class NativeToolRunner:
             log = result.stdout + "\n" + result.stderr
             parsed = self.tool.parse(log)
         except (CaseError, TransportError, ValueError, ConfigError) as exc:
-            failure = Failure("bad_input", f"{self.kind}: {exc}") \
-                if isinstance(exc, ConfigError) else failure_of(exc) \
-                if not isinstance(exc, ValueError) else Failure("tool_error", f"{self.kind}: {exc}")
+            if isinstance(exc, ConfigError):  # an argv the dialect cannot build
+                failure = Failure("bad_input", f"{self.kind}: {exc}")
+            elif isinstance(exc, ValueError):  # a parser that met figures it cannot read
+                failure = Failure("tool_error", f"{self.kind}: {exc}")
+            else:
+                failure = failure_of(exc)
             return case_result(case, started_at=started, ended_at=utc_now(), failure=failure,
                                settings=settings)
         ended = utc_now()

@@ -157,3 +157,19 @@ def test_every_dialect_of_every_tool_can_be_told_apart() -> None:
         found: NativeTool = tool(kind)
         for dialect in found.dialects:
             assert dialect.markers or dialect.detect is not None, (kind, dialect.name)
+
+
+def test_input_shape_from_the_command_line_and_sweep_files(tmp_path: Path) -> None:
+    from benchbot.run.session import settings_of
+    from benchbot.sweep.config import load_sweep_file
+
+    assert settings_of({"input_shape": "1,3,224,224"}).input_shape == (1, 3, 224, 224)
+    assert settings_of({}).input_shape is None
+    with pytest.raises(ConfigError, match="--input-shape: '1,x' is not a shape"):
+        settings_of({"input_shape": "1,x"})
+    sweep = tmp_path / "sweep.toml"
+    sweep.write_text('models = ["m.nb"]\n[measure]\ninput_shape = "1,3,8,8"\n')
+    assert load_sweep_file(sweep).measure["input_shape"] == "1,3,8,8"
+    sweep.write_text('models = ["m.nb"]\n[measure]\ninput_shape = [1, 3]\n')
+    with pytest.raises(ConfigError, match="'measure.input_shape' must be a string"):
+        load_sweep_file(sweep)

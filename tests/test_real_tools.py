@@ -66,6 +66,7 @@ def test_litert_failures_are_quoted_in_its_own_words() -> None:
     bad = lrt.parse(log("litert_benchmark", "lr_bad_fc_prepare_fails"))
     assert bad.error.startswith("ERROR: XNNPack delegate failed to reshape runtime | "
                                 "RuntimeError: CompiledModel error")
+    assert bad.error.endswith("└ Failed to allocate tensors")
 
 
 def test_litert_settings_are_checked_against_its_result() -> None:
@@ -76,7 +77,23 @@ def test_litert_settings_are_checked_against_its_result() -> None:
         "the tool ran with num_threads 2, not 4"]
     assert lrt.verify(lrt.build_argv("t", "m.tflite", 2, 1, "fp32", settings,
                                      backend="gpu"), text) == [
-        "the tool ran with accelerators ['CPU'], not GPU first"]
+        "the tool ran with accelerators ['CPU'], not ['GPU']"]
+
+
+def test_litert_npu_without_cpu_fallback_or_not_at_all() -> None:
+    """With the CPU fallback on, a host without an NPU runs the model on the CPU and the
+    tool still says NPU and fully accelerated: benchbot asks for no fallback, and the tool
+    then fails in its own words; an NPU+CPU result is never taken for an NPU one."""
+    argv = lrt.build_argv("t", "m.tflite", 1, 1, "fp32", MeasureSettings(), backend="npu")
+    assert "--use_npu" in argv and "--require_full_delegation" in argv
+    fallback = log("litert_benchmark", "lr_npu_absent_cpu_fallback")
+    assert lrt.parse(fallback).ok
+    assert lrt.verify(argv, fallback) == [
+        "the tool ran with accelerators ['NPU', 'CPU'], not ['NPU']"]
+    failed = lrt.parse(log("litert_benchmark", "lr_npu_absent_full_delegation"))
+    assert failed.error.endswith("└ Some ops are not accelerated. Add kLiteRtHwAcceleratorCpu "
+                                 "to the compilation accelerator set to allow using the CPU "
+                                 "to run those.")
 
 
 # --- benchmark_app's own output ----------------------------------------------------------
@@ -229,11 +246,16 @@ def test_litert_benchmark_measures_here_with_repeats_and_quotes_its_failure(
     model = conv_tflite(tmp_path / "conv64.tflite")
     bad = bad_fc_tflite(tmp_path / "bad_fc.tflite")
     proc = benchbot("run", "--device", "local", "--runner", "litert_benchmark", "--runner-bin",
-                    str(LITERT), "--model", f"{model},{bad}", "--threads", "2", *RUN,
-                    "--repeat", "2", "--results", str(tmp_path / "results"))
+                    str(LITERT), "--model", f"{model},{bad}", "--threads", "2", "--backend",
+                    "cpu,npu", *RUN, "--repeat", "2", "--results", str(tmp_path / "results"))
     assert proc.returncode == 1, proc.stderr  # the bad model's cases failed
     cases = cases_by_model(tmp_path / "results")
     for case in cases["conv64"]:
+        if case.config.backend == "npu":  # this host has none: never measured as NPU
+            assert case.status == "failed" and case.failure.kind == "tool_error"
+            assert "Some ops are not accelerated" in process_log(tmp_path / "results",
+                                                                 case.runs[0])
+            continue
         assert case.status == "ok", case.failure
         assert len(case.runs) == 2 and case.stats_source == "aggregates"
         for run in case.runs:  # one tool process each, its own figures
@@ -244,7 +266,9 @@ def test_litert_benchmark_measures_here_with_repeats_and_quotes_its_failure(
     for case in cases["bad_fc"]:
         assert case.status == "failed" and case.failure.kind == "tool_error"
         assert case.failure.exit_code == 1 and "ERROR" in case.failure.message
-        assert "failed to prepare" in case.failure.output or "XNNPack" in case.failure.output
+        if case.config.backend == "cpu":
+            assert "ERROR: Node number 1 (TfLiteXNNPackDelegate) failed to prepare." in \
+                process_log(tmp_path / "results", case.runs[0])
 
 
 def test_litert_benchmark_refuses_a_batch_the_file_does_not_hold(tmp_path: Path) -> None:

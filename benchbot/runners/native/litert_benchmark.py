@@ -5,7 +5,8 @@ LiteRT's CompiledModel ``benchmark_model``) loads a ``.tflite`` file with the
 CompiledModel API and times ``--warmup_runs`` then ``--num_runs`` inferences. Its flags
 (argparse, so an unknown flag is ``error: unrecognized arguments`` and exit 2):
 ``--model``, ``--num_threads``, ``--warmup_runs``, ``--num_runs``, ``--use_gpu``,
-``--use_npu`` (the CPU stays on as fallback unless ``--no_cpu``), ``--result_json``,
+``--use_npu`` (the CPU stays on as fallback unless ``--no_cpu``), ``--require_full_delegation``
+(no CPU fallback, and exit 1 unless the accelerator runs every op), ``--result_json``,
 ``--verbose``. It has no shape flag (a model runs at its own input shapes), no
 precision flag, no time limit and no op profiler.
 
@@ -18,7 +19,7 @@ What is read (the runner hands the parser stdout and stderr together):
   "median_ms", "std_ms", "p5_ms", "p95_ms", "num_runs"}}``, every time rounded to two
   decimals of a millisecond;
 * a failure: the tool's ``ERROR`` log line, else LiteRT's first ``ERROR: ...`` line
-  with the Python exception the tool died of.
+  with the Python exception the tool died of (and its ``└ ...`` continuation lines).
 
 Resolution: 0.01 ms. A median or mean that reads 0.00 is below it: the run fails
 saying so (never stored as 0). Any other figure that reads 0.00 (a min, a std, a
@@ -27,6 +28,7 @@ warm-up) is left out (None: not known) rather than stored as 0.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -39,8 +41,12 @@ from benchbot.sweep import Case, MeasureSettings
 
 KIND = "litert_benchmark"
 RESOLUTION_MS = 0.01
-#: benchbot backend -> the tool's flags, and the accelerator its result then names first
-BACKEND_FLAGS = {"cpu": (), "gpu": ("--use_gpu",), "npu": ("--use_npu",)}
+#: benchbot backend -> the tool's flags, and the accelerator its result then names first.
+#: A GPU or NPU case runs without the CPU fallback (``--require_full_delegation``): with
+#: it, the tool reports ``"accelerators": ["NPU", "CPU"], "fully_accelerated": true`` for
+#: a model the CPU ran whole (no NPU found); without it, the tool fails in its own words.
+BACKEND_FLAGS = {"cpu": (), "gpu": ("--use_gpu", "--require_full_delegation"),
+                 "npu": ("--use_npu", "--require_full_delegation")}
 ACCELERATOR = {"cpu": "CPU", "gpu": "GPU", "npu": "NPU"}
 #: where the tool writes its JSON: its own stdout (a pipe on every transport)
 RESULT_JSON = "/proc/self/fd/1"
@@ -121,7 +127,13 @@ def failure_quote(text: str) -> str:
     if logged:
         return logged[0].strip()
     native = next((ln.strip() for ln in lines if _NATIVE_ERROR.match(ln)), None)
-    died = next((ln.strip() for ln in reversed(lines) if _EXCEPTION.match(ln)), None)
+    died = None
+    for i in range(len(lines) - 1, -1, -1):
+        if _EXCEPTION.match(lines[i]):  # with LiteRT's "└ ..." lines that continue it
+            more = [ln.strip() for ln in itertools.takewhile(lambda ln: ln.startswith("└"),
+                                                             lines[i + 1:])]
+            died = " ".join([lines[i].strip(), *more])
+            break
     quoted = [q for q in (native, died) if q]
     return " | ".join(quoted) if quoted else (last_lines(text, "") or "it printed nothing")
 
@@ -145,13 +157,13 @@ def mismatches(report: LitertReport, threads: int | None, backend: str) -> list[
     found = []
     if threads is not None and report.threads != threads:
         found.append(f"the tool ran with num_threads {report.threads}, not {threads}")
-    first = report.accelerators[0] if report.accelerators else None
-    if first != ACCELERATOR[backend]:
+    wanted = [ACCELERATOR[backend]]  # and no CPU fallback beside a GPU or NPU
+    if list(report.accelerators) != wanted:
         found.append(f"the tool ran with accelerators {list(report.accelerators)}, not "
-                     f"{ACCELERATOR[backend]} first")
+                     f"{wanted}")
     elif backend != "cpu" and report.fully_accelerated is not True:
         found.append(f"the tool says fully_accelerated: {report.fully_accelerated} (part of "
-                     f"the model ran on the CPU, not on the {first})")
+                     f"the model ran elsewhere than on the {wanted[0]})")
     return found
 
 

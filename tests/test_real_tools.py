@@ -99,7 +99,9 @@ def test_litert_npu_without_cpu_fallback_or_not_at_all() -> None:
 # --- benchmark_app's own output ----------------------------------------------------------
 
 def test_openvino_console_figures_in_us_and_in_ms() -> None:
-    small = ov.parse(log("openvino_benchmark_app", "ov_tiny_conv_t2_b2_f32"))
+    report = ov.read_log(log("openvino_benchmark_app", "ov_tiny_conv_t2_b2_f32"))
+    assert report.version == "2026.4.1-22982-e213a147257-releases/2026/4"
+    small = report.result
     assert small.ok and small.count == 50
     assert (small.median_ms, small.mean_ms, small.min_ms, small.max_ms) == \
         (0.06641, 0.07626, 0.05405, 0.17872)  # printed in us

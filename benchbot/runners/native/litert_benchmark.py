@@ -50,11 +50,6 @@ BACKEND_FLAGS = {"cpu": (), "gpu": ("--use_gpu", "--require_full_delegation"),
 ACCELERATOR = {"cpu": "CPU", "gpu": "GPU", "npu": "NPU"}
 #: where the tool writes its JSON: its own stdout (a pipe on every transport)
 RESULT_JSON = "/proc/self/fd/1"
-#: the tool's flags (its argparse parser), for checking what build_argv emits
-FLAGS = ("--model", "--signature", "--use_cpu", "--no_cpu", "--use_gpu", "--use_npu",
-         "--require_full_delegation", "--dispatch_library_path", "--compiler_plugin_path",
-         "--runtime_path", "--num_runs", "--warmup_runs", "--num_threads", "--result_json",
-         "--verbose")
 # JSON figure -> NativeResult field
 _FIGURES = {"avg_ms": "mean_ms", "median_ms": "median_ms", "min_ms": "min_ms",
             "max_ms": "max_ms", "std_ms": "std_ms", "p95_ms": "p95_ms", "init_ms": "init_ms",

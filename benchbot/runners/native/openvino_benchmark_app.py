@@ -47,13 +47,6 @@ KIND = "openvino_benchmark_app"
 DEVICES = {"cpu": "CPU", "gpu": "GPU", "npu": "NPU"}
 #: benchbot precision -> -infer_precision (int8 is the model file's own quantization)
 INFER_PRECISION = {"fp32": "f32", "fp16": "f16"}
-#: the tool's flags (its argparse parser), for checking what build_argv emits
-FLAGS = ("-h", "-i", "-m", "-d", "-hint", "-niter", "-max_irate", "-t", "-b", "-shape",
-         "-data_shape", "-layout", "-extensions", "-c", "-cdir", "-lfile", "-api", "-nireq",
-         "-nstreams", "-inference_only", "-no_warmup", "-infer_precision", "-ip", "-op",
-         "-iop", "--mean_values", "--scale_values", "-nthreads", "-pin",
-         "-latency_percentile", "-report_type", "-report_folder", "-json_stats", "-pc",
-         "-pcsort", "-pcseq", "-exec_graph_path", "-dump_config", "-load_config")
 _TYPE_NAMES = {"float32": "f32", "float16": "f16", "bfloat16": "bf16"}
 
 _PREFIX = re.compile(r"^\[ (INFO|WARNING|ERROR) \] ?(.*)$")

@@ -84,6 +84,17 @@ def test_batch_through_the_compiled_model_tool_is_refused_never_measured(
     assert four["status"] == "failed" and four["failure"]["kind"] == "bad_input"
     assert "cannot resize inputs: batch 4" in four["error"]
     assert recorded(record)[0] == ["--help"] and len(recorded(record)) == 2  # probe, batch 1
+    # now its dialect is known (cached with its sha256): refused at plan time, exit 2
+    again = run(tmp_path / "again", models["tiny_fc.tflite"], "tflite_benchmark_model", bm,
+                "-b", "4")
+    assert again.returncode == 2 and "cannot resize inputs: batch 4" in again.stderr
+    assert len(recorded(record)) == 2
+    # --runner-bin auto fetches that tool: known before anything is downloaded
+    auto = benchbot("run", "-m", str(models["tiny_fc.tflite"]), "--runner",
+                    "tflite_benchmark_model", "--runner-bin", "auto", "-b", "4",
+                    "--results", str(tmp_path / "r2"), *FAST,
+                    env={"BENCHBOT_TOOLS_URL": "http://127.0.0.1:9/unreachable"})
+    assert auto.returncode == 2 and "LiteRT CompiledModel benchmark_model" in auto.stderr
 
 
 def test_a_flag_the_build_lacks_fails_the_case_quoting_the_tool(models: dict[str, Path],

@@ -222,7 +222,7 @@ def run_command(
             spec = load_sweep_file(config).overridden_by(spec)
         names = spec.devices or ("local",)
         plan = session.plan_of(spec, session.profiles_of(names, dirs, runner), zoo_dir,
-                               int8_mode)
+                               int8_mode, runner_bin)
     if dry_run:
         out(_plan_json(plan) if as_json else _plan_text(plan))
         return

@@ -27,6 +27,8 @@ from benchbot.store.modelfile import ModelFile, inspect_model
 from benchbot.profiles import Profile, get_profile
 from benchbot.runners.native import runner_kinds, tool
 from benchbot.runners.native.applies import refusal
+from benchbot.runners.native.probe import cached as cached_dialect
+from benchbot.runners.native.tools import ToolDialect
 from benchbot.store import RunOwner, RunRecord, find_run_files, load_run, new_run_id, utc_now
 from benchbot.store.codec import SchemaError, config_doc, config_of_doc
 from benchbot.store.files import hold_run_lock
@@ -68,8 +70,9 @@ def settings_of(measure: Mapping[str, Any]) -> MeasureSettings:
 
 
 def plan_of(spec: SweepSpec, profiles: Sequence[Profile], zoo_dir: Path,
-            int8_mode: str = "static") -> Plan:
-    """The cases of a sweep spec on the given devices."""
+            int8_mode: str = "static", runner_bin: Path | None = None) -> Plan:
+    """The cases of a sweep spec on the given devices (``runner_bin``: ``--runner-bin``);
+    a case no native tool can measure as labelled is refused (ConfigError)."""
     if not spec.models:
         raise ConfigError("no model to measure: give --model PATH (or models = [...] in --config)")
     models = tuple(dict.fromkeys(inspect_model(model_path(m, zoo_dir)) for m in spec.models))
@@ -80,21 +83,44 @@ def plan_of(spec: SweepSpec, profiles: Sequence[Profile], zoo_dir: Path,
                      tool_backends={p.name: tuple(b for d in tool(p.runner.kind).dialects
                                                   for b in d.backends)
                                     for p in profiles if p.runner.kind != "agent"})
-    refuse_unapplicable(plan)
+    refuse_unapplicable(plan, known_dialects(profiles, runner_bin))
     return replace(plan, meta=dict(spec.meta))
 
 
-def refuse_unapplicable(plan: Plan) -> None:
+def known_dialects(profiles: Sequence[Profile],
+                   runner_bin: Path | None) -> dict[str, ToolDialect]:
+    """Device -> the dialect its native tool speaks, where it is known before the tool is
+    asked: ``--runner-bin auto`` (the binary LiteRT publishes), or a host binary whose
+    dialect is cached by content."""
+    found: dict[str, ToolDialect] = {}
+    for profile in profiles:
+        if profile.runner.kind == "agent":
+            continue
+        native = tool(profile.runner.kind)
+        binary = runner_bin or profile.runner.binary
+        fetched = str(binary) == "auto" or (binary is None and profile.transport == "adb")
+        if native.fetched_dialect is not None and fetched:
+            found[profile.name] = native.dialect(native.fetched_dialect)
+        elif binary is not None and binary.is_file() and \
+                (known := cached_dialect(native, binary)) is not None:
+            found[profile.name] = known.dialect
+    return found
+
+
+def refuse_unapplicable(plan: Plan,
+                        dialects: Mapping[str, ToolDialect] | None = None) -> None:
     """ConfigError (exit 2), one line, when a native tool can apply a case's label in
-    none of its dialects (batch on the CompiledModel tool, fp16 on a .nb, a backend the
-    tool lacks): such a case is never measured under that label."""
+    none of its dialects, or not in the one its device's binary is known to speak
+    (batch on the CompiledModel tool, fp16 on a .nb, a backend the tool lacks): such a
+    case is never measured under that label."""
+    dialects = dialects or {}
     if plan.settings.input_shape is None and any(c.runner == "paddle_lite"
                                                   for c in plan.cases):
         raise ConfigError("Paddle Lite's benchmark_bin needs the model's input shape (it "
                           "cannot read it from a .nb): pass --input-shape 1,3,224,224 "
                           "(input_shape in a sweep file's [measure])")
     refused = [(c, reason) for c in plan.cases if c.runner != "agent"
-               and (reason := refusal(tool(c.runner), c)) is not None]
+               and (reason := refusal(tool(c.runner), c, dialects.get(c.device))) is not None]
     if refused:
         case, reason = refused[0]
         more = f" (and {len(refused) - 1} more case(s))" if len(refused) > 1 else ""

@@ -106,8 +106,10 @@ class NativeTool:
     case_options: Callable[[Case], dict[str, Any]] = lambda case: {}
     probe_argv: tuple[str, ...] = ("--help",)
     default_binary: str | None = None  # a name on the device's PATH, when it has one
-    #: ``--runner-bin auto``: ``fetch(abi, device, say) -> Path`` of a prebuilt binary
+    #: ``--runner-bin auto``: ``fetch(abi, device, say) -> Path`` of a prebuilt binary,
+    #: and the dialect that binary speaks (known before it is asked)
     fetch: Callable[[str | None, str, Callable[[str], None]], Path] | None = None
+    fetched_dialect: str | None = None
 
     def __post_init__(self) -> None:
         if not self.dialects:
@@ -161,6 +163,7 @@ register(NativeTool(
     runtime="litert", model_suffixes=(".tflite",),
     parse=tflite_benchmark_model.parse, parse_all=tflite_benchmark_model.parse_all,
     case_options=tflite_benchmark_model.case_options, fetch=fetch_for_device,
+    fetched_dialect=tflite_benchmark_model.COMPILED_MODEL,
     dialects=(
         ToolDialect(name=tflite_benchmark_model.CLASSIC,
                     title="TFLite classic benchmark_model (tflite/tools/benchmark)",

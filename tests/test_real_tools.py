@@ -19,11 +19,13 @@ from pathlib import Path
 
 import pytest
 
+from benchbot.errors import ConfigError
 from benchbot.runners.native import litert_benchmark as lrt
 from benchbot.runners.native import openvino_benchmark_app as ov
 from benchbot.runners.native.tools import tool
 from benchbot.store import load_run
-from benchbot.sweep import MeasureSettings
+from benchbot.store.modelfile import inspect_model
+from benchbot.sweep import MeasureSettings, make_plan
 from tests.conftest import REPO, benchbot
 from tests.sshd import SshServer
 
@@ -165,6 +167,26 @@ def test_every_flag_emitted_is_in_the_tools_usage(kind: str, usage: str) -> None
                 argv = dialect.op_profiler.argv(argv, "x")
             emitted = {a.split("=", 1)[0] for a in argv[1:] if a.startswith("-")}
             assert emitted <= defined, (backend, precision, emitted - defined)
+
+
+def test_a_tools_backends_join_its_models_runtime(models: dict[str, Path],
+                                                 tmp_path: Path) -> None:
+    """OpenVINO runs an ONNX file on GPU and NPU (ONNX Runtime's backends have neither); the
+    agent's ONNX cases keep theirs; the plan, not a measurement, says so."""
+    onnx = inspect_model(models["tiny_conv.onnx"])
+    plan = make_plan((onnx,), ("box", "host"), (1,), (1,), ("fp32",), MeasureSettings(),
+                     backends=("cpu", "gpu", "npu"),
+                     runners={"box": ov.KIND, "host": "agent"},
+                     tool_backends={"box": tuple(ov.DEVICES)})
+    assert {(c.device, c.backend) for c in plan.cases} == {
+        ("box", "cpu"), ("box", "gpu"), ("box", "npu"), ("host", "cpu")}
+    with pytest.raises(ConfigError, match="none of gpu, npu runs tiny_conv.onnx"):
+        make_plan((onnx,), ("host",), (1,), (1,), ("fp32",), MeasureSettings(),
+                  backends=("gpu", "npu"))
+    proc = benchbot("run", "--device", "local", "--runner", ov.KIND, "--model",
+                    str(models["tiny_conv.onnx"]), "--backend", "gpu,npu", "--dry-run")
+    assert proc.returncode == 0, proc.stderr
+    assert "| onnxruntime | gpu |" in proc.stdout and "| onnxruntime | npu |" in proc.stdout
 
 
 # --- real runs: this machine ---------------------------------------------------------------

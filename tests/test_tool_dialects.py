@@ -173,3 +173,23 @@ def test_input_shape_from_the_command_line_and_sweep_files(tmp_path: Path) -> No
     sweep.write_text('models = ["m.nb"]\n[measure]\ninput_shape = [1, 3]\n')
     with pytest.raises(ConfigError, match="'measure.input_shape' must be a string"):
         load_sweep_file(sweep)
+
+
+def test_trtexec_shape_echo_of_a_real_tensorrt_10_run() -> None:
+    """TensorRT 10.16 on an H100 (shared reference log; its source beside it): the
+    inference shape it echoes confirms the --shapes it was given, and its tag says 7-10."""
+    from tests.shared import reference
+
+    path = reference("tool_outputs", "trtexec",
+                     "trt1016_h100_nodatatransfers_cudagraph_fulllog.txt")
+    if not path.is_file():
+        pytest.skip(f"shared reference log not available: {path}")
+    text = path.read_text()
+    check = tool("trtexec").dialect("7-10").verify
+    assert check is not None
+    argv = ["trtexec", "--loadEngine=model-trained.trt", "--shapes=x:4x1x28x28"]
+    assert check(argv, text) == []
+    assert check([*argv[:2], "--shapes=x:8x1x28x28"], text) == [
+        "trtexec did not echo the inference shape x=8x1x28x28"]
+    found = detect(tool("trtexec"), text)
+    assert found is not None and found.name == "7-10"

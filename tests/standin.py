@@ -160,7 +160,8 @@ _CLASSIC_LABELS = {"--graph": "Graph", "--input_layer": "Input layers",
 #: The captured logs' own echo lines, taken out before the replay (the stand-in echoes
 #: what it was given instead).
 _OWN_ECHO = {"benchmark_model": r"STARTING!|^(INFO: )?[A-Z][A-Za-z ()#]*: \[",
-             "trtexec": r"Precision:|Input inference shape|&&&& RUNNING|^\[.*\] \[I\] (batch|fp16|int8)",
+             "trtexec": r"Precision:|Input inference shape|&&&& RUNNING|"
+                        r"^\[.*\] \[I\] (batch|fp16|int8)",
              "paddle_lite": r"^(input_shape|threads|backend|cpu precision|gpu precision):",
              "onnxruntime_perf_test": r"^Setting intra_op_num_threads"}
 

@@ -364,22 +364,36 @@ kind = "{kind}"
 
 
 @pytest.mark.ssh
-@pytest.mark.parametrize("kind,binary,model", [
-    ("litert_benchmark", LITERT, None), ("openvino_benchmark_app", OPENVINO, "tiny_conv.onnx")])
+@pytest.mark.parametrize("kind", ["litert_benchmark", "openvino_benchmark_app"])
 def test_real_tools_over_ssh(server: SshServer, models: dict[str, Path], tmp_path: Path,
-                             kind: str, binary: Path, model: str | None) -> None:
-    """The tool is pushed to the server (its console script), run there per process and
-    parsed here; the model's copy is the server's."""
-    path = models[model] if model else conv_tflite(tmp_path / "conv64.tflite")
+                             kind: str) -> None:
+    """The tool is pushed to the server (its console script), run there once per process
+    and parsed here; the models are the server's copies; a model the tool cannot run fails
+    with the tool's exit code; OpenVINO's per-node counters come back as the op profile."""
+    if kind == "litert_benchmark":
+        binary, good = LITERT, conv_tflite(tmp_path / "conv64.tflite")
+        bad = bad_fc_tflite(tmp_path / "bad_fc.tflite")
+    else:
+        binary, good, bad = OPENVINO, models["tiny_conv.onnx"], unknown_op_onnx(
+            tmp_path / "unknown_op.onnx")
     home = tmp_path / "home"
     home.mkdir()
     proc = benchbot("run", "--device", "box", "--profiles",
                     str(ssh_profile(tmp_path / "profiles", server, kind)),
-                    "--runner-bin", str(binary), "--model", str(path), "--threads", "2", *RUN,
-                    "--repeat", "2", "--results", str(tmp_path / "results"),
-                    env={"HOME": str(home), "SSH_AUTH_SOCK": ""})
-    assert proc.returncode == 0, proc.stderr
-    (case,) = [c for cs in cases_by_model(tmp_path / "results").values() for c in cs]
+                    "--runner-bin", str(binary), "--model", f"{good},{bad}", "--threads", "2",
+                    *RUN, "--repeat", "2", "--profile-ops", "--results",
+                    str(tmp_path / "results"), env={"HOME": str(home), "SSH_AUTH_SOCK": ""})
+    assert proc.returncode == 1, proc.stderr  # the bad model's case failed
+    cases = cases_by_model(tmp_path / "results")
+    (case,) = cases[good.stem]
     assert case.status == "ok" and case.config.runner == kind and len(case.runs) == 2
     assert all(run.extras["exit_code"] == 0 for run in case.runs)
-    assert str(path) not in " ".join(case.runs[0].extras["argv"])  # the pushed copy ran
+    assert str(good) not in " ".join(case.runs[0].extras["argv"])  # the pushed copy ran
+    if kind == "openvino_benchmark_app":
+        assert case.op_profile is not None and case.op_profile.ops
+    else:
+        assert case.op_profile is not None and not case.op_profile.ops  # it has no profiler
+        assert "no op profiler" in case.op_profile.reason
+    (failed,) = cases[bad.stem]
+    assert failed.status == "failed" and failed.failure.kind == "tool_error"
+    assert failed.failure.exit_code == 1 and len(failed.runs) == 1

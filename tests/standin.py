@@ -111,6 +111,8 @@ if family == "benchmark_model":
             value = {"true": "1", "false": "0"}.get(given[name], given[name])
             lines.append(f"INFO: {label}: [{value}]")
 elif family == "trtexec":
+    tag = {"5": "", "7-10": " [TensorRT v8601]", "11": " [TensorRT v110000]"}[C["dialect"]]
+    lines.append(f"&&&& RUNNING TensorRT.trtexec{tag} # trtexec " + " ".join(args))
     if C["dialect"] == "5":
         for name in ("--batch", "--iterations", "--avgRuns"):
             if name in given:

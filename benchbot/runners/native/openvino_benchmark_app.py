@@ -92,6 +92,8 @@ def _messages(text: str) -> list[tuple[str, str]]:
 
 
 def _error(messages: list[tuple[str, str]]) -> str:
+    """The tool's first ``[ ERROR ]`` message with its continuation lines (the exception
+    text it logs runs over several lines), else the error it died of."""
     for i, (level, text) in enumerate(messages):
         if level == "ERROR" and text.strip():
             more = []

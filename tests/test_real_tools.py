@@ -77,8 +77,9 @@ def test_litert_settings_are_checked_against_its_result() -> None:
     assert lrt.verify(lrt.build_argv("t", "m.tflite", 2, 1, "fp32", settings), text) == []
     assert lrt.verify(lrt.build_argv("t", "m.tflite", 4, 1, "fp32", settings), text) == [
         "the tool ran with num_threads 2, not 4"]
-    assert lrt.verify(lrt.build_argv("t", "m.tflite", 2, 1, "fp32", settings,
+    assert lrt.verify(lrt.build_argv("t", "m.tflite", 1, 1, "fp32", settings,
                                      backend="gpu"), text) == [
+        "the tool ran with num_threads 2, not 1",
         "the tool ran with accelerators ['CPU'], not ['GPU']"]
 
 
@@ -265,34 +266,34 @@ def cases_by_model(results: Path) -> dict[str, list]:
     return found
 
 
-def test_litert_benchmark_measures_here_with_repeats_and_quotes_its_failure(
+def test_litert_benchmark_measures_here_with_repeats_never_calling_the_cpu_an_npu(
         tmp_path: Path) -> None:
+    """Threads 1 and 2 on the CPU, each case in two tool runs; the NPU this host lacks is
+    the tool's own failure (no CPU fallback), and NPU at 2 threads is no label to measure."""
     model = conv_tflite(tmp_path / "conv64.tflite")
-    bad = bad_fc_tflite(tmp_path / "bad_fc.tflite")
     proc = benchbot("run", "--device", "local", "--runner", "litert_benchmark", "--runner-bin",
-                    str(LITERT), "--model", f"{model},{bad}", "--threads", "2", "--backend",
+                    str(LITERT), "--model", str(model), "--threads", "1,2", "--backend",
                     "cpu,npu", *RUN, "--repeat", "2", "--results", str(tmp_path / "results"))
-    assert proc.returncode == 1, proc.stderr  # the bad model's cases failed
-    cases = cases_by_model(tmp_path / "results")
-    for case in cases["conv64"]:
-        if case.config.backend == "npu":  # this host has none: never measured as NPU
-            assert case.status == "failed" and case.failure.kind == "tool_error"
-            assert "Some ops are not accelerated" in process_log(tmp_path / "results",
-                                                                 case.runs[0])
-            continue
+    assert proc.returncode == 1, proc.stderr  # the NPU cases failed
+    cases = {(c.config.backend, c.config.threads): c
+             for c in cases_by_model(tmp_path / "results")["conv64"]}
+    npu = cases[("npu", 1)]
+    assert npu.status == "failed" and npu.failure.kind == "tool_error"
+    assert npu.failure.exit_code == 1 and len(npu.runs) == 1
+    assert "Some ops are not accelerated" in process_log(tmp_path / "results", npu.runs[0])
+    refused = cases[("npu", 2)]
+    assert refused.status == "failed" and refused.failure.kind == "bad_input"
+    assert "a thread count does not apply" in refused.failure.message
+    assert all("argv" not in run.extras for run in refused.runs)  # the tool never ran
+    for threads in (1, 2):
+        case = cases[("cpu", threads)]
         assert case.status == "ok", case.failure
         assert len(case.runs) == 2 and case.stats_source == "aggregates"
         for run in case.runs:  # one tool process each, its own figures
-            assert f"--num_threads={case.config.threads}" in run.extras["argv"]
+            assert f"--num_threads={threads}" in run.extras["argv"]
             assert run.extras["tool"]["count"] == 20
             assert run.extras["dialect"] == "compiled_model_py"
             assert run.aggregates.median_ms >= lrt.RESOLUTION_MS
-    for case in cases["bad_fc"]:
-        assert case.status == "failed" and case.failure.kind == "tool_error"
-        assert case.failure.exit_code == 1 and "ERROR" in case.failure.message
-        if case.config.backend == "cpu":
-            assert "ERROR: Node number 1 (TfLiteXNNPackDelegate) failed to prepare." in \
-                process_log(tmp_path / "results", case.runs[0])
 
 
 def test_litert_benchmark_refuses_a_batch_the_file_does_not_hold(tmp_path: Path) -> None:

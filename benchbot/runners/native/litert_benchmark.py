@@ -34,6 +34,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from benchbot.errors import CaseError
 from benchbot.runners.native.argv import check_case, one_of, taskset
 from benchbot.runners.native.failure import last_lines
 from benchbot.runners.native.result import Measurement, NativeResult, single
@@ -192,6 +193,10 @@ def build_argv(binary: str, model: str, case_threads: int, batch: int, precision
     precision are the model file's."""
     check_case(case_threads, batch, precision)
     one_of(backend, tuple(BACKEND_FLAGS), "litert-benchmark backend")
+    if backend != "cpu" and case_threads != 1:  # no CPU fallback: no CPU thread runs it
+        raise CaseError(f"litert-benchmark runs {backend} cases without the CPU: a thread "
+                        f"count does not apply; measure them with --threads 1",
+                        kind="bad_input")
     return [*taskset(cpu_mask), binary, f"--model={model}", f"--num_threads={case_threads}",
             f"--warmup_runs={settings.warmup}", f"--num_runs={max(settings.min_runs, 1)}",
             *BACKEND_FLAGS[backend], f"--result_json={RESULT_JSON}"]

@@ -43,8 +43,8 @@ from benchbot.sweep import Case, MeasureSettings
 KIND = "litert_benchmark"
 RESOLUTION_MS = 0.01
 #: benchbot backend -> the tool's flags, and the accelerator its result then names first.
-#: A GPU or NPU case runs without the CPU fallback (``--require_full_delegation``): with
-#: it, the tool reports ``"accelerators": ["NPU", "CPU"], "fully_accelerated": true`` for
+#: A GPU or NPU case runs without the CPU fallback (``--require_full_delegation``): with the
+#: fallback, the tool reports ``"accelerators": ["NPU", "CPU"], "fully_accelerated": true`` for
 #: a model the CPU ran whole (no NPU found); without it, the tool fails in its own words.
 BACKEND_FLAGS = {"cpu": (), "gpu": ("--use_gpu", "--require_full_delegation"),
                  "npu": ("--use_npu", "--require_full_delegation")}

@@ -24,6 +24,7 @@ from benchbot.store import load_run
 from tests.adb_emulator import EmulatedPhone
 from tests.adb_fixtures import DUMPS, SD855_DUMP, private_adb_server, start_phone
 from tests.conftest import FAST, REPO, benchbot
+from tests.standin import recorded, write_standin
 
 pytestmark = pytest.mark.adb
 
@@ -217,8 +218,8 @@ def test_native_benchmark_model_on_the_phone(phone: EmulatedPhone, adb_server: s
                                              profiles: Path, models: dict[str, Path],
                                              tmp_path: Path) -> None:
     """A benchmark_model stand-in pushed to the phone replays a real captured log."""
-    tool = tmp_path / "benchmark_model"
-    tool.write_text(f"#!/bin/sh\ncat {shlex.quote(str(STANDIN_LOG))}\n")
+    tool = write_standin(tmp_path / "benchmark_model", "tflite_benchmark_model", "classic",
+                         STANDIN_LOG)
     proc = run_on_phone(adb_server, profiles, tmp_path / "r", "--runner",
                         "tflite_benchmark_model", "--runner-bin", str(tool), "--json",
                         "-m", str(models["tiny_fc.tflite"]), "--keep", *FAST)
@@ -237,10 +238,9 @@ def test_native_onnxruntime_perf_test_on_the_phone(phone: EmulatedPhone, adb_ser
     records its flags: the pool's own affinity option carries the profile's CPU mask."""
     log = (DATA / "tool_logs" / "onnxruntime_perf_test"
            / "ort_2020-01_pr2798_trt7_windows_debug_nospace.txt")
-    flags = tmp_path / "flags.txt"
-    tool = tmp_path / "onnxruntime_perf_test"
-    tool.write_text(f"#!/bin/sh\necho \"$@\" > {shlex.quote(str(flags))}\n"
-                    f"cat {shlex.quote(str(log))}\n")
+    flags = tmp_path / "flags.jsonl"
+    tool = write_standin(tmp_path / "onnxruntime_perf_test", "onnxruntime_perf_test",
+                         "getopt", log, record=flags)
     profile = profiles / "sd855.toml"  # 2 threads on this host's two cores
     profile.write_text(profile.read_text().replace('masks = { 1 = "1" }',
                                                    'masks = { 1 = "1", 2 = "3" }'))
@@ -251,7 +251,7 @@ def test_native_onnxruntime_perf_test_on_the_phone(phone: EmulatedPhone, adb_ser
     case, = json.loads(proc.stdout)["cases"]
     assert case["stats"]["mean_ms"] == 734.606 and case["stats"]["n"] == 1
     assert case["runs"][0]["extras"]["tool"]["init_ms"] == pytest.approx(1841.49)
-    given = flags.read_text().split()
+    given = recorded(flags)[-1]
     assert given[given.index("-x") + 1] == "2"  # intra-op threads
     assert given[given.index("-T") + 1] == "2"  # ORT pins its own pool: the mask's other core
     assert case["runs"][0]["extras"]["argv"][:2] == ["taskset", "3"]
@@ -263,19 +263,20 @@ def test_paddle_lite_benchmark_bin_on_the_phone(phone: EmulatedPhone, adb_server
     replays a real benchmark_bin log (tests/data, source noted beside it)."""
     log = (DATA / "tool_logs" / "paddle_lite"
            / "plite_e79b4b6_paddleseg_mi9_benchmark_sh_perf_info.txt")
-    tool = tmp_path / "benchmark_bin"
-    tool.write_text(f"#!/bin/sh\ncat {shlex.quote(str(log))}\n")
+    tool = write_standin(tmp_path / "benchmark_bin", "paddle_lite", "2.10", log)
     model = tmp_path / "humanseg.nb"
     model.write_bytes(b"an opt-converted Paddle Lite model stands here")
     proc = run_on_phone(adb_server, profiles, tmp_path / "r", "--runner", "paddle_lite",
-                        "--runner-bin", str(tool), "--json", "-m", str(model), *FAST)
+                        "--runner-bin", str(tool), "--json", "-m", str(model),
+                        "--input-shape", "1,3,512,512", *FAST)
     assert proc.returncode == 0, proc.stderr
     case, = json.loads(proc.stdout)["cases"]
     assert case["runtime"] == "paddle_lite" and case["stats"]["mean_ms"] == 267.246
     assert case["stats"]["min_ms"] == 265.45 and case["stats"]["n"] == 50
     argv = case["runs"][0]["extras"]["argv"]
     assert any(a.startswith("--optimized_model_file=/data/local/tmp/benchbot/") for a in argv)
-    assert "--threads=1" in argv
+    assert "--threads=1" in argv and "--input_shape=1,3,512,512" in argv
+    assert case["runs"][0]["extras"]["dialect"] == "2.10"
 
 
 def test_model_path_with_spaces_and_shell_metacharacters(phone: EmulatedPhone, adb_server: str,

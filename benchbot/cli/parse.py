@@ -20,7 +20,7 @@ from benchbot.cli import options
 
 from benchbot.cli.console import out
 from benchbot.errors import ParseFailed, UserError, printable
-from benchbot.runners.native import PARSE_ALL, TOOLS, Measurement
+from benchbot.runners.native import TOOLS, Measurement
 from benchbot.runners.native.result import NO_TIMINGS, single
 
 
@@ -78,7 +78,7 @@ def parse_command(
     Times are in milliseconds; '-' (null in JSON) marks a figure the log does
     not state. A log holding several runs prints each of them.
     """
-    if tool not in PARSE_ALL:
+    if tool not in TOOLS:
         raise UserError(f"unknown tool {printable(repr(tool))}: choose one of {', '.join(TOOLS)}")
     shown = printable(str(logfile))
     if not logfile.is_file():
@@ -92,7 +92,7 @@ def parse_command(
         raise UserError(f"cannot read {shown}: "
                         f"{printable(str(getattr(exc, 'strerror', None) or exc))}") from None
     try:
-        measurements = PARSE_ALL[tool](text)
+        measurements = TOOLS[tool].parse_all(text)
     except ValueError as exc:  # a parser met figures it cannot make sense of
         raise ParseFailed(f"{shown} is not a {tool} log benchbot can read "
                           f"({printable(str(exc))}); give the "

@@ -17,7 +17,8 @@ from benchbot.cli.outcome import Outcome
 from benchbot.cli.progress import SweepProgress
 from benchbot.devices import DeviceOptions
 from benchbot.errors import BenchbotError, ConfigError, Terminated
-from benchbot.profiles import RUNNER_KINDS, Profile
+from benchbot.profiles import Profile
+from benchbot.runners.native import runner_kinds
 from benchbot.report import build_grids, render_markdown
 from benchbot.run.executor import Retry
 from benchbot.run.provenance import parse_meta
@@ -146,12 +147,17 @@ def run_command(
     min_cosine: Optional[float] = typer.Option(
         None, help="fp16/int8 variants whose outputs have a lower cosine similarity to fp32 "
                    f"are marked inaccurate. (default: {DEFAULTS.min_cosine:g})"),
+    input_shape: Optional[str] = typer.Option(
+        None, "--input-shape", metavar="N,C,H,W",
+        help="The model's full input shape, for tools that cannot read it from the file "
+             "(Paddle Lite's benchmark_bin on a .nb: required there); each case's batch "
+             "replaces its first number. Sweep files: input_shape in [measure]."),
     config: Optional[Path] = typer.Option(
         None, "--config", "-c", help="Sweep file (TOML) with the same axes; options override it."),
     results: Path = typer.Option(Path("results"), "--results",
                                  help="Folder the run's results file is written to."),
     runner: Optional[str] = typer.Option(
-        None, help=f"Override the profile's runner: {', '.join(RUNNER_KINDS)}."),
+        None, help=f"Override the profile's runner: {', '.join(runner_kinds())}."),
     runner_bin: Optional[Path] = typer.Option(
         None, help="The native tool's binary on this host (e.g. an Android benchmark_model), "
                    "pushed to the device once; overrides the profile's [runner] binary."),
@@ -198,9 +204,10 @@ def run_command(
                "max_time": max_time, "case_timeout": case_timeout, "repeat": repeat,
                "max_repeat": max_repeat, "target_ci": target_ci, "case_budget": case_budget,
                "order": order, "seed": seed,
-               "profile_ops": True if profile_ops else None, "min_cosine": min_cosine}
-    if runner is not None and runner not in RUNNER_KINDS:
-        raise ConfigError(f"--runner: {runner!r} is not one of {', '.join(RUNNER_KINDS)}")
+               "profile_ops": True if profile_ops else None, "min_cosine": min_cosine,
+               "input_shape": input_shape}
+    if runner is not None and runner not in runner_kinds():
+        raise ConfigError(f"--runner: {runner!r} is not one of {', '.join(runner_kinds())}")
     if int8_mode not in INT8_MODES:
         raise ConfigError(f"--int8-mode: {int8_mode!r} is not one of {', '.join(INT8_MODES)}")
     if resume is not None and not resume.strip():
@@ -230,7 +237,7 @@ def run_command(
             spec = load_sweep_file(config).overridden_by(spec)
         names = spec.devices or ("local",)
         plan = session.plan_of(spec, session.profiles_of(names, dirs, runner), zoo_dir,
-                               int8_mode)
+                               int8_mode, runner_bin)
     if dry_run:
         for line in merge_notes(plan):
             err.print(line, markup=False)

@@ -13,7 +13,9 @@ PRECISIONS = ("fp32", "fp16", "int8")
 BACKENDS_BY_RUNTIME = {"onnxruntime": ("cpu", "cuda", "tensorrt"),
                        "litert": ("cpu", "reference", "xnnpack", "gpu", "nnapi"),
                        "paddle_lite": ("cpu", "gpu")}
-BACKENDS = ("cpu", "reference", "cuda", "tensorrt", "xnnpack", "gpu", "nnapi")
+# "npu" (and "gpu" on an ONNX file) only where a native tool runs it: a device's tool adds its
+# backends to its runtime's (make_plan's ``tool_backends``), e.g. OpenVINO's -d NPU.
+BACKENDS = ("cpu", "reference", "cuda", "tensorrt", "xnnpack", "gpu", "nnapi", "npu")
 # Beyond these no device has the cores or the memory; the runtimes take a C int
 MAX_THREADS = 1024
 MAX_BATCH = 65536

@@ -16,6 +16,7 @@
     case_timeout = 120  # seconds
     profile_ops = false # an op profile per case, in a pass after the timed runs
     min_cosine = 0.99   # fp16/int8 outputs less similar to fp32 are flagged inaccurate
+    input_shape = "1,3,224,224"  # for tools that cannot read it (Paddle Lite .nb)
 
     [meta]              # recorded with the run, shown in every report (like --meta k=v)
     phone_build = "QP1A.190711"
@@ -42,7 +43,8 @@ _MEASURE: dict[str, Any] = {"warmup": int, "min_runs": int, "max_runs": int,
                             "min_time": "seconds", "max_time": "seconds",
                             "case_timeout": "seconds", "repeat": int, "max_repeat": int,
                             "target_ci": float, "case_budget": "seconds", "order": str,
-                            "seed": int, "profile_ops": bool, "min_cosine": float}
+                            "seed": int, "profile_ops": bool, "min_cosine": float,
+                            "input_shape": str}
 MEASURE_KEYS = tuple(_MEASURE)
 _KIND_NAMES = {int: "whole number", float: "number", "seconds": "number of seconds",
                str: "string", bool: "true or false"}

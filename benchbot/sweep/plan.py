@@ -36,6 +36,17 @@ MIN_PROCESSES = 3  # the adaptive default's first processes per case
 NO_RUN_CAP = 1_000_000_000
 
 
+def parse_shape(text: str) -> tuple[int, ...]:
+    """'1,3,224,224' as a shape; ConfigError naming the form otherwise."""
+    try:
+        shape = tuple(int(d) for d in str(text).replace("x", ",").split(","))
+    except ValueError:
+        shape = ()
+    if not shape or any(d < 1 for d in shape):
+        raise ConfigError(f"--input-shape: {text!r} is not a shape such as 1,3,224,224")
+    return shape
+
+
 @dataclass(frozen=True)
 class MeasureSettings:
     """How every case of a sweep is measured."""
@@ -56,6 +67,9 @@ class MeasureSettings:
     seed: int | None = None  # of the interleaved order; None: drawn and recorded per run
     profile_ops: bool = False  # an op profile in a separate pass after the timed runs
     min_cosine: float = 0.99  # a variant whose outputs are less similar to fp32 is inaccurate
+    # the model's full input shape for tools that cannot read it (Paddle Lite's .nb);
+    # its first dimension is replaced by each case's batch
+    input_shape: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         for name, option in SECONDS_OPTIONS.items():  # first: NaN fails no comparison below
@@ -87,6 +101,10 @@ class MeasureSettings:
             raise ConfigError(f"--seed must be between 0 and 2**63 - 1, got {self.seed}")
         if self.order not in ORDERS:
             raise ConfigError(f"--order: {self.order!r} is not one of {', '.join(ORDERS)}")
+        if self.input_shape is not None and (not self.input_shape or any(
+                not isinstance(d, int) or isinstance(d, bool) or d < 1 for d in self.input_shape)):
+            raise ConfigError(f"--input-shape must be positive integers such as 1,3,224,224, "
+                              f"got {self.input_shape!r}")
         if not -1.0 <= self.min_cosine <= 1.0:
             raise ConfigError(f"--min-cosine must be between -1 and 1, not {self.min_cosine:g}")
 
@@ -185,17 +203,24 @@ class Plan:
 def make_plan(models: tuple[ModelFile, ...], devices: tuple[str, ...], threads: tuple[int, ...],
               batches: tuple[int, ...], precisions: tuple[str, ...],
               settings: MeasureSettings, backends: tuple[str, ...] = ("cpu",),
-              runners: Mapping[str, str] | None = None, int8_mode: str = "static") -> Plan:
+              runners: Mapping[str, str] | None = None, int8_mode: str = "static",
+              tool_backends: Mapping[str, tuple[str, ...]] | None = None) -> Plan:
     """The cartesian product devices x models x backends x threads x batch x precision.
 
     ``runners`` names each device's runner (agent by default); ``int8_mode`` is recorded
-    on the int8 cases.
+    on the int8 cases; ``tool_backends`` the backends a device's native tool runs beyond
+    its models' runtimes' (OpenVINO's GPU and NPU on an ONNX file).
 
-    A backend that does not apply to a model's runtime (CUDA for a .tflite file)
-    is left out for that model; a model no backend applies to is a ConfigError.
+    A backend that does not apply to a model's runtime on a device (CUDA for a .tflite
+    file) is left out for that model; a model no backend applies to is a ConfigError.
     """
+    extra = tool_backends or {}
+
+    def applies(backend: str, m: ModelFile, device: str) -> bool:
+        return backend in BACKENDS_BY_RUNTIME[m.runtime] or backend in extra.get(device, ())
+
     for m in models:
-        if not any(b in BACKENDS_BY_RUNTIME[m.runtime] for b in backends):
+        if not any(applies(b, m, d) for b in backends for d in devices):
             raise ConfigError(f"--backend: none of {', '.join(backends)} runs {m.path.name} "
                               f"({m.runtime}: {', '.join(BACKENDS_BY_RUNTIME[m.runtime])})")
     runner_of = runners or {}
@@ -204,7 +229,7 @@ def make_plan(models: tuple[ModelFile, ...], devices: tuple[str, ...], threads: 
                        int8_mode=int8_mode if p == "int8" else None)
                   for d, m, k, t, b, p in itertools.product(devices, models, backends, threads,
                                                             batches, precisions)
-                  if k in BACKENDS_BY_RUNTIME[m.runtime])
+                  if applies(k, m, d))
     unique: dict[str, Case] = {}
     paths: dict[str, dict[str, None]] = {}
     for case in cases:  # the same content twice (another path, a repeated value) runs once

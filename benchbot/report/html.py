@@ -170,7 +170,7 @@ def grid_html(grid: Grid, cases: Sequence[CaseResult], metric: str, digits: int)
 # ---------------------------------------------------------------- comparison
 
 def _comparison_html(report: CompareReport, digits: int) -> str:
-    from benchbot.report.comparison import COLUMNS, table_rows
+    from benchbot.report.comparison import COLUMNS, columns, table_rows
 
     s = report.settings
     rows = table_rows(report, digits)
@@ -180,7 +180,7 @@ def _comparison_html(report: CompareReport, digits: int) -> str:
         f"{_e(report.candidate_label)}; alpha {s.alpha:g}, default threshold "
         f"{s.thresholds.default:.0%}, method {_e(s.estimation.method)}. Change: candidate / "
         "baseline - 1, with its 95% confidence interval.</p>",
-        _table(COLUMNS, rows, numeric={3, 4, 5, 6},
+        _table(columns(report), rows, numeric={3, 4, 5, 6},
                row_classes=[str(c.verdict.kind) for c in report.comparisons],
                verdict_col=len(COLUMNS) - 1)])
 

@@ -5,6 +5,7 @@ simulation), the interleaved schedule, validity, compare's verdicts across proce
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime
 from pathlib import Path
 
@@ -13,7 +14,12 @@ import pytest
 
 from benchbot.compare import compare, side_of_run
 from benchbot.run.executor import schedule
-from benchbot.run.repeats import merge, needs_more, summary_of
+from benchbot.errors import ConfigError
+from benchbot.run.repeats import assess, merge, needs_more, summary_of, with_spread
+from benchbot.run.session import settings_of
+from benchbot.stats.parts import ADVICE, ci_parts
+from benchbot.stats.sessions import ASSUMED
+from benchbot.sweep.config import load_sweep_file
 from benchbot.stats.processes import across_aggregates, across_processes
 from benchbot.store import RunRecord, load_run
 from benchbot.sweep import MeasureSettings
@@ -93,6 +99,54 @@ def test_adaptive_repeats_stop_at_the_target_or_the_cap() -> None:
     once = merge(None, _process([10.0] * 5), fixed)
     assert not needs_more(once, fixed) and {c.code for c in once.validity.codes} == {
         "few_processes"}
+
+
+def _spread_case(between: float, within: float, processes: int = 4, runs: int = 400,
+                 seed: int = 0):  # noqa: ANN202
+    """A case of ``processes`` whose levels differ by ``between`` (sd, log) and whose runs
+    scatter by ``within`` around them."""
+    rng = np.random.default_rng(seed)
+    levels = 10.0 * np.exp(rng.normal(0.0, between, processes))
+    return make_case(runs=[list(level * np.exp(rng.normal(0.0, within, runs)))
+                           for level in levels])
+
+
+def test_wide_ci_is_drawn_at_valid_ci_not_at_the_adaptive_target() -> None:
+    """A +-3% interval is a good measurement: past --target-ci (2%), where the adaptive
+    rule stops, but within --valid-ci (5%); past 5% it is marked, with what would help."""
+    rng = np.random.default_rng(0)
+    case = make_case(runs=[list(level * np.exp(rng.normal(0.0, 0.01, 400)))
+                           for level in (9.8, 9.93, 10.07, 10.2)])  # 4 processes, +-2%
+    parts = ci_parts(case.stats)
+    assert parts is not None and 0.02 < parts.run < 0.05, parts
+    settings = MeasureSettings(min_runs=3)
+    assert assess(case, settings).valid
+    strict = assess(case, MeasureSettings(min_runs=3, valid_ci=0.02))
+    (code,) = [c for c in strict.codes if c.code == "wide_ci"]
+    assert "wider than +-2%" in code.detail and "mostly between processes" in code.detail
+    assert code.advice.startswith("raise --max-repeat")
+
+
+def test_the_ci_parts_name_what_dominates_and_add_up() -> None:
+    between = ci_parts(_spread_case(0.05, 0.01, seed=2).stats)
+    assert between is not None and between.dominant == "between_processes"
+    assert between.within**2 + between.between_processes**2 == pytest.approx(between.run**2)
+    within = ci_parts(_spread_case(0.0005, 0.2, runs=50, seed=3).stats)
+    assert within is not None and within.dominant == "within"
+    assert ADVICE[within.dominant].startswith("raise --min-time")
+    spread = ci_parts(with_spread(_spread_case(0.01, 0.01, seed=4), ASSUMED).stats)
+    assert spread is not None and spread.dominant == "between_runs" and spread.runs_assumed
+    assert spread.total == pytest.approx(math.sqrt(spread.run**2 + spread.between_runs**2))
+    assert "benchbot ab" in ADVICE["between_runs"]
+    assert spread.text().startswith(f"+-{spread.total:.1%}: within processes")
+
+
+def test_valid_ci_is_a_sweep_key_and_an_option(tmp_path: Path) -> None:
+    sweep = tmp_path / "sweep.toml"
+    sweep.write_text('models = ["m.onnx"]\n[measure]\nvalid_ci = 0.08\n')
+    assert settings_of(load_sweep_file(sweep).measure).valid_ci == 0.08
+    with pytest.raises(ConfigError, match="--valid-ci"):
+        MeasureSettings(valid_ci=1.5)
 
 
 def test_a_failed_later_process_keeps_the_earlier_ones() -> None:

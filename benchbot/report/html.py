@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 from benchbot._version import __version__
 from benchbot.report.environment import commit_text, environment_rows
 from benchbot.report.grid import Cell, Grid, build_grids
+from benchbot.stats.parts import ADVICE, ci_parts
 from benchbot.report.numbers import DEFAULT_DIGITS, duration_unit, format_duration, format_ms
 from benchbot.store import CaseResult, RunRecord
 from benchbot.store.entries import Entry, metric_value
@@ -107,8 +108,12 @@ def hover_text(case: CaseResult) -> str:
     if s.median_ms is not None:
         lines.append(f"median {format_duration(s.median_ms)}")
     if s.ci95_low_ms is not None and s.ci95_high_ms is not None:
+        parts = ci_parts(s)
         lines.append(f"95% CI {format_duration(s.ci95_low_ms)} to "
-                     f"{format_duration(s.ci95_high_ms)}")
+                     f"{format_duration(s.ci95_high_ms)}"
+                     + (f" ({parts.text()})" if parts is not None else ""))
+        if parts is not None and parts.total > 0:
+            lines.append(f"to narrow it: {ADVICE[parts.dominant]}")
     lines.append(f"mean {format_duration(s.mean_ms)}"
                  + (f", std {format_duration(s.std_ms)}" if s.std_ms is not None else ""))
     if s.p99_ms is not None:

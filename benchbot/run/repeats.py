@@ -122,15 +122,15 @@ def assess(case: CaseResult, settings: MeasureSettings) -> Validity:
     validity = Validity(tuple(c for c in case.validity.codes if c.code not in STATISTICAL))
     if case.status != "ok" or case.stats is None:
         return validity
-    limits = ValidityLimits(min_runs=settings.min_runs, target_ci=settings.target_ci,
+    limits = ValidityLimits(min_runs=settings.min_runs, valid_ci=settings.valid_ci,
                             min_processes=min(3, settings.min_processes) if settings.adaptive
                             else 3)
     per_process = [len(r.samples_ms) for r in case.runs if r.samples_ms]
-    for code, detail in validity_codes(
+    for code, detail, advice in validity_codes(
             case.stats, per_process, [r.stop_reason for r in case.runs], limits,
             throttled=any(r.throttled for r in case.runs),
             gate_timeout=any(r.thermal_gate_timeout for r in case.runs)):
-        validity = validity.with_code(code, detail)
+        validity = validity.with_code(code, detail, advice)
     return validity
 
 

@@ -19,7 +19,7 @@ from benchbot.store.jsonread import (At, listed, mapping, number, optional, text
 VALIDITY_ADVICE: Mapping[str, str] = {
     "few_runs": "raise --min-runs or --min-time",
     "few_processes": "raise --repeat (or let the adaptive default run at least 3)",
-    "wide_ci": "raise --max-repeat or --min-time, or quiet the device",
+    "wide_ci": "raise --max-repeat (more processes) or --min-time, or quiet the device",
     "unstable_between_processes": "the device drifts between processes: cool it down, pin "
                                   "its cores, close other programs",
     "max_time_hit": "raise --max-time: the case stopped before its minimum runs",
@@ -37,10 +37,11 @@ class ValidityCode:
 
     code: str
     detail: str = ""
+    hint: str = ""  # this case's advice, where it is more precise than the code's usual one
 
     @property
     def advice(self) -> str:
-        return VALIDITY_ADVICE.get(self.code, "")
+        return self.hint or VALIDITY_ADVICE.get(self.code, "")
 
 
 @dataclass(frozen=True)
@@ -53,10 +54,10 @@ class Validity:
     def valid(self) -> bool:
         return not self.codes
 
-    def with_code(self, code: str, detail: str = "") -> Validity:
+    def with_code(self, code: str, detail: str = "", hint: str = "") -> Validity:
         if any(c.code == code for c in self.codes):
             return self
-        return Validity((*self.codes, ValidityCode(code, detail)))
+        return Validity((*self.codes, ValidityCode(code, detail, hint)))
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,12 @@ def validity_doc(v: Validity) -> dict[str, Any]:
 def validity_of_doc(doc: Any, where: str) -> Validity:
     at = At(doc, where)
     codes = at.get("codes", listed(lambda v, w: At(v, w)), ())
-    return Validity(tuple(ValidityCode(c.get("code", text), c.get("detail", text, ""))
-                          for c in codes))
+    found = []
+    for c in codes:
+        code, advice = c.get("code", text), c.get("advice", text, "")
+        found.append(ValidityCode(code, c.get("detail", text, ""),
+                                  advice if advice != VALIDITY_ADVICE.get(code, "") else ""))
+    return Validity(tuple(found))
 
 
 def op_profile_doc(p: OpProfile) -> dict[str, Any]:

@@ -89,8 +89,10 @@ def test_a_failing_case_is_recorded_and_the_sweep_goes_on(models: dict[str, Path
     failed, ok = record.cases
     assert failed.status == "failed" and "batch 4" in failed.error and failed.stats is None
     assert ok.status == "ok" and ok.batch == 1
-    # batch 1 is ok but not valid (one process): its footnote [1]; batch 4 failed: [2]
-    assert "- [2]" in proc.stdout and "[2] tiny_reshape_fixed, local" in proc.stdout
+    # batch 1 is ok but not valid (one process): marked †, explained by code; batch 4
+    # failed: its numbered footnote
+    assert "- [1]" in proc.stdout and "[1] tiny_reshape_fixed, local" in proc.stdout
+    assert "† few_processes:" in proc.stdout
     assert "Traceback" not in proc.stderr
 
 

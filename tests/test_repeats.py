@@ -203,7 +203,8 @@ def test_run_says_how_many_cases_are_not_valid_and_marks_them(models: dict[str, 
                     "--results", str(tmp_path), *QUICK)
     assert proc.returncode == 0, proc.stderr  # not valid is not failed
     assert "1 of 1 cases are not valid" in proc.stderr and "few_processes" in proc.stderr
-    assert "† [1]" in proc.stdout and "not valid: few_processes" in proc.stdout
+    assert "† |" in proc.stdout and "† few_processes: fewer than 3 measuring processes" \
+        in proc.stdout and "(1 cell)" in proc.stdout
     doc = json.loads(next(tmp_path.glob("*.json")).read_text())
     assert doc["cases"][0]["valid"] is False
     assert doc["cases"][0]["validity"][0]["code"] == "few_processes"

@@ -3,7 +3,7 @@
     header       date, host, devices, runtime and benchbot versions, runs, commits, --meta
     comparison   (compare --format html) verdicts in colour, the change and its 95% CI
     grids        the latency tables in scaled units; hover a cell for n, CI, warnings;
-                 a case that is not valid is marked † with its codes under the grid
+                 a case that is not valid is marked †, one note per code under the grid
     charts       thread scaling, precision/batch speedup, sample distributions, history
                  by commit, op profiles (see :mod:`benchbot.report.charts`)
 
@@ -153,7 +153,7 @@ def grid_html(grid: Grid, cases: Sequence[CaseResult], metric: str, digits: int)
             case = _case_of(item, mine, metric)
             text = "-" if item.value is None else format_ms(item.value * factor, digits)
             cls = "num"
-            if item.invalid:  # not valid: its footnote names the codes and the advice
+            if item.invalid:  # not valid: the grid's marks name the codes, the hover the detail
                 text += "†"
                 cls += " invalid"
             if item.footnote is not None:
@@ -169,6 +169,9 @@ def grid_html(grid: Grid, cases: Sequence[CaseResult], metric: str, digits: int)
     if grid.footnotes:
         out.append('<ol class="notes">' + "".join(f"<li>{_e(n)}</li>" for n in grid.footnotes)
                    + "</ol>")
+    if grid.marks:  # one per validity code; each cell's own detail is in its hover
+        out.append('<ul class="notes marks">' + "".join(f"<li>{_e(n)}</li>"
+                                                         for n in grid.marks) + "</ul>")
     return "\n".join(out)
 
 

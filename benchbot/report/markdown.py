@@ -1,5 +1,5 @@
-"""Markdown latency tables: a caption, the grid, footnotes for failed cells and for cells
-whose case is not valid (``12.3† [2]``)."""
+"""Markdown latency tables: a caption, the grid, a numbered footnote per failed cell
+(``- [1]``), and for cells whose case is not valid (``12.3†``) one footnote per reason."""
 
 from __future__ import annotations
 
@@ -29,9 +29,10 @@ def render_grid(grid: Grid, digits: int = DEFAULT_DIGITS) -> str:
              "|" + "---|" * len(grid.header)]
     for row in grid.rows:
         lines.append("| " + " | ".join(table_cell(cell_text(c, digits)) for c in row) + " |")
-    if grid.footnotes:
+    if grid.footnotes or grid.marks:
         lines.append("")
         lines.extend(f"[{i}] {note}" for i, note in enumerate(grid.footnotes, start=1))
+        lines.extend(grid.marks)
     return "\n".join(lines) + "\n"
 
 

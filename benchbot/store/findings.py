@@ -31,6 +31,21 @@ VALIDITY_ADVICE: Mapping[str, str] = {
 }
 
 
+# what each code means, for a grid's one footnote per code
+VALIDITY_MEANING: Mapping[str, str] = {
+    "few_runs": "a process timed fewer runs than --min-runs",
+    "few_processes": "fewer than 3 measuring processes: the spread between processes is "
+                     "unknown",
+    "wide_ci": "this run's part of the 95% CI is wider than --valid-ci",
+    "unstable_between_processes": "the processes' medians spread by more than 5%",
+    "max_time_hit": "a process stopped at --max-time before --min-runs",
+    "throttled": "the pinned cores' clocks were capped during a process",
+    "thermal_gate_timeout": "the device never cooled below its profile's limit",
+    "partially_delegated": "some nodes fell back from the accelerator",
+    "inaccurate": "the variant's outputs are far from fp32's",
+}
+
+
 @dataclass(frozen=True)
 class ValidityCode:
     """Why a case is not valid, and what to do about it."""

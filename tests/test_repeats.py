@@ -195,6 +195,12 @@ def test_processes_follow_the_order(models: dict[str, Path], tmp_path: Path, ord
         assert sequence[:3] == [sequence[0]] * 3 and sequence[3:] == [sequence[3]] * 3
     assert [c.batch for c in record.cases] == [1, 2]  # the record keeps the plan's order
     assert all(c.stats.processes == 3 for c in record.cases)
+    # stderr is no terminal here: one line per finished case, with its processes and its
+    # one CI, and no line per process started
+    done = [line for line in proc.stderr.splitlines() if line.startswith("ok ")]
+    assert len(done) == 2 and all("; 3 processes, n=" in line for line in done), proc.stderr
+    assert all("95% CI" in line and "between processes" in line for line in done)
+    assert not [line for line in proc.stderr.splitlines() if line.startswith("start")]
 
 
 def test_run_says_how_many_cases_are_not_valid_and_marks_them(models: dict[str, Path],
@@ -245,7 +251,12 @@ def test_ab_calls_the_heavier_model_slower(models: dict[str, Path], tmp_path: Pa
     assert proc.returncode == 1, proc.stderr
     doc = json.loads(proc.stdout)
     (row,) = doc["comparisons"]
-    assert row["verdict"] == "slower"
+    assert row["verdict"] == "slower" and row["model_changed"] is True
+    sides = {line.split()[1]: line for line in proc.stderr.splitlines()
+             if line.startswith("ok ")}
+    assert set(sides) == {"A", "B"}, proc.stderr  # each side its own line, with its pairs
+    assert "A tiny_conv" in sides["A"] and "B mid_conv" in sides["B"]
+    assert all("; 8 pairs, n=" in line for line in sides.values())
     record = load_run(next(tmp_path.glob("*.json")))
     assert record.schedule.order == "ab" and len(record.cases) == 2
     starts = sorted(s for c in record.cases for s in _starts(c))

@@ -624,3 +624,15 @@ def test_every_grid_of_a_report_lists_its_models_in_one_order() -> None:
             result("alpha", "d2", 3.0, threads=1), result("zeta", "d2", 4.0, threads=1)]
     quant = quantization_tables(latest_entries([run(fp32)]), {}, "median")
     assert [[row[0] for row in g.rows] for g in quant] == [["zeta", "alpha"]] * 2
+
+
+def test_a_grid_of_sub_0_1_ms_values_reads_in_microseconds_and_says_so() -> None:
+    fast = [result("a", "d1", 0.000536), result("b", "d1", 0.0421)]
+    [table] = report([run(fast)], "devices")
+    assert table.caption == "Latency (median, µs), 1 thread, batch 1, FP32"
+    assert table.column("d1") == ["0.5360", "42.10"]  # 4 significant digits
+    mixed = fast + [result("c", "d1", 0.25)]
+    [table] = report([run(mixed)], "devices")
+    assert "(median, ms)" in table.caption and table.column("d1")[2] == "0.2500"
+    quant = quantization_table(latest_entries([run(fast)]), {}, "median")
+    assert "Latency (median, µs)" in quant and "(median, µs) on d1" in quant

@@ -40,6 +40,24 @@ class Grid:
     marks: tuple[str, ...] = ()
 
 
+MICRO_BELOW_MS = 0.1  # a grid whose every value is under this reads in µs
+
+
+def grid_unit(grid: Grid) -> tuple[str, float]:
+    """The unit a grid's values read best in, and the factor from ms: µs when every value
+    is under 0.1 ms (0.0005360 ms reads as 0.5360 µs), else ms."""
+    values = [abs(c.value) for row in grid.rows for c in row
+              if isinstance(c, Cell) and c.value is not None]
+    if values and max(values) < MICRO_BELOW_MS:
+        return "µs", 1000.0
+    return "ms", 1.0
+
+
+def with_unit(text: str, unit: str) -> str:
+    """A caption or header naming ms, naming ``unit`` instead: 'Latency (median, µs)'."""
+    return re.sub(r"\bms\)", f"{unit})", text) if unit != "ms" else text
+
+
 def validity_marks(cases: Iterable[CaseResult]) -> tuple[str, ...]:
     """The footnotes of the † cells, by reason: one per code, with its count of cells and
     its advice (a case's own when every cell with the code shares it)."""

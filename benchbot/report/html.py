@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from benchbot._version import __version__
 from benchbot.report.environment import commit_text, environment_rows
-from benchbot.report.grid import Cell, Grid, build_grids
+from benchbot.report.grid import Cell, Grid, build_grids, grid_unit, with_unit
 from benchbot.stats.parts import ADVICE, ci_parts
 from benchbot.report.numbers import DEFAULT_DIGITS, duration_unit, format_duration, format_ms
 from benchbot.store import CaseResult, RunRecord
@@ -44,7 +44,9 @@ h3 { font-size: 1.02em; margin: 1.2em 0 0.3em; }
 table { border-collapse: collapse; margin: 0.4em 0 0.8em; }
 th, td { border: 1px solid var(--line); padding: 0.3em 0.65em; }
 th { background: var(--head); text-align: left; font-weight: 600; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td { overflow-wrap: anywhere; }
+td.name { max-width: 22em; }
+td.num { overflow-wrap: normal; text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.num[title] { cursor: help; }
 td.invalid { background: #fff8e1; }
 td.failed { background: #fdecea; color: #8a1c1c; }
@@ -134,10 +136,18 @@ def _case_of(cell: Cell, mine: Sequence[CaseResult], metric: str) -> CaseResult 
                 None)
 
 
+NAME_CHARS = 48  # a grid's row label at most; the rest is "…", the whole name in the hover
+
+
+def _name_cell(name: str) -> str:
+    if len(name) <= NAME_CHARS:
+        return f'<td class="name">{_e(name)}</td>'
+    return f'<td class="name" title="{_e(name)}">{_e(name[:NAME_CHARS - 1])}…</td>'
+
+
 def grid_html(grid: Grid, cases: Sequence[CaseResult], metric: str, digits: int) -> str:
     """One grid, its values in the unit that suits them, each cell with its hover text."""
-    values = [c.value for row in grid.rows for c in row if isinstance(c, Cell) and c.value]
-    unit, factor = duration_unit(values)
+    unit, factor = grid_unit(grid)
     by_model: dict[str, list[CaseResult]] = {}
     for c in cases:
         by_model.setdefault(c.model_name, []).append(c)
@@ -148,7 +158,7 @@ def grid_html(grid: Grid, cases: Sequence[CaseResult], metric: str, digits: int)
         cells = []
         for item in row:
             if isinstance(item, str):
-                cells.append(f"<td>{_e(item)}</td>")
+                cells.append(_name_cell(item) if item is row[0] else f"<td>{_e(item)}</td>")
                 continue
             case = _case_of(item, mine, metric)
             text = "-" if item.value is None else format_ms(item.value * factor, digits)
@@ -162,9 +172,9 @@ def grid_html(grid: Grid, cases: Sequence[CaseResult], metric: str, digits: int)
             title = f' title="{_e(hover_text(case))}"' if case is not None else ""
             cells.append(f'<td class="{cls}"{title}>{_e(text)}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
-    caption = grid.caption.replace(", ms)", f", {unit})").replace(" ms)", f" {unit})")
-    out = [f"<h3>{_e(caption)}</h3>", "<table>", "<thead><tr>"
-           + "".join(f"<th>{_e(h)}</th>" for h in grid.header) + "</tr></thead>", "<tbody>",
+    out = [f"<h3>{_e(with_unit(grid.caption, unit))}</h3>", "<table>", "<thead><tr>"
+           + "".join(f"<th>{_e(with_unit(h, unit))}</th>" for h in grid.header)
+           + "</tr></thead>", "<tbody>",
            *body, "</tbody></table>"]
     if grid.footnotes:
         out.append('<ol class="notes">' + "".join(f"<li>{_e(n)}</li>" for n in grid.footnotes)
@@ -195,11 +205,14 @@ def _comparison_html(report: CompareReport, digits: int) -> str:
 
 # ---------------------------------------------------------------- charts
 
-def figure_html(name: str, svg: str, caption: str) -> str:
+def figure_html(name: str, svg: str, caption: str, full_names: Sequence[str] = ()) -> str:
+    """A chart as an inline image; ``full_names``: the names its labels cut short, whole in
+    the hover."""
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    hover = caption + "".join(f"\n{n}" for n in full_names)
     return (f'<figure class="chart" data-chart="{_e(name)}"><img src="data:image/svg+xml;'
-            f'base64,{data}" alt="{_e(caption)}"><figcaption>{_e(caption)}</figcaption>'
-            "</figure>")
+            f'base64,{data}" alt="{_e(caption)}" title="{_e(hover)}"><figcaption>'
+            f"{_e(caption)}</figcaption></figure>")
 
 
 def history_charts(records: Sequence[RunRecord], entries: Sequence[Entry], x: str = "commit",
@@ -290,6 +303,10 @@ def html_report(records: Sequence[RunRecord], entries: Sequence[Entry], layout: 
     sections.append(("Latency", "\n".join(grid_parts) or "<p>No measured cases match.</p>"))
     charts = charts_of(records, entries, comparison, history_x)
     if charts:
+        from benchbot.report.charts import cut_names
+
+        cut = cut_names([*(c.model_name for c in cases), *(c.device for c in cases)], 16)
         sections.append(("Charts", '<div class="charts">' + "\n".join(
-            figure_html(name, svg, caption) for name, svg, caption in charts) + "</div>"))
+            figure_html(name, svg, caption, cut) for name, svg, caption in charts)
+            + "</div>"))
     return render_page(title, lede, sections)

@@ -72,3 +72,14 @@ def test_fit_cuts_with_an_ellipsis_line_by_line() -> None:
     assert charts.fit("a" * 50, 10) == "a" * 9 + "…"
     assert charts.fit("a" * 20 + "\nbb", 10) == "a" * 9 + "…\nbb"
     assert charts.cut_names(["a" * 50, "b", "a" * 50], 10) == ["a" * 50]
+
+
+def test_the_html_grid_cuts_a_long_model_name_and_keeps_it_whole_in_the_hover() -> None:
+    from benchbot.report.grid import build_grids
+    from benchbot.report.html import NAME_CHARS, grid_html
+    from benchbot.store.entries import Entry
+
+    case = make_case(model=f"models/{LONG}.onnx", samples_ms=[1.0] * 20)
+    [grid] = build_grids([Entry("r", case)], "devices", "median")
+    page = grid_html(grid, [case], "median", 4)
+    assert f'title="{LONG}"' in page and f">{LONG[:NAME_CHARS - 1]}…</td>" in page

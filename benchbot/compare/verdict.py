@@ -144,6 +144,9 @@ def decide(est: Estimate, threshold: float, alpha: float) -> Verdict:
         return Verdict(Kind.UNCERTAIN, f"the pairs disagree in sign: {est.slower_pairs} of "
                                        f"{est.n_baseline} slower ({ci}, {p}); raise "
                                        "--max-repeat for more pairs, or quiet the device")
+    if est.method == "processes":  # the spread between processes and runs dominates
+        return Verdict(Kind.UNCERTAIN, f"too noisy to tell ({ci}, {p}): measure both with "
+                                       "more processes (--max-repeat)")
     return Verdict(Kind.UNCERTAIN, f"too noisy to tell ({ci}, {p}): rerun both with a larger "
                                    "--min-time or --min-runs")
 

@@ -16,9 +16,9 @@ matter:
 whatever changed is too small to matter, and we know it. Anything else is
 ``uncertain``, with the real reason: a change that is real but within the
 threshold, pairs that disagree in sign (ab), too few pairs to reach alpha (ab), or
-too noisy to tell. Demanding both conditions keeps false alarms rare on noisy phones (a significant 1% change
-with thousands of runs is not a regression) and never calls a large but noisy
-difference a regression on thin evidence.
+too noisy to tell. Demanding both conditions keeps false alarms rare on noisy
+phones (a significant 1% change with thousands of runs is not a regression) and
+never calls a large but noisy difference a regression on thin evidence.
 """
 
 from __future__ import annotations

@@ -46,7 +46,8 @@ th, td { border: 1px solid var(--line); padding: 0.3em 0.65em; }
 th { background: var(--head); text-align: left; font-weight: 600; }
 td { overflow-wrap: anywhere; }
 td.name { max-width: 22em; }
-td.num { overflow-wrap: normal; text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.num { overflow-wrap: normal; text-align: right; font-variant-numeric: tabular-nums;
+         white-space: nowrap; }
 td.num[title] { cursor: help; }
 td.invalid { background: #fff8e1; }
 td.failed { background: #fdecea; color: #8a1c1c; }

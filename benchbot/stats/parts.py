@@ -3,8 +3,9 @@
 Every place that states a case's CI (the line ``run`` prints as a case finishes, its
 warning, the grids' footnotes and hover, JSON) states ``Summary.ci95_*``: the interval a
 comparison with another run would use. With several processes it has three parts, each
-given as the half-width it would have alone (relative to the median; they add in
-quadrature, as variances do):
+given as the half-width it would have alone (relative to the median). They add about in
+quadrature, as variances do; not exactly, as the total's t quantile follows the degrees of
+freedom of all of them together (:func:`benchbot.stats.sessions.with_sessions`):
 
 - ``within``: the noise of the timed runs inside each process, what ``--min-time`` (more
   runs per process) narrows. A process's median varies by about ``sqrt(pi / 2)`` times the
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 
 from benchbot.stats.summary import Summary
 
+Z95 = 1.959963984540054
 PARTS = ("within", "between_processes", "between_runs")
 ADVICE = {"within": "raise --min-time (more timed runs in each process)",
           "between_processes": "raise --max-repeat (more processes), or quiet the device",
@@ -96,7 +98,7 @@ def ci_parts(stats: Summary | None) -> CiParts | None:
         return None
     between_runs = None
     if stats.within_ci95_low_ms is not None and stats.between_runs_sd is not None:
-        between_runs = math.sqrt(max(0.0, total * total - run * run))
+        between_runs = Z95 * stats.between_runs_sd  # the spread's own 95% half-width
     if stats.processes < 2:
         return CiParts(total, run, run, None, between_runs)
     share = 1.0  # of the run's variance from the noise within processes

@@ -88,7 +88,7 @@ _CASE = _object({
         "dominant": {"enum": ["within", "between_processes", "between_runs"]},
         "advice": _STR}, ("half", "dominant"),
         "what stats.ci95_* is made of, as half-widths relative to the median (0.02: +-2%; "
-        "they add in quadrature): within processes, between processes, between runs; "
+        "each as it would be alone; they add about in quadrature): within processes, between processes, between runs; "
         "the dominant part and what would narrow it")),
     "backend": _STR, "runner": _STR, "int8_mode": _nullable(_STR),
     "model_ref": {"$ref": "#/$defs/model"}, "variant": _nullable({"$ref": "#/$defs/variant"}),

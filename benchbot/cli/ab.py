@@ -57,7 +57,8 @@ def ab_command(
     min_time: Optional[float] = typer.Option(None, help="Seconds per process at least. (1)"),
     max_time: Optional[float] = typer.Option(None, help="Seconds per process at most. (20)"),
     threshold: str = typer.Option("5%", help="The smallest slowdown that counts."),
-    alpha: float = typer.Option(0.01, help="Significance level."),
+    alpha: float = typer.Option(
+        0.01, help="Significance level of the paired test; the CI is at 1 - alpha (99%)."),
     serial: Optional[str] = typer.Option(
         None, help="ADB serial of the phone to use, when several are attached."),
     adb_server: Optional[str] = typer.Option(

@@ -198,7 +198,7 @@ def _comparison_html(report: CompareReport, digits: int) -> str:
         f'<p class="note">Baseline: {_e(report.baseline_label)}; candidate: '
         f"{_e(report.candidate_label)}; alpha {s.alpha:g}, default threshold "
         f"{s.thresholds.default:.0%}, method {_e(s.estimation.method)}. Change: candidate / "
-        "baseline - 1, with its 95% confidence interval.</p>",
+        f"baseline - 1, with its {s.estimation.confidence:.0%} confidence interval.</p>",
         _table(columns(report), rows, numeric={3, 4, 5, 6},
                row_classes=[str(c.verdict.kind) for c in report.comparisons],
                verdict_col=len(COLUMNS) - 1)])
@@ -251,7 +251,8 @@ def charts_of(records: Sequence[RunRecord], entries: Sequence[Entry],
 
     if comparison is not None:
         add("comparison", lambda: charts.comparison_svg(comparison),
-            "Candidate / baseline per case with its 95% CI, coloured by verdict")
+            f"Candidate / baseline per case with its {comparison.settings.estimation.confidence:.0%}"
+            " CI, coloured by verdict")
     add("thread-scaling", lambda: charts.thread_scaling_svg(cases),
         "Thread scaling: speedup over 1 thread, per model and device (dashed: linear)")
     add("speedup", lambda: charts.speedup_svg(cases),

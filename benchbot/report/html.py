@@ -61,6 +61,7 @@ tr.faster td.verdict { background: #c8e6c9; color: #1b5e20; font-weight: 600; }
 tr.unchanged td.verdict { color: var(--muted); }
 .summary { font-size: 1.15em; font-weight: 600; }
 .note, ol.notes, ul.notes { color: var(--muted); font-size: 0.9em; }
+ul.marks { list-style: none; padding-left: 1em; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(30em, 1fr));
           gap: 1.2em; }
 figure { margin: 0; padding: 0.6em; border: 1px solid var(--line); border-radius: 6px; }

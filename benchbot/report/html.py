@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Callable, Sequence
 from benchbot._version import __version__
 from benchbot.report.environment import commit_text, environment_rows
 from benchbot.report.grid import Cell, Grid, build_grids, grid_unit, with_unit
+from benchbot.report.numbers import DEFAULT_DIGITS, format_duration, format_ms
 from benchbot.stats.parts import ADVICE, ci_parts
-from benchbot.report.numbers import DEFAULT_DIGITS, duration_unit, format_duration, format_ms
 from benchbot.store import CaseResult, RunRecord
 from benchbot.store.entries import Entry, metric_value
 

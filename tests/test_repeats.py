@@ -257,6 +257,8 @@ def test_ab_calls_the_heavier_model_slower(models: dict[str, Path], tmp_path: Pa
     assert set(sides) == {"A", "B"}, proc.stderr  # each side its own line, with its pairs
     assert "A tiny_conv" in sides["A"] and "B mid_conv" in sides["B"]
     assert all("; 8 pairs, n=" in line for line in sides.values())
+    begun = [line for line in proc.stderr.splitlines() if line.startswith("pair ")]
+    assert [line.split(":")[0] for line in begun] == [f"pair {n}" for n in range(1, 9)]
     record = load_run(next(tmp_path.glob("*.json")))
     assert record.schedule.order == "ab" and len(record.cases) == 2
     starts = sorted(s for c in record.cases for s in _starts(c))

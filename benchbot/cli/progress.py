@@ -4,7 +4,8 @@ device when there are several, with its current case; a line per finished case.
 The ETA weighs each case by how long it is expected to take: its time limits at first
 (--min-time plus the start of its process), then what the cases of the same model on the
 same device took. Without a terminal (a CI log, ``| tee``) the bar is not drawn and one
-line is printed per finished case, with its processes. Each finished case states its one
+line is printed per finished case, with its processes (and in ``ab`` one as each pair
+begins). Each finished case states its one
 95% CI and its parts (:mod:`benchbot.stats.parts`), and a case that is not valid says why
 and what would fix it. In ``benchbot ab`` every line names the side (A or B) and the pair.
 """
@@ -66,6 +67,10 @@ class SweepProgress:
         where = (f"{case.side}, pair {self.started[index]}: " if case.side
                  else f"process {self.started[index]}: " if self.started[index] > 1 else "")
         self.bar.update(task, description=escape(where + case.label))
+        # without a terminal, ab says each pair as it begins (its first side is the one
+        # ahead of its partner, index ^ 1): a long session shows it is moving
+        if self.lines and case.side and self.started[index] > self.started.get(index ^ 1, 0):
+            self.console.print(f"pair {self.started[index]}: {escape(case.label)}")
 
     def _took_s(self, result: CaseResult) -> float | None:
         try:

@@ -71,7 +71,7 @@ def run(models: str | Path | Sequence[str | Path], device: str | Sequence[str] =
 
     ``measure`` takes the names of a sweep file's ``[measure]`` table: ``warmup``,
     ``min_runs``, ``max_runs``, ``min_time``, ``max_time`` (seconds), ``case_timeout``,
-    ``repeat`` (processes per case; default adaptive), ``max_repeat``, ``target_ci``,
+    ``repeat`` (processes per case; default adaptive), ``max_repeat``, ``target_ci``, ``valid_ci``,
     ``case_budget``, ``order``, ``seed``, ``profile_ops``, ``min_cosine``.
     The run is saved in ``results`` (default ``results/``) as ``benchbot run`` saves it.
 

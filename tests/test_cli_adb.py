@@ -204,14 +204,14 @@ def test_ab_on_the_phone_pairs_its_processes_and_calls_the_heavier_model_slower(
     proc = benchbot("ab", str(models["tiny_conv.onnx"]), str(models["mid_conv.onnx"]),
                     "--device", "sd855", "--serial", phone.address, "--adb-server", adb_server,
                     "--profiles", str(profiles), "--results", str(tmp_path / "r"),
-                    "--repeat", "3", "--warmup", "1", "--min-runs", "3", "--min-time", "0.05",
-                    "--json", timeout=240)
+                    "--repeat", "8", "--warmup", "1", "--min-runs", "3", "--min-time", "0.05",
+                    "--json", timeout=240)  # 8 pairs: the fewest that can reach alpha 0.01
     assert proc.returncode == 1, proc.stderr  # the candidate is slower
     (row,) = json.loads(proc.stdout)["comparisons"]
-    assert row["verdict"] == "slower" and row["method"] == "paired" and row["n_baseline"] == 3
+    assert row["verdict"] == "slower" and row["method"] == "paired" and row["n_baseline"] == 8
     record = load_run(next((tmp_path / "r").glob("*.json")))
     assert record.is_ab and record.devices["sd855"]["serial"] == phone.address
-    assert [len(c.runs) for c in record.cases] == [3, 3]
+    assert [len(c.runs) for c in record.cases] == [8, 8]
 
 
 def test_native_benchmark_model_on_the_phone(phone: EmulatedPhone, adb_server: str,

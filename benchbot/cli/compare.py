@@ -45,8 +45,8 @@ def _advice(report_kinds: dict[Kind, int], welch: int, changed: int) -> list[str
                      "confirm before bisecting (a second slower verdict rules out a bad "
                      "moment of the device)")
     if report_kinds[Kind.UNCERTAIN]:
-        notes.append(f"{report_kinds[Kind.UNCERTAIN]} case(s) uncertain: too few or too noisy "
-                     "runs to decide; rerun with a larger --min-time or --min-runs")
+        notes.append(f"{report_kinds[Kind.UNCERTAIN]} case(s) uncertain: each case's reason "
+                     "(--format json) says what would decide it")
     if report_kinds[Kind.FAILED]:
         notes.append(f"{report_kinds[Kind.FAILED]} case(s) failed on a side: see the reasons "
                      "with --format json, fix them and rerun")

@@ -130,6 +130,10 @@ def run_command(
     target_ci: Optional[float] = typer.Option(
         None, help="Stop adding processes once the 95% CI of the median is within +- this "
                    f"fraction of it. (default: {DEFAULTS.target_ci:g}, i.e. +-2%)"),
+    valid_ci: Optional[float] = typer.Option(
+        None, help="A case whose 95% CI (this run's part of it) is wider than +- this "
+                   "fraction of the median is marked not valid (wide_ci); separate from "
+                   f"--target-ci. (default: {DEFAULTS.valid_ci:g}, i.e. +-5%)"),
     case_budget: Optional[float] = typer.Option(
         None, help="Seconds of measuring per case at most, when adaptive. "
                    f"(default: {DEFAULTS.budget_s:g})"),
@@ -202,7 +206,8 @@ def run_command(
     """
     measure = {"warmup": warmup, "min_runs": min_runs, "max_runs": max_runs, "min_time": min_time,
                "max_time": max_time, "case_timeout": case_timeout, "repeat": repeat,
-               "max_repeat": max_repeat, "target_ci": target_ci, "case_budget": case_budget,
+               "max_repeat": max_repeat, "target_ci": target_ci, "valid_ci": valid_ci,
+               "case_budget": case_budget,
                "order": order, "seed": seed,
                "profile_ops": True if profile_ops else None, "min_cosine": min_cosine,
                "input_shape": input_shape}

@@ -42,9 +42,9 @@ _TOP = {"devices", "models", "threads", "batch", "precision", "backend", "measur
 _MEASURE: dict[str, Any] = {"warmup": int, "min_runs": int, "max_runs": int,
                             "min_time": "seconds", "max_time": "seconds",
                             "case_timeout": "seconds", "repeat": int, "max_repeat": int,
-                            "target_ci": float, "case_budget": "seconds", "order": str,
-                            "seed": int, "profile_ops": bool, "min_cosine": float,
-                            "input_shape": str}
+                            "target_ci": float, "valid_ci": float, "case_budget": "seconds",
+                            "order": str, "seed": int, "profile_ops": bool,
+                            "min_cosine": float, "input_shape": str}
 MEASURE_KEYS = tuple(_MEASURE)
 _KIND_NAMES = {int: "whole number", float: "number", "seconds": "number of seconds",
                str: "string", bool: "true or false"}

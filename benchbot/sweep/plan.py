@@ -62,6 +62,12 @@ class MeasureSettings:
     repeat: int | None = None
     max_repeat: int = 10
     target_ci: float = 0.02  # half-width of the 95% CI of the median, relative
+    # a case whose 95% CI is wider than +- this is marked not valid (wide_ci); apart from
+    # target_ci, which only says when the adaptive rule stops adding processes
+    valid_ci: float = 0.05
+    # benchbot ab: the significance level of its paired test; its fewest pairs and the
+    # level of the interval it stops on follow from it (benchbot.stats.paired)
+    alpha: float = 0.01
     budget_s: float = 120.0  # seconds of measuring processes per case, at most (adaptive)
     order: str = "interleaved"  # or "sequential": one case's processes back to back
     seed: int | None = None  # of the interleaved order; None: drawn and recorded per run
@@ -94,6 +100,11 @@ class MeasureSettings:
         if not (math.isfinite(self.target_ci) and 0 < self.target_ci < 1):
             raise ConfigError(f"--target-ci is a fraction of the median, e.g. 0.02 for +-2%, "
                               f"got {self.target_ci!r}")
+        if not (math.isfinite(self.valid_ci) and 0 < self.valid_ci < 1):
+            raise ConfigError(f"--valid-ci is a fraction of the median, e.g. 0.05 for +-5%, "
+                              f"got {self.valid_ci!r}")
+        if not (math.isfinite(self.alpha) and 0 < self.alpha < 1):
+            raise ConfigError(f"--alpha must be between 0 and 1, e.g. 0.01, got {self.alpha!r}")
         check_seconds("--case-budget", self.budget_s)
         if self.budget_s <= 0:
             raise ConfigError(f"--case-budget must be > 0 seconds, got {self.budget_s:g}")

@@ -2,7 +2,8 @@
 #   make demo   virtual environment, install, build the test models, measure a small
 #               sweep on this machine and print the markdown latency table
 #   make test   the test suite
-#   make bench  benchbot's overhead, measured (figures for the closing notes)
+#   make bench  benchbot's overhead, measured (figures for the closing notes); one part
+#               alone: e.g. .venv/bin/python benchmarks/publish.py --runs 100
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -36,6 +37,7 @@ test: models
 bench: models
 	$(PY) benchmarks/overhead.py
 	$(PY) benchmarks/trust.py
+	$(PY) benchmarks/publish.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

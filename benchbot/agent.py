@@ -16,6 +16,11 @@ is gone (benchbot killed with ``kill -9``, the SSH connection or the adb stream
 dropped) the pipe reports an error or a hang-up, and a watcher thread ends the
 process at once, instead of letting it measure on to its max time alongside the
 next run.
+
+For tests and tooling that must act while the model is being timed (never on a guess of
+how long loading takes): when ``BENCHBOT_AGENT_EVENTS`` names a file, the agent appends
+one line to it at each step, ``loaded PID``, ``timing PID`` (the timed loop starts now)
+and ``timed PID`` (it ended).
 """
 
 from __future__ import annotations
@@ -69,22 +74,40 @@ def concrete_shape(shape: list[Any], batch: int) -> list[int]:
     return dims
 
 
+EVENTS_ENV = "BENCHBOT_AGENT_EVENTS"
+
+
+def event(name: str) -> None:
+    """Append ``NAME PID`` to the file $BENCHBOT_AGENT_EVENTS names, if any (see above)."""
+    path = os.environ.get(EVENTS_ENV)
+    if not path:
+        return
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0),
+                 0o644)
+    try:
+        os.write(fd, f"{name} {os.getpid()}\n".encode())
+    finally:
+        os.close(fd)
+
+
 def measure(run_once: Callable[[], object], warmup: int, min_runs: int,
-            min_time_s: float, max_time_s: float, max_runs: int) -> dict[str, Any]:
+            min_time_s: float, max_time_s: float, max_runs: int,
+            clock: Callable[[], int] = time.perf_counter_ns) -> dict[str, Any]:
     """Time ``run_once`` until min_runs AND min_time are both reached.
 
     Capped by max_time, and by max_runs (which keeps the record of a
     microsecond model to a sane size).
 
     The first inference is timed on its own and counts as the first warm-up run.
+    ``clock`` (nanoseconds) is the timer; tests pass one that a scripted model advances.
     """
-    clock = time.perf_counter_ns
     t0 = clock()
     run_once()
     first_ms = (clock() - t0) / 1e6
     for _ in range(max(warmup, 1) - 1):
         run_once()
     samples: list[float] = []
+    event("timing")
     gc.collect()
     gc.disable()  # a collection inside a timed run is noise, not model latency
     try:
@@ -106,6 +129,7 @@ def measure(run_once: Callable[[], object], warmup: int, min_runs: int,
                 break
     finally:
         gc.enable()
+    event("timed")
     return {"first_inference_ms": first_ms, "samples_ms": samples,
             "timed_wall_ms": (clock() - start) / 1e6, "stop_reason": stop}
 
@@ -633,6 +657,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     loaded = LOADERS[runtime](args, np, rng)
     after_load = rss_kb()
     run_once = loaded.pop("run_once")
+    event("loaded")
     try:
         if args.sustained:
             timing = measure_sustained(run_once, args.warmup, args.sustained, args.window,

@@ -25,10 +25,10 @@ from benchbot.profiles import profile_dirs
 from benchbot.report.tabular import rows
 from benchbot.run import session
 from benchbot.stats.sessions import assumed
-from benchbot.store import CaseResult, RunRecord, find_run_files, load_run
+from benchbot.store import CaseResult, RunRecord, load_runs
 from benchbot.store.entries import Entry, labelled
-from benchbot.sweep import Case, SweepSpec
-from benchbot.sweep.config import MEASURE_KEYS
+from benchbot.sweep import Case
+from benchbot.sweep.config import MEASURE_KEYS, spec_from_values
 from benchbot.variants import DEFAULT_CACHE_DIR
 
 if TYPE_CHECKING:
@@ -58,11 +58,9 @@ def _names(value: str | Path | Iterable[str | Path]) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
-def _axis(value: Any, kind: type) -> tuple[Any, ...]:
-    values = (value,) if isinstance(value, (int, str)) else tuple(value)
-    if not values or not all(isinstance(v, kind) and not isinstance(v, bool) for v in values):
-        raise ConfigError(f"expected one or more {kind.__name__} values, got {value!r}")
-    return values
+def _listed(value: Any) -> Any:
+    """An axis given as one value or a sequence, as a sweep file's list (else as given)."""
+    return list(value) if isinstance(value, (tuple, list, range)) else value
 
 
 def run(models: str | Path | Sequence[str | Path], device: str | Sequence[str] = "local",
@@ -73,7 +71,7 @@ def run(models: str | Path | Sequence[str | Path], device: str | Sequence[str] =
 
     ``measure`` takes the names of a sweep file's ``[measure]`` table: ``warmup``,
     ``min_runs``, ``max_runs``, ``min_time``, ``max_time`` (seconds), ``case_timeout``,
-    ``repeat`` (processes per case; default adaptive), ``max_repeat``, ``target_ci``,
+    ``repeat`` (processes per case; default adaptive), ``max_repeat``, ``target_ci``, ``valid_ci``,
     ``case_budget``, ``order``, ``seed``, ``profile_ops``, ``min_cosine``.
     The run is saved in ``results`` (default ``results/``) as ``benchbot run`` saves it.
 
@@ -84,10 +82,11 @@ def run(models: str | Path | Sequence[str | Path], device: str | Sequence[str] =
     if unknown:
         raise ConfigError(f"unknown measure setting(s) {', '.join(unknown)}; known: "
                           f"{', '.join(MEASURE_NAMES)}")
-    spec = SweepSpec(devices=_names(device), models=_names(models),
-                     threads=_axis(threads, int), batch=_axis(batch, int),
-                     precision=_axis(precision, str), backend=_axis(backend, str),
-                     measure=dict(measure))
+    # checked as a sweep file is (the same checks as the CLI's options), before anything runs
+    spec = spec_from_values({"devices": _listed(device), "models": list(_names(models)),
+                             "threads": _listed(threads), "batch": _listed(batch),
+                             "precision": _listed(precision), "backend": _listed(backend),
+                             "measure": dict(measure)}, "benchbot.run()")
     profiles = session.profiles_of(spec.devices or ("local",), profile_dirs(), None)
     plan = session.plan_of(spec, profiles, Path("models/zoo"))
     plan = session.prepare(plan, profiles, "static", Path(DEFAULT_CACHE_DIR), log.info)
@@ -96,12 +95,13 @@ def run(models: str | Path | Sequence[str | Path], device: str | Sequence[str] =
 
 
 def load(path: str | Path) -> list[RunRecord]:
-    """Every run of a results file, or of a folder of them, oldest first.
+    """Every run of a results file, or of a folder of them, oldest first (a broken run in
+    a folder is skipped, with a warning to the ``benchbot`` logger).
 
     >>> runs = benchbot.load("results")
     >>> latest = runs[-1]
     """
-    records = [load_run(p) for p in find_run_files([Path(path)])]
+    records = load_runs([Path(path)], log.warning)  # a broken run in a folder: skipped
     return sorted(records, key=lambda r: r.started_at)
 
 

@@ -16,10 +16,33 @@
     └── ParseFailed          a tool's log holds no timings (`benchbot parse`); exit 1
 
 Only the CLI turns these into exit codes (see :mod:`benchbot.cli.main`); everything
-else raises.
+else raises. Text from outside (a log, a file name) goes into a message through
+:func:`printable`, so a message never carries a terminal's control sequences.
 """
 
 from __future__ import annotations
+
+import re
+
+# C0/C1 controls, DEL, line and paragraph separators, bidi overrides, and the lone
+# surrogates that stand for undecodable bytes (errors="surrogateescape")
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+                          "\ud800-\udfff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8
+        return f"\\x{code - 0xDC00:02x}"
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def printable(text: str) -> str:
+    """``text`` on one line with nothing a terminal acts on: control characters (newlines
+    included) and undecodable bytes written as Python escapes (``\\n``, ``\\x1b``)."""
+    return _UNPRINTABLE.sub(_escape, text)
 
 
 class BenchbotError(Exception):

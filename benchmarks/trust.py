@@ -2,14 +2,17 @@
 
 (a) A/A: independent runs of one unchanged model with default settings, every pair
     compared; how many pairs `compare` calls slower or faster (the goal is none);
-(b) power: how many of 5 `benchbot ab` runs call a model with about 10% more MACs slower
-    (mid_conv against mid_conv_plus10; the goal is 5);
+(b) `benchbot ab`: how many of 5 sessions call a model with 5% more MACs slower (goal: at
+    least 4) and one with 10% more (goal: 5), mid_conv against mid_conv_plus5 and
+    mid_conv_plus10, with each session's wall time (goal: under 60 s); and how many of 10
+    sessions of mid_conv against itself call it slower or faster (goal: none);
 (c) coverage: how many of 6 invocations' 95% CIs contain the median of the 6 medians
     (the goal is at least 5), against the same with one process per case (--repeat 1);
 (d) the wall time of one case with default settings, against one process (--repeat 1,
     as benchbot 0.1 measured), interleaved;
 (e) benchbot's median against a bare perf_counter_ns loop around session.run (same model,
-    one thread, batch 1), five invocations each, round-robin.
+    one thread, batch 1), five invocations each, round-robin;
+(f) validity: how many of the 16 cells of `make demo`'s sweep are valid (goal: 14).
 
 Nothing here is asserted: the figures are for people to read.
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import re
 import statistics
 import subprocess
 import sys
@@ -28,6 +32,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 MAX_RUNS = 10000  # benchbot run's default --max-runs
+# the options of `make demo` beside its models (the Makefile's demo target)
+DEMO_OPTIONS = ("--threads", "1,2", "--batch", "1,4", "--min-time", "0.5", "--max-repeat", "5")
 
 
 def benchbot(*args: str) -> tuple[subprocess.CompletedProcess[str], float]:
@@ -66,20 +72,64 @@ def aa_table(model: Path, results: Path, runs: int) -> str:
         f"{spread:.1%} |"]) + "\n"
 
 
-def power_table(base: Path, heavier: Path, results: Path, rounds: int) -> str:
-    found = []
-    for _ in range(rounds):
-        proc, wall = benchbot("ab", str(base), str(heavier), "--json", "--results", str(results))
-        (row,) = json.loads(proc.stdout)["comparisons"]
-        found.append((row["verdict"], row.get("change"), wall))
-    hits = sum(v == "slower" for v, _, _ in found)
-    changes = ", ".join(f"{c:+.1%}" if isinstance(c, (int, float)) else "?" for _, c, _ in found)
+def ab_session(base: Path, cand: Path, results: Path, *extra: str) -> tuple[str, float | None,
+                                                                              int, float]:
+    """One `benchbot ab` session: (verdict, estimated change, pairs, wall seconds)."""
+    proc, wall = benchbot("ab", str(base), str(cand), "--json", "--results", str(results),
+                          *extra)
+    if proc.returncode not in (0, 1):
+        sys.exit(f"benchbot ab failed: {proc.stderr.strip().splitlines()[-1:]}")
+    (row,) = json.loads(proc.stdout)["comparisons"]
+    return row["verdict"], row.get("change"), int(row.get("n_baseline") or 0), wall
+
+
+def ab_table(models: Path, results: Path, rounds: int, aa_rounds: int, *extra: str) -> str:
+    """ab's power at +5% and +10% MACs, and its false alarms on a model against itself."""
+    base = models / "mid_conv.onnx"
+    rows = []
+    for name, cand, sessions, goal in (
+            ("+5% MACs", models / "mid_conv_plus5.onnx", rounds, "slower in at least 4 of 5"),
+            ("+10% MACs", models / "mid_conv_plus10.onnx", rounds, "slower in 5 of 5"),
+            ("A/A (the same file)", base, aa_rounds, "no slower or faster")):
+        found = [ab_session(base, cand, results, *extra) for _ in range(sessions)]
+        kinds = [v for v, *_ in found]
+        called = (sum(k == "slower" for k in kinds) if cand != base
+                  else sum(k in ("slower", "faster") for k in kinds))
+        changes = ", ".join(f"{c:+.1%}" if isinstance(c, (int, float)) else "?"
+                            for _, c, _, _ in found)
+        walls = [w for *_, w in found]
+        rows.append(f"| {cand.name} ({name}) | {called} of {sessions} | {goal} | {changes} | "
+                    f"{statistics.median(p for _, _, p, _ in found):g} | "
+                    f"{statistics.mean(walls):.1f} / {max(walls):.1f} |")
     return "\n".join([
-        f"(b) power: {rounds} `benchbot ab {base.name} {heavier.name}` runs (about 9% more "
-        "MACs)", "", "| runs calling it slower | estimated changes | mean wall time (s) |",
-        "|---|---|---|",
-        f"| {hits} of {rounds} | {changes} | {statistics.mean(w for *_, w in found):.1f} |"]) \
-        + "\n"
+        f"(b) `benchbot ab {base.name} CANDIDATE`, default settings: how many sessions call a "
+        "heavier model slower (power), and how many call the model against itself slower "
+        "or faster (false alarms)", "",
+        "| candidate | sessions calling it (slower; A/A: slower or faster) | goal | estimated "
+        "changes | pairs (median) | wall time, mean / max (s) |", "|---|---|---|---|---|---|",
+        *rows]) + "\n"
+
+
+def demo_validity_table(results: Path, *extra: str) -> str:
+    """The share of valid cells in `make demo`'s sweep (its models and options)."""
+    models = re.search(r"^MODELS := (.+)$", (REPO / "Makefile").read_text(), re.M)
+    assert models, "the Makefile names the demo's models as MODELS := ..."
+    proc, wall = benchbot("run", "--device", "local", "--model", models.group(1).strip(),
+                          *DEMO_OPTIONS, "--json", "--results", str(results), *extra)
+    if proc.returncode != 0:
+        sys.exit(f"the demo sweep failed: {proc.stderr.strip().splitlines()[-1:]}")
+    cases = json.loads(proc.stdout)["cases"]
+    valid = sum(bool(c["valid"]) for c in cases)
+    codes: dict[str, int] = {}
+    for c in cases:
+        for code in c["validity"]:
+            codes[code["code"]] = codes.get(code["code"], 0) + 1
+    listed = ", ".join(f"{k} ({n})" for k, n in sorted(codes.items())) or "-"
+    return "\n".join([
+        f"(f) validity: `make demo`'s sweep ({len(cases)} cells, {' '.join(DEMO_OPTIONS)}) "
+        "on this machine; goal: at least 14 of 16 valid", "",
+        "| valid cells | codes of the others | wall time (s) |", "|---|---|---|",
+        f"| {valid} of {len(cases)} | {listed} | {wall:.0f} |"]) + "\n"
 
 
 def _contains(doc: dict, target: float, own: bool = False) -> bool:
@@ -179,22 +229,27 @@ def main() -> None:
     parser.add_argument("--models", type=Path, default=REPO / "models")
     parser.add_argument("--aa-runs", type=int, default=7)  # 21 pairs
     parser.add_argument("--ab-rounds", type=int, default=5)
+    parser.add_argument("--ab-aa-rounds", type=int, default=10)
     parser.add_argument("--invocations", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=9, help="rounds of (e)")
-    parser.add_argument("--only", choices=("a", "b", "c", "e"), help="one part only")
+    parser.add_argument("--only", choices=("a", "b", "c", "e", "f"), help="one part only")
+    parser.add_argument("--quick", action="store_true",
+                        help="short processes (--min-time 0.05): checks that the figures are "
+                             "made, not what they are")
     args = parser.parse_args()
     if args.bare:
         print(_bare(args.bare[0], args.bare[1]))
         return
     m = args.models
-    wanted = {args.only} if args.only else {"a", "b", "c", "e"}
+    quick = ("--min-time", "0.05", "--warmup", "1") if args.quick else ()
+    wanted = {args.only} if args.only else {"a", "b", "c", "e", "f"}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         if "a" in wanted:
             print(aa_table(m / "mid_conv.onnx", folder / "aa", args.aa_runs), flush=True)
         if "b" in wanted:
-            print(power_table(m / "mid_conv.onnx", m / "mid_conv_plus10.onnx", folder / "ab",
-                              args.ab_rounds), flush=True)
+            print(ab_table(m, folder / "ab", args.ab_rounds, args.ab_aa_rounds, *quick),
+                  flush=True)
         if "c" in wanted:  # with (d), from the same invocations
             text, default, once = coverage_table(m / "mid_conv.onnx", folder / "cov",
                                                  args.invocations)
@@ -202,7 +257,9 @@ def main() -> None:
             print(wall_table(default, once, "mid_conv.onnx"), flush=True)
         if "e" in wanted:
             print(agreement_table([m / "tiny_conv.onnx", m / "mid_conv.onnx"],
-                                  folder / "bare", args.rounds))
+                                  folder / "bare", args.rounds), flush=True)
+        if "f" in wanted:
+            print(demo_validity_table(folder / "demo", *quick))
 
 
 if __name__ == "__main__":

@@ -127,11 +127,13 @@ def build_tiny_reshape_fixed() -> bytes:
     return g.model("tiny_reshape_fixed", [1, 3, 8, 8], [1, NUM_CLASSES])
 
 
-def build_mid_conv(extra: bool = False) -> bytes:
+def build_mid_conv(extra: bool = False, half: bool = False) -> bytes:
     """MobileNet-ish net at 112x112, 9 convs (regular, depthwise, pointwise), ~0.36 GMAC.
 
     ``extra``: the same net with one more 14x14 3x3 conv and a pointwise one, about 10%
-    more MACs (`make bench` checks that `benchbot ab` tells the two apart).
+    more MACs; ``half``: one more 14x14 3x3 conv in two groups and a pointwise one, about
+5% more (`make
+    bench` measures how often `benchbot ab` tells each from the original).
     """
     g = _OnnxGraph(SEED + 4)
     x = g.conv("input", 3, 32, stride=2)       # 56x56
@@ -143,6 +145,11 @@ def build_mid_conv(extra: bool = False) -> bytes:
     x = g.conv(x, 128, 128)                     # 28x28 full 3x3
     x = g.conv(x, 128, 128)                     # 28x28 full 3x3
     x = g.conv(x, 128, 128, stride=2, group=128)  # 14x14 depthwise
+    if half:
+        x = g.conv(x, 128, 128, group=2)        # 14x14 3x3 in two groups
+        x = g.conv(x, 128, 128, k=1)            # 14x14 pointwise
+        g.head(x, 128, 1000)
+        return g.model("mid_conv_plus5", ["batch", 3, 112, 112], ["batch", 1000])
     if extra:
         x = g.conv(x, 128, 128)                 # 14x14 full 3x3
         x = g.conv(x, 128, 160, k=1)            # 14x14 pointwise
@@ -289,6 +296,7 @@ BUILDERS: dict[str, Callable[[], bytes]] = {
     "tiny_reshape_fixed.onnx": build_tiny_reshape_fixed,
     "mid_conv.onnx": build_mid_conv,
     "mid_conv_plus10.onnx": lambda: build_mid_conv(extra=True),
+    "mid_conv_plus5.onnx": lambda: build_mid_conv(half=True),
     "large_conv.onnx": build_large_conv,
     "tiny_fc.tflite": build_tiny_fc_tflite,
     "tiny_conv.tflite": build_tiny_conv_tflite,

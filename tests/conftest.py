@@ -55,6 +55,21 @@ def benchbot(*args: str, cwd: Path | None = None, env: dict[str, str] | None = N
                           text=True, cwd=cwd, env=full_env, timeout=timeout)
 
 
+def cli(*args: str) -> tuple[int, str, str]:
+    """``benchbot ARGS`` in this process, through ``cli/main.py`` as the console script runs
+    it (so the exit code is the one main decides from the command's outcome): (code,
+    stdout, stderr)."""
+    import contextlib
+    import io
+
+    from benchbot.cli.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue(), err.getvalue()
+
+
 # --- every results file the suite writes is checked against the JSON Schema -----------------
 
 RUN_FILE = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}(\.cases\.jsonl|\.json)$")

@@ -6,7 +6,6 @@ import ast
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import onnxruntime as ort
@@ -24,41 +23,55 @@ def run_agent(*args: str) -> tuple[int, dict]:
     return proc.returncode, json.loads(proc.stdout) if proc.stdout.strip() else {}
 
 
-class Counter:
-    def __init__(self, sleep_s: float = 0.0) -> None:
+class Model:
+    """A model whose every run takes ``ms`` on a scripted clock (no time passes for real)."""
+
+    def __init__(self, ms: float = 1.0) -> None:
         self.calls = 0
-        self.sleep_s = sleep_s
+        self.ns = 0
+        self.step = int(ms * 1e6)
 
     def __call__(self) -> None:
         self.calls += 1
-        if self.sleep_s:
-            time.sleep(self.sleep_s)
+        self.ns += self.step
+
+    def clock(self) -> int:
+        return self.ns
 
 
 def test_measure_stops_when_min_runs_and_min_time_are_reached() -> None:
-    run = Counter()
-    out = agent.measure(run, warmup=3, min_runs=7, min_time_s=0, max_time_s=60, max_runs=100)
+    run = Model()
+    out = agent.measure(run, warmup=3, min_runs=7, min_time_s=0, max_time_s=60, max_runs=100,
+                        clock=run.clock)
     assert out["stop_reason"] == "min_runs_and_time"
-    assert len(out["samples_ms"]) == 7
+    assert out["samples_ms"] == [1.0] * 7
     assert run.calls == 3 + 7  # the first inference is the first warm-up run, not a sample
-    assert out["first_inference_ms"] >= 0
+    assert out["first_inference_ms"] == 1.0
 
 
 def test_measure_keeps_going_until_min_time() -> None:
-    run = Counter(sleep_s=0.002)
-    out = agent.measure(run, warmup=1, min_runs=1, min_time_s=0.05, max_time_s=60, max_runs=10**6)
+    run = Model(ms=2.0)
+    out = agent.measure(run, warmup=1, min_runs=1, min_time_s=0.05, max_time_s=60,
+                        max_runs=10**6, clock=run.clock)
     assert out["stop_reason"] == "min_runs_and_time"
-    assert len(out["samples_ms"]) > 1
-    assert out["timed_wall_ms"] >= 50
+    assert len(out["samples_ms"]) == 25 and out["timed_wall_ms"] == 50.0
 
 
 def test_measure_is_capped_by_max_time_and_max_runs() -> None:
-    slow = agent.measure(Counter(0.002), warmup=0, min_runs=10**6, min_time_s=0,
-                         max_time_s=0.02, max_runs=10**7)
-    assert slow["stop_reason"] == "max_time" and len(slow["samples_ms"]) < 10**6
-    many = agent.measure(Counter(), warmup=0, min_runs=5, min_time_s=3600, max_time_s=7200,
-                         max_runs=50)
+    model = Model(ms=2.0)
+    slow = agent.measure(model, warmup=0, min_runs=10**6, min_time_s=0, max_time_s=0.02,
+                         max_runs=10**7, clock=model.clock)
+    assert slow["stop_reason"] == "max_time" and len(slow["samples_ms"]) == 10
+    model = Model()
+    many = agent.measure(model, warmup=0, min_runs=5, min_time_s=3600, max_time_s=7200,
+                         max_runs=50, clock=model.clock)
     assert many["stop_reason"] == "max_runs" and len(many["samples_ms"]) == 50
+
+
+def test_the_real_clock_times_real_work() -> None:
+    out = agent.measure(lambda: sum(range(1000)), warmup=1, min_runs=5, min_time_s=0,
+                        max_time_s=60, max_runs=100)
+    assert len(out["samples_ms"]) == 5 and all(x > 0 for x in out["samples_ms"])
 
 
 def test_concrete_shape_puts_the_batch_on_axis_0() -> None:

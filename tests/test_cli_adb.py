@@ -24,6 +24,7 @@ from benchbot.store import load_run
 from tests.adb_emulator import EmulatedPhone
 from tests.adb_fixtures import DUMPS, SD855_DUMP, private_adb_server, start_phone
 from tests.conftest import FAST, REPO, benchbot
+from tests.standin import recorded, write_standin
 
 pytestmark = pytest.mark.adb
 
@@ -137,7 +138,10 @@ def test_devices_honours_android_adb_server_port(phone: EmulatedPhone, adb_serve
     wrong = {**_server_env(adb_server), "ANDROID_ADB_SERVER_PORT": "1"}
     assert json.loads(benchbot("devices", "--json", "--adb-server", adb_server, env=wrong).stdout)
     refused = benchbot("devices", env=wrong)
-    assert refused.returncode == 1 and "cannot reach the adb server at 127.0.0.1:1" in refused.stderr
+    assert refused.returncode == 3 and "cannot reach the adb server at 127.0.0.1:1" in refused.stderr
+    # the hint works as printed here: adb is not on PATH, the one inside adbutils is named
+    hint = refused.stderr.split("start it on that host with: ", 1)[1].strip()
+    assert ("adb -P 1 start-server" if shutil.which("adb") else "adbutils.adb_path()") in hint
     bad = benchbot("devices", env={**wrong, "ANDROID_ADB_SERVER_PORT": "port"})
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert "ANDROID_ADB_SERVER_PORT='port' is not a TCP port" in bad.stderr
@@ -200,22 +204,22 @@ def test_ab_on_the_phone_pairs_its_processes_and_calls_the_heavier_model_slower(
     proc = benchbot("ab", str(models["tiny_conv.onnx"]), str(models["mid_conv.onnx"]),
                     "--device", "sd855", "--serial", phone.address, "--adb-server", adb_server,
                     "--profiles", str(profiles), "--results", str(tmp_path / "r"),
-                    "--repeat", "3", "--warmup", "1", "--min-runs", "3", "--min-time", "0.05",
-                    "--json", timeout=240)
+                    "--repeat", "8", "--warmup", "1", "--min-runs", "3", "--min-time", "0.05",
+                    "--json", timeout=240)  # 8 pairs: the fewest that can reach alpha 0.01
     assert proc.returncode == 1, proc.stderr  # the candidate is slower
     (row,) = json.loads(proc.stdout)["comparisons"]
-    assert row["verdict"] == "slower" and row["method"] == "paired" and row["n_baseline"] == 3
+    assert row["verdict"] == "slower" and row["method"] == "paired" and row["n_baseline"] == 8
     record = load_run(next((tmp_path / "r").glob("*.json")))
     assert record.is_ab and record.devices["sd855"]["serial"] == phone.address
-    assert [len(c.runs) for c in record.cases] == [3, 3]
+    assert [len(c.runs) for c in record.cases] == [8, 8]
 
 
 def test_native_benchmark_model_on_the_phone(phone: EmulatedPhone, adb_server: str,
                                              profiles: Path, models: dict[str, Path],
                                              tmp_path: Path) -> None:
     """A benchmark_model stand-in pushed to the phone replays a real captured log."""
-    tool = tmp_path / "benchmark_model"
-    tool.write_text(f"#!/bin/sh\ncat {shlex.quote(str(STANDIN_LOG))}\n")
+    tool = write_standin(tmp_path / "benchmark_model", "tflite_benchmark_model", "classic",
+                         STANDIN_LOG)
     proc = run_on_phone(adb_server, profiles, tmp_path / "r", "--runner",
                         "tflite_benchmark_model", "--runner-bin", str(tool), "--json",
                         "-m", str(models["tiny_fc.tflite"]), "--keep", *FAST)
@@ -234,10 +238,9 @@ def test_native_onnxruntime_perf_test_on_the_phone(phone: EmulatedPhone, adb_ser
     records its flags: the pool's own affinity option carries the profile's CPU mask."""
     log = (DATA / "tool_logs" / "onnxruntime_perf_test"
            / "ort_2020-01_pr2798_trt7_windows_debug_nospace.txt")
-    flags = tmp_path / "flags.txt"
-    tool = tmp_path / "onnxruntime_perf_test"
-    tool.write_text(f"#!/bin/sh\necho \"$@\" > {shlex.quote(str(flags))}\n"
-                    f"cat {shlex.quote(str(log))}\n")
+    flags = tmp_path / "flags.jsonl"
+    tool = write_standin(tmp_path / "onnxruntime_perf_test", "onnxruntime_perf_test",
+                         "getopt", log, record=flags)
     profile = profiles / "sd855.toml"  # 2 threads on this host's two cores
     profile.write_text(profile.read_text().replace('masks = { 1 = "1" }',
                                                    'masks = { 1 = "1", 2 = "3" }'))
@@ -248,7 +251,7 @@ def test_native_onnxruntime_perf_test_on_the_phone(phone: EmulatedPhone, adb_ser
     case, = json.loads(proc.stdout)["cases"]
     assert case["stats"]["mean_ms"] == 734.606 and case["stats"]["n"] == 1
     assert case["runs"][0]["extras"]["tool"]["init_ms"] == pytest.approx(1841.49)
-    given = flags.read_text().split()
+    given = recorded(flags)[-1]
     assert given[given.index("-x") + 1] == "2"  # intra-op threads
     assert given[given.index("-T") + 1] == "2"  # ORT pins its own pool: the mask's other core
     assert case["runs"][0]["extras"]["argv"][:2] == ["taskset", "3"]
@@ -260,19 +263,20 @@ def test_paddle_lite_benchmark_bin_on_the_phone(phone: EmulatedPhone, adb_server
     replays a real benchmark_bin log (tests/data, source noted beside it)."""
     log = (DATA / "tool_logs" / "paddle_lite"
            / "plite_e79b4b6_paddleseg_mi9_benchmark_sh_perf_info.txt")
-    tool = tmp_path / "benchmark_bin"
-    tool.write_text(f"#!/bin/sh\ncat {shlex.quote(str(log))}\n")
+    tool = write_standin(tmp_path / "benchmark_bin", "paddle_lite", "2.10", log)
     model = tmp_path / "humanseg.nb"
     model.write_bytes(b"an opt-converted Paddle Lite model stands here")
     proc = run_on_phone(adb_server, profiles, tmp_path / "r", "--runner", "paddle_lite",
-                        "--runner-bin", str(tool), "--json", "-m", str(model), *FAST)
+                        "--runner-bin", str(tool), "--json", "-m", str(model),
+                        "--input-shape", "1,3,512,512", *FAST)
     assert proc.returncode == 0, proc.stderr
     case, = json.loads(proc.stdout)["cases"]
     assert case["runtime"] == "paddle_lite" and case["stats"]["mean_ms"] == 267.246
     assert case["stats"]["min_ms"] == 265.45 and case["stats"]["n"] == 50
     argv = case["runs"][0]["extras"]["argv"]
     assert any(a.startswith("--optimized_model_file=/data/local/tmp/benchbot/") for a in argv)
-    assert "--threads=1" in argv
+    assert "--threads=1" in argv and "--input_shape=1,3,512,512" in argv
+    assert case["runs"][0]["extras"]["dialect"] == "2.10"
 
 
 def test_model_path_with_spaces_and_shell_metacharacters(phone: EmulatedPhone, adb_server: str,
@@ -400,18 +404,23 @@ def test_two_phones_are_measured_at_the_same_time(adb_server: str, phone: Emulat
 
 
 def test_a_case_lost_with_a_reconnecting_phone_is_measured_again(
-        adb_server: str, profiles: Path, models: dict[str, Path], tmp_path: Path) -> None:
+        adb_server: str, profiles: Path, models: dict[str, Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    events = tmp_path / "agent-events"  # the agent on the phone says when it times
+    monkeypatch.setenv("BENCHBOT_AGENT_EVENTS", str(events))
     phone = sd855_phone(tmp_path / "flaky", adb_server, BATTERY.read_text())
     results = tmp_path / "r"
+    # --min-time without --max-runs: the agent times for 3 s however fast the model
     proc = start_run_on(phone, adb_server, profiles, results, "-m", str(models["tiny_conv.onnx"]),
                         "--min-time", "3", "--max-time", "6", "--retries", "2",
                         "--retry-wait", "30", "--json")
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not any("agent.py" in c for c in phone.commands):
+        deadline = time.monotonic() + 120
+        while (time.monotonic() < deadline and proc.poll() is None
+               and "timing" not in (events.read_text() if events.exists() else "")):
             time.sleep(0.05)
-        time.sleep(0.5)  # the agent is measuring now
-        phone.disconnect()  # a loose cable: the adb server reconnects by itself
+        assert proc.poll() is None, "the run ended before its agent started timing"
+        phone.disconnect()  # mid-measurement, a loose cable: the adb server reconnects
         out, err = proc.communicate(timeout=180)
     finally:
         proc.kill()

@@ -1,7 +1,7 @@
 """`compare`, `baseline`, `history` and the HTML report, end to end on results files.
 
-The commands are mounted on a small typer app here; errors are mapped to exit
-codes as benchbot.cli.main does (UserError -> 2). Results files are written
+The commands run in this process through benchbot.cli.main, which decides the exit
+codes from their outcomes and errors. Results files are written
 with benchbot.store from synthetic samples, so the verdicts are known.
 """
 
@@ -14,36 +14,24 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import typer
-from typer.testing import CliRunner
 
-from benchbot.cli import baseline, compare, history
 from benchbot.compare import CompareSettings
 from benchbot.compare import compare as compare_sides
 from benchbot.run.baselines import resolve_side
 from benchbot.run.spread import device_spreads
-from benchbot.errors import UserError
 from benchbot.report.html import html_report, render_page
 from benchbot.store.entries import latest_entries
 from benchbot.stats import summarize
 from benchbot.store import CaseResult, RunRecord, load_run, save_run
 from tests.cases import make_case
+from tests.conftest import cli
 
-app = typer.Typer()
-app.command("compare")(compare.compare_command)
-app.command("history")(history.history_command)
-app.add_typer(baseline.app, name="baseline")
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args))
-    if isinstance(result.exception, UserError):  # what benchbot.cli.main turns into 2
-        return 2, result.stdout, str(result.exception)
-    assert result.exception is None or isinstance(result.exception, SystemExit), \
-        result.exception
-    return result.exit_code, result.stdout, result.stderr
+    return cli(*args)
 
 
 def _case(model: str, median_ms: float, seed: int, threads: int = 1) -> CaseResult:

@@ -120,13 +120,13 @@ def shared_folder() -> Iterator[Path]:
 
 
 HOLDER = textwrap.dedent("""
-    import sys, time
+    import sys
     from pathlib import Path
     from benchbot.run.lease import device_lease
-    folder, key, hold = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+    folder, key = Path(sys.argv[1]), sys.argv[2]
     with device_lease(key, folder=folder, say=lambda m: print("said", m, flush=True)):
         print("holding", flush=True)
-        time.sleep(hold)
+        sys.stdin.readline()  # held until the test says (a line, or our stdin closed)
     print("released", flush=True)
 """)
 
@@ -136,7 +136,14 @@ def _as_user(user: pwd.struct_passwd, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(["/usr/bin/python3", "-c", HOLDER, *args], user=user.pw_uid,
                             group=user.pw_gid, extra_groups=[], cwd="/",
                             env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _release(proc: subprocess.Popen[str]) -> None:
+    assert proc.stdin is not None
+    proc.stdin.write("release\n")
+    proc.stdin.flush()
 
 
 def _line(proc: subprocess.Popen[str]) -> str:
@@ -152,7 +159,7 @@ def test_two_users_exclude_each_other_and_neither_crashes(other_user: pwd.struct
         pytest.skip("no /usr/bin/python3 for the second user")
     # root makes the folder and the lock file (0644, root's): the other user must still lock it
     with device_lease("phone-1", folder=shared_folder):
-        other = _as_user(other_user, str(shared_folder), "phone-1", "1")
+        other = _as_user(other_user, str(shared_folder), "phone-1")
         try:
             said = _line(other)
             assert said.startswith("said waiting for device phone-1: in use by "
@@ -166,13 +173,14 @@ def test_two_users_exclude_each_other_and_neither_crashes(other_user: pwd.struct
             with device_lease("phone-1", folder=shared_folder, wait=False):
                 pass
         assert f"pid {other.pid}" in str(exc.value)
+        _release(other)
         assert _line(other) == "released"
         assert other.wait(timeout=DEADLINE_S) == 0
     finally:
         other.kill()
         other.wait()
     # the other way round: the other user's lock file, locked by root
-    other = _as_user(other_user, str(shared_folder), "phone-2", "30")
+    other = _as_user(other_user, str(shared_folder), "phone-2")
     try:
         assert _line(other) == "holding"
         assert (shared_folder / "phone-2.lock").stat().st_uid == other_user.pw_uid
@@ -189,10 +197,22 @@ def test_two_users_exclude_each_other_and_neither_crashes(other_user: pwd.struct
 # --------------------------------------------------------------------- fair hand-over
 
 LOOPER = textwrap.dedent("""
-    import os, sys, time
+    import fcntl, os, sys, time
     from pathlib import Path
     from benchbot.run.lease import device_lease
     folder, name, rounds, log, go = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4], Path(sys.argv[5])
+    other_done = Path(log + "." + ("B" if name == "A" else "A") + ".done")
+
+    def other_is_queued():  # the other run holds the turnstile: it waits for the lease now
+        fd = os.open(folder / "phone-1.queue", os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return False
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+
     while not go.exists():
         time.sleep(0.01)
     for _ in range(rounds):
@@ -200,7 +220,11 @@ LOOPER = textwrap.dedent("""
             fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             os.write(fd, name.encode())
             os.close(fd)
-            time.sleep(0.1)  # a case
+            # a case: it lasts until the other run is waiting in line (or is done), an
+            # event, so the hand-over is tested whatever the machine's speed
+            while not (other_is_queued() or other_done.exists()):
+                time.sleep(0.005)
+    Path(log + "." + name + ".done").touch()
 """)
 
 

@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -57,7 +56,9 @@ def test_a_changed_file_is_inspected_again(tmp_path: Path,
     shutil.copy(REPO / "models" / "tiny_matmul.onnx", other)
     os.replace(other, model)  # replaced in place: another file under the same name
     assert inspect_model(model).sha256 != good.sha256
-    time.sleep(0.05)  # past the file system's clock tick: the write moves the mtime
-    model.write_bytes(b"\x00" * model.stat().st_size)  # same size, corrupt
+    before = model.stat()
+    model.write_bytes(b"\x00" * before.st_size)  # same size, corrupt, in place
+    # a later mtime, as a write a clock tick later makes (the cache keys on it, as make does)
+    os.utime(model, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
     with pytest.raises(ModelError):
         inspect_model(model)

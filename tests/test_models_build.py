@@ -17,6 +17,7 @@ from onnxruntime.capi.onnxruntime_pybind11_state import Fail
 SCRIPT = Path(__file__).resolve().parents[1] / "models" / "build_test_models.py"
 
 ONNX_DYNAMIC = ["tiny_conv.onnx", "tiny_matmul.onnx", "mid_conv.onnx", "mid_conv_plus10.onnx",
+                "mid_conv_plus5.onnx",
                 "large_conv.onnx"]
 ONNX_FIXED = ["tiny_conv_fixed.onnx", "tiny_reshape_fixed.onnx"]
 TFLITE = ["tiny_fc.tflite", "tiny_conv.tflite"]

@@ -27,13 +27,14 @@ import pytest
 from benchbot import agent
 from benchbot.devices import DeviceOptions, make_runner
 from benchbot.profiles.catalog import load_profile_file
-from benchbot.runners.native import PARSERS, tflite_benchmark_model
+from benchbot.runners.native import TOOLS, tflite_benchmark_model
 from benchbot.runners.native.failure import failure_message
 from benchbot.runners.native.fetch import (FetchError, cache_path, check_elf, elf_machine,
                                            fetch_tool, tool_url)
 from benchbot.sweep import MeasureSettings
 from benchbot.sweep.axes import BACKENDS_BY_RUNTIME
 from tests.conftest import FAST, benchbot
+from tests.standin import write_standin
 
 DATA = Path(__file__).parent / "data"
 FAILURES = DATA / "tool_failures"
@@ -50,26 +51,26 @@ def text(path: Path) -> str:
 
 def test_an_argument_error_is_not_no_timings() -> None:
     log = text(FAILURES / "tflite_benchmark_model" / "tf2021-02_issue47175_unconsumed_flags.txt")
-    parsed = PARSERS["tflite_benchmark_model"](log)
+    parsed = TOOLS["tflite_benchmark_model"].parse(log)
     message = failure_message(1, log, "", parsed.error)
     assert message == "exited with code 1: Unconsumed cmdline flags: --graph test"
 
 
 def test_trtexec_e_line_is_quoted_not_the_failed_banner() -> None:
     log = text(FAILURES / "trtexec" / "trt86_hackathon_issue99_model_missing.txt")
-    message = failure_message(1, log, "", PARSERS["trtexec"](log).error)
+    message = failure_message(1, log, "", TOOLS["trtexec"].parse(log).error)
     assert message == "exited with code 1: Model missing or format not recognized"
 
 
 def test_trtexec_build_failure_quotes_its_last_error() -> None:
     log = text(LOGS / "trtexec" / "trt85_lidar_ai_issue34_build_fail_tail.txt")
-    message = failure_message(1, "", log, PARSERS["trtexec"](log).error)
+    message = failure_message(1, "", log, TOOLS["trtexec"].parse(log).error)
     assert message == "exited with code 1: Engine set up failed"  # its last [E] line
 
 
 def test_onnxruntime_failure_keeps_the_parsers_words() -> None:
     log = text(LOGS / "onnxruntime_perf_test" / "ort_2019-12_issue2762_no_test_input_fail.txt")
-    message = failure_message(255, log, "", PARSERS["onnxruntime_perf_test"](log).error)
+    message = failure_message(255, log, "", TOOLS["onnxruntime_perf_test"].parse(log).error)
     assert message.startswith("exited with code 255: ") and "no test input data" in message
 
 
@@ -101,9 +102,8 @@ def test_unrecognised_output_gives_the_last_lines_and_signals_are_named() -> Non
 def test_runner_records_the_exit_code_and_the_tools_words(models: dict[str, Path],
                                                           tmp_path: Path) -> None:
     log = FAILURES / "tflite_benchmark_model" / "tf2021-02_issue47175_unconsumed_flags.txt"
-    tool = tmp_path / "tool"
-    tool.write_text(f"#!/bin/sh\ncat '{log}'\nexit 2\n")
-    tool.chmod(0o755)
+    tool = write_standin(tmp_path / "tool", "tflite_benchmark_model", "classic", log,
+                         exit_code=2)
     proc = benchbot("run", "-m", str(models["tiny_fc.tflite"]), "--runner",
                     "tflite_benchmark_model", "--runner-bin", str(tool), "--json",
                     "--results", str(tmp_path / "r"), *FAST)
@@ -175,14 +175,14 @@ def test_benchmark_model_delegate_lines_are_parsed() -> None:
     path = REFERENCE / "tflite_benchmark_model" / "tf_cros_tast_cpu_xnnpack_peak_mem_selected.txt"
     if not path.is_file():
         pytest.skip(f"shared reference log not available: {path}")
-    result = PARSERS["tflite_benchmark_model"](text(path))
+    result = TOOLS["tflite_benchmark_model"].parse(text(path))
     assert (result.delegate, result.delegated_nodes, result.graph_nodes) == (
         "TfLiteXNNPackDelegate", 58, 58)
     default = REFERENCE / "tflite_benchmark_model" / "tf2025-07_qrb2210_cpu_xnnpack_default.txt"
-    assert PARSERS["tflite_benchmark_model"](text(default)).delegate == "XNNPACK"
+    assert TOOLS["tflite_benchmark_model"].parse(text(default)).delegate == "XNNPACK"
     plain = text(LOGS / "tflite_benchmark_model" /
                  "tf1x_issue77_android_arm64_squeezenet_nnapi_error_line.txt")
-    assert PARSERS["tflite_benchmark_model"](plain).delegate is None  # the log does not say
+    assert TOOLS["tflite_benchmark_model"].parse(plain).delegate is None  # the log does not say
 
 
 def run_agent(*args: str) -> tuple[int, dict]:
@@ -221,7 +221,7 @@ def test_trtexec_breakdown_in_parse_json() -> None:
 
 
 def test_trtexec_trt7_blocks_give_gpu_compute_and_enqueue() -> None:
-    result = PARSERS["trtexec"](text(LOGS / "trtexec" /
+    result = TOOLS["trtexec"].parse(text(LOGS / "trtexec" /
                                      "trt7x_jetson_caffe_resnet50_int8_hostlatency.txt"))
     assert result.mean_ms == 55.3094 and result.breakdown is not None
     assert set(result.breakdown) == {"enqueue_time", "gpu_compute"}
@@ -229,10 +229,10 @@ def test_trtexec_trt7_blocks_give_gpu_compute_and_enqueue() -> None:
 
 
 def test_trtexec_5_average_over_lines() -> None:
-    one = PARSERS["trtexec"](text(LOGS / "trtexec" / "trt5_retinanet_issue118_xavier_average_over.txt"))
+    one = TOOLS["trtexec"].parse(text(LOGS / "trtexec" / "trt5_retinanet_issue118_xavier_average_over.txt"))
     assert (one.count, one.mean_ms, one.p99_ms) == (10, 55.3944, None)
     assert one.breakdown == {"gpu_compute": {"mean_ms": 55.2518, "p99_ms": 59.9569}}
-    three = PARSERS["trtexec"](text(LOGS / "trtexec" / "trt5_openpose_issue7_average_over_three.txt"))
+    three = TOOLS["trtexec"].parse(text(LOGS / "trtexec" / "trt5_openpose_issue7_average_over_three.txt"))
     assert three.count == 30 and three.mean_ms == pytest.approx((26.0956 + 26.0002 + 25.9705) / 3)
     assert three.breakdown is not None and set(three.breakdown["gpu_compute"]) == {"mean_ms"}
 
@@ -248,8 +248,9 @@ def fake_elf(machine: int, size: int = 4096) -> bytes:
 class ToolServer:
     """Serves files from a dict on 127.0.0.1 and counts the requests per path."""
 
-    def __init__(self, files: dict[str, bytes]) -> None:
+    def __init__(self, files: dict[str, bytes], etags: dict[str, str] | None = None) -> None:
         self.files = files
+        self.etags = etags if etags is not None else {}  # path -> ETag, as GCS sends one
         self.hits: dict[str, int] = {}
         outer = self
 
@@ -257,8 +258,15 @@ class ToolServer:
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
                 outer.hits[self.path] = outer.hits.get(self.path, 0) + 1
                 body = outer.files.get(self.path)
+                etag = outer.etags.get(self.path)
+                if etag and self.headers.get("If-None-Match") == etag:
+                    self.send_response(304)
+                    self.end_headers()
+                    return
                 self.send_response(200 if body is not None else 404)
                 self.send_header("Content-Length", str(len(body or b"")))
+                if etag:
+                    self.send_header("ETag", etag)
                 self.end_headers()
                 self.wfile.write(body or b"")
 
@@ -332,6 +340,30 @@ def test_missing_release_and_unreachable_server(server: ToolServer, tmp_path: Pa
     message = str(info.value)
     assert "\n" not in message and message.endswith("pass --runner-bin PATH")
     assert message.startswith(f"cannot download benchmark_model for arm64-v8a from {url}/")
+
+
+def test_latest_is_refreshed_when_a_newer_one_is_published(tmp_path: Path) -> None:
+    """Without ai-edge-litert installed the version is 'latest': never cached forever, but
+    asked again with the ETag it was published with; a new publication replaces it."""
+    where = "/mirror/latest/android_arm64/benchmark_model"
+    files, etags = {where: fake_elf(183, 4096)}, {where: '"v1"'}
+    said: list[str] = []
+    with ToolServer(files, etags) as server:
+        env = {"BENCHBOT_TOOLS_URL": server.url}
+        first = fetch_tool("arm64-v8a", version="latest", root=tmp_path, env=env,
+                           say=said.append)
+        same = fetch_tool("arm64-v8a", version="latest", root=tmp_path, env=env,
+                          say=said.append)
+        assert same == first and len(said) == 1 and server.hits[where] == 2  # 304: unchanged
+        files[where], etags[where] = fake_elf(183, 8192), '"v2"'
+        newer = fetch_tool("arm64-v8a", version="latest", root=tmp_path, env=env,
+                           say=said.append)
+        assert newer == first and newer.stat().st_size == 8192
+        assert said[-1].startswith("updated benchmark_model latest for arm64-v8a")
+        url = server.url
+    kept = fetch_tool("arm64-v8a", version="latest", root=tmp_path,
+                      env={"BENCHBOT_TOOLS_URL": url}, say=said.append, timeout=5)
+    assert kept == first and "using" in said[-1]  # offline: the cached one, said so
 
 
 def test_make_runner_fetches_for_the_phones_abi(server: ToolServer, tmp_path: Path,

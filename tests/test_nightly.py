@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from benchbot.run.nightly import load_nightly
+from benchbot.compare import CompareSettings
+from benchbot.compare.match import case_key
+from benchbot.compare.verdict import Comparison, CompareReport, Kind, Verdict
+from benchbot.run.nightly import load_nightly, summary_markdown
+from benchbot.store.entries import Entry
+from tests.cases import make_case
 from benchbot.errors import ConfigError
 from benchbot.run.repeats import summary_of
 from benchbot.store import load_run, save_run
@@ -109,7 +114,8 @@ def test_a_suspect_whose_baseline_file_is_here_is_settled_by_an_interleaved_ab(
     assert "confirming 1 suspected regression(s) with an interleaved A/B" in night.stderr
     assert "(interleaved A/B)" in night.stdout and "0 slower" in night.stdout
     sessions = [r for r in map(load_run, results.glob("*.json")) if r.is_ab]
-    assert len(sessions) == 1 and [len(c.runs) for c in sessions[0].cases] == [3, 3]
+    # --repeat 3 is raised to the 8 pairs that can reach alpha 0.01
+    assert len(sessions) == 1 and [len(c.runs) for c in sessions[0].cases] == [8, 8]
 
 
 def test_bad_nightly_files(tmp_path: Path) -> None:
@@ -130,3 +136,16 @@ def test_bad_nightly_files(tmp_path: Path) -> None:
     (tmp_path / "x.onnx").write_bytes(b"")
     proc = benchbot("nightly", "--config", str(cfg), "--results", str(tmp_path / "r"))
     assert proc.returncode == 2 and proc.stderr.startswith("error: ")
+
+
+def test_the_heading_over_the_rows_to_look_at_names_the_kinds_they_hold() -> None:
+    case = make_case(runs=[[10.0] * 5] * 3)
+    added = Comparison(case_key(case), Verdict(Kind.ADDED, "measured in the candidate only"),
+                       None, Entry("r2", case, ""), None, 0.05)
+    only_added = CompareReport("base", "cand", CompareSettings(), (added,))
+    text = summary_markdown("r2", "rolling:5", only_added, {})
+    assert "### Added" in text and "Slower" not in text
+    slower = dataclasses.replace(added, verdict=Verdict(Kind.SLOWER, "+9%"),
+                                 baseline=Entry("r1", case, ""))
+    both = CompareReport("base", "cand", CompareSettings(), (slower, added))
+    assert "### Slower, added" in summary_markdown("r2", "rolling:5", both, {})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -44,9 +45,10 @@ def test_the_workflows_nightly_command_and_its_summary(models: dict[str, Path],
     script = step_script("nightly")
     assert "benchbot nightly --config bench/nightly.toml" in script
     (tmp_path / "bench").mkdir()
+    net = tmp_path / "bench" / "net.onnx"  # tonight's export of the model under test
     (tmp_path / "bench" / "nightly.toml").write_text(f"""
 devices = ["local"]
-models = ["{models['tiny_conv.onnx']}", "{models['tiny_matmul.onnx']}"]
+models = ["{net}", "{models['tiny_matmul.onnx']}"]
 threads = [1]
 [measure]
 warmup = 1
@@ -59,24 +61,31 @@ baseline = "rolling:3"
 suite = "nightly"
 """)
     results, summary, output = tmp_path / "results", tmp_path / "summary.md", tmp_path / "out"
-    for night in (1, 2):
+    # night 1 has no baseline (exit 0); on night 2 the model under test became a network
+    # hundreds of times heavier under the same path: a regression, whatever the noise (1)
+    for night, model, code in ((1, "tiny_conv.onnx", 0), (2, "mid_conv.onnx", 1)):
+        shutil.copyfile(models[model], net)
         proc = run_step(script, tmp_path, results, summary, output)
-        assert proc.returncode in (0, 1), proc.stderr[-3000:]
-        assert f"code={proc.returncode}" in output.read_text().splitlines()[-1]
+        assert proc.returncode == code, proc.stderr[-3000:]
+        assert f"code={code}" in output.read_text().splitlines()[-1]
     assert (tmp_path / "nightly-report.html").stat().st_size > 10_000
+    # the step republished the history site (benchbot publish, into ./site here)
+    assert "published" in proc.stderr and (tmp_path / "site" / "index.html").is_file()
 
     second = summary.read_text().split("## benchbot nightly:")[-1]
     head, *rest = second.splitlines()
-    assert head.strip() in ("no regression", "regressions found")
+    assert head.strip() == "regressions found"
     counts = re.findall(r"\d+ slower, \d+ faster, \d+ unchanged, \d+ uncertain", second)
     assert len(counts) == 1  # the counts once
     assert "<summary>Environment</summary>" in second
     for row in ("| Host |", "| Devices |", "| Runtimes |", "| Commits |", "| suite | nightly",
                 "| workflow_run | 777", "| ref | main"):
         assert row in second, row
-    first_table = second.find("### Slower, uncertain, faster")
+    heading = re.search(r"### (Slower|Failed|Uncertain|Faster|Added)\b", second)
+    first_table = heading.start() if heading else -1
+    assert heading and heading.group(1) == "Slower"  # tonight's net.onnx, a regression
+    assert "| net |" in second[first_table:].split("###")[1]
     folded = second.find("unchanged</summary>")
-    assert first_table != -1 or folded != -1
-    if first_table != -1 and folded != -1:
+    if folded != -1:
         assert first_table < folded  # what needs a look comes first
     assert "removed</summary>" not in second  # the baseline swept nothing more

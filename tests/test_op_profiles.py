@@ -16,7 +16,8 @@ from benchbot.runners.agent import profile_of_doc
 from benchbot.runners.native.op_tables import (parse_ort_profile, parse_tflite_op_profile,
                                                parse_trtexec_profile, trt_op_type)
 from benchbot.runners.native.result import NativeResult
-from benchbot.runners.native.runner import delegate_placement, profiling_argv
+from benchbot.runners.native import tool
+from benchbot.runners.native.runner import delegate_placement
 from benchbot.runners.ops import OpRow, judged, op_profile, placement_of
 from benchbot.store import Validity
 from benchbot.store.entries import Entry
@@ -120,6 +121,11 @@ def test_trtexec_profile_layers() -> None:
 
 
 def test_profiling_argv_per_tool() -> None:
+    def profiling_argv(kind: str, argv: list[str], remote: str) -> list[str]:
+        profiler = tool(kind).dialect().op_profiler
+        assert profiler is not None
+        return profiler.argv(argv, remote)
+
     assert "--enable_op_profiling=true" in profiling_argv(
         "tflite_benchmark_model", ["bm", "--graph=m", "--enable_op_profiling=false"], "")
     assert profiling_argv("onnxruntime_perf_test", ["t", "-e", "cpu", "m.onnx"], "/d/p") == \

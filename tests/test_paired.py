@@ -13,9 +13,12 @@ import numpy as np
 import pytest
 
 from benchbot.compare.processes import paired_processes
+from benchbot.compare.verdict import compare_pairs
+from benchbot.report.comparison import render_json
 from benchbot.run.repeats import merge, pair_needs_more
 from benchbot.stats.paired import SIGNED_RANK_FROM, paired_ratio, signed_rank_null
 from benchbot.store import load_run
+from benchbot.store.entries import Entry
 from benchbot.sweep import MeasureSettings
 from tests.cases import make_case
 from tests.conftest import benchbot
@@ -85,26 +88,38 @@ def test_processes_pair_in_the_order_they_ran() -> None:
 
 
 def test_a_pair_gets_processes_together_until_its_paired_ci_is_tight() -> None:
-    settings = MeasureSettings(max_repeat=6, target_ci=0.02, min_runs=3)
+    settings = MeasureSettings(max_repeat=12, target_ci=0.02, min_runs=3)
     rng = np.random.default_rng(5)
     a = b = None
     while pair_needs_more(a, b, settings):
         level = float(np.exp(rng.normal(0.0, 0.2)))  # a noisy device, in step for the pair
         a = merge(a, make_case(samples_ms=[10.0 * level] * 5), settings)
         b = merge(b, make_case(samples_ms=[11.0 * level] * 5), settings)
-    assert a is not None and b is not None and len(a.runs) == len(b.runs) == 3  # tight at 3
+    # in step: tight as soon as the exact test can reach alpha 0.01 (8 pairs), not before
+    assert a is not None and b is not None and len(a.runs) == len(b.runs) == 8
     wild_a = wild_b = None
     while pair_needs_more(wild_a, wild_b, settings):
         wild_a = merge(wild_a, make_case(samples_ms=[float(np.exp(rng.normal(2, 0.2)))] * 5),
                        settings)
         wild_b = merge(wild_b, make_case(samples_ms=[float(np.exp(rng.normal(2, 0.2)))] * 5),
                        settings)
-    assert len(wild_a.runs) == len(wild_b.runs) == 6  # out of step: up to --max-repeat
+    assert len(wild_a.runs) == len(wild_b.runs) == 12  # out of step: up to --max-repeat
     fixed = MeasureSettings(repeat=2, min_runs=3)
     one = merge(None, make_case(samples_ms=[10.0] * 5), fixed)
     assert pair_needs_more(one, None, fixed) and not pair_needs_more(
         merge(one, make_case(samples_ms=[10.0] * 5), fixed),
         merge(one, make_case(samples_ms=[10.0] * 5), fixed), fixed)
+
+
+def test_ab_says_the_model_changed_when_its_two_files_differ() -> None:
+    a = make_case(runs=[[10.0] * 3] * 8, model="models/a.onnx", model_sha256="aa" * 32)
+    b = make_case(runs=[[11.0] * 3] * 8, model="models/b.onnx", model_sha256="bb" * 32)
+    same = make_case(runs=[[10.0] * 3] * 8, model="models/a.onnx", model_sha256="aa" * 32)
+    (changed,) = compare_pairs("A", "B", [(Entry("r", a, ""), Entry("r", b, ""))]).comparisons
+    (kept,) = compare_pairs("A", "B", [(Entry("r", a, ""), Entry("r", same, ""))]).comparisons
+    assert changed.model_changed and not kept.model_changed
+    assert json.loads(render_json(compare_pairs("A", "B", [(Entry("r", a, ""), Entry(
+        "r", b, ""))])))["comparisons"][0]["model_changed"] is True
 
 
 def test_ab_adaptive_gives_both_sides_the_same_processes(models: dict[str, Path],
@@ -114,6 +129,8 @@ def test_ab_adaptive_gives_both_sides_the_same_processes(models: dict[str, Path]
                     str(tmp_path), *QUICK, timeout=300)
     assert proc.returncode in (0, 1), proc.stderr
     (row,) = json.loads(proc.stdout)["comparisons"]
-    assert row["method"] == "paired" and row["n_baseline"] == row["n_candidate"] == 4
+    # --max-repeat 4 is below the 8 pairs the test needs to reach alpha 0.01: 8 it is
+    assert row["method"] == "paired" and row["n_baseline"] == row["n_candidate"] == 8
+    assert row["confidence"] == pytest.approx(0.99) and row["ci95_low"] is None
     record = load_run(next(tmp_path.glob("*.json")))
-    assert [len(c.runs) for c in record.cases] == [4, 4]
+    assert [len(c.runs) for c in record.cases] == [8, 8]

@@ -23,9 +23,8 @@ from typer.testing import CliRunner
 from benchbot.cli.parse import parse_command
 from benchbot.errors import ConfigError, ParseFailed, UserError
 from benchbot.runners import native
-from benchbot.runners.native import (ARGV_BUILDERS, PARSE_ALL, PARSERS, NativeResult,
-                                     onnxruntime_perf_test, paddle_lite, tflite_benchmark_model,
-                                     trtexec)
+from benchbot.runners.native import (TOOLS, NativeResult, onnxruntime_perf_test, paddle_lite,
+                                     tflite_benchmark_model, trtexec)
 from benchbot.runners.native.result import NO_TIMINGS
 from benchbot.sweep import MeasureSettings
 from tests.shared import reference
@@ -178,7 +177,7 @@ SHARED_CASES = [(tool, name, figures) for tool, table in [
 
 @pytest.mark.parametrize("tool,name,figures", SHARED_CASES, ids=[c[1] for c in SHARED_CASES])
 def test_shared_reference_logs(tool: str, name: str, figures: dict[str, object]) -> None:
-    assert_figures(PARSERS[tool](shared(tool, name)), figures)
+    assert_figures(TOOLS[tool].parse(shared(tool, name)), figures)
 
 
 def test_every_shared_log_is_covered() -> None:
@@ -194,7 +193,7 @@ def test_every_shared_log_is_covered() -> None:
 
 
 def rows(tool: str, text: str) -> dict[str, NativeResult]:
-    return {m.label: m.result for m in PARSE_ALL[tool](text)}
+    return {m.label: m.result for m in TOOLS[tool].parse_all(text)}
 
 
 def test_paddle_benchmark_sh_tables_are_one_measurement_per_row() -> None:
@@ -207,7 +206,7 @@ def test_paddle_benchmark_sh_tables_are_one_measurement_per_row() -> None:
         "armv8 threads=1 mobilenet_v1_quant_opt": 154.5256,
         "armv8 threads=1 mobilenet_v2": 192.2106}
     assert {r.count for r in table.values()} == {100}
-    whole = PARSERS["paddle_lite"](text)
+    whole = TOOLS["paddle_lite"].parse(text)
     assert whole.status == "failed" and "6 measurements" in (whole.error or "")
 
     v23 = rows("paddle_lite", shared("paddle_lite", "plite_v23_benchmark_sh_avg_only"))
@@ -235,13 +234,13 @@ def test_paddle_benchmark_sh_tables_are_one_measurement_per_row() -> None:
 
 def test_trtexec_log_with_two_runs_gives_both_summaries_and_no_single_result() -> None:
     text = shared("trtexec", "trt8x_rtx3050_trocr_tf32_two_runs")
-    runs = PARSE_ALL["trtexec"](text)
+    runs = TOOLS["trtexec"].parse_all(text)
     assert [m.label for m in runs] == ["run 1 (05/29/2022-21:55:54)",
                                        "run 2 (05/29/2022-22:03:19)"]
     assert_figures(runs[0].result, dict(mean_ms=35.0057, median_ms=34.916, p99_ms=36.1511,
                                         min_ms=34.6697, max_ms=36.1511, throughput_qps=28.9757))
     assert runs[1].result.mean_ms == 67.8894 and runs[1].result.throughput_qps == 14.9463
-    whole = PARSERS["trtexec"](text)
+    whole = TOOLS["trtexec"].parse(text)
     assert whole.status == "failed" and "2 measurements" in (whole.error or "")
 
 
@@ -288,7 +287,7 @@ COLLECTED_CASES = {
 @pytest.mark.parametrize("tool,name", list(COLLECTED_CASES), ids=[n for _, n in COLLECTED_CASES])
 def test_collected_logs(tool: str, name: str) -> None:
     assert (COLLECTED / tool / f"{name}.src.txt").is_file()
-    assert_figures(PARSERS[tool](collected(tool, name)), COLLECTED_CASES[(tool, name)])
+    assert_figures(TOOLS[tool].parse(collected(tool, name)), COLLECTED_CASES[(tool, name)])
 
 
 def test_every_collected_log_is_covered() -> None:
@@ -306,15 +305,15 @@ def test_synthetic_logcat_prefixes_are_stripped() -> None:
     plain = [line.removeprefix("INFO: ") for line in text.splitlines()]
     threadtime = "\n".join(f"07-14 13:14:52.859 22838 22838 I tflite  : {line}" for line in plain)
     brief = "\n".join(f"I/tflite  (22838): {line}" for line in plain)
-    expected = PARSERS["tflite_benchmark_model"](text)
+    expected = TOOLS["tflite_benchmark_model"].parse(text)
     assert expected.ok
-    assert PARSERS["tflite_benchmark_model"](threadtime) == expected
-    assert PARSERS["tflite_benchmark_model"](brief) == expected
+    assert TOOLS["tflite_benchmark_model"].parse(threadtime) == expected
+    assert TOOLS["tflite_benchmark_model"].parse(brief) == expected
 
 
 def test_synthetic_tflite_edge_cases() -> None:
     """SYNTHETIC: cut and concatenated copies of real logs."""
-    parse = PARSERS["tflite_benchmark_model"]
+    parse = TOOLS["tflite_benchmark_model"].parse
     lines = shared("tflite_benchmark_model", "tf240_mi11_cpu_fp32_yolov5s").splitlines()
     only_summary = parse(lines[1])  # the summary line alone still states the mean
     assert (only_summary.mean_ms, only_summary.count, only_summary.first_ms) == \
@@ -323,7 +322,7 @@ def test_synthetic_tflite_edge_cases() -> None:
     assert only_count.status == "failed" and "cannot tell" in (only_count.error or "")
     cpu = shared("tflite_benchmark_model", "tf2025-07_qrb2210_cpu_xnnpack_default")
     gpu = shared("tflite_benchmark_model", "tf2025-07_qrb2210_gpu_opencl")
-    runs = PARSE_ALL["tflite_benchmark_model"](cpu + gpu)
+    runs = TOOLS["tflite_benchmark_model"].parse_all(cpu + gpu)
     assert [(m.label, m.result.mean_ms) for m in runs] == [("run 1", 105.784), ("run 2", 115.246)]
     assert parse(cpu + gpu).status == "failed"
     assert parse("").error == NO_TIMINGS
@@ -332,11 +331,11 @@ def test_synthetic_tflite_edge_cases() -> None:
 def test_synthetic_trtexec_edge_cases() -> None:
     """SYNTHETIC: a real log cut before its summary, and bare end markers."""
     text = shared("trtexec", "trt8x_rtx3050_trocr_fp16")
-    traced = PARSERS["trtexec"](text.split("=== Performance summary ===")[0])
+    traced = TOOLS["trtexec"].parse(text.split("=== Performance summary ===")[0])
     host = [34.8031, 34.618, 34.9879, 34.8197, 34.8027, 35.0325, 34.8221, 34.7997, 34.9571]
     assert traced.count == 90 and traced.mean_ms == pytest.approx(sum(host) / 9)
     assert traced.median_ms is None and traced.throughput_qps is None
-    failed = PARSERS["trtexec"]("&&&& RUNNING TensorRT.trtexec # trtexec\n"
+    failed = TOOLS["trtexec"].parse("&&&& RUNNING TensorRT.trtexec # trtexec\n"
                                 "&&&& FAILED TensorRT.trtexec # trtexec\n")
     assert failed.error == "trtexec reported FAILED without an [E] line"
 
@@ -345,9 +344,9 @@ def test_synthetic_paddle_memory_block_is_not_time() -> None:
     """SYNTHETIC: benchmark_bin's --enable_memory_profile block appended to a real log."""
     text = shared("paddle_lite", "plite_v210_benchmark_bin_linux_x86")
     edited = text + "\nMemory Usage(unit: kB):\ninit  = 999.000\navg   = 999.000\n"
-    assert PARSERS["paddle_lite"](edited) == PARSERS["paddle_lite"](text)
-    assert PARSERS["paddle_lite"]("no figures here").error == NO_TIMINGS
-    assert PARSERS["onnxruntime_perf_test"]("").error == NO_TIMINGS
+    assert TOOLS["paddle_lite"].parse(edited) == TOOLS["paddle_lite"].parse(text)
+    assert TOOLS["paddle_lite"].parse("no figures here").error == NO_TIMINGS
+    assert TOOLS["onnxruntime_perf_test"].parse("").error == NO_TIMINGS
 
 
 # --- NativeResult -------------------------------------------------------------------------
@@ -370,9 +369,17 @@ def test_native_result_validates_and_converts() -> None:
 
 def test_registries_and_public_api() -> None:
     kinds = ["tflite_benchmark_model", "onnxruntime_perf_test", "paddle_lite", "trtexec"]
-    assert list(PARSERS) == list(PARSE_ALL) == list(ARGV_BUILDERS) == list(native.TOOLS) == kinds
-    assert sorted(native.__all__) == ["ARGV_BUILDERS", "ArgvBuilder", "Measurement",
-                                      "NativeResult", "PARSERS", "PARSE_ALL", "TOOLS"]
+    assert list(native.TOOLS)[:4] == kinds  # then the tools registered after them
+    assert all(native.TOOLS[k].kind == k and native.tool(k) is native.TOOLS[k]
+               for k in native.TOOLS)
+    assert native.runner_kinds() == ("agent", *native.TOOLS)
+    assert sorted(native.__all__) == ["ArgvBuilder", "Measurement", "NativeResult",
+                                      "NativeTool", "OpProfiler", "TOOLS", "ToolDialect",
+                                      "register", "runner_kinds", "tool"]
+    with pytest.raises(ValueError, match="already registered"):
+        native.register(native.TOOLS["trtexec"])
+    with pytest.raises(ConfigError, match="not a native tool"):
+        native.tool("benchmark_model")
 
 
 # --- argv builders ------------------------------------------------------------------------
@@ -386,21 +393,41 @@ def test_tflite_argv() -> None:
                                              cpu_mask="f0")
     assert argv == ["taskset", "f0", "/data/local/tmp/benchmark_model",
                     "--graph=/data/local/tmp/m.tflite", "--num_threads=4", "--warmup_runs=5",
-                    "--num_runs=20", "--min_secs=1", "--max_secs=20",
+                    "--warmup_min_secs=0", "--num_runs=20", "--min_secs=1", "--max_secs=20",
                     "--enable_op_profiling=false"]  # cpu: the runtime's default CPU path
     gpu = tflite_benchmark_model.build_argv("bm", "m.tflite", 1, 2, "fp16", SETTINGS,
                                             delegate="gpu", input_shapes={"x": (1, 224, 224, 3)})
     assert gpu[0] == "bm" and gpu[-4:] == ["--use_gpu=true", "--gpu_precision_loss_allowed=true",
                                            "--input_layer=x", "--input_layer_shape=2,224,224,3"]
+    assert "--gpu_precision_loss_allowed=false" in tflite_benchmark_model.build_argv(
+        "bm", "m.tflite", 1, 1, "fp32", SETTINGS, delegate="gpu")  # the tool's default is true
     assert "--use_nnapi=true" in tflite_benchmark_model.build_argv(
         "bm", "m.tflite", 1, 1, "fp32", SETTINGS, delegate="nnapi")
     assert "--use_xnnpack=true" in tflite_benchmark_model.build_argv(
         "bm", "m.tflite", 1, 1, "int8", SETTINGS, delegate="xnnpack")
-    with pytest.raises(ConfigError, match="delegate"):
+    with pytest.raises(ConfigError, match="backend"):
         tflite_benchmark_model.build_argv("bm", "m.tflite", 1, 1, "fp32", SETTINGS,
                                           delegate="hexagon")
     with pytest.raises(ConfigError, match="mask"):
         tflite_benchmark_model.build_argv("bm", "m.tflite", 1, 1, "fp32", SETTINGS, cpu_mask="zz")
+
+
+def test_compiled_model_argv() -> None:
+    """LiteRT's CompiledModel benchmark_model: accelerators, not delegates; no resize."""
+    cpu = tflite_benchmark_model.build_compiled_model_argv("bm", "m.tflite", 2, 1, "fp32",
+                                                           SETTINGS)
+    assert cpu[-3:] == ["--use_profiler=false", "--use_cpu=true", "--use_gpu=false"]
+    gpu = tflite_benchmark_model.build_compiled_model_argv("bm", "m.tflite", 1, 1, "fp32",
+                                                           SETTINGS, delegate="gpu")
+    assert gpu[-2:] == ["--use_gpu=true", "--allow_fp16=false"]  # its default is true
+    assert not any(a.startswith(("--input_layer", "--use_xnnpack", "--use_nnapi"))
+                   for a in cpu + gpu)
+    with pytest.raises(ConfigError, match="cannot resize"):
+        tflite_benchmark_model.build_compiled_model_argv(
+            "bm", "m.tflite", 1, 4, "fp32", SETTINGS, input_shapes={"x": (1, 8)})
+    with pytest.raises(ConfigError, match="backend"):
+        tflite_benchmark_model.build_compiled_model_argv("bm", "m.tflite", 1, 1, "fp32",
+                                                         SETTINGS, delegate="nnapi")
 
 
 def test_onnxruntime_perf_test_argv_pins_the_pool_threads() -> None:
@@ -427,32 +454,54 @@ def test_paddle_lite_argv() -> None:
                                   cpu_mask="f0", input_shape=(1, 3, 224, 224))
     assert argv == ["taskset", "f0", "./benchmark_bin", "--optimized_model_file=mv1.nb",
                     "--input_shape=1,3,224,224", "--threads=2", "--warmup=5", "--repeats=20",
-                    "--power_mode=3", "--backend=arm"]
-    legacy = paddle_lite.build_argv("bb", "mv1.nb", 1, 4, "fp16", SETTINGS, legacy_flags=True,
+                    "--power_mode=3", "--backend=arm"]  # a .nb: no --cpu_precision (unread)
+    legacy = paddle_lite.build_argv("bb", "mv1.nb", 1, 4, "fp32", SETTINGS, dialect="2.9",
                                     input_shape=(1, 3, 224, 224))
-    assert legacy[1] == "--optimized_model_path=mv1.nb" and "--input_shape=4,3,224,224" in legacy
-    assert "--power_mode=0" in legacy and legacy[-1] == "--cpu_precision=fp16"
+    assert legacy == ["bb", "--optimized_model_path=mv1.nb", "--input_shape=4,3,224,224",
+                      "--threads=1", "--warmup=5", "--repeats=20", "--power_mode=0"]
+    gpu = paddle_lite.build_argv("bb", "mv1.nb", 1, 1, "fp32", SETTINGS, backend="opencl",
+                                 input_shape=(1, 3, 224, 224))
+    assert gpu[-1] == "--gpu_precision=fp32"  # explicit: the tool's default is fp16
     combined = paddle_lite.build_argv("bb", "inference.pdmodel", 1, 1, "fp16", SETTINGS,
-                                      param_file="inference.pdiparams", backend="opencl,arm")
+                                      param_file="inference.pdiparams", backend="opencl,arm",
+                                      input_shape=(1, 3, 8, 8))
     assert combined[1:3] == ["--model_file=inference.pdmodel",
                              "--param_file=inference.pdiparams"]
     assert combined[-1] == "--gpu_precision=fp16"
+    with pytest.raises(ConfigError, match="--input-shape"):
+        paddle_lite.build_argv("bb", "mv1.nb", 1, 1, "fp32", SETTINGS)
+    with pytest.raises(ConfigError, match="ARM CPU only"):
+        paddle_lite.build_argv("bb", "mv1.nb", 1, 1, "fp32", SETTINGS, dialect="2.9",
+                               backend="opencl", input_shape=(1, 3, 8, 8))
 
 
 def test_trtexec_argv() -> None:
+    dynamic = {"input": ("N", 3, 224, 224), "mask": ("N", 10)}
     argv = trtexec.build_argv("trtexec", "m.onnx", 1, 8, "fp16", SETTINGS,
-                              input_name="input", input_shape=(1, 3, 224, 224),
-                              use_cuda_graph=True, no_data_transfers=True, avg_runs=10)
-    assert argv == ["trtexec", "--onnx=m.onnx", "--shapes=input:8x3x224x224", "--fp16",
-                    "--warmUp=200", "--iterations=20", "--duration=1", "--avgRuns=10",
-                    "--useCudaGraph", "--noDataTransfers"]
+                              input_shapes=dynamic, use_cuda_graph=True,
+                              no_data_transfers=True, avg_runs=10)
+    assert argv == ["trtexec", "--onnx=m.onnx", "--shapes=input:8x3x224x224,mask:8x10",
+                    "--fp16", "--warmUp=200", "--iterations=20", "--duration=1",
+                    "--avgRuns=10", "--useCudaGraph", "--noDataTransfers"]
+    static = trtexec.build_argv("trtexec", "m.onnx", 1, 1, "fp32", SETTINGS,
+                                input_shapes={"input": (1, 3, 224, 224)})
+    assert not any(a.startswith("--shapes") for a in static)  # refused for a static model
     engine = trtexec.build_argv("trtexec", "m.plan", 1, 1, "fp32",
                                 MeasureSettings(warmup=0, min_runs=5, min_time_s=0.0),
                                 cpu_mask="3")
     assert engine == ["taskset", "3", "trtexec", "--loadEngine=m.plan", "--warmUp=0",
                       "--iterations=5", "--duration=0"]
-    with pytest.raises(ConfigError, match="--shapes"):
-        trtexec.build_argv("trtexec", "m.onnx", 1, 1, "fp32", SETTINGS, input_name="input")
+    trt5 = trtexec.build_argv("trtexec", "m.onnx", 1, 4, "int8", SETTINGS, dialect="5")
+    assert trt5 == ["trtexec", "--onnx=m.onnx", "--batch=4", "--iterations=2", "--avgRuns=10",
+                    "--int8"]
+    trt11 = trtexec.build_argv("trtexec", "m.onnx", 1, 1, "fp32", SETTINGS, dialect="11",
+                               use_cuda_graph=True, no_data_transfers=True)
+    assert trt11[-1] == "--includeDataTransfers" and "--useCudaGraph" not in trt11
+    with pytest.raises(ConfigError, match="strongly typed"):
+        trtexec.build_argv("trtexec", "m.onnx", 1, 1, "fp16", SETTINGS, dialect="11")
+    with pytest.raises(ConfigError, match="free dimensions other than the batch"):
+        trtexec.build_argv("trtexec", "m.onnx", 1, 1, "fp32", SETTINGS,
+                           input_shapes={"x": ("N", "C", 8)})
     with pytest.raises(ConfigError, match="precision"):
         trtexec.build_argv("trtexec", "m.onnx", 1, 1, "bf16", SETTINGS)
 
@@ -481,7 +530,7 @@ def test_cli_prints_a_table_and_json() -> None:
     assert "| Figure | Value |" in table.stdout and "| mean_ms | 55.3094 |" in table.stdout
     assert "| status | ok |" in table.stdout and "| std_ms | - |" in table.stdout
     as_json = invoke("trtexec", str(path), "--json")
-    assert json.loads(as_json.stdout) == PARSERS["trtexec"](path.read_text()).to_dict()
+    assert json.loads(as_json.stdout) == TOOLS["trtexec"].parse(path.read_text()).to_dict()
 
 
 def test_cli_failed_runs_print_their_figures_and_several_runs_exit_0() -> None:

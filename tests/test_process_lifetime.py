@@ -58,11 +58,13 @@ def wait_for(condition, what: str, deadline_s: float = DEADLINE_S) -> None:  # t
 
 
 def test_the_agent_stops_when_benchbot_is_killed(models: dict[str, Path], tmp_path: Path) -> None:
+    events = tmp_path / "agent-events"
     run = subprocess.Popen(
         [sys.executable, "-m", "benchbot", "run", "-m", str(models["tiny_conv.onnx"]),
-         "--warmup", "1", "--min-runs", "1", "--max-runs", "1000000000", "--min-time", "600", "--max-time", "600",
+         "--warmup", "1", "--min-runs", "1", "--min-time", "600", "--max-time", "600",
          "--case-timeout", "900", "--results", str(tmp_path / "results")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "BENCHBOT_AGENT_EVENTS": str(events)})
     agents: list[int] = []
     try:
         def measuring() -> bool:
@@ -70,7 +72,9 @@ def test_the_agent_stops_when_benchbot_is_killed(models: dict[str, Path], tmp_pa
             return bool(agents) or run.poll() is not None
         wait_for(measuring, "the agent to start")
         assert run.poll() is None, "benchbot ended before its case started"
-        time.sleep(1)  # into the measurement: the runtime loaded, the timed loop running
+        wait_for(lambda: f"timing {agents[0]}" in (events.read_text() if events.exists()
+                                                    else "") or not alive(agents[0]),
+                 "the agent to start its timed loop")  # the runtime loaded, timing now
         assert alive(agents[0])
         run.send_signal(signal.SIGKILL)
         run.wait()

@@ -13,7 +13,12 @@ import pytest
 
 from benchbot.compare import compare, side_of_run
 from benchbot.run.executor import schedule
-from benchbot.run.repeats import merge, needs_more, summary_of
+from benchbot.errors import ConfigError
+from benchbot.run.repeats import assess, merge, needs_more, summary_of, with_spread
+from benchbot.run.session import settings_of
+from benchbot.stats.parts import ADVICE, ci_parts
+from benchbot.stats.sessions import ASSUMED
+from benchbot.sweep.config import load_sweep_file
 from benchbot.stats.processes import across_aggregates, across_processes
 from benchbot.store import RunRecord, load_run
 from benchbot.sweep import MeasureSettings
@@ -95,6 +100,55 @@ def test_adaptive_repeats_stop_at_the_target_or_the_cap() -> None:
         "few_processes"}
 
 
+def _spread_case(between: float, within: float, processes: int = 4, runs: int = 400,
+                 seed: int = 0):  # noqa: ANN202
+    """A case of ``processes`` whose levels differ by ``between`` (sd, log) and whose runs
+    scatter by ``within`` around them."""
+    rng = np.random.default_rng(seed)
+    levels = 10.0 * np.exp(rng.normal(0.0, between, processes))
+    return make_case(runs=[list(level * np.exp(rng.normal(0.0, within, runs)))
+                           for level in levels])
+
+
+def test_wide_ci_is_drawn_at_valid_ci_not_at_the_adaptive_target() -> None:
+    """A +-3% interval is a good measurement: past --target-ci (2%), where the adaptive
+    rule stops, but within --valid-ci (5%); past 5% it is marked, with what would help."""
+    rng = np.random.default_rng(0)
+    case = make_case(runs=[list(level * np.exp(rng.normal(0.0, 0.01, 400)))
+                           for level in (9.8, 9.93, 10.07, 10.2)])  # 4 processes, +-2%
+    parts = ci_parts(case.stats)
+    assert parts is not None and 0.02 < parts.run < 0.05, parts
+    settings = MeasureSettings(min_runs=3)
+    assert assess(case, settings).valid
+    strict = assess(case, MeasureSettings(min_runs=3, valid_ci=0.02))
+    (code,) = [c for c in strict.codes if c.code == "wide_ci"]
+    assert "wider than +-2%" in code.detail and "mostly between processes" in code.detail
+    assert code.advice.startswith("raise --max-repeat")
+
+
+def test_the_ci_parts_name_what_dominates_and_add_up() -> None:
+    between = ci_parts(_spread_case(0.05, 0.01, seed=2).stats)
+    assert between is not None and between.dominant == "between_processes"
+    assert between.within**2 + between.between_processes**2 == pytest.approx(between.run**2)
+    within = ci_parts(_spread_case(0.0005, 0.2, runs=50, seed=3).stats)
+    assert within is not None and within.dominant == "within"
+    assert ADVICE[within.dominant].startswith("raise --min-time")
+    spread = ci_parts(with_spread(_spread_case(0.01, 0.01, seed=4), ASSUMED).stats)
+    assert spread is not None and spread.dominant == "between_runs" and spread.runs_assumed
+    assert spread.between_runs == pytest.approx(1.96 * ASSUMED.sd, rel=1e-3)
+    assert spread.total >= max(spread.run, spread.between_runs)
+    assert "benchbot ab" in ADVICE["between_runs"]
+    assert spread.text().startswith(f"+-{spread.total:.1%}: within processes")
+
+
+def test_valid_ci_is_a_sweep_key_and_an_option(tmp_path: Path) -> None:
+    sweep = tmp_path / "sweep.toml"
+    sweep.write_text('models = ["m.onnx"]\n[measure]\nvalid_ci = 0.08\n')
+    assert settings_of(load_sweep_file(sweep).measure).valid_ci == 0.08
+    with pytest.raises(ConfigError, match="--valid-ci"):
+        MeasureSettings(valid_ci=1.5)
+
+
 def test_a_failed_later_process_keeps_the_earlier_ones() -> None:
     settings = MeasureSettings(min_runs=3)
     case = merge(None, _process([10.0] * 5), settings)
@@ -141,6 +195,12 @@ def test_processes_follow_the_order(models: dict[str, Path], tmp_path: Path, ord
         assert sequence[:3] == [sequence[0]] * 3 and sequence[3:] == [sequence[3]] * 3
     assert [c.batch for c in record.cases] == [1, 2]  # the record keeps the plan's order
     assert all(c.stats.processes == 3 for c in record.cases)
+    # stderr is no terminal here: one line per finished case, with its processes and its
+    # one CI, and no line per process started
+    done = [line for line in proc.stderr.splitlines() if line.startswith("ok ")]
+    assert len(done) == 2 and all("; 3 processes, n=" in line for line in done), proc.stderr
+    assert all("95% CI" in line and "between processes" in line for line in done)
+    assert not [line for line in proc.stderr.splitlines() if line.startswith("start")]
 
 
 def test_run_says_how_many_cases_are_not_valid_and_marks_them(models: dict[str, Path],
@@ -149,7 +209,8 @@ def test_run_says_how_many_cases_are_not_valid_and_marks_them(models: dict[str, 
                     "--results", str(tmp_path), *QUICK)
     assert proc.returncode == 0, proc.stderr  # not valid is not failed
     assert "1 of 1 cases are not valid" in proc.stderr and "few_processes" in proc.stderr
-    assert "† [1]" in proc.stdout and "not valid: few_processes" in proc.stdout
+    assert "† |" in proc.stdout and "† few_processes: fewer than 3 measuring processes" \
+        in proc.stdout and "(1 cell)" in proc.stdout
     doc = json.loads(next(tmp_path.glob("*.json")).read_text())
     assert doc["cases"][0]["valid"] is False
     assert doc["cases"][0]["validity"][0]["code"] == "few_processes"
@@ -186,11 +247,18 @@ def test_one_process_per_side_is_at_most_uncertain_and_processes_decide() -> Non
 
 def test_ab_calls_the_heavier_model_slower(models: dict[str, Path], tmp_path: Path) -> None:
     proc = benchbot("ab", str(models["tiny_conv.onnx"]), str(models["mid_conv.onnx"]),
-                    "--repeat", "3", "--json", "--results", str(tmp_path), *QUICK, timeout=300)
+                    "--repeat", "8", "--json", "--results", str(tmp_path), *QUICK, timeout=300)
     assert proc.returncode == 1, proc.stderr
     doc = json.loads(proc.stdout)
     (row,) = doc["comparisons"]
-    assert row["verdict"] == "slower"
+    assert row["verdict"] == "slower" and row["model_changed"] is True
+    sides = {line.split()[1]: line for line in proc.stderr.splitlines()
+             if line.startswith("ok ")}
+    assert set(sides) == {"A", "B"}, proc.stderr  # each side its own line, with its pairs
+    assert "A tiny_conv" in sides["A"] and "B mid_conv" in sides["B"]
+    assert all("; 8 pairs, n=" in line for line in sides.values())
+    begun = [line for line in proc.stderr.splitlines() if line.startswith("pair ")]
+    assert [line.split(":")[0] for line in begun] == [f"pair {n}" for n in range(1, 9)]
     record = load_run(next(tmp_path.glob("*.json")))
     assert record.schedule.order == "ab" and len(record.cases) == 2
     starts = sorted(s for c in record.cases for s in _starts(c))
@@ -205,4 +273,5 @@ def test_ab_of_a_model_against_itself_is_neither_slower_nor_faster(
                     *QUICK, timeout=300)
     assert proc.returncode == 0, proc.stderr
     (row,) = json.loads(proc.stdout)["comparisons"]
-    assert row["verdict"] not in ("slower", "faster")
+    assert row["verdict"] == "uncertain"  # 3 pairs cannot reach alpha 0.01, and it says so
+    assert row["reason"].startswith("needs 5 more pairs to reach alpha 0.01")

@@ -27,7 +27,9 @@ from benchbot.report import (LAYOUTS, Cell, Entry, Filters, build_grids, format_
                              latest_entries, render_csv, render_json, render_markdown)
 from benchbot.report.tabular import COLUMNS, STAT_KEYS
 from benchbot.stats import Summary, summarize
+from benchbot.report.modelcols import quantization_table, quantization_tables
 from benchbot.store import CaseResult, RunRecord, TensorInfo
+from benchbot.store.findings import Validity, ValidityCode
 from tests.cases import make_case
 from tests.shared import reference
 
@@ -571,3 +573,66 @@ def test_json_rows() -> None:
 def test_empty_csv_and_json() -> None:
     assert render_csv([]).splitlines() == [",".join(COLUMNS)]
     assert json.loads(render_json([])) == []
+
+
+# --- validity marks: one footnote per reason ----------------------------------------------------
+
+
+def _invalid(case: CaseResult, *codes: tuple[str, str, str]) -> CaseResult:
+    return dataclasses.replace(case, validity=Validity(tuple(ValidityCode(*c) for c in codes)))
+
+
+WIDE = ("wide_ci", "this run's part of the 95% CI is +-7.0%, wider than +-5%, mostly "
+                   "between processes", "raise --max-repeat (more processes), or quiet the device")
+
+
+def test_invalid_cells_carry_a_dagger_and_one_footnote_per_code() -> None:
+    cases = [_invalid(result("a", "d1", 1.0), WIDE),
+             _invalid(result("b", "d1", 2.0), WIDE, ("few_processes", "1 measuring process", "")),
+             _invalid(result("c", "d1", 3.0), WIDE),
+             result("d", "d1", 4.0)]
+    text = render_markdown(build_grids(latest_entries([run(cases)]), "devices", "median"))
+    [table] = parse_tables(text)
+    assert table.column("d1") == ["1.000†", "2.000†", "3.000†", "4.000"]
+    assert table.footnotes == []  # nothing numbered: no cell failed
+    marks = [line for line in text.splitlines() if line.startswith("† ")]
+    assert marks == [
+        "† wide_ci: this run's part of the 95% CI is wider than +-5% (3 cells); raise "
+        "--max-repeat (more processes), or quiet the device",
+        "† few_processes: fewer than 3 measuring processes: the spread between processes is "
+        "unknown (1 cell); raise --repeat (or let the adaptive default run at least 3)"]
+
+
+def test_the_quantization_layout_marks_the_cells_the_grid_marks() -> None:
+    fp32 = _invalid(result("net", "d1", 10.0), WIDE)
+    int8 = result("net", "d1", 5.0, precision="int8")
+    entries = latest_entries([run([fp32, int8])])
+    grid_text = render_markdown(build_grids(entries, "precision-batch", "median"))
+    quant_text = quantization_table(entries, {}, "median")
+    assert "10.00†" in grid_text and "| 10.00† |" in quant_text
+    assert "| 5.000 |" in quant_text
+    mark = "† wide_ci: this run's part of the 95% CI is wider than +-5% (1 cell)"
+    assert mark in grid_text and mark in quant_text
+
+
+def test_every_grid_of_a_report_lists_its_models_in_one_order() -> None:
+    cases = [result("zeta", "d1", 1.0, threads=1), result("alpha", "d1", 2.0, threads=1),
+             result("alpha", "d1", 3.0, threads=4), result("zeta", "d1", 4.0, threads=4)]
+    tables = report([run(cases)], "devices")
+    assert [t.labels() for t in tables] == [["zeta", "alpha"], ["zeta", "alpha"]]
+    fp32 = [result("zeta", "d1", 1.0, threads=1), result("alpha", "d1", 2.0, threads=1),
+            result("alpha", "d2", 3.0, threads=1), result("zeta", "d2", 4.0, threads=1)]
+    quant = quantization_tables(latest_entries([run(fp32)]), {}, "median")
+    assert [[row[0] for row in g.rows] for g in quant] == [["zeta", "alpha"]] * 2
+
+
+def test_a_grid_of_sub_0_1_ms_values_reads_in_microseconds_and_says_so() -> None:
+    fast = [result("a", "d1", 0.000536), result("b", "d1", 0.0421)]
+    [table] = report([run(fast)], "devices")
+    assert table.caption == "Latency (median, µs), 1 thread, batch 1, FP32"
+    assert table.column("d1") == ["0.5360", "42.10"]  # 4 significant digits
+    mixed = fast + [result("c", "d1", 0.25)]
+    [table] = report([run(mixed)], "devices")
+    assert "(median, ms)" in table.caption and table.column("d1")[2] == "0.2500"
+    quant = quantization_table(latest_entries([run(fast)]), {}, "median")
+    assert "Latency (median, µs)" in quant and "(median, µs) on d1" in quant

@@ -157,3 +157,16 @@ def test_a_run_records_both_intervals_and_the_spread_it_used(models: dict[str, P
     assert fourth.between_runs_from == 3  # estimated from the three before it
     assert fourth.between_runs_sd == pytest.approx(
         device_spreads(results, {runs[3].run_id}, runs[3].started_at)["local"].sd)
+
+
+def test_processes_that_agree_exactly_get_the_spread_between_runs_as_their_ci() -> None:
+    """Identical processes leave the spread between runs alone in the CI: Welch–
+    Satterthwaite then gives astronomically many degrees of freedom, which is the normal
+    distribution (it overflowed before)."""
+    from benchbot.stats.sessions import ASSUMED, DEFAULT_SPREAD, with_sessions
+    from benchbot.stats.student import t_quantile
+
+    low, high = with_sessions(10.0, 10.0 - 1e-13, 10.0 + 1e-13, 1, ASSUMED)
+    assert low == pytest.approx(10.0 * math.exp(-1.959964 * DEFAULT_SPREAD), rel=1e-5)
+    assert high == pytest.approx(10.0 * math.exp(1.959964 * DEFAULT_SPREAD), rel=1e-5)
+    assert t_quantile(0.975, 4.8e55) == pytest.approx(1.959964, rel=1e-6)

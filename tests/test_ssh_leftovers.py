@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import socket
 import subprocess
+import secrets
 import sys
 import textwrap
 import time
@@ -115,3 +118,69 @@ def test_a_live_benchbots_folder_is_left_alone(server: SshServer, tmp_path: Path
         mine.cleanup()
         mine.close()
         other.close()
+
+
+def _dead_pid() -> int:
+    """A pid no process can have: one above the kernel's largest."""
+    return int(Path("/proc/sys/kernel/pid_max").read_text()) + 1
+
+
+def test_a_folder_name_cannot_supply_an_owner_mark(server: SshServer, tmp_path: Path) -> None:
+    """issue 20: "/tmp/benchbot.X HOST PID x" once read as folder /tmp/benchbot.X, owner PID."""
+    if server.host not in ("127.0.0.1", "localhost"):
+        pytest.skip("the test makes folders in the server's /tmp, so it must be this host")
+    script = tmp_path / "x.txt"
+    script.write_text("x")
+    mine = SshTransport(server.settings(), connect_timeout=5, ssh_config=tmp_path / "no-config")
+    said: list[str] = []
+    other = SshTransport(server.settings(), connect_timeout=5, ssh_config=tmp_path / "no-config",
+                         say=said.append)
+    live = Path(mine.push(script, timeout=60)).parent
+    hostile = Path(f"{live} {socket.gethostname()} {_dead_pid()} x")
+    hostile.mkdir()
+    (hostile / OWNER_FILE).write_text("")  # the whole mark comes from the name
+    try:
+        other.connect()
+        assert live.is_dir() and hostile.is_dir() and said == []
+    finally:
+        shutil.rmtree(hostile, ignore_errors=True)
+        mine.cleanup()
+        mine.close()
+        other.close()
+
+
+def _work_folder() -> Path:
+    """A folder named as mktemp names benchbot's (letters and digits after the dot)."""
+    folder = Path(f"/tmp/benchbot.{secrets.token_hex(4)}")
+    folder.mkdir(mode=0o700)
+    return folder
+
+
+def test_only_a_folder_the_user_owns_with_its_own_mark_is_removed(
+        server: SshServer, tmp_path: Path) -> None:
+    if server.host not in ("127.0.0.1", "localhost"):
+        pytest.skip("the test makes folders in the server's /tmp, so it must be this host")
+    dead = f"{socket.gethostname()} {_dead_pid()} 1\n"
+    gone = _work_folder()
+    (gone / OWNER_FILE).write_text(dead)
+    elsewhere = _work_folder()
+    (elsewhere / OWNER_FILE).write_text(dead)
+    linked = _work_folder()
+    (linked / OWNER_FILE).symlink_to(elsewhere / OWNER_FILE)  # a mark that is not its own
+    strangers = _work_folder()
+    (strangers / OWNER_FILE).write_text(dead)
+    if os.getuid() == 0:  # root can give it away; others cannot make one
+        os.chown(strangers, 65534, 65534)
+        os.chown(strangers / OWNER_FILE, 65534, 65534)
+    said: list[str] = []
+    t = SshTransport(server.settings(), connect_timeout=5, ssh_config=tmp_path / "no-config",
+                     say=said.append)
+    try:
+        t.connect()
+        assert not gone.exists() and not elsewhere.exists() and linked.is_dir()
+        assert strangers.is_dir() == (os.getuid() == 0)
+        assert sorted(line.split()[1] for line in said) == sorted([str(gone), str(elsewhere)])
+    finally:
+        t.close()
+        for folder in (gone, elsewhere, linked, strangers):
+            shutil.rmtree(folder, ignore_errors=True)

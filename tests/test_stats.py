@@ -281,18 +281,10 @@ def test_noisy_real_samples() -> None:
     assert any(w.startswith("noisy") for w in warnings)
 
 
-def test_wide_ci_warns() -> None:
-    # CI 9.5 .. 10.5 is 10% of the median > 5%; the spread itself is small
-    warnings = stability_warnings(summary(ci95_low_ms=9.5, ci95_high_ms=10.5))
-    assert len(warnings) == 1
-    assert "95% CI of the median spans 10.0%" in warnings[0]
-    assert "--min-time" in warnings[0]
-
-
-def test_ci_width_threshold_is_respected() -> None:
-    s = summary(ci95_low_ms=9.8, ci95_high_ms=10.2)  # 4%
-    assert stability_warnings(s) == []
-    assert len(stability_warnings(s, Thresholds(max_ci_width=0.03))) == 1
+def test_a_wide_ci_is_no_warning_of_its_own() -> None:
+    """The CI is stated once, with its parts; its width is judged by validity (wide_ci),
+    whose advice names the dominant part, not by a second warning with other advice."""
+    assert stability_warnings(summary(ci95_low_ms=9.5, ci95_high_ms=10.5)) == []
 
 
 def test_zero_median_does_not_divide_by_zero() -> None:
@@ -304,7 +296,6 @@ def test_zero_median_does_not_divide_by_zero() -> None:
     summary(n=3, ci95_low_ms=9.0, ci95_high_ms=11.0),
     summary(n=8),
     summary(mad_ms=3.0),
-    summary(ci95_low_ms=9.0, ci95_high_ms=11.0),
     summary(n=4, mad_ms=3.0, ci95_low_ms=5.0, ci95_high_ms=15.0),
 ])
 def test_every_warning_names_a_next_action(s: Summary) -> None:
@@ -315,9 +306,9 @@ def test_every_warning_names_a_next_action(s: Summary) -> None:
         assert "\n" not in warning
 
 
-def test_all_three_warnings_at_once() -> None:
+def test_both_warnings_at_once() -> None:
     warnings = stability_warnings(summary(n=4, mad_ms=3.0, ci95_low_ms=5.0, ci95_high_ms=15.0))
-    assert len(warnings) == 3
+    assert len(warnings) == 2
 
 
 # --- summaries from a native tool's aggregates -------------------------------------------------

@@ -317,9 +317,16 @@ def test_load_run_missing_file(tmp_path: Path) -> None:
 
 def test_load_run_invalid_json(tmp_path: Path) -> None:
     path = tmp_path / "broken.json"
-    path.write_text('{"schema_version": 1, "run_id": ', encoding="utf-8")
+    path.write_text('{"schema_version": 1, "run_id": 3 3}', encoding="utf-8")
     message = _one_line_error(path)
     assert "not a benchbot results file" in message and "invalid JSON" in message
+
+
+def test_load_run_truncated_json(tmp_path: Path) -> None:
+    path = tmp_path / "cut.json"
+    path.write_text('{"schema_version": 1, "run_id": ', encoding="utf-8")
+    message = _one_line_error(path)
+    assert "truncated" in message and "not a benchbot results file" not in message
 
 
 def test_load_run_binary_file(tmp_path: Path) -> None:

@@ -251,8 +251,9 @@ def test_measure_settings_defaults_and_derived_timeout() -> None:
     assert MeasureSettings(timeout_s=30.0).case_timeout_s == 30.0
     assert set(s.to_dict()) == {"warmup", "min_runs", "max_runs", "min_time_s", "max_time_s",
                                 "timeout_s", "profile_ops", "min_cosine", "repeat", "max_repeat",
-                                "target_ci", "budget_s", "order", "seed", "sustained_s",
-                                "window_s", "rate_hz", "max_temp_c", "energy"}
+                                "target_ci", "valid_ci", "alpha", "budget_s", "order", "seed",
+                                "input_shape", "sustained_s", "window_s", "rate_hz",
+                                "max_temp_c", "energy"}
     assert s.adaptive and s.min_processes == 3 and s.order == "interleaved"
 
 

@@ -237,9 +237,15 @@ def test_no_server_says_how_to_start_one() -> None:
         AdbTransport("x", f"127.0.0.1:{port}").run(["true"], timeout=5)
 
 
-def test_a_shared_workdir_is_refused() -> None:
+@pytest.mark.parametrize("workdir", ["/data/local/tmp/", "//data/local/tmp", "//sdcard",
+                                     "/data/local/tmp/x/../..", "/data/data", "/system", "/x"])
+def test_a_shared_workdir_is_refused(workdir: str) -> None:
     with pytest.raises(ConfigError, match="subdirectory"):
-        AdbTransport("x", workdir="/data/local/tmp/")
+        AdbTransport("x", workdir=workdir)
+
+
+def test_a_workdir_is_the_folder_it_names() -> None:
+    assert AdbTransport("x", workdir="//data/local/tmp/bb/").workdir == "/data/local/tmp/bb"
 
 
 def _wait_until(condition, timeout: float, message: str) -> None:  # type: ignore[no-untyped-def]

@@ -15,7 +15,8 @@ import typer
 from benchbot.cli import options
 from benchbot.cli.console import err, out
 from benchbot.cli.progress import SweepProgress
-from benchbot.cli.run import spec_from_options, exit_code_of
+from benchbot.cli.outcome import Outcome
+from benchbot.cli.run import outcome_of, spec_from_options
 from benchbot.compare import CompareSettings, Kind, ThresholdPolicy, parse_threshold
 from benchbot.devices import DeviceOptions
 from benchbot.report.comparison import render_json, render_markdown
@@ -43,19 +44,22 @@ def ab_command(
     precision: Optional[str] = typer.Option(None, help="fp32, fp16, int8. (default: fp32)"),
     backend: Optional[str] = typer.Option(None, help="cpu, cuda, tensorrt, xnnpack, gpu, nnapi."),
     repeat: Optional[int] = typer.Option(
-        None, help="Measuring processes per model and configuration. (default: adaptive, 3 "
-                   "to --max-repeat until the CI is within --target-ci)"),
+        None, help="Pairs of processes, fixed. (default: adaptive: at least the pairs the "
+                   "test needs to reach --alpha, 8 at 0.01, then more up to --max-repeat "
+                   "until the CI is within --target-ci)"),
     max_repeat: Optional[int] = typer.Option(
-        None, help=f"Pairs of processes at most, when adaptive. ({AB_MAX_PAIRS})"),
+        None, help=f"Pairs of processes at most, when adaptive; never fewer than the test "
+                   f"needs to reach --alpha. ({AB_MAX_PAIRS})"),
     target_ci: Optional[float] = typer.Option(
-        None, help="Stop adding pairs once the paired 95% CI of B/A is within +- this. "
-                   "(0.02)"),
+        None, help="Stop adding pairs once the paired CI of B/A (at 1 - alpha, 99% by "
+                   "default) is within +- this. (0.02)"),
     warmup: Optional[int] = typer.Option(None, help="Warm-up runs per process. (5)"),
     min_runs: Optional[int] = typer.Option(None, help="Timed runs per process at least. (20)"),
-    min_time: Optional[float] = typer.Option(None, help="Seconds per process at least. (1)"),
+    min_time: Optional[float] = typer.Option(None, help="Seconds per process at least, however fast the model. (1)"),
     max_time: Optional[float] = typer.Option(None, help="Seconds per process at most. (20)"),
     threshold: str = typer.Option("5%", help="The smallest slowdown that counts."),
-    alpha: float = typer.Option(0.01, help="Significance level."),
+    alpha: float = typer.Option(
+        0.01, help="Significance level of the paired test; the CI is at 1 - alpha (99%)."),
     serial: Optional[str] = typer.Option(
         None, help="ADB serial of the phone to use, when several are attached."),
     adb_server: Optional[str] = typer.Option(
@@ -67,20 +71,22 @@ def ab_command(
     zoo_dir: Path = typer.Option(Path("models/zoo"), help="Where zoo:NAME models are exported."),
     as_json: bool = typer.Option(False, "--json",
                                  help="Print the comparison records (as compare --format json)."),
-) -> None:
+) -> Outcome:
     """Is CANDIDATE slower than BASELINE? Both measured interleaved in one session.
 
     BASELINE (A) and CANDIDATE (B) run on one device, their processes alternating
     A B B A ...; each pair ran in the same conditions (temperature, clocks, other load),
-    so what differs within it is the model. The verdict uses the pairs' ratios (a
-    signed-rank interval): slower only when the whole CI of B/A lies above 1,
-    p < alpha, and the change exceeds the threshold. Pairs are added until that CI is
-    within --target-ci, up to --max-repeat.
+    so what differs within it is the model. The verdict uses the pairs' ratios: the exact
+    signed-rank test at --alpha and its interval at the same level (99% for 0.01), so
+    the two never disagree: slower when that CI of B/A lies above 1 and the change
+    exceeds the threshold (always when the whole CI lies above it). The test needs 8
+    pairs to reach alpha 0.01 (its smallest p-value is 2/2^pairs); pairs are added from
+    there until the CI is within --target-ci, up to --max-repeat.
     """
     measure = {"warmup": warmup, "min_runs": min_runs, "min_time": min_time,
                "max_time": max_time, "repeat": repeat,
                "max_repeat": AB_MAX_PAIRS if max_repeat is None else max_repeat,
-               "target_ci": target_ci}
+               "target_ci": target_ci, "alpha": alpha}
     spec = spec_from_options(device, [baseline], threads, batch, precision, backend, measure)
     found = session.profiles_of(spec.devices or ("local",), options.dirs(profiles), None)
     plan = ab_plan(baseline, candidate, spec, found, zoo_dir)
@@ -93,7 +99,4 @@ def ab_command(
                          results, progress, err.print, settings)
     out(render_json(outcome.report) if as_json else render_markdown(outcome.report))
     err.print(f"{outcome.report.summary_line()}; the session's run: {outcome.record.run_id}")
-    code = exit_code_of(outcome.record)
-    if code == 3:
-        raise typer.Exit(3)
-    raise typer.Exit(1 if outcome.report.count(Kind.SLOWER) else 0)
+    return outcome_of(outcome.record, regressions=outcome.report.count(Kind.SLOWER))

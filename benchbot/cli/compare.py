@@ -12,7 +12,8 @@ from typing import Optional
 import typer
 from rich.markup import escape
 
-from benchbot.cli.console import emit, err
+from benchbot.cli.console import emit, err, warn_once
+from benchbot.cli.outcome import Outcome
 from benchbot.compare import (CompareSettings, EstimateSettings, Kind,
                               ThresholdPolicy, compare, parse_threshold)
 from benchbot.report.comparison import render_json, render_markdown
@@ -44,8 +45,8 @@ def _advice(report_kinds: dict[Kind, int], welch: int, changed: int) -> list[str
                      "confirm before bisecting (a second slower verdict rules out a bad "
                      "moment of the device)")
     if report_kinds[Kind.UNCERTAIN]:
-        notes.append(f"{report_kinds[Kind.UNCERTAIN]} case(s) uncertain: too few or too noisy "
-                     "runs to decide; rerun with a larger --min-time or --min-runs")
+        notes.append(f"{report_kinds[Kind.UNCERTAIN]} case(s) uncertain: each case's reason "
+                     "(--format json) says what would decide it")
     if report_kinds[Kind.FAILED]:
         notes.append(f"{report_kinds[Kind.FAILED]} case(s) failed on a side: see the reasons "
                      "with --format json, fix them and rerun")
@@ -102,7 +103,7 @@ def compare_command(
         help="How far a device moves between runs, added to the CI of two runs' ratio: auto "
              "(estimated per device from the folder's other runs of the same models; 5% until "
              "a device has 3 runs of one), or N% for every device (0% leaves it out)."),
-) -> None:
+) -> Outcome:
     """Compare two runs case by case: slower, faster, unchanged or uncertain.
 
     A case is slower only when the change is significant (p < alpha and the 95%
@@ -118,8 +119,9 @@ def compare_command(
     policy = ThresholdPolicy(default=parse_threshold(threshold, "--threshold"))
     settings = CompareSettings(alpha=alpha, thresholds=policy.with_overrides(override or []),
                                estimation=EstimateSettings(method=method))
-    cand = resolve_side(candidate, results)
-    base = resolve_side(baseline, results, other=cand)
+    said = warn_once()  # a broken run in the folder: skipped, said once
+    cand = resolve_side(candidate, results, warn=said)
+    base = resolve_side(baseline, results, other=cand, warn=said)
     spreads, assumed = spread_option(session_spread, results, set(cand.run_ids),
                                      cand.started_at)
     settings = replace(settings, spreads=spreads, assumed_spread=assumed)
@@ -134,8 +136,8 @@ def compare_command(
     changed = sum(1 for c in report.comparisons if c.model_changed)
     for note in _advice(kinds, welch, changed):
         err.print(f"[yellow]warning:[/] {escape(note)}")
-    if report.slower:
-        raise typer.Exit(1)
+    return Outcome.of(regressions=len(report.slower),
+                      failures=[None] * report.count(Kind.FAILED))
 
 
 compare_command.__doc__ = (compare_command.__doc__ or "") + "\n" + EXAMPLES

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+from typing import Callable
 
 from rich.console import Console
 from rich.markup import escape
@@ -18,10 +20,36 @@ def warn(message: str) -> None:
     err.print(f"[yellow]warning:[/] {escape(message)}")
 
 
+def stdout_closed() -> None:
+    """The reader of stdout is gone (``| head``): what is left to print goes nowhere, and
+    the command ends as if it had been read (its exit code is what it found)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def warn_once() -> Callable[[str], None]:
+    """:func:`warn`, saying each message once (a folder read twice warns once)."""
+    said: set[str] = set()
+
+    def say(message: str) -> None:
+        if message not in said:
+            said.add(message)
+            warn(message)
+
+    return say
+
+
 def out(text: str) -> None:
     """Write data (tables, JSON) to stdout exactly as given."""
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        stdout_closed()
 
 
 def emit(text: str, output: Path | None, note: str = "") -> None:

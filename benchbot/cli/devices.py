@@ -11,6 +11,7 @@ import typer
 from benchbot.cli import options
 from benchbot.cli.console import out
 from benchbot.devices.android import matches
+from benchbot.errors import DeviceUnavailable, TransportError
 from benchbot.profiles import default_adb_server, list_profiles
 
 
@@ -45,7 +46,11 @@ def devices_command(
 
     known = [p for p in list_profiles(options.dirs(profiles)) if p.transport == "adb"]
     phones = []
-    for serial, props in attached(adb_server):
+    try:
+        found = attached(adb_server)
+    except TransportError as exc:  # no server there: the infrastructure, as for `run` (3)
+        raise DeviceUnavailable(str(exc)) from exc
+    for serial, props in found:
         facts, _ = phone_facts(AdbTransport(serial, adb_server), props)
         phones.append({"serial": serial, **facts,
                        "profiles": [p.name for p in known if matches(p.match, props)]})

@@ -18,6 +18,7 @@ from benchbot.errors import ConfigError, UserError
 from benchbot.report.plots import history_png
 from benchbot.store.entries import Filters
 from benchbot.store import find_run_files, load_run, write_atomic
+from benchbot.store.files import load_run_files
 from benchbot.store.queries import indexes
 from benchbot.sweep.axes import PRECISIONS
 
@@ -109,9 +110,10 @@ def history_command(
         series = None
     records: list = []
     if series is None:
-        records = [load_run(f) for f in files]
-        for f, record in zip(files, records):
+        loaded = load_run_files(folders, warn)  # a broken run: skipped, with a warning
+        for f, record in loaded:
             started_at_of(record, f)  # a malformed time: one line naming the file
+        records = [record for _, record in loaded]
         series = history_series(records, model, filters)
     if not series:
         raise UserError(f"no successful measurement of model {model!r} matches in "

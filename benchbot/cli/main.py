@@ -1,18 +1,13 @@
-"""The `benchbot` command: the one place where errors become exit codes.
+"""The `benchbot` command: the one place where outcomes and errors become exit codes.
 
-Exit codes (also in ``benchbot --help`` and the README):
-
-    0    success: every case ok, nothing slower
-    1    a regression found (compare, nightly, ab), or a case failed at run time
-    2    bad input: an option, a file, a profile, a model (one line on stderr)
-    3    a device unavailable, busy or unreachable: the infrastructure, not the model
-    130  interrupted by Ctrl-C (results saved)
-    143  terminated by SIGTERM (results saved)
+Commands return an :class:`~benchbot.cli.outcome.Outcome`; the table of exit codes is
+in :mod:`benchbot.cli.outcome` (also in ``benchbot --help`` and the README).
 """
 
 from __future__ import annotations
 
 import errno
+import os
 import signal
 import sys
 from types import FrameType
@@ -22,8 +17,9 @@ from benchbot._version import __version__
 from benchbot.errors import BenchbotError, DeviceUnavailable, Terminated, UserError
 
 EXIT_CODES = ("Exit codes: 0 success; 1 a regression found, or a case failed at run time; "
-              "2 bad input; 3 a device unavailable, busy or unreachable; 130 Ctrl-C; "
-              "143 SIGTERM (results are saved in every case).")
+              "2 bad input; 3 a device unavailable, busy, unreachable or lost; 130 Ctrl-C; "
+              "143 SIGTERM (results are saved in every case). A regression outranks a lost "
+              "device; a closed stdout (| head) does not change the code.")
 ROOT_HELP = ("On-device latency benchmarking of ML models (ONNX, TFLite).\n\n"
              "Typical use: benchbot run --model m.onnx --threads 1,4, then "
              "benchbot report.\n\n" + EXIT_CODES)
@@ -34,6 +30,7 @@ COMMANDS = {
     "report": ("report", "report_command", False),
     "compare": ("compare", "compare_command", False),
     "history": ("history", "history_command", False),
+    "publish": ("publish", "publish_command", False),
     "parse": ("parse", "parse_command", False), "devices": ("devices", "devices_command", False),
     "nightly": ("nightly", "nightly_command", False), "baseline": ("baseline", "app", True),
     "profiles": ("profiles", "app", True), "zoo": ("zoo", "app", True),
@@ -49,6 +46,7 @@ COMMAND_HELP = {
     "report": "Tables of measured latencies, from every run in the results folder.",
     "compare": "Compare two runs case by case: slower, faster, unchanged or uncertain.",
     "history": "Plot a model's median latency, with its 95% CI band, over runs.",
+    "publish": "Publish every model x device series across runs as a static site.",
     "parse": "Parse a native benchmark tool's console output and print the figures found.",
     "devices": "List attached phones: model, SoC, Android, ABI, CPU clusters, temperature, "
                "battery,\nand the device profiles that match them (use one with --device).",
@@ -132,6 +130,18 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     raise Terminated()
 
 
+def _take_signals() -> None:
+    """SIGTERM is handled like Ctrl-C (saved, one line, 143); both are unblocked here, so a
+    signal that arrived before this point (a parent may start us with them blocked) is
+    delivered now, inside main's handling, never before it."""
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _terminate)
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # e.g. started with `nohup ... &`
+        return
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
 def _os_error(exc: OSError) -> str:
     where = f" {exc.filename}" if exc.filename else ""
     if exc.errno == errno.ENOSPC:
@@ -145,14 +155,17 @@ def _os_error(exc: OSError) -> str:
     return f"{exc.strerror or exc}:{where}: check the path"
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (used by the console script via sys.exit)."""
-    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _terminate)  # saved and reported like Ctrl-C
-    args = sys.argv[1:] if argv is None else list(argv)
-    if args == ["--version"]:  # answered before typer, rich or any command is imported
-        sys.stdout.write(f"benchbot {__version__}\n")
-        return 0
+def _interrupted(exc: KeyboardInterrupt) -> int:
+    """One line (the command's own, when it said what was saved), then 130 or 143."""
+    from benchbot.cli.outcome import Outcome, exit_code
+
+    signum = signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
+    default = "terminated (SIGTERM)" if signum == signal.SIGTERM else "interrupted (Ctrl-C)"
+    return _fail(str(exc) or default, exit_code(Outcome(interrupted_by=signum)))
+
+
+def _command(args: list[str]) -> Any:
+    """Run the command ``args`` names; what it returns (an Outcome, an int, or None)."""
     import typer
 
     # the root's help lists the commands from COMMAND_HELP; a command imports only itself
@@ -160,31 +173,76 @@ def main(argv: list[str] | None = None) -> int:
         cli = _typer_app(light=True, real=args[0] if args and args[0] in COMMANDS else None)
     else:
         cli = __getattr__("app")
+    # the command is invoked here rather than through typer's own main, which turns Ctrl-C
+    # and SIGTERM into a silent 130 and a closed stdout into 1: those are decided below
+    command = typer.main.get_command(cli)
     try:
-        code = cli(args=args, prog_name="benchbot", standalone_mode=False)
+        with command.make_context("benchbot", args) as ctx:
+            return command.invoke(ctx)
+    except typer.Exit as exc:  # --help, --version
+        return exc.exit_code
     except typer.TyperException as exc:  # typer's own usage errors: unknown option, bad value
         ctx = getattr(exc, "ctx", None)
         if type(exc).__name__ == "NoArgsIsHelpError":
             return 2  # typer has printed the help already
         hint = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
         return _fail(f"{exc.format_message()}{hint}", 2)
-    except Terminated:
-        return _fail("terminated (SIGTERM)", 143)
-    except (typer.Abort, KeyboardInterrupt):
-        return _fail("interrupted", 130)
+    except typer.Abort:
+        raise KeyboardInterrupt() from None
+    except SystemExit as exc:  # rich ends a print to a closed stdout (help | head) so:
+        if _stdout_is_devnull():  # it put /dev/null there: the output counts as read
+            return 0
+        raise SystemExit(exc.code) from None
+
+
+def _stdout_is_devnull() -> bool:
+    try:
+        here, null = os.fstat(sys.stdout.fileno()), os.stat(os.devnull)
+    except (OSError, ValueError):
+        return False
+    return (here.st_dev, here.st_ino) == (null.st_dev, null.st_ino)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (used by the console script via sys.exit).
+
+    The one place where what a command found (its :class:`~benchbot.cli.outcome.Outcome`)
+    and the errors it raised become exit codes; nothing below the CLI decides one."""
+    try:
+        _take_signals()
+        args = sys.argv[1:] if argv is None else list(argv)
+        if args == ["--version"]:  # answered before typer, rich or any command is imported
+            sys.stdout.write(f"benchbot {__version__}\n")
+            return 0
+        result = _command(args)
+        if isinstance(result, int):
+            return result
+        from benchbot.cli.outcome import exit_code
+
+        return exit_code(result)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated), at any moment
+        return _interrupted(exc)
     except UserError as exc:
         return _fail(str(exc), 2)
     except DeviceUnavailable as exc:
         return _fail(str(exc), 3)
     except BenchbotError as exc:
         return _fail(str(exc), 1)
+    except BrokenPipeError:  # stdout closed early (`| head`): as if the output was read
+        from benchbot.cli.console import stdout_closed
+
+        stdout_closed()
+        return 0
     except OSError as exc:  # the environment: a path, a disk, a permission
         return _fail(_os_error(exc), 2)
-    return code if isinstance(code, int) else 0
 
 
 def entry() -> None:
-    sys.exit(main())
+    try:
+        code = main()
+    except KeyboardInterrupt as exc:  # a second signal while the first was being reported
+        code = 143 if isinstance(exc, Terminated) else 130
+    sys.exit(code)
 
 
 if __name__ == "__main__":

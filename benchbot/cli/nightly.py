@@ -8,16 +8,18 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 
 from benchbot.cli import options
 from benchbot.cli.console import err, out
+from benchbot.cli.outcome import DEVICE_FAILURES, Outcome
 from benchbot.cli.progress import SweepProgress
+from benchbot.cli.run import outcome_of
 from benchbot.devices import DeviceOptions
 from benchbot.report.comparison import render_json
 from benchbot.run import session
 from benchbot.run.nightly import load_nightly, run_nightly
 from benchbot.run.provenance import parse_meta
-from benchbot.store import DEVICE_FAILURES
 from benchbot.variants import DEFAULT_CACHE_DIR
 
 EXAMPLES = """Examples:
@@ -43,7 +45,10 @@ def nightly_command(
     meta: Optional[list[str]] = options.MetaOption,
     as_json: bool = typer.Option(False, "--json", help="Print the verdict as JSON (run id, "
                                  "summary file, every comparison) instead of the markdown."),
-) -> None:
+    site: Optional[Path] = typer.Option(None, "--site", help="The folder `benchbot publish` "
+                                        "writes the history to: each slower case's series "
+                                        "page in it is named (publish after the night)."),
+) -> Outcome:
     """Measure the sweep, compare it with the baseline, re-measure suspected regressions
     once, write the markdown verdict (to its file and $GITHUB_STEP_SUMMARY).
 
@@ -64,13 +69,16 @@ def nightly_command(
     else:
         out(outcome.text)
     err.print(f"verdict written to {outcome.summary_path}: {outcome.report.summary_line()}")
-    if outcome.report.slower:
-        raise typer.Exit(1)
-    kinds = {c.failure.kind for c in outcome.record.failed if c.failure is not None}
-    if kinds & DEVICE_FAILURES:
+    if site is not None:
+        from benchbot.report.site import slower_links
+
+        for label, link in slower_links(outcome.report):
+            err.print(f"slower: {escape(label)}: {escape(str(site / link))}")
+    found = outcome_of(outcome.record, regressions=len(outcome.report.slower))
+    if found.failures & DEVICE_FAILURES:
         err.print("[yellow]warning:[/] a device was unavailable or lost during the night: "
                   "check its connection and run the nightly again")
-        raise typer.Exit(3)
+    return found
 
 
 nightly_command.__doc__ = (nightly_command.__doc__ or "") + "\n" + EXAMPLES

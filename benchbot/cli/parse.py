@@ -19,8 +19,8 @@ import typer
 from benchbot.cli import options
 
 from benchbot.cli.console import out
-from benchbot.errors import ParseFailed, UserError
-from benchbot.runners.native import PARSE_ALL, TOOLS, Measurement
+from benchbot.errors import ParseFailed, UserError, printable
+from benchbot.runners.native import TOOLS, Measurement
 from benchbot.runners.native.result import NO_TIMINGS, single
 
 
@@ -41,7 +41,7 @@ def _cell(value: object) -> str:
         return "-"
     if isinstance(value, float):
         return f"{value:.6g}"
-    return str(value).replace("\n", "; ").replace("|", "\\|")
+    return printable(str(value).replace("\n", "; ")).replace("|", "\\|")
 
 
 def render_table(measurements: list[Measurement]) -> str:
@@ -50,7 +50,7 @@ def render_table(measurements: list[Measurement]) -> str:
     for m in measurements:
         rows = ["| Figure | Value |", "|---|---|"]
         rows += [f"| {key} | {_cell(value)} |" for key, value in _rows(m.result)]
-        heading = [f"## {m.label}", ""] if len(measurements) > 1 else []
+        heading = [f"## {printable(m.label)}", ""] if len(measurements) > 1 else []
         blocks.append("\n".join(heading + rows))
     return "\n\n".join(blocks) + "\n"
 
@@ -78,22 +78,24 @@ def parse_command(
     Times are in milliseconds; '-' (null in JSON) marks a figure the log does
     not state. A log holding several runs prints each of them.
     """
-    if tool not in PARSE_ALL:
-        raise UserError(f"unknown tool {tool!r}: choose one of {', '.join(TOOLS)}")
+    if tool not in TOOLS:
+        raise UserError(f"unknown tool {printable(repr(tool))}: choose one of {', '.join(TOOLS)}")
+    shown = printable(str(logfile))
     if not logfile.is_file():
-        raise UserError(f"log file not found: {logfile}")
+        raise UserError(f"log file not found: {shown}")
     try:
         raw = logfile.read_bytes()
         if logfile.suffix == ".gz":  # a large log kept beside the results (RUN_ID.logs/)
             raw = gzip.decompress(raw)
-        text = raw.decode("utf-8", errors="replace")
+        text = raw.decode("utf-8", errors="surrogateescape")  # shown escaped: printable()
     except (OSError, EOFError) as exc:
-        raise UserError(f"cannot read {logfile}: {getattr(exc, 'strerror', None) or exc}"
-                        ) from None
+        raise UserError(f"cannot read {shown}: "
+                        f"{printable(str(getattr(exc, 'strerror', None) or exc))}") from None
     try:
-        measurements = PARSE_ALL[tool](text)
+        measurements = TOOLS[tool].parse_all(text)
     except ValueError as exc:  # a parser met figures it cannot make sense of
-        raise ParseFailed(f"{logfile} is not a {tool} log benchbot can read ({exc}); give the "
+        raise ParseFailed(f"{shown} is not a {tool} log benchbot can read "
+                          f"({printable(str(exc))}); give the "
                           "tool's console output") from None
     if as_json:
         out(render_json(measurements, tool))
@@ -101,6 +103,6 @@ def parse_command(
         out(render_table(measurements or [Measurement("", single([], tool))]))
     if not any(m.result.ok for m in measurements):
         reason = single(measurements, tool).error or NO_TIMINGS
-        raise ParseFailed(f"no timings in {logfile}: " + reason.splitlines()[0]
+        raise ParseFailed(f"no timings in {shown}: " + printable(reason.splitlines()[0])
                           + ("" if measurements and measurements[0].result.error != NO_TIMINGS
                              else f"; is it the console output of {tool}?"))

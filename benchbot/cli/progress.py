@@ -3,8 +3,11 @@ device when there are several, with its current case; a line per finished case.
 
 The ETA weighs each case by how long it is expected to take: its time limits at first
 (--min-time plus the start of its process), then what the cases of the same model on the
-same device took. Without a terminal (a CI log) the bar is not drawn; a line is printed
-when each case starts, so a case that hangs is visible.
+same device took. Without a terminal (a CI log, ``| tee``) the bar is not drawn and one
+line is printed per finished case, with its processes (and in ``ab`` one as each pair
+begins). Each finished case states its one
+95% CI and its parts (:mod:`benchbot.stats.parts`), and a case that is not valid says why
+and what would fix it. In ``benchbot ab`` every line names the side (A or B) and the pair.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from rich.progress import (BarColumn, Progress, TextColumn, TimeElapsedColumn,
                            TimeRemainingColumn)
 
 from benchbot.report.numbers import format_duration
+from benchbot.stats.parts import ci_parts
 from benchbot.store import CaseResult
 from benchbot.sweep import Case, Plan
 
@@ -34,6 +38,8 @@ class SweepProgress:
         settings = plan.settings
         self.expected = {c.id: settings.min_time_s + self.START_S for c in plan.cases}
         self.similar = {c.id: (c.model.sha256, c.device) for c in plan.cases}
+        self.sides = {i: c.side for i, c in enumerate(plan.cases) if c.side}
+        self.started: dict[int, int] = {}  # processes started, per case index
         self.took: dict[tuple[str, str], float] = {}
         self.done_s = 0.0
         self.bar = Progress(TextColumn("{task.fields[who]}"),
@@ -56,11 +62,15 @@ class SweepProgress:
         self.bar.__exit__(*exc)
 
     def case_started(self, index: int, case: Case) -> None:
+        self.started[index] = self.started.get(index, 0) + 1
         task = self.device_tasks.get(case.device, self.task)
-        self.bar.update(task, description=escape(case.label))
-        if self.lines:
-            self.console.print(f"start  {escape(case.label)} (case {self.finished + 1} of "
-                               f"{self.cases}, ~{self.expected.get(case.id, 0):.0f}s)")
+        where = (f"{case.side}, pair {self.started[index]}: " if case.side
+                 else f"process {self.started[index]}: " if self.started[index] > 1 else "")
+        self.bar.update(task, description=escape(where + case.label))
+        # without a terminal, ab says each pair as it begins (its first side is the one
+        # ahead of its partner, index ^ 1): a long session shows it is moving
+        if self.lines and case.side and self.started[index] > self.started.get(index ^ 1, 0):
+            self.console.print(f"pair {self.started[index]}: {escape(case.label)}")
 
     def _took_s(self, result: CaseResult) -> float | None:
         try:
@@ -89,19 +99,30 @@ class SweepProgress:
         self._reweigh(result)
         if result.device in self.device_tasks:
             self.bar.advance(self.device_tasks[result.device])
-        label = escape(f"{result.model_name} on {result.device}, t={result.threads} "
-                 f"b={result.batch} {result.precision}")
+        side = self.sides.get(index)
+        label = escape(f"{side + ' ' if side else ''}{result.model_name} on {result.device}, "
+                       f"t={result.threads} b={result.batch} {result.precision}")
+        runs = len(result.runs)
+        word = ("pair", "pairs") if side else ("process", "processes")
+        count = f"{runs} {word[runs != 1]}"
         s = result.stats
+        parts = ci_parts(s)
         if s is not None and s.median_ms is not None and s.ci95_low_ms is not None:
+            spread = f", {parts.text()}" if parts is not None else ""
             self.console.print(f"[green]ok[/]     {label}: median {format_duration(s.median_ms)} "
                                f"(95% CI {format_duration(s.ci95_low_ms)} to "
-                               f"{format_duration(s.ci95_high_ms or s.median_ms)}, n={s.n})")
+                               f"{format_duration(s.ci95_high_ms or s.median_ms)}{spread}; "
+                               f"{count}, n={s.n})")
         elif s is not None:  # a native tool's own aggregates
             figure = ("median", s.median_ms) if s.median_ms is not None else ("mean", s.mean_ms)
             self.console.print(f"[green]ok[/]     {label}: {figure[0]} {format_duration(figure[1])} "
-                               f"(as {escape(result.runner)} reports it, n={s.n})")
+                               f"(as {escape(result.runner)} reports it; {count}, n={s.n})")
         else:
             self.console.print(f"[red]failed[/] {label}: {escape(result.error or '')}")
+        for code in result.validity.codes if result.status == "ok" else ():
+            self.console.print(f"       [yellow]not valid:[/] {escape(code.code)}: "
+                               f"{escape(code.detail)}" + (f"; {escape(code.advice)}"
+                                                           if code.advice else ""))
         for warning in result.warnings:
             self.console.print(f"       [yellow]warning:[/] {escape(warning)}")
 

@@ -14,6 +14,7 @@ from benchbot.errors import ConfigError, UserError
 from benchbot.report import (FORMATS, LAYOUTS, METRICS, Filters, build_grids, latest_entries,
                              render_csv, render_json, render_markdown)
 from benchbot.store import RunRecord, find_run_files, load_run
+from benchbot.store import load_runs as store_load_runs
 from benchbot.modelcard import ModelCard
 from benchbot.report.environment import provenance_note
 from benchbot.report.modelcols import add_model_columns, quantization_table
@@ -32,25 +33,9 @@ def cards_by_case(entries: list[Entry]) -> dict[str, ModelCard]:
 
 
 def load_runs(paths: list[Path]) -> list[RunRecord]:
-    """The runs of ``paths``: a run file named directly must load; in a folder, a foreign or
-    broken .json is skipped with a one-line warning naming it, and the good runs are kept."""
-    records: list[RunRecord] = []
-    skipped: list[str] = []
-    for path in paths:
-        if not path.is_dir():
-            records.extend(load_run(f) for f in find_run_files([path]))
-            continue
-        for f in find_run_files([path]):
-            try:
-                records.append(load_run(f))
-            except UserError as exc:  # its message names the file and what is wrong with it
-                skipped.append(str(exc))
-    if skipped and not records:  # nothing to report: the first reason is the error
-        more = f" (and {len(skipped) - 1} more file(s) like it)" if len(skipped) > 1 else ""
-        raise UserError(skipped[0] + more)
-    for reason in skipped:
-        err.print(f"[yellow]warning:[/] skipped {escape(reason)}", soft_wrap=True)
-    return records
+    """The runs of ``paths``; a broken run in a folder is skipped with a warning."""
+    return store_load_runs(paths, lambda reason: err.print(f"[yellow]warning:[/] "
+                                                           f"{escape(reason)}", soft_wrap=True))
 
 
 def out_file(output: Optional[Path], example: str) -> Optional[Path]:
@@ -67,6 +52,7 @@ def _one_of(value: str, allowed: tuple[str, ...], option: str) -> str:
     return value
 
 
+MAX_DIGITS = 15
 EXAMPLES = """Examples:
 
   benchbot report --layout devices --threads 1
@@ -118,7 +104,7 @@ def report_command(
                                  "self-contained page: provenance, grids, charts)."),
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
     digits: Optional[int] = typer.Option(
-        None, help="Significant digits of the numbers in grids. (default: 4)"),
+        None, help="Significant digits of the numbers in grids, 1 to 15. (default: 4)"),
     output: Optional[Path] = typer.Option(None, "--out", "-o",
                                           help="Write to this file instead of stdout."),
     top: int = typer.Option(10, "--top", help="--layout ops: op types (or nodes) shown per "
@@ -150,6 +136,9 @@ def report_command(
         _one_of(precision, PRECISIONS, "--precision")
     if digits < 1 or (threads is not None and threads < 1) or (batch is not None and batch < 1):
         raise ConfigError("--digits, --threads and --batch must be positive integers")
+    if digits > MAX_DIGITS:  # a float64 has 15 to 17 significant digits; the rest is noise
+        raise ConfigError(f"--digits {digits} is more than a measurement holds: give 1 to "
+                          f"{MAX_DIGITS}")
     output = out_file(output, "report.html" if fmt == "html" else f"report.{fmt}")
     paths = list(results or [Path("results")])
     files = find_run_files(paths)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from collections import Counter
 from pathlib import Path
 from typing import Optional
@@ -12,20 +13,22 @@ import typer
 from benchbot.run import session
 from benchbot.cli import options
 from benchbot.cli.console import err, out
+from benchbot.cli.outcome import Outcome
 from benchbot.cli.progress import SweepProgress
 from benchbot.devices import DeviceOptions
-from benchbot.errors import ConfigError, Terminated
-from benchbot.profiles import RUNNER_KINDS, Profile
+from benchbot.errors import BenchbotError, ConfigError, Terminated
+from benchbot.profiles import Profile
+from benchbot.runners.native import runner_kinds
 from benchbot.report import build_grids, render_markdown
 from benchbot.run.executor import Retry
 from benchbot.run.provenance import parse_meta
 from benchbot.run.session import plan_entry
 from benchbot.stats.sessions import MIN_RUNS
-from benchbot.store import DEVICE_FAILURES, RunRecord, new_run_id, record_doc, run_path
+from benchbot.store import RunRecord, load_run, new_run_id, record_doc, run_path
 from benchbot.store.entries import entries_of, labelled
 from benchbot.sweep import MeasureSettings, Plan, SweepSpec, load_sweep_file
 from benchbot.sweep import axes
-from benchbot.sweep.plan import parse_duration
+from benchbot.sweep.plan import merge_notes, parse_duration
 from benchbot.variants import DEFAULT_CACHE_DIR, INT8_MODES
 
 DEFAULTS = MeasureSettings()
@@ -40,8 +43,8 @@ def spec_from_options(device: Optional[str], model: Optional[list[str]], threads
         models = tuple(m for raw in model
                        for m in ((raw,) if Path(raw).is_file() else axes.names(raw, "--model")))
     return SweepSpec(devices=axes.names(device, "--device") if device is not None else None, models=models,
-                     threads=axes.positive_ints(threads, "--threads") if threads is not None else None,
-                     batch=axes.positive_ints(batch, "--batch") if batch is not None else None,
+                     threads=axes.threads(threads, "--threads") if threads is not None else None,
+                     batch=axes.batches(batch, "--batch") if batch is not None else None,
                      precision=axes.choices(precision, "--precision", axes.PRECISIONS)
                      if precision is not None else None,
                      backend=axes.choices(backend, "--backend", axes.BACKENDS)
@@ -97,9 +100,9 @@ def run_command(
                                        help="Where precision and batch variants are cached "
                                             "(by content: never rebuilt for the same model)."),
     threads: Optional[str] = typer.Option(None, "--threads", "-t",
-                                          help="Thread counts, e.g. 1,4. (default: 1)"),
+                                          help="Thread counts, e.g. 1,4; each 1 to 1024. (default: 1)"),
     batch: Optional[str] = typer.Option(None, "--batch", "-b",
-                                        help="Batch sizes, e.g. 1,4. (default: 1)"),
+                                        help="Batch sizes, e.g. 1,4; each 1 to 65536. (default: 1)"),
     precision: Optional[str] = typer.Option(
         None, "--precision", help="Precisions: fp32, fp16, int8. (default: fp32)"),
     backend: Optional[str] = typer.Option(
@@ -112,9 +115,11 @@ def run_command(
     min_runs: Optional[int] = typer.Option(
         None, help=f"Timed runs at least. (default: {DEFAULTS.min_runs})"),
     max_runs: Optional[int] = typer.Option(
-        None, help=f"Timed runs at most (a cap for microsecond models). (default: {DEFAULTS.max_runs})"),
+        None, help=f"Timed runs at most (a cap for microsecond models). (default: {DEFAULTS.max_runs}; "
+                   "no cap when --min-time is given without it: the time wins)"),
     min_time: Optional[float] = typer.Option(
-        None, help=f"Seconds of timed runs at least. (default: {DEFAULTS.min_time_s:g})"),
+        None, help=f"Seconds of timed runs at least; given without --max-runs, the process "
+                   f"times for that long however fast the model. (default: {DEFAULTS.min_time_s:g})"),
     max_time: Optional[float] = typer.Option(
         None, help=f"Seconds of timed runs at most; caps --min-runs. (default: {DEFAULTS.max_time_s:g})"),
     case_timeout: Optional[float] = typer.Option(
@@ -129,6 +134,10 @@ def run_command(
     target_ci: Optional[float] = typer.Option(
         None, help="Stop adding processes once the 95% CI of the median is within +- this "
                    f"fraction of it. (default: {DEFAULTS.target_ci:g}, i.e. +-2%)"),
+    valid_ci: Optional[float] = typer.Option(
+        None, help="A case whose 95% CI (this run's part of it) is wider than +- this "
+                   "fraction of the median is marked not valid (wide_ci); separate from "
+                   f"--target-ci. (default: {DEFAULTS.valid_ci:g}, i.e. +-5%)"),
     case_budget: Optional[float] = typer.Option(
         None, help="Seconds of measuring per case at most, when adaptive. "
                    f"(default: {DEFAULTS.budget_s:g})"),
@@ -167,12 +176,17 @@ def run_command(
                                 "current x voltage, nvidia-smi's power.draw, RAPL; an idle "
                                 "baseline read just before is subtracted. Without a source "
                                 "the case says so."),
+    input_shape: Optional[str] = typer.Option(
+        None, "--input-shape", metavar="N,C,H,W",
+        help="The model's full input shape, for tools that cannot read it from the file "
+             "(Paddle Lite's benchmark_bin on a .nb: required there); each case's batch "
+             "replaces its first number. Sweep files: input_shape in [measure]."),
     config: Optional[Path] = typer.Option(
         None, "--config", "-c", help="Sweep file (TOML) with the same axes; options override it."),
     results: Path = typer.Option(Path("results"), "--results",
                                  help="Folder the run's results file is written to."),
     runner: Optional[str] = typer.Option(
-        None, help=f"Override the profile's runner: {', '.join(RUNNER_KINDS)}."),
+        None, help=f"Override the profile's runner: {', '.join(runner_kinds())}."),
     runner_bin: Optional[Path] = typer.Option(
         None, help="The native tool's binary on this host (e.g. an Android benchmark_model), "
                    "pushed to the device once; overrides the profile's [runner] binary."),
@@ -183,7 +197,8 @@ def run_command(
     keep: bool = typer.Option(False, "--keep",
                               help="Leave pushed files on the device after the run."),
     battery_floor: int = typer.Option(
-        20, help="Refuse a phone whose battery is under this percentage (0: never)."),
+        20, help="Refuse a phone whose battery is under this percentage, 0 to 100 "
+                 "(0: never)."),
     profiles: Optional[list[Path]] = options.ProfilesOption,
     as_json: bool = typer.Option(False, "--json",
                                  help="Print the run's JSON document on stdout instead of the table."),
@@ -204,7 +219,7 @@ def run_command(
     no_wait: bool = typer.Option(False, "--no-wait",
                                  help="Fail at once when another benchbot holds a device, "
                                       "instead of waiting for it."),
-) -> None:
+) -> Optional[Outcome]:
     """Measure models on devices over a sweep of threads x batch x precision.
 
     Each case is measured in fresh agent processes (3 to --max-repeat, see --repeat):
@@ -216,17 +231,27 @@ def run_command(
     """
     measure = {"warmup": warmup, "min_runs": min_runs, "max_runs": max_runs, "min_time": min_time,
                "max_time": max_time, "case_timeout": case_timeout, "repeat": repeat,
-               "max_repeat": max_repeat, "target_ci": target_ci, "case_budget": case_budget,
+               "max_repeat": max_repeat, "target_ci": target_ci, "valid_ci": valid_ci,
+               "case_budget": case_budget,
                "order": order, "seed": seed,
                "profile_ops": True if profile_ops else None, "min_cosine": min_cosine,
                "sustained": None if sustained is None else parse_duration(sustained,
                                                                           "--sustained"),
                "window": window, "rate": rate, "max_temp": max_temp,
-               "energy": True if energy else None}
-    if runner is not None and runner not in RUNNER_KINDS:
-        raise ConfigError(f"--runner: {runner!r} is not one of {', '.join(RUNNER_KINDS)}")
+               "energy": True if energy else None, "input_shape": input_shape}
+    if runner is not None and runner not in runner_kinds():
+        raise ConfigError(f"--runner: {runner!r} is not one of {', '.join(runner_kinds())}")
     if int8_mode not in INT8_MODES:
         raise ConfigError(f"--int8-mode: {int8_mode!r} is not one of {', '.join(INT8_MODES)}")
+    if resume is not None and not resume.strip():
+        raise ConfigError("--resume needs a run id: the name of a run's file in the results "
+                          "folder, without .json")
+    if retries < 0:
+        raise ConfigError("--retries must be 0 or more")
+    if not 0 <= retry_wait < float("inf"):
+        raise ConfigError(f"--retry-wait must be 0 or more seconds, got {retry_wait:g}")
+    device_options = DeviceOptions(serial=serial, keep=keep, battery_floor=battery_floor,
+                                   runner_bin=runner_bin, adb_server=adb_server)
     dirs = options.dirs(profiles)
     record = None
     if resume is not None:
@@ -245,26 +270,26 @@ def run_command(
             spec = load_sweep_file(config).overridden_by(spec)
         names = spec.devices or ("local",)
         plan = session.plan_of(spec, session.profiles_of(names, dirs, runner), zoo_dir,
-                               int8_mode)
+                               int8_mode, runner_bin)
     refuse_sustained_native(plan)
     if dry_run:
+        for line in merge_notes(plan):
+            err.print(line, markup=False)
         out(_plan_json(plan) if as_json else _plan_text(plan))
         return
     found = session.profiles_of(names, dirs, runner)
     plan = session.prepare(plan, found, int8_mode, variant_cache, err.print)
-    device_options = DeviceOptions(serial=serial, keep=keep, battery_floor=battery_floor,
-                                   runner_bin=runner_bin, adb_server=adb_server)
     if record is not None:
         err.print(f"resuming run {record.run_id}: {len(plan)} cases missing or failed")
-    if retries < 0:
-        raise ConfigError("--retries must be 0 or more")
+    resume_with = resume_options(results, profiles, farm)
     record = _measure(plan, found, device_options, results, record, wait=not no_wait,
-                      retry=Retry(attempts=retries, wait_s=retry_wait), farm=farm)
+                      retry=Retry(attempts=retries, wait_s=retry_wait), farm=farm,
+                      resume_with=resume_with)
     if as_json:
         out(json.dumps(record_doc(record), indent=1, allow_nan=False) + "\n")
     else:
         out(render_markdown(build_grids(labelled(entries_of(record)), "auto", "median")))
-    raise typer.Exit(exit_code_of(record))
+    return outcome_of(record)
 
 
 def refuse_sustained_native(plan: Plan) -> None:
@@ -291,18 +316,36 @@ def validity_line(record: RunRecord) -> str | None:
             f"grids): {listed}; {top}: {advice[top]}")
 
 
-def exit_code_of(record: RunRecord) -> int:
-    """0 every case ok; 3 a case failed because its device was unavailable or lost;
-    1 a case failed at run time."""
-    kinds = {c.failure.kind for c in record.failed if c.failure is not None}
-    if kinds & DEVICE_FAILURES:
-        return 3
-    return 1 if record.failed else 0
+def interrupt_message(what: str, saved: Path, resume: str) -> str:
+    """One true line: what was saved where, and the command that finishes the run."""
+    try:
+        done = len(load_run(saved).cases)
+    except (BenchbotError, OSError):
+        return f"{what} before the run was saved; nothing was measured"
+    cases = f"{done} finished case{'s' if done != 1 else ''}" if done else "no finished case yet"
+    return f"{what}: the run ({cases}) is saved in {saved}; finish it with: {resume}"
+
+
+def resume_options(results: Path, profiles: Optional[list[Path]], farm: Optional[str]) -> str:
+    """The options a printed `benchbot run --resume ID` needs to work as printed."""
+    words = [] if results == Path("results") else ["--results", str(results)]
+    for folder in profiles or ():
+        words += ["--profiles", str(folder)]
+    if farm:
+        words += ["--farm", farm]
+    return "".join(f" {shlex.quote(w)}" for w in words)
+
+
+def outcome_of(record: RunRecord, regressions: int = 0) -> Outcome:
+    """What a run found: the failure kinds of its failed cases (cli/main.py decides the code)."""
+    return Outcome.of(regressions=regressions,
+                      failures=(c.failure.kind if c.failure is not None else None
+                                for c in record.failed))
 
 
 def _measure(plan: Plan, profiles: list[Profile], options: DeviceOptions, results: Path,
              record: RunRecord | None, wait: bool, retry: Retry,
-             farm: str | None = None) -> RunRecord:
+             farm: str | None = None, resume_with: str = "") -> RunRecord:
     run_id = record.run_id if record is not None else new_run_id()
     try:
         with SweepProgress(err, plan) as progress:
@@ -316,16 +359,11 @@ def _measure(plan: Plan, profiles: list[Profile], options: DeviceOptions, result
                 record = session.measure(plan, profiles, options, results, progress,
                                          err.print, wait=wait, record=record, retry=retry,
                                          run_id=run_id)
-    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
-        again = f" --farm {farm}" if farm else ""
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated): one line, then 130/143
         what = "terminated" if isinstance(exc, Terminated) else "interrupted"
-        saved = run_path(results, run_id)
-        if saved.exists():
-            err.print(f"{what}: the cases finished so far are saved in {saved}; finish the "
-                      f"run with: benchbot run --resume {run_id}{again}")
-        else:
-            err.print(f"{what} before the first case started; nothing was saved")
-        raise typer.Exit(143 if isinstance(exc, Terminated) else 130) from None
+        raise type(exc)(interrupt_message(what, run_path(results, run_id),
+                                          f"benchbot run --resume {run_id}{resume_with}")
+                        ) from None
     path = run_path(results, record.run_id)
     ok = len(record.cases) - len(record.failed)
     err.print(f"{ok} of {len(record.cases)} cases ok; results: {path}")

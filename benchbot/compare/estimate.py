@@ -72,6 +72,8 @@ class Estimate:
     p_value: float
     n_baseline: int
     n_candidate: int
+    confidence: float = 0.95  # the level of [ci_low, ci_high]
+    slower_pairs: int | None = None  # paired: the pairs whose candidate took longer
 
 
 class NotComparable(ValueError):
@@ -130,7 +132,8 @@ def estimate(baseline: CaseResult, candidate: CaseResult,
                             candidate_ms=float(stats_c.median_ms or 0) if stats_c else 0.0,
                             ratio=pairs.ratio, ci_low=pairs.ci_low, ci_high=pairs.ci_high,
                             p_value=pairs.p_value, n_baseline=pairs.pairs,
-                            n_candidate=pairs.pairs)
+                            n_candidate=pairs.pairs, confidence=pairs.confidence,
+                            slower_pairs=pairs.slower_pairs)
     if baseline.stats is not None and candidate.stats is not None:
         across = process_ratio(baseline.stats, candidate.stats, settings.confidence, spread)
         if across is not None:
@@ -140,7 +143,8 @@ def estimate(baseline: CaseResult, candidate: CaseResult,
                             candidate_ms=float(candidate.stats.median_ms or 0), ratio=ratio,
                             ci_low=low, ci_high=high, p_value=p,
                             n_baseline=baseline.stats.processes,
-                            n_candidate=candidate.stats.processes)
+                            n_candidate=candidate.stats.processes,
+                            confidence=settings.confidence)
     if has_samples(baseline) and has_samples(candidate):
         base = np.asarray(baseline.samples_ms, float)
         cand = np.asarray(candidate.samples_ms, float)
@@ -156,7 +160,7 @@ def estimate(baseline: CaseResult, candidate: CaseResult,
                         baseline_ms=float(np.median(base)), candidate_ms=float(np.median(cand)),
                         ratio=interval.ratio, ci_low=interval.low, ci_high=interval.high,
                         p_value=mann_whitney(base, cand).p_value, n_baseline=len(base),
-                        n_candidate=len(cand))
+                        n_candidate=len(cand), confidence=settings.confidence)
     (n_b, mean_b, std_b), (n_c, mean_c, std_c) = _aggregates(baseline), _aggregates(candidate)
     try:
         welch = welch_ratio(n_b, mean_b, std_b, n_c, mean_c, std_c, settings.confidence)
@@ -165,4 +169,4 @@ def estimate(baseline: CaseResult, candidate: CaseResult,
     return Estimate(method="welch", statistic="mean", baseline_ms=mean_b, candidate_ms=mean_c,
                     ratio=welch.interval.ratio, ci_low=welch.interval.low,
                     ci_high=welch.interval.high, p_value=welch.p_value, n_baseline=n_b,
-                    n_candidate=n_c)
+                    n_candidate=n_c, confidence=settings.confidence)

@@ -29,15 +29,15 @@ from benchbot.stats.student import t_quantile, t_two_sided_p
 from benchbot.store import CaseResult, ProcessRun
 
 
-def log_se(stats: Summary, confidence: float = 0.95) -> tuple[float, int] | None:
-    """The standard error of log(median) within its run (from the run's own CI) and its
-    degrees of freedom; None for one process."""
+def log_se(stats: Summary) -> tuple[float, int] | None:
+    """The standard error of log(median) within its run (from the run's own 95% CI) and
+    its degrees of freedom; None for one process."""
     low, high = stats.run_ci95
     if stats.processes < 2 or stats.median_ms is None or low is None or high is None \
             or low <= 0:
         return None
     df = stats.processes - 1
-    return math.log(high / low) / 2.0 / t_quantile(0.5 + confidence / 2.0, df), df
+    return math.log(high / low) / 2.0 / t_quantile(0.975, df), df
 
 
 def process_ratio(base: Summary, cand: Summary, confidence: float = 0.95,
@@ -46,7 +46,7 @@ def process_ratio(base: Summary, cand: Summary, confidence: float = 0.95,
     """(ratio, ci_low, ci_high, p_value) of candidate / baseline medians; None when either
     side has fewer than two processes. With the ``spread`` of their device between runs
     (two different runs), each side's level adds its variance too."""
-    b, c = log_se(base, confidence), log_se(cand, confidence)
+    b, c = log_se(base), log_se(cand)
     if b is None or c is None or not base.median_ms or not cand.median_ms:
         return None
     log_ratio = math.log(cand.median_ms / base.median_ms)

@@ -5,21 +5,26 @@ matter:
 
 - real: the p-value is below alpha (default 0.01) AND the whole confidence
   interval of the ratio lies above 1;
-- large: the point estimate of the ratio exceeds 1 + threshold (default 5%).
+- large: the point estimate of the ratio exceeds 1 + threshold (default 5%);
+- or, whatever the p-value: an interval at the test's level (``1 - alpha``) or stricter
+  lies wholly above 1 + threshold. ``benchbot ab`` reports its interval at that level, so
+  its verdict and its interval cannot disagree. (``compare`` reports 95% intervals, the
+  level of every case's CI; with alpha below 0.05 it also needs the p-value.)
 
 ``faster`` mirrors it (interval below 1, estimate below 1 - threshold).
 ``unchanged`` means the interval lies within [1 - threshold, 1 + threshold]:
 whatever changed is too small to matter, and we know it. Anything else is
-``uncertain``: the data cannot tell, and more runs would help. Demanding both
-conditions keeps false alarms rare on noisy phones (a significant 1% change
-with thousands of runs is not a regression) and never calls a large but noisy
-difference a regression on thin evidence.
+``uncertain``, with the real reason: a change that is real but within the
+threshold, pairs that disagree in sign (ab), too few pairs to reach alpha (ab), or
+too noisy to tell. Demanding both conditions keeps false alarms rare on noisy
+phones (a significant 1% change with thousands of runs is not a regression) and
+never calls a large but noisy difference a regression on thin evidence.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Mapping, Sequence
 
@@ -28,6 +33,7 @@ from benchbot.compare.match import CaseKey, case_key, match_entries
 from benchbot.compare.sides import Side
 from benchbot.compare.thresholds import ThresholdPolicy
 from benchbot.errors import ConfigError
+from benchbot.stats.paired import fewest_pairs, smallest_p
 from benchbot.stats.sessions import ASSUMED, MIN_RUNS, SessionSpread
 from benchbot.store.entries import Entry
 
@@ -94,15 +100,35 @@ def _pct(x: float) -> str:
     return f"{x:+.1%}" if math.isfinite(x) else ("+inf" if x > 0 else "-100%")
 
 
+def _too_few_pairs(est: Estimate, alpha: float) -> Verdict | None:
+    """ab with fewer pairs than its exact test needs to reach alpha: no verdict but that."""
+    if est.method != "paired" or est.n_baseline >= fewest_pairs(alpha):
+        return None
+    more = fewest_pairs(alpha) - est.n_baseline
+    return Verdict(Kind.UNCERTAIN, f"needs {more} more pair{'s' if more != 1 else ''} to reach "
+                                   f"alpha {alpha:g}: the smallest p-value of {est.n_baseline} "
+                                   f"pairs is {smallest_p(est.n_baseline):.2g}; give --repeat "
+                                   f"{fewest_pairs(alpha)} or more (or leave it adaptive)")
+
+
 def decide(est: Estimate, threshold: float, alpha: float) -> Verdict:
     """The verdict rule of the module docstring, with the reason spelled out."""
-    ci = f"CI {_pct(est.ci_low - 1)} to {_pct(est.ci_high - 1)}"
+    level = f"{est.confidence:.0%} CI"
+    ci = f"{level} {_pct(est.ci_low - 1)} to {_pct(est.ci_high - 1)}"
     p = "p < 0.0001" if est.p_value < 1e-4 else f"p = {est.p_value:.2g}"
+    few = _too_few_pairs(est, alpha)
+    if few is not None:
+        return few
     significant = est.p_value < alpha
-    if significant and est.ci_low > 1.0 and est.ratio > 1.0 + threshold:
+    # an interval at the test's level (or a stricter one) wholly past the threshold is the
+    # verdict whatever the p-value's rounding: the two never contradict each other
+    at_level = est.confidence >= 1.0 - alpha - 1e-9
+    if (significant and est.ci_low > 1.0 and est.ratio > 1.0 + threshold) or \
+            (at_level and est.ci_low > 1.0 + threshold):
         return Verdict(Kind.SLOWER, f"{_pct(est.ratio - 1)} ({ci}, {p}) exceeds the "
                                     f"{threshold:.0%} threshold")
-    if significant and est.ci_high < 1.0 and est.ratio < 1.0 - threshold:
+    if (significant and est.ci_high < 1.0 and est.ratio < 1.0 - threshold) or \
+            (at_level and est.ci_high < 1.0 - threshold):
         return Verdict(Kind.FASTER, f"{_pct(est.ratio - 1)} ({ci}, {p}) beyond the "
                                     f"{threshold:.0%} threshold")
     if 1.0 - threshold <= est.ci_low and est.ci_high <= 1.0 + threshold:
@@ -111,9 +137,16 @@ def decide(est: Estimate, threshold: float, alpha: float) -> Verdict:
         return Verdict(Kind.UNCERTAIN, f"too few runs ({est.n_baseline} vs {est.n_candidate}) "
                                        "for a confidence interval: raise --min-runs")
     if significant and (est.ci_low > 1.0 or est.ci_high < 1.0):
-        return Verdict(Kind.UNCERTAIN, f"a real change ({ci}, {p}) that may or may not "
-                                       f"exceed +-{threshold:.0%}: rerun with a larger "
-                                       "--min-time to narrow the interval")
+        return Verdict(Kind.UNCERTAIN, f"the change is within the threshold: "
+                                       f"{_pct(est.ratio - 1)} ({ci}, {p}) is real but not "
+                                       f"beyond +-{threshold:.0%}")
+    if est.slower_pairs is not None:
+        return Verdict(Kind.UNCERTAIN, f"the pairs disagree in sign: {est.slower_pairs} of "
+                                       f"{est.n_baseline} slower ({ci}, {p}); raise "
+                                       "--max-repeat for more pairs, or quiet the device")
+    if est.method == "processes":  # the spread between processes and runs dominates
+        return Verdict(Kind.UNCERTAIN, f"too noisy to tell ({ci}, {p}): measure both with "
+                                       "more processes (--max-repeat)")
     return Verdict(Kind.UNCERTAIN, f"too noisy to tell ({ci}, {p}): rerun both with a larger "
                                    "--min-time or --min-runs")
 
@@ -206,8 +239,13 @@ def compare_pairs(baseline_label: str, candidate_label: str,
                   settings: CompareSettings = CompareSettings()) -> CompareReport:
     """Verdicts for cases paired by the caller (``benchbot ab``: two models, one
     configuration each, their processes alternating), rather than matched by model and
-    configuration; compared process pair by process pair."""
-    rows = [_compare_one(case_key(cand.case), base, cand, False, settings, paired=True)
+    configuration; compared process pair by process pair, with the interval at the test's
+    level (``1 - alpha``)."""
+    settings = replace(settings, estimation=replace(settings.estimation,
+                                                    confidence=1.0 - settings.alpha))
+    rows = [_compare_one(case_key(cand.case), base, cand,
+                         base.case.model_sha256 != cand.case.model_sha256, settings,
+                         paired=True)
             for base, cand in pairs]
     return CompareReport(baseline_label, candidate_label, settings,
                          tuple(sorted(rows, key=_order)))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from benchbot.errors import TransportError, UserError
+from benchbot.errors import ConfigError, TransportError, UserError
 from benchbot.devices.facts import host_facts
 from benchbot.devices.charging import ChargingControl
 from benchbot.devices.hygiene import Hygiene, battery_problem
@@ -17,7 +17,7 @@ from benchbot.devices.sampler import DeviceSampler
 from benchbot.profiles import Profile, default_adb_server
 from benchbot.runners import AgentRunner, Runner
 from benchbot.runners.base import cpus_of_mask
-from benchbot.runners.native.fetch import fetch_for_device
+from benchbot.runners.native import tool
 from benchbot.runners.native.runner import NativeToolRunner
 from benchbot.transports import LocalTransport, Transport
 
@@ -31,6 +31,11 @@ class DeviceOptions:
     battery_floor: int = 20  # percent; a phone under it is refused
     runner_bin: Path | None = None  # native tool binary, overriding the profile's
     adb_server: str | None = None  # host:port, overriding the profile's
+
+    def __post_init__(self) -> None:
+        if isinstance(self.battery_floor, bool) or not 0 <= self.battery_floor <= 100:
+            raise ConfigError(f"--battery-floor is a percentage from 0 to 100 (0: never refuse), "
+                              f"got {self.battery_floor}")
 
 
 @dataclass
@@ -91,18 +96,19 @@ def make_runner(profile: Profile, transport: Transport, options: DeviceOptions,
                 say: Callable[[str], None] = lambda _: None) -> Runner:
     """The profile's runner on this transport: benchbot's agent, or a native tool.
 
-    ``--runner-bin auto`` (the default for tflite_benchmark_model without a binary)
-    downloads LiteRT's prebuilt benchmark_model for the phone's ``abi``, once."""
+    ``--runner-bin auto`` (the default, without a binary, for a tool that can be
+    fetched: LiteRT's prebuilt benchmark_model) downloads it for the phone's ``abi``, once."""
     kind = profile.runner.kind
     masks = dict(profile.cpu.masks)
     if kind == "agent":
         return AgentRunner(transport, python=profile.runner.python or default_python,
                            cpu_masks=masks)
     binary: Path | str | None = options.runner_bin or profile.runner.binary
-    if binary is None and kind == "trtexec":
-        binary = "trtexec"  # GPU servers have it on their PATH
-    if kind == "tflite_benchmark_model" and ((binary is None and abi) or str(binary) == "auto"):
-        binary = fetch_for_device(abi, profile.name, say)
+    found = tool(kind)
+    if binary is None and found.default_binary is not None:
+        binary = found.default_binary  # e.g. trtexec: GPU servers have it on their PATH
+    if found.fetch is not None and ((binary is None and abi) or str(binary) == "auto"):
+        binary = found.fetch(abi, profile.name, say)
     if binary is None:
         raise UserError(f"the {kind} runner of device '{profile.name}' needs the tool's "
                         "binary: pass --runner-bin PATH or set [runner] binary in "

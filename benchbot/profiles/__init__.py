@@ -20,7 +20,6 @@ from benchbot.profiles.catalog import (
 from benchbot.profiles.schema import PROFILE_SCHEMA, profile_from_toml
 from benchbot.profiles.values import (
     DEFAULT_ADB_SERVER,
-    RUNNER_KINDS,
     TRANSPORTS,
     AdbSettings,
     CpuSettings,
@@ -35,7 +34,6 @@ __all__ = [
     "DEFAULT_ADB_SERVER",
     "ENV_VAR",
     "PROFILE_SCHEMA",
-    "RUNNER_KINDS",
     "TRANSPORTS",
     "AdbSettings",
     "CpuSettings",

@@ -8,7 +8,9 @@
     comparison_svg         candidate / baseline with its CI, coloured by verdict
 
 Each takes cases (or series) and returns ``None`` when there is nothing to draw, so
-the page shows a chart only where the data has that axis. Drawn on matplotlib's
+the page shows a chart only where the data has that axis. Labels never overlap: a long
+name is cut to :data:`LABEL_CHARS` with an ellipsis (the page's hover holds it whole,
+:func:`cut_names`), and crowded tick labels are turned. Drawn on matplotlib's
 Agg-free SVG backend through ``matplotlib.figure.Figure``, never pyplot; text
 becomes paths, so the SVG needs no font.
 """
@@ -33,6 +35,19 @@ VERDICT_COLORS = {"slower": "#c62828", "faster": "#2e7d32", "uncertain": "#ef6c0
                   "unchanged": "#546e7a", "failed": "#8d6e63"}
 MAX_BOXES = 40
 MAX_OPS = 12
+LABEL_CHARS = 36  # a label's characters at most on a chart: the rest is "…"
+MAX_LABELLED_BARS = 24  # a bar chart with more bars shows no value on each
+
+
+def fit(label: str, chars: int = LABEL_CHARS) -> str:
+    """``label`` cut to ``chars`` characters with an ellipsis, line by line."""
+    return "\n".join(line if len(line) <= chars else line[:chars - 1] + "…"
+                     for line in label.split("\n"))
+
+
+def cut_names(names: Sequence[str], chars: int = LABEL_CHARS) -> list[str]:
+    """The names a chart shows cut: what its hover spells out."""
+    return [n for n in dict.fromkeys(names) if len(n) > chars]
 
 
 def _svg(fig: Figure) -> str:
@@ -95,16 +110,23 @@ def thread_scaling_svg(cases: Sequence[CaseResult]) -> str | None:
                 continue
             base_t, base = points[0]
             xs = [t for t, _ in points]
-            label = key[1] + (f" b={key[2]} {key[3]}" if several else "")
+            label = fit(key[1]) + (f" b={key[2]} {key[3]}" if several else "")
             ax.plot(xs, [base / m for _, m in points], marker="o", label=label)
             top = max(top, max(xs))
         ax.plot([1, top], [1, top], linestyle="--", color="#9e9e9e", linewidth=0.8,
                 label="linear")
-        ax.set_title(device, fontsize="medium")
+        ax.set_title(fit(device, max(8, LABEL_CHARS // len(devices))), fontsize="medium")
         ax.set_xlabel("threads")
         ax.set_ylabel("speedup over 1 thread")
         _style(ax)
-        ax.legend(fontsize="x-small")
+    handles: list = []
+    labels: list[str] = []
+    for ax in axes:  # the linear line is drawn in every panel; the legend lists it once
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            if label not in labels:
+                handles.append(handle)
+                labels.append(label)
+    _legend(fig, axes[0], handles, labels)
     return _svg(fig)
 
 
@@ -115,7 +137,7 @@ def speedup_svg(cases: Sequence[CaseResult]) -> str | None:
     by_config = _group(cases, lambda c: (c.model_name, c.device, c.threads, c.backend))
     several = len({k[1:] for k in by_config}) > 1
     for (model, device, threads, _), mine in by_config.items():
-        group = model + (f"\n{device} t={threads}" if several else "")
+        group = fit(model, 24) + (f" · {fit(device, 16)} t={threads}" if several else "")
         value = {(c.precision, c.batch): m for c in mine if (m := _median(c)) is not None}
         for (precision, batch), m in sorted(value.items()):
             fp32 = value.get(("fp32", batch))
@@ -132,19 +154,41 @@ def speedup_svg(cases: Sequence[CaseResult]) -> str | None:
     width = 0.8 / len(series)
     fig = _figure(7.5, 3.8)
     ax = fig.subplots()
+    labelled = len(bars) <= MAX_LABELLED_BARS  # more value labels than that would touch
     for i, name in enumerate(series):
         xs = [groups.index(g) + (i - (len(series) - 1) / 2) * width
               for g, s, _ in bars if s == name]
         ys = [v for _, s, v in bars if s == name]
         drawn = ax.bar(xs, ys, width=width * 0.95, label=name)
-        ax.bar_label(drawn, labels=[f"{v:.2f}x" for v in ys], fontsize="x-small", padding=1)
+        if labelled:
+            ax.bar_label(drawn, labels=[f"{v:.2f}x" for v in ys], fontsize="x-small", padding=1)
     ax.axhline(1.0, color="#000000", linewidth=0.8)
-    ax.set_xticks(range(len(groups)), groups, fontsize="small")
+    crowded = len(groups) > 4 or any(len(g) > 14 for g in groups)
+    turn = 0 if not crowded else 90 if len(groups) > 6 else 30  # upright: no two can touch
+    if turn:  # room under the axes for the turned labels, so the bars keep their height
+        longest = max(map(len, groups))
+        fig.set_size_inches(7.5, 3.8 + longest * (0.065 if turn == 90 else 0.035))
+    ax.set_xticks(range(len(groups)), groups, fontsize="x-small" if crowded else "small",
+                  rotation=turn, ha="right" if turn else "center", rotation_mode="anchor",
+                  va="center" if turn == 90 else "top")
     ax.set_ylabel("speedup (x, higher is faster)")
     _style(ax)
     ax.grid(False, axis="x")
-    ax.legend(fontsize="x-small")
+    _legend(fig, ax, *ax.get_legend_handles_labels())
     return _svg(fig)
+
+
+def _legend(fig: Figure, ax: Axes, handles: list, labels: list[str]) -> None:
+    """A few entries inside the axes; more below them, in columns, the figure made taller
+    by their rows, so that they cover neither data nor each other."""
+    if len(labels) <= 5:
+        ax.legend(handles, labels, fontsize="x-small")
+        return
+    columns = 2 if max(map(len, labels)) > 30 else 3
+    rows = -(-len(labels) // columns)
+    width, height = fig.get_size_inches()
+    fig.set_size_inches(width, height + 0.16 * rows + 0.2)
+    fig.legend(handles, labels, loc="outside lower center", fontsize="xx-small", ncols=columns)
 
 
 def distribution_svg(cases: Sequence[CaseResult]) -> str | None:
@@ -154,8 +198,8 @@ def distribution_svg(cases: Sequence[CaseResult]) -> str | None:
         return None
     unit, factor = duration_unit([max(c.samples_ms) for c in shown])
     data = [[x * factor for x in c.samples_ms] for c in shown]
-    labels = [f"{c.model_name} · {c.device} · t={c.threads} b={c.batch} {c.precision}"
-              + ("" if c.valid else " †") for c in shown]
+    labels = [f"{fit(c.model_name, 28)} · {fit(c.device, 16)} · t={c.threads} b={c.batch} "
+              f"{c.precision}" + ("" if c.valid else " †") for c in shown]
     fig = _figure(7.5, 1.0 + 0.3 * len(shown))
     ax = fig.subplots()
     ax.boxplot(data, orientation="horizontal", widths=0.6, flierprops={"markersize": 2, "alpha": 0.4},
@@ -165,8 +209,12 @@ def distribution_svg(cases: Sequence[CaseResult]) -> str | None:
     low = min(min(d) for d in data)
     high = max(max(d) for d in data)
     if low > 0 and high / low > 30:
+        from matplotlib.ticker import NullFormatter
+
         ax.set_xscale("log")
-    ax.set_xlabel(f"latency per inference ({unit}); box: quartiles, red: median")
+        ax.xaxis.set_minor_formatter(NullFormatter())  # labels at 2, 3, 4 ... would touch
+    ax.set_xlabel(f"latency per inference ({unit})\nbox: quartiles, red: median",
+                  fontsize="small")
     _style(ax)
     return _svg(fig)
 
@@ -194,7 +242,8 @@ def history_figure(series: Sequence[HistorySeries], title: str, x: str = "commit
         else:
             xs = [order[p.run_id] for p in s.points]
         ys = [p.value_ms * factor for p in s.points]
-        (line,) = ax.plot(xs, ys, marker="o", markersize=4, linewidth=1.5, label=s.label)
+        (line,) = ax.plot(xs, ys, marker="o", markersize=4, linewidth=1.5,
+                          label=fit(s.label, 60))
         lows = [math.nan if p.low_ms is None else p.low_ms * factor for p in s.points]
         highs = [math.nan if p.high_ms is None else p.high_ms * factor for p in s.points]
         if any(not math.isnan(v) for v in lows):
@@ -211,7 +260,7 @@ def history_figure(series: Sequence[HistorySeries], title: str, x: str = "commit
         ax.set_xticks(range(len(runs)), ticks, fontsize="x-small",
                       rotation=30 if len(runs) > 6 else 0)
         ax.set_xlabel("commit (run id where none)" if x == "commit" else "run, in order")
-    ax.set_title(title, fontsize="medium")
+    ax.set_title(fit(title, 80), fontsize="medium")
     ax.set_ylabel(f"latency ({unit}): median, 95% CI")
     ax.set_ylim(bottom=0)
     _style(ax)
@@ -233,7 +282,8 @@ def op_profile_svg(case: CaseResult) -> str | None:
     unit, factor = duration_unit([ms for _, ms in top])
     fig = _figure(7.5, 1.0 + 0.3 * len(top))
     ax = fig.subplots()
-    drawn = ax.barh([name for name, _ in top], [ms * factor for _, ms in top], color="#1565c0")
+    drawn = ax.barh([fit(name) for name, _ in top], [ms * factor for _, ms in top],
+                    color="#1565c0")
     ax.bar_label(drawn, labels=[f"{ms / total:.0%}" for _, ms in top], fontsize="x-small",
                  padding=2)
     ax.invert_yaxis()
@@ -264,9 +314,11 @@ def comparison_svg(report: CompareReport, limit: int = MAX_BOXES) -> str | None:
     for edge in (1.0 - threshold, 1.0 + threshold):
         ax.axvline(edge, color="#9e9e9e", linewidth=0.8, linestyle="--")
     ax.set_yticks(range(len(rows)),
-                  [f"{c.key.model} ({c.key.device}, {c.key.config})" for c in rows],
+                  [f"{fit(c.key.model, 28)} ({fit(c.key.device, 16)}, {c.key.config})"
+                   for c in rows],
                   fontsize="x-small")
     ax.invert_yaxis()
-    ax.set_xlabel("candidate / baseline, 95% CI (right of 1: slower); dashed: threshold")
+    level = f"{report.settings.estimation.confidence:.0%} CI"
+    ax.set_xlabel(f"candidate / baseline, {level} (right of 1: slower); dashed: threshold")
     _style(ax)
     return _svg(fig)

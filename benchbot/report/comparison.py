@@ -14,6 +14,12 @@ COLUMNS = ("Model", "Device", "Config", "Baseline (ms)", "Candidate (ms)", "Chan
            "95% CI", "Verdict")
 
 
+def columns(report: CompareReport) -> tuple[str, ...]:
+    """:data:`COLUMNS` with the CI's level as the comparison has it (ab: 1 - alpha)."""
+    level = f"{report.settings.estimation.confidence:.0%} CI"
+    return tuple(level if c == "95% CI" else c for c in COLUMNS)
+
+
 def _pct(x: float) -> str:
     if not math.isfinite(x):
         return "+inf" if x > 0 else "-inf"
@@ -59,7 +65,7 @@ def render_markdown(report: CompareReport, digits: int = DEFAULT_DIGITS) -> str:
              f"method {s.estimation.method}.", ""]
     if not report.comparisons:
         return "\n".join(lines + ["No cases to compare.", ""])
-    lines += ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(columns(report)) + " |", "|" + "---|" * len(COLUMNS)]
     lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |"
               for row in table_rows(report, digits)]
     return "\n".join(lines + op_change_lines(report)) + "\n"
@@ -101,16 +107,20 @@ def comparison_dict(c: Comparison) -> dict[str, Any]:
         "baseline_sha256": c.baseline.case.model_sha256 if c.baseline else None,
         "candidate_sha256": c.candidate.case.model_sha256 if c.candidate else None,
         "method": None, "statistic": None, "baseline_ms": None, "candidate_ms": None,
-        "ratio": None, "change": None, "ci95_low": None, "ci95_high": None, "p_value": None,
-        "n_baseline": None, "n_candidate": None}
+        "ratio": None, "change": None, "confidence": None, "ci_low": None, "ci_high": None,
+        "ci95_low": None, "ci95_high": None, "p_value": None, "n_baseline": None,
+        "n_candidate": None}
     doc["op_changes"] = [{"op_type": ch.op_type, "baseline_ms": ch.baseline_ms,
                           "candidate_ms": ch.candidate_ms, "delta_ms": ch.delta_ms}
                          for ch in _changes(c)]
     if est is not None:
         doc.update(method=est.method, statistic=est.statistic, baseline_ms=est.baseline_ms,
                    candidate_ms=est.candidate_ms, ratio=est.ratio, change=est.ratio - 1.0,
-                   ci95_low=_finite(est.ci_low), ci95_high=_finite(est.ci_high),
-                   p_value=est.p_value, n_baseline=est.n_baseline, n_candidate=est.n_candidate)
+                   confidence=est.confidence, ci_low=_finite(est.ci_low),
+                   ci_high=_finite(est.ci_high), p_value=est.p_value,
+                   n_baseline=est.n_baseline, n_candidate=est.n_candidate)
+        if abs(est.confidence - 0.95) < 1e-9:  # the older names, only where they are true
+            doc.update(ci95_low=doc["ci_low"], ci95_high=doc["ci_high"])
     return doc
 
 

@@ -7,19 +7,22 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Sequence
 
 from benchbot.store.entries import Entry, metric_value
 from benchbot.store import CaseResult
+from benchbot.store.findings import VALIDITY_ADVICE, VALIDITY_MEANING
 
 LAYOUTS = ("auto", "devices", "precision-batch")
 
 
 @dataclass(frozen=True)
 class Cell:
-    """A value in ms, or a missing configuration; failures point at a footnote, and so does
-    a value whose case is not valid (marked †, the footnote names the codes)."""
+    """A value in ms, or a missing configuration; a failure points at its footnote; a value
+    whose case is not valid is marked † (the grid's ``marks`` explain each code once)."""
 
     value: float | None = None
     footnote: int | None = None
@@ -32,6 +35,47 @@ class Grid:
     header: tuple[str, ...]
     rows: tuple[tuple[str | Cell, ...], ...]  # a row's label and text columns, then cells
     footnotes: tuple[str, ...]
+    # one line per validity code of the grid's † cells: what it means, in how many cells,
+    # and what would fix it ("† wide_ci: ... (3 cells); raise --max-repeat ...")
+    marks: tuple[str, ...] = ()
+
+
+MICRO_BELOW_MS = 0.1  # a grid whose every value is under this reads in µs
+
+
+def grid_unit(grid: Grid) -> tuple[str, float]:
+    """The unit a grid's values read best in, and the factor from ms: µs when every value
+    is under 0.1 ms (0.0005360 ms reads as 0.5360 µs), else ms."""
+    values = [abs(c.value) for row in grid.rows for c in row
+              if isinstance(c, Cell) and c.value is not None]
+    if values and max(values) < MICRO_BELOW_MS:
+        return "µs", 1000.0
+    return "ms", 1.0
+
+
+def with_unit(text: str, unit: str) -> str:
+    """A caption or header naming ms, naming ``unit`` instead: 'Latency (median, µs)'."""
+    return re.sub(r"\bms\)", f"{unit})", text) if unit != "ms" else text
+
+
+def validity_marks(cases: Iterable[CaseResult]) -> tuple[str, ...]:
+    """The footnotes of the † cells, by reason: one per code, with its count of cells and
+    its advice (a case's own when every cell with the code shares it)."""
+    invalid = [c for c in cases if c is not None and c.status == "ok" and not c.valid]
+    counts = Counter(code.code for c in invalid for code in c.validity.codes)
+    marks = []
+    for code, n in counts.items():
+        found = [k for c in invalid for k in c.validity.codes if k.code == code]
+        advice = {k.advice for k in found}
+        meaning = VALIDITY_MEANING.get(code, code)
+        limits = {m.group(1) for k in found
+                  for m in [re.search(r"wider than (\+-[\d.]+%)", k.detail)] if m}
+        if code == "wide_ci" and len(limits) == 1:
+            meaning = meaning.replace("--valid-ci", next(iter(limits)))
+        fix = advice.pop() if len(advice) == 1 else VALIDITY_ADVICE.get(code, "")
+        marks.append(f"† {code}: {meaning} ({n} cell{'s' if n != 1 else ''})"
+                     + (f"; {fix}" if fix else ""))
+    return tuple(marks)
 
 
 def _unique(values: Iterable[object]) -> list:
@@ -74,18 +118,16 @@ class _Footnotes:
                               "the mean is shown")
             return Cell(value=metric_value(case, "mean"), footnote=len(self.notes),
                         invalid=not case.valid)
-        if not case.valid:
-            self.notes.append(f"{where}: not valid: " + "; ".join(
-                f"{c.code} ({c.detail}; {c.advice})" if c.advice else c.code
-                for c in case.validity.codes))
-            return Cell(value=value, footnote=len(self.notes), invalid=True)
-        return Cell(value=value)
+        return Cell(value=value, invalid=not case.valid)
 
 
 def _grid(cases: Sequence[CaseResult], caption: str, columns: list[tuple[str, Callable]],
-          metric: str, size_column: bool) -> Grid:
-    models = _unique(c.model_name for c in cases)
+          metric: str, size_column: bool, order: Sequence[str] = ()) -> Grid:
+    seen = set(c.model_name for c in cases)
+    models = [m for m in order if m in seen] + [m for m in _unique(c.model_name for c in cases)
+                                                if m not in order]
     notes = _Footnotes()
+    shown: list[CaseResult] = []
     rows = []
     for model in models:
         mine = [c for c in cases if c.model_name == model]
@@ -94,16 +136,26 @@ def _grid(cases: Sequence[CaseResult], caption: str, columns: list[tuple[str, Ca
             sized = [c for c in mine if c.inputs]
             row.append(input_size(sized[0]) if sized else "-")
         for _, match in columns:
-            row.append(notes.cell(next((c for c in mine if match(c)), None), metric))
+            case = next((c for c in mine if match(c)), None)
+            row.append(notes.cell(case, metric))
+            if case is not None:
+                shown.append(case)
         rows.append(tuple(row))
     header = ("Model", *(("Size",) if size_column else ()), *(title for title, _ in columns))
-    return Grid(caption=caption, header=header, rows=tuple(rows), footnotes=tuple(notes.notes))
+    return Grid(caption=caption, header=header, rows=tuple(rows), footnotes=tuple(notes.notes),
+                marks=validity_marks(shown))
+
+
+def model_order(cases: Iterable[CaseResult]) -> list[str]:
+    """The rows of every grid of one report, in one order: the models as first measured."""
+    return _unique(c.model_name for c in cases)
 
 
 def devices_grids(cases: Sequence[CaseResult], metric: str,
                   titles: Mapping[str, str] | None = None) -> list[Grid]:
     """Grid A: model rows x device columns, one grid per (threads, batch, precision)."""
     titles = titles or {}
+    order = model_order(cases)
     grids = []
     for config in _unique((c.threads, c.batch, c.precision, c.backend) for c in cases):
         threads, batch, precision, backend = config
@@ -112,7 +164,7 @@ def devices_grids(cases: Sequence[CaseResult], metric: str,
                    for d in _unique(c.device for c in group)]
         caption = (f"Latency ({metric}, ms), {threads_text(threads)}, batch {batch}, "
                    f"{precision.upper()}{_backend(backend)}")
-        grids.append(_grid(group, caption, columns, metric, size_column=False))
+        grids.append(_grid(group, caption, columns, metric, size_column=False, order=order))
     return grids
 
 
@@ -120,6 +172,7 @@ def precision_batch_grids(cases: Sequence[CaseResult], metric: str,
                           titles: Mapping[str, str] | None = None) -> list[Grid]:
     """Grids B and C: model rows x (precision, batch) columns, one grid per (device, threads)."""
     titles = titles or {}
+    order = model_order(cases)
     grids = []
     for device, threads, backend in _unique((c.device, c.threads, c.backend) for c in cases):
         group = [c for c in cases if (c.device, c.threads, c.backend) == (device, threads,
@@ -130,7 +183,7 @@ def precision_batch_grids(cases: Sequence[CaseResult], metric: str,
                    for p, b in pairs]
         caption = (f"Latency ({metric}, ms) on {titles.get(device, device)}, "
                    f"{threads_text(threads)}{_backend(backend)}")
-        grids.append(_grid(group, caption, columns, metric, size_column=True))
+        grids.append(_grid(group, caption, columns, metric, size_column=True, order=order))
     return grids
 
 

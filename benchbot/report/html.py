@@ -3,7 +3,7 @@
     header       date, host, devices, runtime and benchbot versions, runs, commits, --meta
     comparison   (compare --format html) verdicts in colour, the change and its 95% CI
     grids        the latency tables in scaled units; hover a cell for n, CI, warnings;
-                 a case that is not valid is marked † with its codes under the grid
+                 a case that is not valid is marked †, one note per code under the grid
     charts       thread scaling, precision/batch speedup, sample distributions, history
                  by commit, op profiles (see :mod:`benchbot.report.charts`)
 
@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from benchbot._version import __version__
 from benchbot.report.environment import commit_text, environment_rows
-from benchbot.report.grid import Cell, Grid, build_grids
-from benchbot.report.numbers import DEFAULT_DIGITS, duration_unit, format_duration, format_ms
+from benchbot.report.grid import Cell, Grid, build_grids, grid_unit, with_unit
+from benchbot.report.numbers import DEFAULT_DIGITS, format_duration, format_ms
+from benchbot.stats.parts import ADVICE, ci_parts
 from benchbot.store import CaseResult, RunRecord
 from benchbot.store.entries import Entry, metric_value
 
@@ -43,7 +44,10 @@ h3 { font-size: 1.02em; margin: 1.2em 0 0.3em; }
 table { border-collapse: collapse; margin: 0.4em 0 0.8em; }
 th, td { border: 1px solid var(--line); padding: 0.3em 0.65em; }
 th { background: var(--head); text-align: left; font-weight: 600; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td { overflow-wrap: anywhere; }
+td.name { max-width: 22em; }
+td.num { overflow-wrap: normal; text-align: right; font-variant-numeric: tabular-nums;
+         white-space: nowrap; }
 td.num[title] { cursor: help; }
 td.invalid { background: #fff8e1; }
 td.failed { background: #fdecea; color: #8a1c1c; }
@@ -57,6 +61,7 @@ tr.faster td.verdict { background: #c8e6c9; color: #1b5e20; font-weight: 600; }
 tr.unchanged td.verdict { color: var(--muted); }
 .summary { font-size: 1.15em; font-weight: 600; }
 .note, ol.notes, ul.notes { color: var(--muted); font-size: 0.9em; }
+ul.marks { list-style: none; padding-left: 1em; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(30em, 1fr));
           gap: 1.2em; }
 figure { margin: 0; padding: 0.6em; border: 1px solid var(--line); border-radius: 6px; }
@@ -107,8 +112,12 @@ def hover_text(case: CaseResult) -> str:
     if s.median_ms is not None:
         lines.append(f"median {format_duration(s.median_ms)}")
     if s.ci95_low_ms is not None and s.ci95_high_ms is not None:
+        parts = ci_parts(s)
         lines.append(f"95% CI {format_duration(s.ci95_low_ms)} to "
-                     f"{format_duration(s.ci95_high_ms)}")
+                     f"{format_duration(s.ci95_high_ms)}"
+                     + (f" ({parts.text()})" if parts is not None else ""))
+        if parts is not None and parts.total > 0:
+            lines.append(f"to narrow it: {ADVICE[parts.dominant]}")
     lines.append(f"mean {format_duration(s.mean_ms)}"
                  + (f", std {format_duration(s.std_ms)}" if s.std_ms is not None else ""))
     if s.p99_ms is not None:
@@ -129,10 +138,18 @@ def _case_of(cell: Cell, mine: Sequence[CaseResult], metric: str) -> CaseResult 
                 None)
 
 
+NAME_CHARS = 48  # a grid's row label at most; the rest is "…", the whole name in the hover
+
+
+def _name_cell(name: str) -> str:
+    if len(name) <= NAME_CHARS:
+        return f'<td class="name">{_e(name)}</td>'
+    return f'<td class="name" title="{_e(name)}">{_e(name[:NAME_CHARS - 1])}…</td>'
+
+
 def grid_html(grid: Grid, cases: Sequence[CaseResult], metric: str, digits: int) -> str:
     """One grid, its values in the unit that suits them, each cell with its hover text."""
-    values = [c.value for row in grid.rows for c in row if isinstance(c, Cell) and c.value]
-    unit, factor = duration_unit(values)
+    unit, factor = grid_unit(grid)
     by_model: dict[str, list[CaseResult]] = {}
     for c in cases:
         by_model.setdefault(c.model_name, []).append(c)
@@ -143,12 +160,12 @@ def grid_html(grid: Grid, cases: Sequence[CaseResult], metric: str, digits: int)
         cells = []
         for item in row:
             if isinstance(item, str):
-                cells.append(f"<td>{_e(item)}</td>")
+                cells.append(_name_cell(item) if item is row[0] else f"<td>{_e(item)}</td>")
                 continue
             case = _case_of(item, mine, metric)
             text = "-" if item.value is None else format_ms(item.value * factor, digits)
             cls = "num"
-            if item.invalid:  # not valid: its footnote names the codes and the advice
+            if item.invalid:  # not valid: the grid's marks name the codes, the hover the detail
                 text += "†"
                 cls += " invalid"
             if item.footnote is not None:
@@ -157,20 +174,23 @@ def grid_html(grid: Grid, cases: Sequence[CaseResult], metric: str, digits: int)
             title = f' title="{_e(hover_text(case))}"' if case is not None else ""
             cells.append(f'<td class="{cls}"{title}>{_e(text)}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
-    caption = grid.caption.replace(", ms)", f", {unit})").replace(" ms)", f" {unit})")
-    out = [f"<h3>{_e(caption)}</h3>", "<table>", "<thead><tr>"
-           + "".join(f"<th>{_e(h)}</th>" for h in grid.header) + "</tr></thead>", "<tbody>",
+    out = [f"<h3>{_e(with_unit(grid.caption, unit))}</h3>", "<table>", "<thead><tr>"
+           + "".join(f"<th>{_e(with_unit(h, unit))}</th>" for h in grid.header)
+           + "</tr></thead>", "<tbody>",
            *body, "</tbody></table>"]
     if grid.footnotes:
         out.append('<ol class="notes">' + "".join(f"<li>{_e(n)}</li>" for n in grid.footnotes)
                    + "</ol>")
+    if grid.marks:  # one per validity code; each cell's own detail is in its hover
+        out.append('<ul class="notes marks">' + "".join(f"<li>{_e(n)}</li>"
+                                                         for n in grid.marks) + "</ul>")
     return "\n".join(out)
 
 
 # ---------------------------------------------------------------- comparison
 
 def _comparison_html(report: CompareReport, digits: int) -> str:
-    from benchbot.report.comparison import COLUMNS, table_rows
+    from benchbot.report.comparison import COLUMNS, columns, table_rows
 
     s = report.settings
     rows = table_rows(report, digits)
@@ -179,19 +199,22 @@ def _comparison_html(report: CompareReport, digits: int) -> str:
         f'<p class="note">Baseline: {_e(report.baseline_label)}; candidate: '
         f"{_e(report.candidate_label)}; alpha {s.alpha:g}, default threshold "
         f"{s.thresholds.default:.0%}, method {_e(s.estimation.method)}. Change: candidate / "
-        "baseline - 1, with its 95% confidence interval.</p>",
-        _table(COLUMNS, rows, numeric={3, 4, 5, 6},
+        f"baseline - 1, with its {s.estimation.confidence:.0%} confidence interval.</p>",
+        _table(columns(report), rows, numeric={3, 4, 5, 6},
                row_classes=[str(c.verdict.kind) for c in report.comparisons],
                verdict_col=len(COLUMNS) - 1)])
 
 
 # ---------------------------------------------------------------- charts
 
-def figure_html(name: str, svg: str, caption: str) -> str:
+def figure_html(name: str, svg: str, caption: str, full_names: Sequence[str] = ()) -> str:
+    """A chart as an inline image; ``full_names``: the names its labels cut short, whole in
+    the hover."""
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    hover = caption + "".join(f"\n{n}" for n in full_names)
     return (f'<figure class="chart" data-chart="{_e(name)}"><img src="data:image/svg+xml;'
-            f'base64,{data}" alt="{_e(caption)}"><figcaption>{_e(caption)}</figcaption>'
-            "</figure>")
+            f'base64,{data}" alt="{_e(caption)}" title="{_e(hover)}"><figcaption>'
+            f"{_e(caption)}</figcaption></figure>")
 
 
 def history_charts(records: Sequence[RunRecord], entries: Sequence[Entry], x: str = "commit",
@@ -229,7 +252,8 @@ def charts_of(records: Sequence[RunRecord], entries: Sequence[Entry],
 
     if comparison is not None:
         add("comparison", lambda: charts.comparison_svg(comparison),
-            "Candidate / baseline per case with its 95% CI, coloured by verdict")
+            f"Candidate / baseline per case with its {comparison.settings.estimation.confidence:.0%}"
+            " CI, coloured by verdict")
     add("thread-scaling", lambda: charts.thread_scaling_svg(cases),
         "Thread scaling: speedup over 1 thread, per model and device (dashed: linear)")
     add("speedup", lambda: charts.speedup_svg(cases),
@@ -268,8 +292,10 @@ def render_page(title: str, lede: str, sections: Sequence[tuple[str, str]]) -> s
 def html_report(records: Sequence[RunRecord], entries: Sequence[Entry], layout: str = "auto",
                 metric: str = "median", digits: int = DEFAULT_DIGITS,
                 comparison: CompareReport | None = None, title: str = "benchbot report",
-                grids: Sequence[Grid] | None = None, history_x: str = "commit") -> str:
-    """What `report --format html` and `compare --format html` write."""
+                grids: Sequence[Grid] | None = None, history_x: str = "commit",
+                draw_charts: bool = True) -> str:
+    """What `report --format html` and `compare --format html` write (``draw_charts``
+    False: no charts, which are most of its cost)."""
     cases = [e.case for e in entries]
     if grids is None:
         grids = build_grids(entries, layout, metric)
@@ -283,8 +309,12 @@ def html_report(records: Sequence[RunRecord], entries: Sequence[Entry], layout: 
         sections.append(("Comparison", _comparison_html(comparison, digits)))
     grid_parts = [grid_html(g, cases, metric, digits) for g in grids]
     sections.append(("Latency", "\n".join(grid_parts) or "<p>No measured cases match.</p>"))
-    charts = charts_of(records, entries, comparison, history_x)
+    charts = charts_of(records, entries, comparison, history_x) if draw_charts else []
     if charts:
+        from benchbot.report.charts import cut_names
+
+        cut = cut_names([*(c.model_name for c in cases), *(c.device for c in cases)], 16)
         sections.append(("Charts", '<div class="charts">' + "\n".join(
-            figure_html(name, svg, caption) for name, svg, caption in charts) + "</div>"))
+            figure_html(name, svg, caption, cut) for name, svg, caption in charts)
+            + "</div>"))
     return render_page(title, lede, sections)

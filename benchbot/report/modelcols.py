@@ -11,7 +11,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from benchbot.errors import ConfigError
-from benchbot.report.grid import Cell, Grid, threads_text
+from benchbot.report.grid import Cell, Grid, model_order, threads_text, validity_marks
 from benchbot.report.markdown import render_grid
 from benchbot.report.numbers import DEFAULT_DIGITS
 from benchbot.store.entries import Entry, metric_value
@@ -94,9 +94,9 @@ def _accuracy_cells(case: CaseResult) -> tuple[str, str]:
 
 
 def _table(entries: Sequence[Entry], cards_by_case: Mapping[str, ModelCard], metric: str,
-           caption: str) -> Grid:
+           caption: str, order: Sequence[str]) -> Grid:
     cases = [e.case for e in entries]
-    models = list(dict.fromkeys(c.model_name for c in cases))
+    models = [m for m in order if any(c.model_name == m for c in cases)]
     rows: list[tuple[str | Cell, ...]] = []
     notes: list[str] = []
     rank = {p: i for i, p in enumerate(PRECISION_ORDER)}
@@ -113,13 +113,14 @@ def _table(entries: Sequence[Entry], cards_by_case: Mapping[str, ModelCard], met
                 latency, ms = Cell(footnote=len(notes)), None
             else:
                 ms = metric_value(case, metric)
-                latency = Cell(value=ms)
+                latency = Cell(value=ms, invalid=not case.valid)
             speedup = "-" if ms is None or base_ms is None else f"{base_ms / ms:.2f}x"
             rows.append((model, _precision_label(case), scaled(size, 1.0),
                          _ratio(size, base_size), latency, speedup, *_accuracy_cells(case)))
     header = ("Model", "Precision", "Size (MB)", "Size / FP32", f"Latency ({metric}, ms)",
               "Speedup vs FP32", "Worst cosine", "Top-1 agreement")
-    return Grid(caption=caption, header=header, rows=tuple(rows), footnotes=tuple(notes))
+    return Grid(caption=caption, header=header, rows=tuple(rows), footnotes=tuple(notes),
+                marks=validity_marks(cases))
 
 
 def quantization_tables(entries: Sequence[Entry], cards_by_case: Mapping[str, ModelCard],
@@ -131,11 +132,12 @@ def quantization_tables(entries: Sequence[Entry], cards_by_case: Mapping[str, Mo
         c = e.case
         groups.setdefault((e.device_title, c.threads, c.batch, c.backend), []).append(e)
     grids = []
+    order = model_order(e.case for e in entries)  # the rows of every grid in one order
     for (device, threads, batch, backend), group in groups.items():
         extra = "" if backend == "cpu" else f", {backend}"
         caption = (f"Size and latency by precision ({metric}, ms) on {device}, "
                    f"{threads_text(threads)}, batch {batch}{extra}")
-        grids.append(_table(group, cards_by_case, metric, caption))
+        grids.append(_table(group, cards_by_case, metric, caption, order))
     return grids
 
 

@@ -29,8 +29,9 @@ from typing import AbstractSet
 from benchbot.compare.match import CaseKey, case_key
 from benchbot.compare.sides import Side, rolling_baseline, side_of_run
 from benchbot.errors import UserError
-from benchbot.store import RunRecord, find_run_files, load_run, utc_now, write_atomic
-from benchbot.store.index import Row, open_index
+from benchbot.store import RunRecord, find_run_files, load_run, load_runs, utc_now, write_atomic
+from benchbot.store.files import load_run_files
+from benchbot.store.index import Row, Warn, ignore, open_index
 from benchbot.store.queries import cases_of, entry_of
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -57,8 +58,9 @@ def _runs_in(results: Path) -> list[Path]:
     return find_run_files([results])
 
 
-def find_run(results: Path, spec: str) -> Path:
-    """The run file a path, run id, unique run id prefix or ``latest`` names."""
+def find_run(results: Path, spec: str, warn: Warn = ignore) -> Path:
+    """The run file a path, run id, unique run id prefix or ``latest`` names (a broken
+    run is never the latest: skipped, with a ``warn``)."""
     path = Path(spec)
     if path.suffix == ".json" or path.is_file():
         if not path.is_file():
@@ -68,7 +70,7 @@ def find_run(results: Path, spec: str) -> Path:
     if spec == "latest":
         if not files:
             raise UserError(f"no runs in {results}: run `benchbot run` first")
-        index = open_index(results)
+        index = open_index(results, warn)
         if index is not None:  # start times from the index: no run file read
             try:
                 name = index.latest_file()
@@ -76,7 +78,8 @@ def find_run(results: Path, spec: str) -> Path:
                 index.close()
             if name is not None:
                 return results / name
-        return max(files, key=lambda f: (load_run(f).started_at, f.name))
+        return max(load_run_files([results], warn),
+                   key=lambda fr: (fr[1].started_at, fr[0].name))[0]
     found = [f for f in files if f.stem == spec] or [f for f in files if f.stem.startswith(spec)]
     if len(found) > 1:
         raise UserError(f"run id {spec!r} is ambiguous in {results} ("
@@ -154,11 +157,11 @@ def _row_key(row: Row) -> CaseKey:
 
 
 def _rolling_side(results: Path, runs: int, before: str | None, exclude: AbstractSet[str],
-                  only: AbstractSet[CaseKey] | None) -> Side | None:
+                  only: AbstractSet[CaseKey] | None, warn: Warn) -> Side | None:
     """:func:`rolling_baseline`'s choice made on the results index's statistics; only the
     runs holding the chosen cases are read. None without an index."""
     _runs_in(results)
-    index = open_index(results)
+    index = open_index(results, warn)
     if index is None:
         return None
     history: dict[CaseKey, list[Row]] = {}
@@ -179,8 +182,10 @@ def _rolling_side(results: Path, runs: int, before: str | None, exclude: Abstrac
                 entries=tuple(entry_of(*loaded[(r.file, r.position)]) for r in picked))
 
 
-def resolve_side(spec: str, results: Path, *, other: Side | None = None) -> Side:
-    """The cases a side names (see the module docstring); ``other`` scopes rolling:N."""
+def resolve_side(spec: str, results: Path, *, other: Side | None = None,
+                 warn: Warn = ignore) -> Side:
+    """The cases a side names (see the module docstring); ``other`` scopes rolling:N; a
+    broken run in the folder is skipped with a ``warn``."""
     kind, _, arg = spec.partition(":")
     if kind == "baseline" and arg:
         record = load_baseline(results, arg)
@@ -192,13 +197,14 @@ def resolve_side(spec: str, results: Path, *, other: Side | None = None) -> Side
         before = other.started_at if other else None
         exclude = set(other.run_ids) if other else frozenset()
         only = {case_key(e.case) for e in other.entries} if other else None
-        side = _rolling_side(results, int(arg), before, exclude, only)
+        side = _rolling_side(results, int(arg), before, exclude, only, warn)
         if side is None:
-            records = [load_run(f) for f in _runs_in(results)]
+            _runs_in(results)
+            records = load_runs([results], warn)
             side = rolling_baseline(records, int(arg), before=before, exclude_runs=exclude,
                                     only=only)
         if not side.entries:
             raise UserError(f"{spec}: no earlier successful runs of these configurations in "
                             f"{results}; compare against a run id, or measure a few first")
         return side
-    return side_of_run(load_run(find_run(results, spec)))
+    return side_of_run(load_run(find_run(results, spec, warn)))

@@ -207,7 +207,8 @@ def _device_worker(device: Device, cases: Sequence[tuple[int, Case]], plan: Plan
                     stopped.add(index)
                 if not wanted(index):  # an ab pair ends for both of its sides at once
                     for done in (index, partner.get(index, index)):
-                        if done not in finished:
+                        # a side whose partner failed first was never measured: nothing to count
+                        if done not in finished and state[done] is not None:
                             finished.add(done)
                             progress.case_finished(done, state[done])  # type: ignore[arg-type]
     except BaseException as exc:  # e.g. DeviceBusy under --no-wait: the main thread re-raises
@@ -227,7 +228,8 @@ def execute(plan: Plan, devices: Mapping[str, Device], record: RunRecord, result
     if seed is None:  # drawn once, recorded: the same order comes back on --resume
         seed = random.SystemRandom().randrange(1 << 31)
     record = dataclasses.replace(record, schedule=Schedule(plan.settings.order, seed))
-    earlier = {c.id: c for c in record.cases}  # a resumed run's cases, continued
+    # a resumed run's cases are continued; a failed one is measured afresh
+    earlier = {c.id: c for c in record.cases if c.status == "ok"}
     recorder = Recorder(record, results_dir)
     by_device: dict[str, list[tuple[int, Case]]] = {}
     for index, case in enumerate(plan.cases):

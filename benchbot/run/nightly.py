@@ -41,7 +41,8 @@ from benchbot.run.spread import device_spreads
 from benchbot.compare.sides import side_of_run
 from benchbot.store import CaseResult, RunRecord, write_atomic
 from benchbot.store.modelfile import ModelFile, inspect_model
-from benchbot.sweep import Plan, SweepSpec
+from benchbot.stats.paired import fewest_pairs
+from benchbot.sweep import MeasureSettings, Plan, SweepSpec
 from benchbot.sweep.config import read_toml, spec_from_mapping
 
 _NIGHTLY_KEYS = {"baseline": str, "alpha": float, "confirm": bool, "summary": str}
@@ -101,6 +102,23 @@ FIRST = (Kind.SLOWER, Kind.FAILED, Kind.UNCERTAIN, Kind.FASTER, Kind.ADDED)
 FOLDED = (Kind.UNCHANGED, Kind.REMOVED)
 
 
+def _ab_settings(settings: MeasureSettings, alpha: float) -> MeasureSettings:
+    """The confirming A/B's settings: the night's, in the ab order at the night's alpha, and
+    never fewer pairs than its test needs to reach that alpha (a fixed repeat is raised)."""
+    repeat = settings.repeat
+    if repeat is not None:
+        repeat = max(repeat, fewest_pairs(alpha))
+    return replace(settings, order="ab", alpha=alpha, repeat=repeat)
+
+
+def first_heading(report: CompareReport) -> str:
+    """The heading over the rows that need a look, naming the kinds they hold: 'Slower,
+    uncertain' or 'Added', in FIRST's order."""
+    kinds = [str(k) for k in FIRST if report.count(k)]
+    text = ", ".join(kinds)
+    return text[:1].upper() + text[1:]
+
+
 def _md_table(rows: Sequence[tuple[str, ...]]) -> list[str]:
     return ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS),
             *("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |"
@@ -122,7 +140,8 @@ def summary_markdown(run_id: str, baseline: str, report: CompareReport,
                      rechecked: dict[str, str],
                      environment: Sequence[tuple[str, str]] = ()) -> str:
     """The verdict a person reads first: one headline, the counts once, the environment,
-    the rows that need a look (slower, uncertain, faster), the rest folded away."""
+    the rows that need a look (slower, failed, uncertain, faster, added; the heading
+    names those present), the rest folded away."""
     head = "regressions found" if report.slower else "no regression"
     lines = [f"## benchbot nightly: {head}", "",
              f"Run `{run_id}` against `{baseline}`: {report.summary_line()}.", ""]
@@ -133,7 +152,7 @@ def summary_markdown(run_id: str, baseline: str, report: CompareReport,
     rows = table_rows(report)
     first = [row for c, row in zip(report.comparisons, rows) if c.verdict.kind in FIRST]
     if first:
-        lines += ["### Slower, uncertain, faster", "", *_md_table(first), ""]
+        lines += [f"### {first_heading(report)}", "", *_md_table(first), ""]
     for kind in FOLDED:
         mine = [row for c, row in zip(report.comparisons, rows) if c.verdict.kind == kind]
         if mine:
@@ -212,7 +231,7 @@ def run_nightly(cfg: NightlyConfig, profiles: Sequence[Profile], plan: Plan,
         ab = Plan(cases=tuple(c for case, found in pairs
                               for c in (replace(case, model=found, side="A"),
                                         replace(case, side="B"))),
-                  settings=replace(plan.settings, order="ab"),
+                  settings=_ab_settings(plan.settings, cfg.alpha),
                   meta={**plan.meta, "ab_baseline": "the baseline's model files",
                         "ab_candidate": "tonight's"})
         with progress(ab) as shown:

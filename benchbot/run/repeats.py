@@ -6,17 +6,19 @@ native tool); :func:`merge` folds it into the case so far. The statistics then c
 :mod:`benchbot.stats.processes`: the median and its 95% CI include the variance between
 processes. :func:`needs_more` is the adaptive rule: at least ``min_processes``, then more
 (up to ``max_repeat``) while the CI is wider than ``target_ci`` and the case's time budget
-(``budget_s`` of measuring) is not spent. :func:`pair_needs_more` is the same rule for the
-two sides of ``benchbot ab``, which get their processes together, on the paired CI of their
-ratio.
+(``budget_s`` of measuring) is not spent. :func:`pair_needs_more` is ``benchbot ab``'s rule
+for the two sides of a pair, which get their processes together: the sequential rule of
+:mod:`benchbot.stats.paired` on the paired interval of their ratio.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from datetime import datetime
 
 from benchbot.stats import Summary, stability_warnings, summarize
+from benchbot.stats.paired import fewest_pairs, keep_pairing
 from benchbot.stats.processes import ProcessSummary, across_aggregates, across_processes
 from benchbot.stats.sessions import SessionSpread, with_sessions
 from benchbot.stats.validity import STATISTICAL, ValidityLimits, validity_codes
@@ -61,24 +63,28 @@ def needs_more(case: CaseResult | None, settings: MeasureSettings) -> bool:
 
 def pair_needs_more(a: CaseResult | None, b: CaseResult | None,
                     settings: MeasureSettings) -> bool:
-    """Whether the two sides of an A/B pair should each get another process: until both
-    have ``min_processes``, then (adaptive) while the paired 95% CI of B / A is wider than
-    ``target_ci``, up to ``max_repeat`` pairs and twice the case budget."""
+    """Whether the two sides of an A/B pair should each get another process: the stopping
+    rule of :func:`benchbot.stats.paired.keep_pairing` on the paired ``1 - alpha`` interval
+    of B / A (never fewer pairs than the exact test needs to reach alpha), up to
+    ``max_repeat`` pairs and twice the case budget. A fixed ``repeat`` is that many pairs."""
     if a is None or b is None:
         return True
     if a.status != "ok" or b.status != "ok":
         return False
     done = min(len(a.runs), len(b.runs))
-    if done < settings.min_processes:
+    if not settings.adaptive:
+        return done < settings.min_processes
+    fewest = max(settings.min_processes, fewest_pairs(settings.alpha))
+    if done >= fewest and spent_s(a) + spent_s(b) >= 2 * settings.budget_s:
+        return False
+    if done < 2:
         return True
-    if not settings.adaptive or done >= settings.max_repeat:
-        return False
-    if spent_s(a) + spent_s(b) >= 2 * settings.budget_s:
-        return False
     from benchbot.compare.processes import paired_processes  # numpy: only when measuring
 
-    paired = paired_processes(a, b)
-    return paired is None or paired.ci_half_width > settings.target_ci
+    paired = paired_processes(a, b, 1.0 - settings.alpha)
+    half = math.inf if paired is None else paired.ci_half_width
+    return bool(keep_pairing(done, half, fewest, max(fewest, settings.max_repeat),
+                             settings.target_ci))
 
 
 def summary_of(runs: tuple[ProcessRun, ...]) -> Summary:
@@ -116,16 +122,16 @@ def assess(case: CaseResult, settings: MeasureSettings) -> Validity:
     validity = Validity(tuple(c for c in case.validity.codes if c.code not in STATISTICAL))
     if case.status != "ok" or case.stats is None:
         return validity
-    limits = ValidityLimits(min_runs=settings.min_runs, target_ci=settings.target_ci,
+    limits = ValidityLimits(min_runs=settings.min_runs, valid_ci=settings.valid_ci,
                             min_processes=min(3, settings.min_processes) if settings.adaptive
                             else 1 if settings.sustained_s is not None  # one long process
                             else 3)
     per_process = [len(r.samples_ms) for r in case.runs if r.samples_ms]
-    for code, detail in validity_codes(
+    for code, detail, advice in validity_codes(
             case.stats, per_process, [r.stop_reason for r in case.runs], limits,
             throttled=any(r.throttled for r in case.runs),
             gate_timeout=any(r.thermal_gate_timeout for r in case.runs)):
-        validity = validity.with_code(code, detail)
+        validity = validity.with_code(code, detail, advice)
     return validity
 
 

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from benchbot._version import __version__
 from benchbot.devices import Device, DeviceOptions, open_device
-from benchbot.errors import ConfigError, DeviceUnavailable, TransportError, UserError
+from benchbot.errors import ConfigError, DeviceUnavailable, ProfileError, TransportError, UserError
 from benchbot.run.executor import Progress, Retry, execute
 from benchbot.run.repeats import needs_more
 from benchbot.devices.facts import host_facts, thread_warnings
@@ -25,13 +25,17 @@ from benchbot.modelcard import model_card
 from benchbot.store import modelcache
 from benchbot.store.modelfile import ModelFile, inspect_model
 from benchbot.profiles import Profile, get_profile
-from benchbot.runners.native.runner import precision_applies
+from benchbot.runners.native import runner_kinds, tool
+from benchbot.runners.native.applies import refusal
+from benchbot.runners.native.probe import cached as cached_dialect
+from benchbot.runners.native.tools import ToolDialect
 from benchbot.store import RunOwner, RunRecord, find_run_files, load_run, new_run_id, utc_now
 from benchbot.store.codec import SchemaError, config_doc, config_of_doc
-from benchbot.store.files import hold_run_lock
+from benchbot.store.files import hold_run_lock, release_run_lock
 from benchbot.store.records import ModelRef
 from benchbot.runners.base import config_of
 from benchbot.sweep import Case, MeasureSettings, Plan, SweepSpec, make_plan
+from benchbot.sweep.plan import NO_RUN_CAP, merge_notes, parse_shape
 from benchbot.variants import VariantError, derive_cases
 
 
@@ -47,15 +51,21 @@ def model_path(ref: str, zoo_dir: Path) -> Path:
 def settings_of(measure: Mapping[str, Any]) -> MeasureSettings:
     """Measure settings from the sweep file's [measure] names (options override them)."""
     d = MeasureSettings()
+    # a --min-time given without --max-runs is a time to measure for: the default cap on
+    # runs (there for microsecond models) must not end it early
+    time_wins = measure.get("min_time") is not None and measure.get("max_runs") is None
+    max_runs = NO_RUN_CAP if time_wins else measure.get("max_runs")
     return MeasureSettings(warmup=int(measure.get("warmup", d.warmup)),
                            min_runs=int(measure.get("min_runs", d.min_runs)),
-                           max_runs=int(measure.get("max_runs", d.max_runs)),
+                           max_runs=int(max_runs if max_runs is not None else d.max_runs),
                            min_time_s=float(measure.get("min_time", d.min_time_s)),
                            max_time_s=float(measure.get("max_time", d.max_time_s)),
                            timeout_s=measure.get("case_timeout"),
                            repeat=measure.get("repeat"),
                            max_repeat=int(measure.get("max_repeat", d.max_repeat)),
                            target_ci=float(measure.get("target_ci", d.target_ci)),
+                           valid_ci=float(measure.get("valid_ci", d.valid_ci)),
+                           alpha=float(measure.get("alpha", d.alpha)),
                            budget_s=float(measure.get("case_budget", d.budget_s)),
                            order=str(measure.get("order", d.order)),
                            seed=measure.get("seed"),
@@ -65,7 +75,9 @@ def settings_of(measure: Mapping[str, Any]) -> MeasureSettings:
                            window_s=float(measure.get("window", d.window_s)),
                            rate_hz=_optional_float(measure.get("rate")),
                            max_temp_c=_optional_float(measure.get("max_temp")),
-                           energy=bool(measure.get("energy", False)))
+                           energy=bool(measure.get("energy", False)),
+                           input_shape=parse_shape(measure["input_shape"])
+                           if measure.get("input_shape") else None)
 
 
 def _optional_float(value: Any) -> float | None:
@@ -73,16 +85,61 @@ def _optional_float(value: Any) -> float | None:
 
 
 def plan_of(spec: SweepSpec, profiles: Sequence[Profile], zoo_dir: Path,
-            int8_mode: str = "static") -> Plan:
-    """The cases of a sweep spec on the given devices."""
+            int8_mode: str = "static", runner_bin: Path | None = None) -> Plan:
+    """The cases of a sweep spec on the given devices (``runner_bin``: ``--runner-bin``);
+    a case no native tool can measure as labelled is refused (ConfigError)."""
     if not spec.models:
         raise ConfigError("no model to measure: give --model PATH (or models = [...] in --config)")
     models = tuple(dict.fromkeys(inspect_model(model_path(m, zoo_dir)) for m in spec.models))
     plan = make_plan(models, tuple(p.name for p in profiles), spec.threads or (1,),
                      spec.batch or (1,), spec.precision or ("fp32",), settings_of(spec.measure),
                      spec.backend or ("cpu",), runners={p.name: p.runner.kind for p in profiles},
-                     int8_mode=int8_mode)
+                     int8_mode=int8_mode,
+                     tool_backends={p.name: tuple(b for d in tool(p.runner.kind).dialects
+                                                  for b in d.backends)
+                                    for p in profiles if p.runner.kind != "agent"})
+    refuse_unapplicable(plan, known_dialects(profiles, runner_bin))
     return replace(plan, meta=dict(spec.meta))
+
+
+def known_dialects(profiles: Sequence[Profile],
+                   runner_bin: Path | None) -> dict[str, ToolDialect]:
+    """Device -> the dialect its native tool speaks, where it is known before the tool is
+    asked: ``--runner-bin auto`` (the binary LiteRT publishes), or a host binary whose
+    dialect is cached by content."""
+    found: dict[str, ToolDialect] = {}
+    for profile in profiles:
+        if profile.runner.kind == "agent":
+            continue
+        native = tool(profile.runner.kind)
+        binary = runner_bin or profile.runner.binary
+        fetched = str(binary) == "auto" or (binary is None and profile.transport == "adb")
+        if native.fetched_dialect is not None and fetched:
+            found[profile.name] = native.dialect(native.fetched_dialect)
+        elif binary is not None and binary.is_file() and \
+                (known := cached_dialect(native, binary)) is not None:
+            found[profile.name] = known.dialect
+    return found
+
+
+def refuse_unapplicable(plan: Plan,
+                        dialects: Mapping[str, ToolDialect] | None = None) -> None:
+    """ConfigError (exit 2), one line, when a native tool can apply a case's label in
+    none of its dialects, or not in the one its device's binary is known to speak
+    (batch on the CompiledModel tool, fp16 on a .nb, a backend the tool lacks): such a
+    case is never measured under that label."""
+    dialects = dialects or {}
+    if plan.settings.input_shape is None and any(c.runner == "paddle_lite"
+                                                  for c in plan.cases):
+        raise ConfigError("Paddle Lite's benchmark_bin needs the model's input shape (it "
+                          "cannot read it from a .nb): pass --input-shape 1,3,224,224 "
+                          "(input_shape in a sweep file's [measure])")
+    refused = [(c, reason) for c in plan.cases if c.runner != "agent"
+               and (reason := refusal(tool(c.runner), c, dialects.get(c.device))) is not None]
+    if refused:
+        case, reason = refused[0]
+        more = f" (and {len(refused) - 1} more case(s))" if len(refused) > 1 else ""
+        raise ConfigError(f"{case.label}: {reason}{more}")
 
 
 def _precision_to_derive(case: Case, runner: str) -> str:
@@ -91,8 +148,8 @@ def _precision_to_derive(case: Case, runner: str) -> str:
     if runner == "agent":
         makes_it = case.backend == "tensorrt" and case.precision == "fp16"
     else:
-        makes_it = case.precision != "fp32" and precision_applies(runner, case.backend,
-                                                                  case.precision)
+        makes_it = case.precision != "fp32" and tool(runner).dialect().makes_precision(
+            case.backend, case.precision)
     return "fp32" if makes_it else case.precision
 
 
@@ -114,6 +171,8 @@ def prepare(plan: Plan, profiles: Sequence[Profile], int8_mode: str, cache_dir: 
     """Each case with the file it measures (a cached precision/batch variant where one is
     needed, or why none can be made), its model's card and, for fp16/int8, how far the
     variant's outputs are from fp32's: all derived on the host."""
+    for line in merge_notes(plan):
+        say(line)
     runners = {p.name: p.runner.kind for p in profiles}
     proxies = {c.id: replace(c, precision=_precision_to_derive(c, runners[c.device]))
                for c in plan.cases}
@@ -203,7 +262,7 @@ def find_record(run_id: str, results: Path) -> RunRecord:
 def check_not_running(record: RunRecord, results: Path) -> None:
     """Refuse to resume a run that a live process is still measuring."""
     hold = hold_run_lock(results, record.run_id)  # UserError while its owner holds it
-    os.close(hold)
+    release_run_lock(results, record.run_id, hold)
     o = record.owner
     if record.status == "running" and o is not None and o.host == socket.gethostname() \
             and o.pid != os.getpid() and _alive(o.pid):
@@ -274,6 +333,8 @@ def settings_of_record(record: RunRecord) -> MeasureSettings:
                            repeat=1 if v1 else s.get("repeat"),
                            max_repeat=int(s.get("max_repeat", d.max_repeat)),
                            target_ci=float(s.get("target_ci", d.target_ci)),
+                           valid_ci=float(s.get("valid_ci", d.valid_ci)),
+                           alpha=float(s.get("alpha", d.alpha)),
                            budget_s=float(s.get("budget_s", d.budget_s)),
                            order="sequential" if v1 else str(s.get("order", d.order)),
                            seed=s.get("seed"),
@@ -283,9 +344,19 @@ def settings_of_record(record: RunRecord) -> MeasureSettings:
                            window_s=float(s.get("window_s", d.window_s)),
                            rate_hz=_optional_float(s.get("rate_hz")),
                            max_temp_c=_optional_float(s.get("max_temp_c")),
-                           energy=bool(s.get("energy", False)))
+                           energy=bool(s.get("energy", False)),
+                           input_shape=tuple(s["input_shape"]) if s.get("input_shape") else None)
 
 
 def profiles_of(names: Sequence[str], dirs: list[Path], runner: str | None) -> list[Profile]:
+    """The named profiles, each measuring with ``runner`` when given; a runner that is
+    not registered (:func:`benchbot.runners.native.runner_kinds`) is a one-line error."""
+    known = runner_kinds()
+    if runner is not None and runner not in known:
+        raise ConfigError(f"--runner: {runner!r} is not one of {', '.join(known)}")
     found = [get_profile(name, dirs) for name in dict.fromkeys(names)]
+    for profile in found:
+        if not runner and profile.runner.kind not in known:
+            raise ProfileError(f"{profile.source}: 'runner.kind' must be one of "
+                               f"{', '.join(known)}, got {profile.runner.kind!r}")
     return [p.with_runner(runner) if runner else p for p in found]

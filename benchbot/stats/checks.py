@@ -1,4 +1,9 @@
-"""Stability checks on a summary: each warning says what to do next."""
+"""Stability checks on a summary: each warning says what to do next.
+
+The width of the case's CI is not one of them: it is stated once, with its parts, and
+judged against ``--valid-ci`` by the ``wide_ci`` validity code
+(:mod:`benchbot.stats.validity`), whose advice names the part that dominates.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,6 @@ class Thresholds:
     """When a measurement is called unstable."""
 
     max_spread: float = 0.10  # 1.4826 MAD / median
-    max_ci_width: float = 0.05  # (ci high - ci low) / median
     min_runs: int = 10
 
 
@@ -28,10 +32,4 @@ def stability_warnings(summary: Summary, limits: Thresholds = Thresholds()) -> l
         warnings.append(f"noisy: the runs spread by {summary.robust_cv:.0%} {measure}; "
                         "close other programs, pin the cores of the device profile, or "
                         "raise --warmup")
-    low, high = summary.run_ci95  # what more runs narrow (not the spread between runs)
-    if summary.median_ms and low is not None and high is not None:
-        width = (high - low) / summary.median_ms
-        if width > limits.max_ci_width:
-            warnings.append(f"the 95% CI of the median spans {width:.1%} of it: raise "
-                            "--min-time or --min-runs for a tighter estimate")
     return warnings

@@ -18,6 +18,17 @@ the log scale, where a slowdown is a shift):
 The A B B A order puts A first in half the pairs and B first in the other half, so a
 steady drift of the device during the session adds to neither side.
 
+The test and the interval are at one level: ``benchbot ab`` asks for the interval at
+``1 - alpha`` (99% for alpha 0.01), the signed-rank test inverted, so the interval
+excludes 1 exactly when the test rejects at alpha, and a verdict cannot contradict its
+interval. The exact test cannot reject at all with few pairs: its smallest two-sided
+p-value is 2 / 2^k (all pairs one way), so :func:`fewest_pairs` is the least k with
+2 / 2^k < alpha (8 at alpha 0.01). :func:`keep_pairing` is the stopping rule: at least
+that many pairs, then more while the interval is wider than the target, up to a cap. It
+stops on the interval's width, never on its position, so looking after each pair does not
+spend the test's error rate on peeking (tests/test_paired.py checks the A/A false-alarm
+rate and the power by simulation).
+
 Comparing the two sides as independent samples instead throws the pairing away: the
 between-process variance of both sides then enters the interval, and a 10% slowdown
 can hide in it.
@@ -47,6 +58,29 @@ from benchbot.stats.student import t_quantile, t_two_sided_p
 SIGNED_RANK_FROM = 6  # the fewest pairs with a signed-rank interval at 95%
 
 
+def fewest_pairs(alpha: float) -> int:
+    """The fewest pairs whose exact signed-rank test can reject at ``alpha``: the least k
+    with 2 / 2^k < alpha (8 at 0.01, 6 at 0.05)."""
+    if not 0.0 < alpha < 1.0:
+        raise ValueError(f"alpha {alpha} must be between 0 and 1")
+    return max(2, math.floor(math.log2(2.0 / alpha)) + 1)
+
+
+def smallest_p(pairs: int) -> float:
+    """The smallest two-sided p-value the exact signed-rank test gives with ``pairs``."""
+    return min(1.0, 2.0 / 2.0 ** pairs)
+
+
+def keep_pairing(pairs, half_width, fewest: int, most: int, target: float):  # noqa: ANN001,ANN201
+    """The sequential stopping rule of ``benchbot ab`` (True: measure another pair).
+
+    Below ``fewest`` pairs (see :func:`fewest_pairs`) always; from there, while the
+    paired interval's half-width (log scale) is above ``target`` and fewer than ``most``
+    pairs are done. It works elementwise on numpy arrays too (the simulation in the tests
+    runs a thousand sessions at once through this same function)."""
+    return (pairs < fewest) | ((pairs < most) & (half_width > target))
+
+
 @dataclass(frozen=True)
 class PairedRatio:
     """B / A from k pairs of processes."""
@@ -57,6 +91,8 @@ class PairedRatio:
     ci_low: float
     ci_high: float
     p_value: float
+    slower_pairs: int = 0  # pairs whose B took longer than their A
+    confidence: float = 0.95
 
     @property
     def ci_half_width(self) -> float:
@@ -79,6 +115,19 @@ def _cdf(null: Sequence[float], t: int) -> float:
     return math.fsum(null[:t + 1]) if t >= 0 else 0.0
 
 
+@lru_cache(maxsize=256)
+def walsh_rank(k: int, confidence: float) -> int:
+    """c of the signed-rank interval [W_(c), W_(m + 1 - c)] over the m = k(k+1)/2 sorted
+    Walsh averages: the largest c with P(T+ <= c - 1) <= (1 - confidence) / 2; 0 when
+    ``k`` pairs admit no interval at this confidence."""
+    null = signed_rank_null(k)
+    tail = (1.0 - confidence) / 2.0
+    c = 0
+    while _cdf(null, c) <= tail:
+        c += 1
+    return c
+
+
 def _signed_rank(d: Sequence[float], confidence: float
                  ) -> tuple[float, float, float, float] | None:
     """(centre, low, high, p) of the log ratios: Walsh averages and the signed-rank test;
@@ -87,11 +136,7 @@ def _signed_rank(d: Sequence[float], confidence: float
     walsh = sorted((d[i] + d[j]) / 2.0 for i in range(k) for j in range(i, k))
     m = len(walsh)
     null = signed_rank_null(k)
-    # the interval [W_(c), W_(m + 1 - c)]: c the largest with P(T+ <= c - 1) <= alpha / 2
-    tail = (1.0 - confidence) / 2.0
-    c = 0
-    while _cdf(null, c) <= tail:
-        c += 1
+    c = walsh_rank(k, confidence)
     if c == 0:
         return None
     centre = (walsh[(m - 1) // 2] + walsh[m // 2]) / 2.0
@@ -113,18 +158,20 @@ def paired_ratio(a: Sequence[float], b: Sequence[float],
         raise ValueError("paired processes: latencies must be positive and finite")
     d = [math.log(y / x) for x, y in zip(a, b)]
     k = len(d)
+    ups = sum(1 for v in d if v > 0)
     ranked = _signed_rank(d, confidence) if k >= SIGNED_RANK_FROM else None
     if ranked is not None:
         centre, low, high, p = ranked
         return PairedRatio("signed_rank", k, math.exp(centre), math.exp(low), math.exp(high),
-                           p)
+                           p, ups, confidence)
     mean = math.fsum(d) / k
     sd = math.sqrt(math.fsum((v - mean) ** 2 for v in d) / (k - 1))
     se = sd / math.sqrt(k)
     if se == 0.0:
         ratio = math.exp(mean)
-        return PairedRatio("t", k, ratio, ratio, ratio, 0.0 if mean else 1.0)
+        return PairedRatio("t", k, ratio, ratio, ratio, 0.0 if mean else 1.0, ups, confidence)
     half = t_quantile(0.5 + confidence / 2.0, k - 1) * se
     return PairedRatio(method="t", pairs=k, ratio=math.exp(mean), ci_low=math.exp(mean - half),
                        ci_high=math.exp(mean + half),
-                       p_value=t_two_sided_p(mean / se, k - 1))
+                       p_value=t_two_sided_p(mean / se, k - 1), slower_pairs=ups,
+                       confidence=confidence)

@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any, Mapping
 
 from benchbot.stats import Summary
+from benchbot.stats.parts import ci_parts
 from benchbot.store.jsonread import (At, SchemaError, finite, listed, mapping, number,
                                      one_of, optional, text, whole)
 from benchbot.store.findings import (Validity, accuracy_doc, accuracy_of_doc, op_profile_doc,
@@ -37,6 +38,12 @@ from benchbot.store.records import (FAILURE_KINDS, SCHEMA_VERSION, STATUSES, Cas
 
 def _summary_doc(s: Summary | None) -> dict[str, Any] | None:
     return None if s is None else asdict(s)
+
+
+def _parts_doc(s: Summary | None) -> dict[str, Any] | None:
+    """What the case's 95% CI (stats.ci95_*) is made of; derived, never read back."""
+    parts = ci_parts(s)
+    return None if parts is None else parts.to_dict()
 
 
 def run_doc(run: ProcessRun) -> dict[str, Any]:
@@ -77,6 +84,7 @@ def case_doc(case: CaseResult) -> dict[str, Any]:
         "threads": c.threads, "batch": c.batch, "precision": c.precision,
         "status": case.status, "error": case.error, "samples_ms": list(case.samples_ms),
         "stats": _summary_doc(case.stats),
+        "ci_parts": _parts_doc(case.stats),
         "backend": c.backend, "runner": c.runner, "int8_mode": c.int8_mode,
         "model_ref": model_doc(c.model), "variant": variant_doc(case.variant),
         "runs": [run_doc(r) for r in case.runs], "stats_source": case.stats_source,

@@ -3,9 +3,10 @@ the models labelled so that two different models never share a row (pure).
 
 A configuration is the model file (its path as given) and every axis that changes the
 measurement (:func:`config_key`); the latest run's case of it is shown. Rows are
-labelled by the model's stem (``net``), disambiguated by as many parent folders as
-needed when two model files share a stem (``v1/net``, ``v2/net``), and by a short
-hash of the content when their folders agree too (``net@1a2b3c4``).
+labelled by the model's stem (``net``); when model files share a stem, by their suffix
+where they differ in it (``net.onnx``, ``net.tflite``: the format, so the runtime), and
+by as many parent folders as needed (``v1/net``, ``v2/net``), and by a short hash of the
+content when their folders agree too (``net@1a2b3c4``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from benchbot.errors import printable
 from benchbot.store.records import CaseResult, RunRecord, stem_of
 
 METRICS = {"median": "median_ms", "mean": "mean_ms", "p90": "p90_ms"}
@@ -58,6 +60,11 @@ def _folders(path: str) -> list[str]:
     return [p for p in path.replace("\\", "/").split("/")[:-1] if p not in ("", ".")]
 
 
+def _suffix(path: str) -> str:
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    return name[len(stem_of(path)):]
+
+
 def model_labels(cases: Iterable[CaseResult]) -> dict[str, str]:
     """Model path -> its label among ``cases`` (see the module docstring)."""
     shas: dict[str, str] = {}
@@ -71,17 +78,21 @@ def model_labels(cases: Iterable[CaseResult]) -> dict[str, str]:
         if len(group) == 1:
             labels[group[0]] = stem
             continue
+        # the suffix (the format, so the runtime) where the group has several: 'net.tflite'
+        end = {path: _suffix(path) if len({_suffix(p) for p in group}) > 1 else ""
+               for path in group}
         depth = max(len(_folders(path)) for path in group)
-        for k in range(1, depth + 1):
-            named = {path: "/".join([*_folders(path)[-k:], stem]) for path in group}
+        for k in range(0, depth + 1):
+            named = {path: "/".join([*_folders(path)[len(_folders(path)) - k:], stem]) + end[path]
+                     for path in group}
             if len(set(named.values())) == len(group):
                 labels.update(named)
                 break
         else:  # the folders agree too ('net.onnx', './net.onnx'): tell them apart by content
             for path in group:
-                base = "/".join([*_folders(path), stem])
+                base = "/".join([*_folders(path), stem]) + end[path]
                 labels[path] = f"{base}@{shas[path][:7]}" if shas[path] else path
-    return labels
+    return {path: printable(label) for path, label in labels.items()}
 
 
 def labelled(entries: Sequence[Entry]) -> list[Entry]:

@@ -29,7 +29,7 @@ import sqlite3
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from benchbot.errors import UserError
 from benchbot.store.codec import (SchemaError, case_doc, case_of_doc, header_doc,
@@ -94,8 +94,9 @@ def lock_path(results_dir: Path, run_id: str) -> Path:
     return results_dir / f".{run_id}.lock"
 
 
-def results_problem(exc: OSError, folder: Path) -> UserError:
-    """A one-line error for a results folder that cannot be written, with the fix."""
+def results_problem(exc: OSError, folder: Path, saved: str = "nothing was measured") -> UserError:
+    """A one-line error for a results folder that cannot be written, with the fix and
+    what stays saved (``saved``)."""
     code = exc.errno
     if code == errno.ENOSPC:
         what = "the disk is full (ENOSPC)"
@@ -109,8 +110,7 @@ def results_problem(exc: OSError, folder: Path) -> UserError:
     else:
         what = exc.strerror or str(exc)
         fix = "pass --results DIR naming a writable folder"
-    return UserError(f"results folder {folder}: {what}; {fix} (the cases finished so far "
-                     "stay saved there)")
+    return UserError(f"results folder {folder}: {what}; {fix} ({saved})")
 
 
 class RunWriter:
@@ -124,6 +124,7 @@ class RunWriter:
         self._lock_fd: int | None = None
         self._fd: int | None = None
         self._record = record  # the header's run-level facts, for the index rows
+        self._saved = len(record.cases)  # cases in the journal (an earlier session's first)
         try:
             results_dir.mkdir(parents=True, exist_ok=True)
             self._lock_fd = hold_run_lock(results_dir, record.run_id)
@@ -135,7 +136,14 @@ class RunWriter:
             self.write_header(record)
         except OSError as exc:
             self.close()
-            raise results_problem(exc, results_dir) from None
+            raise results_problem(exc, results_dir, self._kept()) from None
+
+    def _kept(self) -> str:
+        """What stays saved when a write fails now."""
+        if not self._saved:
+            return "nothing was measured"
+        return (f"the {self._saved} case(s) finished so far stay saved in {self.journal.name}; "
+                f"finish the run with: benchbot run --resume {self.run_id}")
 
     def write_header(self, record: RunRecord) -> None:
         """Replace the header (start, device facts learnt, status)."""
@@ -152,7 +160,8 @@ class RunWriter:
             os.write(self._fd, line)
             os.fsync(self._fd)
         except OSError as exc:
-            raise results_problem(exc, self.results_dir) from None
+            raise results_problem(exc, self.results_dir, self._kept()) from None
+        self._saved += 1
         _note_index(self.results_dir, lambda ix: ix.note_case(self.path, self._record, case))
         return case
 
@@ -179,16 +188,17 @@ class RunWriter:
         try:
             write_atomic(self.path, dumps(record_doc(record)))
         except OSError as exc:
-            raise results_problem(exc, self.results_dir) from None
+            raise results_problem(exc, self.results_dir, self._kept()) from None
         finally:
             self.close()
         self.journal.unlink(missing_ok=True)
         _note_index(self.results_dir, lambda ix: ix.note_run(self.path, record))
 
     def close(self) -> None:
-        for fd in (self._fd, self._lock_fd):
-            if fd is not None:
-                os.close(fd)
+        if self._fd is not None:
+            os.close(self._fd)
+        if self._lock_fd is not None:
+            release_run_lock(self.results_dir, self.run_id, self._lock_fd)
         self._fd = self._lock_fd = None
 
 
@@ -204,20 +214,51 @@ def _note_index(folder: Path, change: Any) -> None:
                 change(index)
             finally:
                 index.close()
-    except (sqlite3.Error, OSError):
+    except sqlite3.Error as exc:
+        if results_index.is_busy(exc):
+            results_index.note_busy(folder)
+    except OSError:
         pass
 
 
 def hold_run_lock(results_dir: Path, run_id: str) -> int:
-    """Take the run's lock (held while it is measured); UserError if a live process has it."""
-    fd = os.open(lock_path(results_dir, run_id), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    """Take the run's lock (held while it is measured); UserError if a live process has it.
+
+    The lock file is removed when its holder is done (:func:`release_run_lock`), so a
+    lock taken on a file that was removed meanwhile is worth nothing: taken again on
+    the file now at the path."""
+    path = lock_path(results_dir, run_id)
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise UserError(f"run {run_id} is still being measured by another benchbot process; "
+                            "wait for it to end (or stop it) before resuming it") from None
+        if _same_file(fd, path):
+            return fd
+        os.close(fd)  # its holder removed it as we opened it: the path holds another now
+
+
+def _same_file(fd: int, path: Path) -> bool:
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+        here, there = os.fstat(fd), os.lstat(path)
+    except FileNotFoundError:
+        return False
+    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+
+
+def release_run_lock(results_dir: Path, run_id: str, fd: int) -> None:
+    """Remove the run's lock file, if it is still the one ``fd`` holds, then let it go; a
+    process that opened it meanwhile sees it removed and takes a fresh one."""
+    try:
+        if _same_file(fd, lock_path(results_dir, run_id)):
+            lock_path(results_dir, run_id).unlink(missing_ok=True)
+    except OSError:
+        pass  # a lock file left behind is litter, not harm
+    finally:
         os.close(fd)
-        raise UserError(f"run {run_id} is still being measured by another benchbot process; "
-                        "wait for it to end (or stop it) before resuming it") from None
-    return fd
 
 
 def save_run(record: RunRecord, results_dir: Path) -> Path:
@@ -226,7 +267,7 @@ def save_run(record: RunRecord, results_dir: Path) -> Path:
     try:
         write_atomic(path, dumps(record_doc(record)))
     except OSError as exc:
-        raise results_problem(exc, results_dir) from None
+        raise results_problem(exc, results_dir, "the run was not saved") from None
     _note_index(results_dir, lambda ix: ix.note_run(path, record))
     return path
 
@@ -261,7 +302,15 @@ def load_run(path: Path) -> RunRecord:
         raise UserError(f"{path} is a folder; {FIX}") from None
     except OSError as exc:
         raise UserError(f"{path}: cannot read it ({exc.strerror or exc}); {FIX}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except json.JSONDecodeError as exc:
+        if _cut_off(exc):
+            raise UserError(f"{path}: truncated: its JSON ends after {len(exc.doc.encode())} "
+                            "bytes, in the middle of the document (cut off while copied or "
+                            "written); copy it again from where it came from, or move it out "
+                            "of the results folder") from None
+        raise UserError(f"{path}: not a benchbot results file (invalid JSON: {exc}); "
+                        f"{FIX}") from None
+    except UnicodeDecodeError as exc:
         raise UserError(f"{path}: not a benchbot results file (invalid JSON: {exc}); "
                         f"{FIX}") from None
     if not isinstance(doc, dict) or "schema_version" not in doc or "run_id" not in doc:
@@ -290,6 +339,14 @@ def load_run(path: Path) -> RunRecord:
                         "fix or remove the file") from None
 
 
+def _cut_off(exc: json.JSONDecodeError) -> bool:
+    """Whether the JSON was well formed up to where it stops: a document begun (``{``)
+    that the parser ran out of, rather than one that goes wrong in the middle."""
+    started = exc.doc.lstrip().startswith("{")
+    return started and (exc.pos >= len(exc.doc.rstrip())
+                        or exc.msg.startswith("Unterminated string"))
+
+
 def find_run_files(paths: list[Path]) -> list[Path]:
     """Results files named directly, or every run file inside the folders named."""
     found: list[Path] = []
@@ -301,3 +358,31 @@ def find_run_files(paths: list[Path]) -> list[Path]:
         else:
             raise UserError(f"no results at {p}: give a results folder or a run's .json file")
     return found
+
+
+def load_runs(paths: list[Path], warn: Callable[[str], None]) -> list[RunRecord]:
+    """The runs of ``paths``: a run file named directly must load; in a folder, a foreign or
+    broken run (a bad journal line included) is skipped with one ``warn("skipped ...")``
+    naming it, and the good runs are kept. Every command that reads a folder reads it so;
+    when nothing loads, the first reason is the error."""
+    return [record for _, record in load_run_files(paths, warn)]
+
+
+def load_run_files(paths: list[Path], warn: Callable[[str], None]) -> list[tuple[Path, RunRecord]]:
+    """:func:`load_runs`, each run with its file."""
+    loaded: list[tuple[Path, RunRecord]] = []
+    skipped: list[str] = []
+    for path in paths:
+        for f in find_run_files([path]):
+            try:
+                loaded.append((f, load_run(f)))
+            except UserError as exc:  # its message names the file and what is wrong with it
+                if not path.is_dir():
+                    raise
+                skipped.append(str(exc))
+    if skipped and not loaded:
+        more = f" (and {len(skipped) - 1} more file(s) like it)" if len(skipped) > 1 else ""
+        raise UserError(skipped[0] + more)
+    for reason in skipped:
+        warn(f"skipped {reason}")
+    return loaded

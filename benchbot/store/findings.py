@@ -19,7 +19,7 @@ from benchbot.store.jsonread import (At, listed, mapping, number, optional, text
 VALIDITY_ADVICE: Mapping[str, str] = {
     "few_runs": "raise --min-runs or --min-time",
     "few_processes": "raise --repeat (or let the adaptive default run at least 3)",
-    "wide_ci": "raise --max-repeat or --min-time, or quiet the device",
+    "wide_ci": "raise --max-repeat (more processes) or --min-time, or quiet the device",
     "unstable_between_processes": "the device drifts between processes: cool it down, pin "
                                   "its cores, close other programs",
     "max_time_hit": "raise --max-time: the case stopped before its minimum runs",
@@ -31,16 +31,32 @@ VALIDITY_ADVICE: Mapping[str, str] = {
 }
 
 
+# what each code means, for a grid's one footnote per code
+VALIDITY_MEANING: Mapping[str, str] = {
+    "few_runs": "a process timed fewer runs than --min-runs",
+    "few_processes": "fewer than 3 measuring processes: the spread between processes is "
+                     "unknown",
+    "wide_ci": "this run's part of the 95% CI is wider than --valid-ci",
+    "unstable_between_processes": "the processes' medians spread by more than 5%",
+    "max_time_hit": "a process stopped at --max-time before --min-runs",
+    "throttled": "the pinned cores' clocks were capped during a process",
+    "thermal_gate_timeout": "the device never cooled below its profile's limit",
+    "partially_delegated": "some nodes fell back from the accelerator",
+    "inaccurate": "the variant's outputs are far from fp32's",
+}
+
+
 @dataclass(frozen=True)
 class ValidityCode:
     """Why a case is not valid, and what to do about it."""
 
     code: str
     detail: str = ""
+    hint: str = ""  # this case's advice, where it is more precise than the code's usual one
 
     @property
     def advice(self) -> str:
-        return VALIDITY_ADVICE.get(self.code, "")
+        return self.hint or VALIDITY_ADVICE.get(self.code, "")
 
 
 @dataclass(frozen=True)
@@ -53,10 +69,10 @@ class Validity:
     def valid(self) -> bool:
         return not self.codes
 
-    def with_code(self, code: str, detail: str = "") -> Validity:
+    def with_code(self, code: str, detail: str = "", hint: str = "") -> Validity:
         if any(c.code == code for c in self.codes):
             return self
-        return Validity((*self.codes, ValidityCode(code, detail)))
+        return Validity((*self.codes, ValidityCode(code, detail, hint)))
 
 
 @dataclass(frozen=True)
@@ -128,8 +144,12 @@ def validity_doc(v: Validity) -> dict[str, Any]:
 def validity_of_doc(doc: Any, where: str) -> Validity:
     at = At(doc, where)
     codes = at.get("codes", listed(lambda v, w: At(v, w)), ())
-    return Validity(tuple(ValidityCode(c.get("code", text), c.get("detail", text, ""))
-                          for c in codes))
+    found = []
+    for c in codes:
+        code, advice = c.get("code", text), c.get("advice", text, "")
+        found.append(ValidityCode(code, c.get("detail", text, ""),
+                                  advice if advice != VALIDITY_ADVICE.get(code, "") else ""))
+    return Validity(tuple(found))
 
 
 def op_profile_doc(p: OpProfile) -> dict[str, Any]:

@@ -15,6 +15,8 @@ and commit of each case. The JSON run files stay the source of truth:
   rebuilt with a warning; ``benchbot index rebuild`` rebuilds it on demand;
 - several writers (two runs, a farm host) each write in one ``BEGIN IMMEDIATE``
   transaction per change, so readers see whole runs or none.
+- an index another process holds locked past ``BUSY_TIMEOUT_S`` is done without (the
+  JSON files are read) for ``BUSY_BACKOFF_S`` in this process, said once.
 
 Queries return rows with the file and the position of each case in it; callers read
 the raw samples from the JSON only for the cases they show.
@@ -24,6 +26,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -35,6 +39,12 @@ INDEX_APP = "benchbot-results-index"
 INDEX_VERSION = 3
 CATCH_UP_BATCH = 200  # run files read, then written in one transaction
 DISABLE_ENV = "BENCHBOT_NO_INDEX"  # set to 1: every command reads the JSON files only
+# Another process's write lock on the index: wait this long, then go on without the index
+# (it is only a cache) for BUSY_BACKOFF_S in this process, and say so once.
+BUSY_TIMEOUT_S = 2.0
+BUSY_BACKOFF_S = 300.0
+_busy_since: dict[Path, float] = {}  # folder -> when its index was last found locked
+_busy_said: set[Path] = set()
 
 Warn = Callable[[str], None]
 
@@ -339,7 +349,7 @@ class OlderIndex(sqlite3.DatabaseError):
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
@@ -365,6 +375,34 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def is_busy(exc: sqlite3.Error) -> bool:
+    """Whether ``exc`` is another connection's lock held past the busy timeout."""
+    return isinstance(exc, sqlite3.OperationalError) and any(
+        word in str(exc) for word in ("database is locked", "database table is locked", "busy"))
+
+
+def _to_stderr(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def note_busy(folder: Path, warn: Warn = ignore) -> None:
+    """The folder's index was locked by another process: do without it for a while here,
+    and say so once (through ``warn``, or on stderr where nobody passed one)."""
+    key = folder.resolve()
+    _busy_since[key] = time.monotonic()
+    if key not in _busy_said:
+        _busy_said.add(key)
+        (_to_stderr if warn is ignore else warn)(
+            f"{folder / INDEX_NAME} is locked by another process; going on without the "
+            "results index (it is only a cache: a later command catches it up)")
+
+
+def busy(folder: Path) -> bool:
+    """Whether the folder's index was found locked in this process within BUSY_BACKOFF_S."""
+    since = _busy_since.get(folder.resolve())
+    return since is not None and time.monotonic() - since < BUSY_BACKOFF_S
+
+
 def remove_index(folder: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         (folder / f"{INDEX_NAME}{suffix}").unlink(missing_ok=True)
@@ -374,7 +412,7 @@ def open_index(folder: Path, warn: Warn = ignore, *, catch_up: bool = True
                ) -> ResultsIndex | None:
     """The folder's index, caught up; None when disabled or the folder cannot hold one
     (read-only: the callers then read the JSON files as before)."""
-    if not enabled() or not folder.is_dir():
+    if not enabled() or not folder.is_dir() or busy(folder):
         return None
     path = folder / INDEX_NAME
     try:
@@ -394,7 +432,10 @@ def open_index(folder: Path, warn: Warn = ignore, *, catch_up: bool = True
             index.catch_up(warn)
         return index
     except sqlite3.OperationalError as exc:  # read-only folder, locked past the timeout
-        warn(f"{path}: cannot use the results index ({exc}); reading the run files instead")
+        if is_busy(exc):
+            note_busy(folder, warn)
+        else:
+            warn(f"{path}: cannot use the results index ({exc}); reading the run files instead")
         return None
 
 

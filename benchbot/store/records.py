@@ -27,6 +27,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from benchbot.errors import printable
 from benchbot.stats import Summary
 from benchbot.store.findings import Accuracy, OpProfile, Placement, Validity
 
@@ -50,8 +51,8 @@ class ModelRef:
     name: str = ""
 
     def __post_init__(self) -> None:
-        if not self.name:
-            object.__setattr__(self, "name", stem_of(self.path))
+        # shown in progress lines and grids: escaped (a newline in a file name, ...)
+        object.__setattr__(self, "name", printable(self.name or stem_of(self.path)))
         if not self.abs_path:
             object.__setattr__(self, "abs_path", self.path)
 

@@ -86,6 +86,14 @@ _CASE = _object({
     "samples_ms": {"type": "array", "items": _NUM,
                    "description": "every sample of the case, all processes in order"},
     "stats": _nullable({"$ref": "#/$defs/stats"}),
+    "ci_parts": _nullable(_object({
+        "half": _NUM, "run_half": _NUM, "within": _NUM, "between_processes": _nullable(_NUM),
+        "between_runs": _nullable(_NUM), "between_runs_assumed": {"type": "boolean"},
+        "dominant": {"enum": ["within", "between_processes", "between_runs"]},
+        "advice": _STR}, ("half", "dominant"),
+        "what stats.ci95_* is made of, as half-widths relative to the median (0.02: +-2%; "
+        "each as it would be alone; they add about in quadrature): within processes, between processes, between runs; "
+        "the dominant part and what would narrow it")),
     "backend": _STR, "runner": _STR, "int8_mode": _nullable(_STR),
     "model_ref": {"$ref": "#/$defs/model"}, "variant": _nullable({"$ref": "#/$defs/variant"}),
     "runs": {"type": "array", "items": {"$ref": "#/$defs/run"}},

@@ -13,7 +13,12 @@ PRECISIONS = ("fp32", "fp16", "int8")
 BACKENDS_BY_RUNTIME = {"onnxruntime": ("cpu", "cuda", "tensorrt"),
                        "litert": ("cpu", "reference", "xnnpack", "gpu", "nnapi"),
                        "paddle_lite": ("cpu", "gpu")}
-BACKENDS = ("cpu", "reference", "cuda", "tensorrt", "xnnpack", "gpu", "nnapi")
+# "npu" (and "gpu" on an ONNX file) only where a native tool runs it: a device's tool adds its
+# backends to its runtime's (make_plan's ``tool_backends``), e.g. OpenVINO's -d NPU.
+BACKENDS = ("cpu", "reference", "cuda", "tensorrt", "xnnpack", "gpu", "nnapi", "npu")
+# Beyond these no device has the cores or the memory; the runtimes take a C int
+MAX_THREADS = 1024
+MAX_BATCH = 65536
 
 
 def _items(raw: str | Iterable[object]) -> list[object]:
@@ -22,8 +27,10 @@ def _items(raw: str | Iterable[object]) -> list[object]:
     return list(raw)
 
 
-def positive_ints(raw: str | Iterable[object], option: str) -> tuple[int, ...]:
-    """'1,4' or [1, 4] -> (1, 4); anything else is a ConfigError naming the option."""
+def positive_ints(raw: str | Iterable[object], option: str,
+                  most: int | None = None) -> tuple[int, ...]:
+    """'1,4' or [1, 4] -> (1, 4), each at most ``most``; anything else is a ConfigError
+    naming the option."""
     values: list[int] = []
     for item in _items(raw):
         if isinstance(item, bool):
@@ -35,10 +42,20 @@ def positive_ints(raw: str | Iterable[object], option: str) -> tuple[int, ...]:
         if value is None or value < 1:
             raise ConfigError(f"{option}: {item!r} is not a positive integer "
                               f"(give a list such as 1,4)")
+        if most is not None and value > most:
+            raise ConfigError(f"{option}: {value} is more than {most} (give a list such as 1,4)")
         values.append(value)
     if not values:
         raise ConfigError(f"{option}: give at least one value")
     return tuple(dict.fromkeys(values))
+
+
+def threads(raw: str | Iterable[object], option: str) -> tuple[int, ...]:
+    return positive_ints(raw, option, MAX_THREADS)
+
+
+def batches(raw: str | Iterable[object], option: str) -> tuple[int, ...]:
+    return positive_ints(raw, option, MAX_BATCH)
 
 
 def choices(raw: str | Iterable[object], option: str, allowed: Iterable[str]) -> tuple[str, ...]:

@@ -21,11 +21,13 @@
     rate = 30.0         # inferences per second (sustained mode; default back to back)
     max_temp = 45.0     # °C: a sustained case stops when the CPU gets hotter
     energy = true       # sustained mode: mJ per inference where the device reports power
+    input_shape = "1,3,224,224"  # for tools that cannot read it (Paddle Lite .nb)
 
     [meta]              # recorded with the run, shown in every report (like --meta k=v)
     phone_build = "QP1A.190711"
 
-Model paths are relative to the sweep file. Command-line options override it.
+Model paths are relative to the sweep file; zoo references (``zoo:NAME``) and absolute
+paths are taken as written. Command-line options override it.
 """
 
 from __future__ import annotations
@@ -39,13 +41,15 @@ from benchbot.errors import ConfigError
 from benchbot.sweep import axes
 from benchbot.sweep.plan import check_seconds, parse_duration
 
+ZOO_PREFIX = "zoo:"  # as benchbot.zoo.REF_PREFIX (a sibling layer: not imported)
 _TOP = {"devices", "models", "threads", "batch", "precision", "backend", "measure", "meta"}
 # [measure] keys and their kinds: "seconds" are checked as time limits
 _MEASURE: dict[str, Any] = {"warmup": int, "min_runs": int, "max_runs": int,
                             "min_time": "seconds", "max_time": "seconds",
                             "case_timeout": "seconds", "repeat": int, "max_repeat": int,
-                            "target_ci": float, "case_budget": "seconds", "order": str,
-                            "seed": int, "profile_ops": bool, "min_cosine": float,
+                            "target_ci": float, "valid_ci": float, "case_budget": "seconds",
+                            "order": str, "seed": int, "profile_ops": bool,
+                            "min_cosine": float, "input_shape": str,
                             "sustained": "duration", "window": "seconds", "rate": float,
                             "max_temp": float, "energy": bool}
 MEASURE_KEYS = tuple(_MEASURE)
@@ -76,7 +80,7 @@ class SweepSpec:
                          meta={**self.meta, **other.meta})
 
 
-def _measure(path: Path, raw: Any) -> dict[str, Any]:
+def _measure(path: Path | str, raw: Any) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: 'measure' must be a table ([measure])")
     out: dict[str, Any] = {}
@@ -105,7 +109,7 @@ def _measure(path: Path, raw: Any) -> dict[str, Any]:
     return out
 
 
-def _meta(path: Path, raw: Any) -> dict[str, str]:
+def _meta(path: Path | str, raw: Any) -> dict[str, str]:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: 'meta' must be a table ([meta]) of key = \"value\"")
     out: dict[str, str] = {}
@@ -114,6 +118,11 @@ def _meta(path: Path, raw: Any) -> dict[str, str]:
             raise ConfigError(f"{path}: 'meta.{key}' must be a string or a number, got {value!r}")
         out[str(key)] = str(value)
     return out
+
+
+def _not_a_relative_path(model: str) -> bool:
+    """A zoo reference (``zoo:NAME``) or an absolute path: never joined onto the file's folder."""
+    return model.startswith(ZOO_PREFIX) or Path(model).is_absolute()
 
 
 def read_toml(path: Path, what: str = "sweep file") -> dict[str, Any]:
@@ -137,9 +146,16 @@ def load_sweep_file(path: Path) -> SweepSpec:
 
 def spec_from_mapping(data: dict[str, Any], path: Path) -> SweepSpec:
     """Validate the sweep keys of a parsed file (paths relative to ``path``'s folder)."""
+    return spec_from_values(data, str(path), path.parent)
+
+
+def spec_from_values(data: dict[str, Any], where: str, base: Path | None = None) -> SweepSpec:
+    """Validate sweep keys and values (a sweep file's, or ``benchbot.run()``'s arguments):
+    every problem is a ConfigError starting with ``where``; relative model paths are
+    joined onto ``base`` where one is given."""
     unknown = sorted(set(data) - _TOP)
     if unknown:
-        raise ConfigError(f"{path}: unknown key '{unknown[0]}' (known: {', '.join(sorted(_TOP))})")
+        raise ConfigError(f"{where}: unknown key '{unknown[0]}' (known: {', '.join(sorted(_TOP))})")
 
     def get(key: str, parse: Any) -> Any:
         if key not in data:
@@ -147,17 +163,17 @@ def spec_from_mapping(data: dict[str, Any], path: Path) -> SweepSpec:
         value = data[key]
         value = [value] if isinstance(value, (str, int)) and not isinstance(value, bool) else value
         if not isinstance(value, list):
-            raise ConfigError(f"{path}: '{key}' must be a list, got {value!r}")
-        return parse(value, f"{path}: '{key}'")
+            raise ConfigError(f"{where}: '{key}' must be a list, got {value!r}")
+        return parse(value, f"{where}: '{key}'")
 
     models = get("models", axes.names)
-    if models is not None:
-        models = tuple(str((path.parent / m)) if not Path(m).is_absolute() else m for m in models)
+    if models is not None and base is not None:
+        models = tuple(m if _not_a_relative_path(m) else str(base / m) for m in models)
     return SweepSpec(devices=get("devices", axes.names), models=models,
-                     threads=get("threads", axes.positive_ints),
-                     batch=get("batch", axes.positive_ints),
+                     threads=get("threads", axes.threads),
+                     batch=get("batch", axes.batches),
                      precision=get("precision",
                                    lambda v, o: axes.choices(v, o, axes.PRECISIONS)),
                      backend=get("backend", lambda v, o: axes.choices(v, o, axes.BACKENDS)),
-                     measure=_measure(path, data.get("measure", {})),
-                     meta=_meta(path, data.get("meta", {})))
+                     measure=_measure(where, data.get("measure", {})),
+                     meta=_meta(where, data.get("meta", {})))

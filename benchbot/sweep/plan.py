@@ -9,7 +9,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 
-from benchbot.errors import ConfigError
+from benchbot.errors import ConfigError, printable
 from benchbot.store.modelfile import ModelFile
 from benchbot.sweep.axes import BACKENDS_BY_RUNTIME
 
@@ -52,6 +52,19 @@ def check_seconds(option: str, value: float) -> None:
 
 ORDERS = ("interleaved", "sequential", "ab")  # ab: `benchbot ab`'s A B B A ... alternation
 MIN_PROCESSES = 3  # the adaptive default's first processes per case
+# max_runs when --min-time is given without --max-runs: the time decides, not the cap
+NO_RUN_CAP = 1_000_000_000
+
+
+def parse_shape(text: str) -> tuple[int, ...]:
+    """'1,3,224,224' as a shape; ConfigError naming the form otherwise."""
+    try:
+        shape = tuple(int(d) for d in str(text).replace("x", ",").split(","))
+    except ValueError:
+        shape = ()
+    if not shape or any(d < 1 for d in shape):
+        raise ConfigError(f"--input-shape: {text!r} is not a shape such as 1,3,224,224")
+    return shape
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,12 @@ class MeasureSettings:
     repeat: int | None = None
     max_repeat: int = 10
     target_ci: float = 0.02  # half-width of the 95% CI of the median, relative
+    # a case whose 95% CI is wider than +- this is marked not valid (wide_ci); apart from
+    # target_ci, which only says when the adaptive rule stops adding processes
+    valid_ci: float = 0.05
+    # benchbot ab: the significance level of its paired test; its fewest pairs and the
+    # level of the interval it stops on follow from it (benchbot.stats.paired)
+    alpha: float = 0.01
     budget_s: float = 120.0  # seconds of measuring processes per case, at most (adaptive)
     order: str = "interleaved"  # or "sequential": one case's processes back to back
     seed: int | None = None  # of the interleaved order; None: drawn and recorded per run
@@ -81,6 +100,9 @@ class MeasureSettings:
     rate_hz: float | None = None  # inferences started at this rate; None: back to back
     max_temp_c: float | None = None  # a sustained case stops when the CPU gets hotter
     energy: bool = False  # sustained mode: mJ per inference where the device reports power
+    # the model's full input shape for tools that cannot read it (Paddle Lite's .nb);
+    # its first dimension is replaced by each case's batch
+    input_shape: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         for name, option in SECONDS_OPTIONS.items():  # first: NaN fails no comparison below
@@ -105,9 +127,22 @@ class MeasureSettings:
         if not (math.isfinite(self.target_ci) and 0 < self.target_ci < 1):
             raise ConfigError(f"--target-ci is a fraction of the median, e.g. 0.02 for +-2%, "
                               f"got {self.target_ci!r}")
+        if not (math.isfinite(self.valid_ci) and 0 < self.valid_ci < 1):
+            raise ConfigError(f"--valid-ci is a fraction of the median, e.g. 0.05 for +-5%, "
+                              f"got {self.valid_ci!r}")
+        if not (math.isfinite(self.alpha) and 0 < self.alpha < 1):
+            raise ConfigError(f"--alpha must be between 0 and 1, e.g. 0.01, got {self.alpha!r}")
         check_seconds("--case-budget", self.budget_s)
+        if self.budget_s <= 0:
+            raise ConfigError(f"--case-budget must be > 0 seconds, got {self.budget_s:g}")
+        if self.seed is not None and not 0 <= self.seed < 1 << 63:
+            raise ConfigError(f"--seed must be between 0 and 2**63 - 1, got {self.seed}")
         if self.order not in ORDERS:
             raise ConfigError(f"--order: {self.order!r} is not one of {', '.join(ORDERS)}")
+        if self.input_shape is not None and (not self.input_shape or any(
+                not isinstance(d, int) or isinstance(d, bool) or d < 1 for d in self.input_shape)):
+            raise ConfigError(f"--input-shape must be positive integers such as 1,3,224,224, "
+                              f"got {self.input_shape!r}")
         if not -1.0 <= self.min_cosine <= 1.0:
             raise ConfigError(f"--min-cosine must be between -1 and 1, not {self.min_cosine:g}")
         self._check_sustained()
@@ -213,7 +248,7 @@ class Case:
         backend = "" if self.backend == "cpu" else f", {self.backend}"
         if self.precision == "int8" and self.int8_mode:
             backend += f" ({self.int8_mode})"
-        return (f"{self.model.name} on {self.device}: {self.threads} thread"
+        return (f"{printable(self.model.name)} on {self.device}: {self.threads} thread"
                 f"{'s' if self.threads > 1 else ''}, batch {self.batch}, {self.precision}"
                 f"{backend}")
 
@@ -225,6 +260,9 @@ class Plan:
     cases: tuple[Case, ...]
     settings: MeasureSettings
     meta: Mapping[str, str] = field(default_factory=dict)  # recorded with the run (--meta)
+    # model files given under several paths with one content: each group is measured
+    # once, as its first path (see merge_notes)
+    merged: tuple[tuple[str, ...], ...] = ()
 
     def __len__(self) -> int:
         return len(self.cases)
@@ -233,17 +271,24 @@ class Plan:
 def make_plan(models: tuple[ModelFile, ...], devices: tuple[str, ...], threads: tuple[int, ...],
               batches: tuple[int, ...], precisions: tuple[str, ...],
               settings: MeasureSettings, backends: tuple[str, ...] = ("cpu",),
-              runners: Mapping[str, str] | None = None, int8_mode: str = "static") -> Plan:
+              runners: Mapping[str, str] | None = None, int8_mode: str = "static",
+              tool_backends: Mapping[str, tuple[str, ...]] | None = None) -> Plan:
     """The cartesian product devices x models x backends x threads x batch x precision.
 
     ``runners`` names each device's runner (agent by default); ``int8_mode`` is recorded
-    on the int8 cases.
+    on the int8 cases; ``tool_backends`` the backends a device's native tool runs beyond
+    its models' runtimes' (OpenVINO's GPU and NPU on an ONNX file).
 
-    A backend that does not apply to a model's runtime (CUDA for a .tflite file)
-    is left out for that model; a model no backend applies to is a ConfigError.
+    A backend that does not apply to a model's runtime on a device (CUDA for a .tflite
+    file) is left out for that model; a model no backend applies to is a ConfigError.
     """
+    extra = tool_backends or {}
+
+    def applies(backend: str, m: ModelFile, device: str) -> bool:
+        return backend in BACKENDS_BY_RUNTIME[m.runtime] or backend in extra.get(device, ())
+
     for m in models:
-        if not any(b in BACKENDS_BY_RUNTIME[m.runtime] for b in backends):
+        if not any(applies(b, m, d) for b in backends for d in devices):
             raise ConfigError(f"--backend: none of {', '.join(backends)} runs {m.path.name} "
                               f"({m.runtime}: {', '.join(BACKENDS_BY_RUNTIME[m.runtime])})")
     runner_of = runners or {}
@@ -252,8 +297,17 @@ def make_plan(models: tuple[ModelFile, ...], devices: tuple[str, ...], threads: 
                        int8_mode=int8_mode if p == "int8" else None)
                   for d, m, k, t, b, p in itertools.product(devices, models, backends, threads,
                                                             batches, precisions)
-                  if k in BACKENDS_BY_RUNTIME[m.runtime])
+                  if applies(k, m, d))
     unique: dict[str, Case] = {}
+    paths: dict[str, dict[str, None]] = {}
     for case in cases:  # the same content twice (another path, a repeated value) runs once
         unique.setdefault(case.id, case)
-    return Plan(cases=tuple(unique.values()), settings=settings)
+        paths.setdefault(case.id, {})[case.model.as_given] = None
+    merged = tuple(dict.fromkeys(tuple(p) for p in paths.values() if len(p) > 1))
+    return Plan(cases=tuple(unique.values()), settings=settings, merged=merged)
+
+
+def merge_notes(plan: Plan) -> list[str]:
+    """One line per group of model files with the same content, which run as one model."""
+    return [printable(f"{', '.join(group)} have the same content: measured once, as "
+                      f"{group[0]}") for group in plan.merged]

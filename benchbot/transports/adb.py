@@ -55,9 +55,12 @@ from benchbot.transports.adb_wire import Deadline, Ended, Wire, client, left
 from benchbot.transports.base import CommandResult
 
 DEFAULT_WORKDIR = "/data/local/tmp/benchbot"
-# cleanup() deletes the workdir: never one that other programs keep files in
-_SHARED_DIRS = frozenset({"/", "/data", "/data/local", "/data/local/tmp", "/sdcard",
-                          "/storage/emulated/0", "/tmp"})
+# cleanup() deletes the workdir: never one that other programs keep files in (nor any
+# top-level folder, which _shared() refuses by depth)
+_SHARED_DIRS = frozenset({"/data/local", "/data/local/tmp", "/data/data", "/data/user",
+                          "/data/user/0", "/data/media", "/data/media/0", "/mnt/sdcard",
+                          "/storage/emulated", "/storage/emulated/0", "/storage/self",
+                          "/storage/self/primary"})
 _SYNC_CHUNK = 64 * 1024  # the sync protocol's largest DATA block
 _KILL_TIMEOUT_S = 5.0
 _CLOSE_STDIN = struct.pack("<BI", 4, 0)  # shell v2: no stdin, as LocalTransport's DEVNULL
@@ -69,13 +72,13 @@ class AdbTransport:
 
     def __init__(self, serial: str | None, server: str = DEFAULT_ADB_SERVER,
                  workdir: str = DEFAULT_WORKDIR, keep: bool = False) -> None:
-        workdir = posixpath.normpath(workdir)
         if not workdir.startswith("/"):
             raise ConfigError(f"the device workdir '{workdir}' must be an absolute path")
-        if workdir in _SHARED_DIRS and not keep:
+        workdir = "/" + posixpath.normpath(workdir).lstrip("/")  # "//data" is "/data"
+        if (workdir in _SHARED_DIRS or workdir.count("/") < 2) and not keep:
+            below = f"{workdir}/benchbot" if workdir.count("/") >= 2 else DEFAULT_WORKDIR
             raise ConfigError(f"the device workdir '{workdir}' is shared with other programs and "
-                              "cleanup would delete it; use a subdirectory such as "
-                              f"{workdir.rstrip('/')}/benchbot")
+                              f"cleanup would delete it; use a subdirectory such as {below}")
         self.serial, self.server, self.workdir, self.keep = serial, server, workdir, keep
         self.name = f"adb:{serial}" if serial else "adb"
         self._features: frozenset[str] | None = None

@@ -3,6 +3,7 @@ one deadline for the whole call (adbutils' own helpers bound each read, or nothi
 
 from __future__ import annotations
 
+import shutil
 import socket
 import time
 from typing import Callable, TypeVar
@@ -42,8 +43,18 @@ def client(server: str, deadline: float) -> adbutils.AdbClient:
         socket.create_connection((host, int(port_text)), timeout=left(deadline)).close()
     except OSError as exc:
         raise TransportError(f"cannot reach the adb server at {server} ({exc.strerror or exc}); "
-                             f"start it with `adb -P {port_text} start-server` on that host") from exc
+                             f"start it on that host with: {start_server_command(port_text)}"
+                             ) from exc
     return adbutils.AdbClient(host=host, port=int(port_text), socket_timeout=left(deadline))
+
+
+def start_server_command(port: str) -> str:
+    """The command that starts an adb server on ``port`` here: ``adb`` where it is on PATH,
+    else the adb that ships inside the adbutils package (what benchbot itself uses)."""
+    if shutil.which("adb"):
+        return f"adb -P {port} start-server"
+    return (f"python -c \"import adbutils, subprocess; subprocess.run([adbutils.adb_path(), "
+            f"'-P', '{port}', 'start-server'])\"")
 
 
 class Wire:

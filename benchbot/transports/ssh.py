@@ -30,7 +30,9 @@ folder stays (the agent itself stops when the connection drops, see
 transport makes carries an owner mark (:mod:`benchbot.transports.owner`), and
 the first connection of a transport looks for marked folders whose owner is
 gone, kills the processes still running from them, removes them, and says so in
-one line on stderr.
+one line on stderr. Only folders that the connecting user owns, named as mktemp
+names them, with their own mark file (the listing is NUL-separated, so no name
+can pass for a mark), and only that user's processes.
 """
 
 from __future__ import annotations
@@ -55,8 +57,8 @@ from benchbot.transports.settings import SshSettings
 from benchbot.transports.base import CommandResult
 from benchbot.transports.owner import Owner
 from benchbot.transports.ssh_commands import (Reader, kill_command, mark_owner_argv, mkdir_argv,
-                                              mkdtemp_argv, owners_argv, remote_command,
-                                              remove_leftover_argv, rmtree_argv, sha256_argv)
+                                              mkdtemp_argv, owners_argv, parse_owners,
+                                              remote_command, remove_leftover_argv, rmtree_argv, sha256_argv)
 # The connection target and host-key checks moved to ssh_target; these names stay importable here.
 from benchbot.transports.ssh_target import (DEFAULT_KNOWN_HOSTS, DEFAULT_SSH_CONFIG, KEEPALIVE_S,
                                             SshTarget, changed_host_message, connect_error,
@@ -150,10 +152,9 @@ class SshTransport:
         """Best effort: remove the work folders of benchbots of this host that are gone."""
         with contextlib.suppress(TransportError):
             listing = self.run(owners_argv(), timeout=_SWEEP_TIMEOUT_S)
-            for line in listing.stdout.splitlines() if listing.ok else []:
-                folder, _, mark = line.partition(" ")
+            for folder, mark in parse_owners(listing.stdout) if listing.ok else []:
                 owner = Owner.parse(mark)
-                if owner is None or not folder.startswith("/tmp/benchbot.") or not owner.gone():
+                if owner is None or not owner.gone():
                     continue
                 result = self.run(remove_leftover_argv(folder), timeout=_SWEEP_TIMEOUT_S)
                 if result.ok:

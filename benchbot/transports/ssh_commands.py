@@ -7,6 +7,7 @@ so that a timed-out command can be killed with all its children.
 from __future__ import annotations
 
 import contextlib
+import re
 import shlex
 from typing import Sequence
 
@@ -39,17 +40,37 @@ def mark_owner_argv(folder: str, mark: str) -> list[str]:
     return ["sh", "-c", 'printf "%s\\n" "$1" > "$2"', "sh", mark, f"{folder}/{OWNER_FILE}"]
 
 
+# A folder mktemp made from /tmp/benchbot.XXXXXX: letters and digits only, never whitespace.
+_WORK_FOLDER = re.compile(r"/tmp/benchbot\.[A-Za-z0-9]+")
+
+
 def owners_argv() -> list[str]:
-    """List every benchbot work folder's owner mark: ``FOLDER HOST PID START`` lines."""
-    script = (f'for f in /tmp/benchbot.*/{OWNER_FILE}; do [ -f "$f" ] || continue; '
-              'printf "%s %s\\n" "${f%/*}" "$(head -n 1 "$f")"; done; exit 0')
-    return ["sh", "-c", script]
+    """List the owner marks of the connecting user's benchbot work folders, NUL-separated:
+    ``FOLDER\\0MARK\\0`` for each folder of this user holding a plain file of this user
+    as its mark (a name can hold any byte but NUL, so no name can pass for a mark)."""
+    each = (f'for d; do f="$d/{OWNER_FILE}"; [ -f "$f" ] && [ ! -L "$f" ] && [ -O "$f" ] '
+            "|| continue; printf '%s\\000' \"$d\"; head -n 1 -- \"$f\" | tr -d '\\000'; "
+            "printf '\\000'; done")
+    script = ('find /tmp -mindepth 1 -maxdepth 1 -type d -name "benchbot.*" -user "$(id -u)" '
+              '-exec sh -c "$1" sh {} +; exit 0')
+    return ["sh", "-c", script, "sh", each]
+
+
+def parse_owners(stdout: str) -> list[tuple[str, str]]:
+    """owners_argv()'s answer -> (folder, mark) pairs, only for folders named as mktemp names
+    them; anything else (whitespace, another shape) is never acted on."""
+    fields = stdout.split("\0")
+    return [(folder, mark) for folder, mark in zip(fields[0::2], fields[1::2])
+            if _WORK_FOLDER.fullmatch(folder)]
 
 
 def remove_leftover_argv(folder: str) -> list[str]:
-    """Kill the processes whose command line names a path in ``folder``, then remove it;
-    prints one ``killed PID`` line per process."""
-    script = ('for p in /proc/[0-9]*; do pid=${p#/proc/}; [ "$pid" = "$$" ] && continue; '
+    """Kill the connecting user's processes whose command line names a path in ``folder``,
+    then remove it, if it is still this user's folder; prints one ``killed PID`` line per
+    process."""
+    script = ('[ -d "$1" ] && [ ! -L "$1" ] && [ -O "$1" ] || exit 3; '
+              'for p in /proc/[0-9]*; do pid=${p#/proc/}; [ "$pid" = "$$" ] && continue; '
+              '[ -O "$p" ] || continue; '
               'case "$(tr "\\000" " " < "$p/cmdline" 2>/dev/null)" in *"$1"/*) '
               'kill -9 "$pid" 2>/dev/null && echo "killed $pid";; esac; done; rm -rf -- "$1"')
     return ["sh", "-c", script, "sh", folder]

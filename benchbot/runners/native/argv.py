@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from benchbot.errors import ConfigError
-from benchbot.runners.base import cpus_of_mask
+from benchbot.runners.base import cpus_of_mask, model_to_push
+from benchbot.store.modelfile import ModelFile, input_shapes, inspect_model
+from benchbot.sweep import Case
 from benchbot.sweep.axes import PRECISIONS
 
 #: ``build_argv(binary, model, case_threads, batch, precision, settings, *, cpu_mask=None,
@@ -59,3 +61,11 @@ def one_of(value: str, allowed: Sequence[str], what: str) -> str:
     if value not in allowed:
         raise ConfigError(f"{what} {value!r} is not one of {', '.join(allowed)}")
     return value
+
+
+def measured_shapes(case: Case) -> dict[str, tuple[int | str, ...]]:
+    """Input name -> shape of the file the case measures (its variant when it has one:
+    a batch variant's batch is fixed), a free dimension as its name; {} if unknown."""
+    path = model_to_push(case)
+    model: ModelFile = case.model if path == case.model.path else inspect_model(path)
+    return input_shapes(model)

@@ -3,13 +3,22 @@
 LiteRT publishes ``benchmark_model`` per release and ABI under
 ``https://storage.googleapis.com/litert/binaries/<version>/android_arm64/`` (the
 layout litert-cli's ``core/constants.py`` names; the release is the installed
-ai-edge-litert's). ``BENCHBOT_TOOLS_URL`` replaces the base for mirrors and
-offline farms; such a mirror may also hold the other ABIs' folders.
+ai-edge-litert's). That binary is LiteRT's CompiledModel tool
+(``//litert/tools:benchmark_model``: LiteRT-CLI passes it ``--use_npu`` and
+``--dispatch_library_path``, flags only that tool defines), not TFLite's classic one:
+benchbot speaks its dialect (``compiled_model`` in :mod:`.tools`), which it also learns
+from the binary's usage before the first case. Its GPU accelerator
+(``libLiteRtClGlAccelerator.so``) is not fetched: a GPU case needs it beside the binary.
+``BENCHBOT_TOOLS_URL`` replaces the base for mirrors and offline farms; such a mirror
+may also hold the other ABIs' folders.
 
 The pure parts (:func:`tool_url`, :func:`elf_machine`, :func:`check_elf`) decide
 what to fetch and whether a file is the right binary; :func:`fetch_tool` downloads
-it once into ``~/.cache/benchbot/tools/<version>/<abi>/`` with a timeout, checks it
-and renames it into place (never a half-written binary in the cache).
+it into ``~/.cache/benchbot/tools/<version>/<abi>/`` with a timeout, checks it and
+renames it into place (never a half-written binary in the cache). A release's binary
+is fetched once; ``latest`` (no ai-edge-litert installed) is asked again each time
+with the ETag / Last-Modified it was published with (``If-None-Match`` /
+``If-Modified-Since``), so a newer publication replaces the cached one.
 """
 
 from __future__ import annotations
@@ -89,16 +98,38 @@ def check_elf(head: bytes, abi: str, what: str) -> None:
                          f"not the phone's {abi}; pass --runner-bin PATH")
 
 
-def download(url: str, dest: Path, timeout: float = TIMEOUT_S) -> None:
-    """``url`` into ``dest`` atomically (a temporary file renamed into place)."""
+def _stamp_path(path: Path) -> Path:
+    return path.with_name(path.name + ".published")
+
+
+def download(url: str, dest: Path, timeout: float = TIMEOUT_S,
+             published: str | None = None) -> str | None:
+    """``url`` into ``dest`` atomically (a temporary file renamed into place). With
+    ``published`` (a stored ``ETag`` or ``Last-Modified``) the request is conditional:
+    None is returned, and nothing written, when the server says it is unchanged (304).
+    Returns what the server says identifies this publication ('' when it says nothing)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
+    request = urllib.request.Request(url)
+    if published:
+        header = "If-None-Match" if published.startswith(("\"", "W/")) else "If-Modified-Since"
+        request.add_header(header, published)
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
+        try:
+            resp = urllib.request.urlopen(request, timeout=timeout)
+        except urllib.error.HTTPError as exc:
+            if exc.code == 304 and published:
+                os.close(fd)
+                Path(tmp).unlink(missing_ok=True)
+                return None
+            raise
+        with os.fdopen(fd, "wb") as out, resp:
+            stamp = resp.headers.get("ETag") or resp.headers.get("Last-Modified") or ""
             while chunk := resp.read(1 << 20):
                 out.write(chunk)
         os.chmod(tmp, 0o755)
         os.replace(tmp, dest)
+        return stamp
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -107,24 +138,37 @@ def download(url: str, dest: Path, timeout: float = TIMEOUT_S) -> None:
 def fetch_tool(abi: str, *, version: str | None = None, root: Path | None = None,
                env: dict[str, str] | None = None, timeout: float = TIMEOUT_S,
                say: Callable[[str], None] = lambda _: None) -> Path:
-    """The cached ``benchmark_model`` for ``abi``, downloaded first when it is not cached."""
+    """The cached ``benchmark_model`` for ``abi``: a release's is downloaded once;
+    ``latest`` is refreshed when its publication changed (see the module docstring)."""
     version = version or litert_version()
     path = cache_path(abi, version, root)
-    if path.is_file():
+    cached = path.is_file()
+    if cached:
         with path.open("rb") as f:
             check_elf(f.read(64), abi, str(path))
-        return path
+        if version != "latest":
+            return path
     url = tool_url(abi, version, base_url(env))
+    staged = path.with_name(path.name + ".download")
+    stamp_file = _stamp_path(path)
+    published = stamp_file.read_text().strip() if cached and stamp_file.is_file() else None
     try:
-        download(url, path.with_name(path.name + ".download"), timeout)
+        stamp = download(url, staged, timeout, published if cached else None)
     except urllib.error.HTTPError as exc:
+        if cached:
+            say(f"could not check {url} for a newer {TOOL} (HTTP {exc.code}); using {path}")
+            return path
         raise FetchError(f"cannot download {TOOL} for {abi} from {url} (HTTP {exc.code}); "
                          "pass --runner-bin PATH") from None
     except (urllib.error.URLError, OSError, TimeoutError) as exc:
         reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or exc
+        if cached:
+            say(f"could not check {url} for a newer {TOOL} ({reason}); using {path}")
+            return path
         raise FetchError(f"cannot download {TOOL} for {abi} from {url} ({reason}); "
                          "pass --runner-bin PATH") from None
-    staged = path.with_name(path.name + ".download")
+    if stamp is None:  # 304: the cached one is the one published
+        return path
     try:
         with staged.open("rb") as f:
             check_elf(f.read(64), abi, f"the file at {url}")
@@ -132,7 +176,10 @@ def fetch_tool(abi: str, *, version: str | None = None, root: Path | None = None
         staged.unlink(missing_ok=True)
         raise
     os.replace(staged, path)
-    say(f"downloaded {TOOL} {version} for {abi} from {url} to {path}")
+    if stamp:
+        stamp_file.write_text(stamp)
+    say(f"{'updated' if cached else 'downloaded'} {TOOL} {version} for {abi} from {url} "
+        f"to {path}")
     return path
 
 

@@ -21,9 +21,11 @@ import re
 
 from benchbot.errors import ConfigError
 from benchbot.runners.native.argv import check_case, mask_cpus, one_of, taskset
+from benchbot.runners.native.echo import echoed, mismatch
 from benchbot.runners.native.logtext import NUMBER, log_lines, unique
 from benchbot.runners.native.result import NO_TIMINGS, Measurement, NativeResult
-from benchbot.sweep import MeasureSettings
+from benchbot.store.modelfile import input_shapes
+from benchbot.sweep import Case, MeasureSettings
 
 KIND = "onnxruntime_perf_test"
 PROVIDERS = ("cpu", "cuda", "tensorrt", "xnnpack", "nnapi", "qnn", "coreml", "openvino", "dml",
@@ -132,3 +134,32 @@ def build_argv(binary: str, model: str, case_threads: int, batch: int, precision
     if result_file:
         argv.append(result_file)
     return argv
+
+
+#: The two command-line parsers perf_test has had: the getopt one (``-h`` prints
+#: "perf_test [options...] model_path [result_file]") and the Abseil one (its
+#: ``--help`` ends "Try --helpfull ..."). Both take every flag benchbot gives.
+GETOPT, ABSEIL = "getopt", "abseil"
+MARKERS = {ABSEIL: ("--helpfull",), GETOPT: ("perf_test [options...]",)}
+_THREADS_ECHO = re.compile(r"^Setting intra_op_num_threads to (\d+)$")
+
+
+def verify(argv: list[str], log: str) -> list[str]:
+    """perf_test prints ``Setting intra_op_num_threads to N`` for the ``-x`` it took."""
+    asked = argv[argv.index("-x") + 1] if "-x" in argv else None
+    if asked is None:
+        return []
+    problem = mismatch("intra-op threads", asked, echoed(log, _THREADS_ECHO))
+    return [problem] if problem else []
+
+
+def case_options(case: Case) -> dict[str, object]:
+    """The case's provider and the model's symbolic batch dimension, if it has one."""
+    shapes = input_shapes(case.model)
+    symbolic = next((s[0] for s in shapes.values() if s and isinstance(s[0], str)), None)
+    return {"provider": case.backend, "batch_dim": symbolic}
+
+
+def profiling_argv(argv: list[str], remote_file: str) -> list[str]:
+    """``-p PREFIX`` before the model path: ORT writes ``PREFIX_<timestamp>.json``."""
+    return [*argv[:-1], "-p", remote_file, argv[-1]]

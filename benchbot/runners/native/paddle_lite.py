@@ -10,6 +10,8 @@ Output formats handled (all in milliseconds):
 * the C++ demos' "benchmark summary": ``max_duration:X``, ``min_duration:X``,
   ``avg_duration:X``, ``1st_duration: X`` and ``repeats:N`` (the demos exclude the
   first run from min/max/avg, so first > max is possible).
+* ``benchmark_bin`` <= 2.9's glog summary: ``repeats: N`` and ``latency(ms): X`` (the
+  mean; its min/max go to its result file only).
 * ``benchmark.sh`` tables, one row per model under ``run benchmark armvN`` and
   ``Threads=T Warmup=W Repeats=R``: ``-- model  avg = X ms`` (v2.0-2.3) or
   ``model  min = X  max = Y  average = Z`` (v2.6, which prints min and max
@@ -23,10 +25,12 @@ from __future__ import annotations
 
 import re
 
-from benchbot.runners.native.argv import batched, check_case, num, taskset
+from benchbot.errors import ConfigError
+from benchbot.runners.native.argv import batched, check_case, num, one_of, taskset
+from benchbot.runners.native.echo import echoed, flag_value, mismatch
 from benchbot.runners.native.logtext import NUMBER, log_lines, unique
 from benchbot.runners.native.result import NO_TIMINGS, Measurement, NativeResult, single
-from benchbot.sweep import MeasureSettings
+from benchbot.sweep import Case, MeasureSettings
 
 KIND = "paddle_lite"
 NO_BIND = 3  # LITE_POWER_NO_BIND: Paddle leaves thread placement to the OS (and taskset)
@@ -34,6 +38,8 @@ NO_BIND = 3  # LITE_POWER_NO_BIND: Paddle leaves thread placement to the OS (and
 _PERF_KEY = re.compile(rf"^(init|first|min|max|avg)\s*=\s*({NUMBER})\s*$")
 _DURATION = re.compile(rf"^(max|min|avg|1st)_duration:\s*({NUMBER})\s*$")
 _REPEATS = re.compile(r"^repeats:\s*(\d+)\s*$")
+_LEGACY_LATENCY = re.compile(rf"^latency\(ms\):\s*({NUMBER})\s*$")  # <= 2.9's summary
+_GLOG = re.compile(r"^[IWEF]\d{4} [\d:.]+\s+\d+\s+\S+:\d+\]\s?")
 _ARCH = re.compile(r"^run benchmark (\S+)")
 _TABLE_HEADER = re.compile(r"^Threads=(\d+)\s+Warmup=(\d+)\s+Repeats=(\d+)")
 _ROW_AVG = re.compile(rf"^--\s+(\S+)\s+avg\s*=\s*({NUMBER})\s*ms")
@@ -64,7 +70,7 @@ def parse_all(text: str) -> list[Measurement]:
             block.clear()
 
     for ln in log_lines(text):
-        msg = ln.message
+        msg = _GLOG.sub("", ln.message)
         if msg.startswith("Time(unit: ms)"):
             close_block()
             section = "time"
@@ -76,6 +82,8 @@ def parse_all(text: str) -> list[Measurement]:
             block[{"1st": "first"}.get(m.group(1), m.group(1))] = float(m.group(2))
         elif m := _REPEATS.match(msg):
             repeats = int(m.group(1))
+        elif m := _LEGACY_LATENCY.match(msg):
+            block["avg"] = float(m.group(1))
         elif m := _MODEL_HEADER.match(msg):
             close_block()
             label = f"{m.group(1)} threads={m.group(2)}"
@@ -103,38 +111,86 @@ def parse(text: str) -> NativeResult:
     return single(parse_all(text), KIND)
 
 
+#: benchmark_bin's generations: ``lite/api/tools/benchmark`` (>= 2.10: --backend,
+#: --cpu_precision, --gpu_precision, --optimized_model_file; --input_shape required) and
+#: ``lite/api/benchmark.cc`` (<= 2.9: ARM CPU only, --optimized_model_path; gflags exits
+#: 1 on any flag it does not define).
+V2_10, V2_9 = "2.10", "2.9"
+MARKERS = {V2_10: ("optimized_model_file",), V2_9: ("optimized_model_path",)}
+
+
 def build_argv(binary: str, model: str, case_threads: int, batch: int, precision: str,
                settings: MeasureSettings, *, cpu_mask: str | None = None,
                backend: str = "arm", input_shape: tuple[int, ...] | None = None,
                param_file: str | None = None, power_mode: int = 0,
-               legacy_flags: bool = False) -> list[str]:
-    """``benchmark_bin`` argv for one case.
+               dialect: str = V2_10) -> list[str]:
+    """``benchmark_bin`` argv for one case, in ``dialect`` (``2.10`` or ``2.9``).
 
-    An ``.nb`` model (already optimized by ``opt``) goes to
-    ``--optimized_model_file`` (``--optimized_model_path`` with
-    ``legacy_flags``, benchmark_bin <= 2.9); a Paddle model to ``--model_file``
-    (+ ``--param_file``). ``input_shape`` (full NCHW shape) gets ``batch`` as its
-    first dimension. With ``cpu_mask`` the tool's own core binding is switched
-    off (``--power_mode=3``, no bind) and ``taskset`` pins the process;
-    otherwise ``power_mode`` is passed (0 = big cores). fp16 selects
-    ``--cpu_precision=fp16`` (``--gpu_precision`` on an OpenCL backend); int8 is
-    the model's own. The tool has no time limits: it runs ``settings.min_runs``
-    timed repeats after ``settings.warmup`` warm-up runs.
+    An ``.nb`` model (already optimized by ``opt``) goes to ``--optimized_model_file``
+    (``--optimized_model_path`` in 2.9); a Paddle model to ``--model_file`` (+
+    ``--param_file``, 2.10 only). ``input_shape`` (the full NCHW shape: the tool cannot
+    read it from a ``.nb``) is required and gets ``batch`` as its first dimension. With
+    ``cpu_mask`` the tool's own core binding is switched off (``--power_mode=3``, no
+    bind) and ``taskset`` pins the process; otherwise ``power_mode`` is passed (0 = big
+    cores). 2.10: ``--backend=arm`` or ``opencl``; on OpenCL ``--gpu_precision`` is
+    always given (its default is fp16); ``--cpu_precision`` only for a Paddle model
+    (it is read only when converting one; a ``.nb`` runs at its own precision). The
+    tool has no time limits: it runs ``settings.min_runs`` timed repeats after
+    ``settings.warmup`` warm-up runs.
     """
     check_case(case_threads, batch, precision)
-    if model.endswith(".nb"):
-        flag = "--optimized_model_path" if legacy_flags else "--optimized_model_file"
-        argv = [*taskset(cpu_mask), binary, f"{flag}={model}"]
+    one_of(dialect, (V2_10, V2_9), "benchmark_bin dialect")
+    input_shape = input_shape or settings.input_shape
+    if not input_shape:
+        raise ConfigError("Paddle Lite's benchmark_bin needs the model's input shape (it "
+                          "cannot read it from a .nb): pass --input-shape 1,3,224,224")
+    nb = model.endswith(".nb")
+    if dialect == V2_9:
+        if not nb or backend != "arm":
+            raise ConfigError("benchmark_bin <= 2.9 runs .nb files on the ARM CPU only")
+        argv = [*taskset(cpu_mask), binary, f"--optimized_model_path={model}"]
+    elif nb:
+        argv = [*taskset(cpu_mask), binary, f"--optimized_model_file={model}"]
     else:
         argv = [*taskset(cpu_mask), binary, f"--model_file={model}"]
         if param_file:
             argv.append(f"--param_file={param_file}")
-    if input_shape:
-        argv.append("--input_shape=" + ",".join(map(str, batched(input_shape, batch))))
-    argv += [f"--threads={case_threads}", f"--warmup={settings.warmup}",
+    argv += ["--input_shape=" + ",".join(map(str, batched(input_shape, batch))),
+             f"--threads={case_threads}", f"--warmup={settings.warmup}",
              f"--repeats={settings.min_runs}",
-             f"--power_mode={NO_BIND if cpu_mask is not None else num(power_mode)}",
-             f"--backend={backend}"]
-    if precision == "fp16":
-        argv.append("--gpu_precision=fp16" if "opencl" in backend else "--cpu_precision=fp16")
+             f"--power_mode={NO_BIND if cpu_mask is not None else num(power_mode)}"]
+    if dialect == V2_9:
+        return argv
+    argv.append(f"--backend={backend}")
+    wanted = "fp16" if precision == "fp16" else "fp32"
+    if "opencl" in backend:
+        argv.append(f"--gpu_precision={wanted}")
+    elif not nb:
+        argv.append(f"--cpu_precision={wanted}")
     return argv
+
+
+#: flag -> the label of its echo (2.10's "Runtime Info"/"Backend Info", 2.9's summary)
+_ECHOED = {"--threads": "threads", "--input_shape": "input_shape", "--backend": "backend",
+           "--gpu_precision": "gpu precision", "--cpu_precision": "cpu precision"}
+
+
+def verify(argv: list[str], log: str) -> list[str]:
+    """benchmark_bin prints the configuration it ran with (``threads: 4``, ``input_shape:
+    1,3,224,224``, ``backend: arm``, ``gpu precision: fp32``; 2.9 behind glog prefixes,
+    its shapes ending in ';'); each value benchbot set must be there."""
+    problems = []
+    for flag, label in _ECHOED.items():
+        asked = flag_value(argv, flag)
+        if asked is None:
+            continue
+        said = [v.rstrip(";") for v in echoed(log, re.compile(
+            rf"(?:^|\]\s*){re.escape(label)}:\s*(\S*)\s*$"))]
+        if problem := mismatch(label, asked, said):
+            problems.append(problem)
+    return problems
+
+
+def case_options(case: Case) -> dict[str, object]:
+    """The case's backend in Paddle Lite's terms (the input shape comes from the settings)."""
+    return {"backend": "opencl" if case.backend == "gpu" else "arm"}

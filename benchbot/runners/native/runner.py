@@ -9,69 +9,25 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 from pathlib import Path
-from typing import Any
 
-from benchbot.errors import CaseError, TransportError
+from benchbot.errors import CaseError, ConfigError, TransportError
 from benchbot.runners.base import case_result, failure_of, model_to_push
-from benchbot.runners.native import ARGV_BUILDERS, PARSERS
+from benchbot.runners.native.applies import refusal
+from benchbot.runners.native.echo import refused_flag_line
 from benchbot.runners.native.failure import failure_message
-from benchbot.runners.native.op_tables import (ToolProfile, parse_ort_profile,
-                                               parse_tflite_op_profile, parse_trtexec_profile)
+from benchbot.runners.native.op_tables import ToolProfile
 from benchbot.runners.native.result import NativeResult
+from benchbot.runners.native.probe import Known, probe
+from benchbot.runners.native.tools import OpProfiler, tool
 from benchbot.runners.ops import (no_profile, op_profile, placement_of,
                                   placement_of_profile)
 from benchbot.stats import Summary
 from benchbot.store import CaseResult, Failure, OpProfile, Placement, ProcessRun, utc_now
-from benchbot.store.modelfile import input_shapes
 from benchbot.sweep import Case, MeasureSettings
 from benchbot.transports import Transport
 
-# The model runtime each tool executes.
-RUNTIME_OF_TOOL = {"tflite_benchmark_model": "litert", "onnxruntime_perf_test": "onnxruntime",
-                   "trtexec": "onnxruntime", "paddle_lite": "paddle_lite"}
-
-
-def precision_applies(kind: str, backend: str, precision: str) -> bool:
-    """Whether the tool itself can make the case's precision (else the file must be it)."""
-    if precision == "fp32":
-        return True
-    return ((kind == "tflite_benchmark_model" and backend in ("gpu", "nnapi")
-             and precision == "fp16")
-            or kind == "trtexec"
-            or (kind == "onnxruntime_perf_test" and backend == "tensorrt")
-            or kind == "paddle_lite")
-
-
-def tool_options(kind: str, case: Case) -> dict[str, Any]:
-    """The case's backend and batch in the tool's own terms."""
-    shapes = input_shapes(case.model)
-    if kind == "tflite_benchmark_model":
-        return {"delegate": case.backend, "input_shapes": shapes or None}
-    if kind == "onnxruntime_perf_test":
-        symbolic = next((s[0] for s in shapes.values() if s and isinstance(s[0], str)), None)
-        return {"provider": case.backend, "batch_dim": symbolic}
-    if kind == "trtexec":
-        name, shape = next(iter(shapes.items()), (None, None))
-        concrete = tuple(d if isinstance(d, int) and d > 0 else 1 for d in shape or ())
-        return {"input_name": name, "input_shape": concrete or None}
-    return {"backend": "opencl" if case.backend == "gpu" else "arm"}
-
-
 #: runs of the separate profiled pass (its figures never become the case's latency)
 PROFILE_RUNS = 20
-_PROFILE_FILE = {"onnxruntime_perf_test": "benchbot_ortprof", "trtexec": "benchbot_trtprof.json"}
-
-
-def profiling_argv(kind: str, argv: list[str], remote_file: str) -> list[str]:
-    """The timed run's argv turned into the profiled pass's (pure)."""
-    if kind == "tflite_benchmark_model":
-        return [a if a != "--enable_op_profiling=false" else "--enable_op_profiling=true"
-                for a in argv]
-    if kind == "onnxruntime_perf_test":  # -p PREFIX: ORT writes PREFIX_<timestamp>.json
-        return [*argv[:-1], "-p", remote_file, argv[-1]]  # options before the model path
-    if kind == "trtexec":
-        return [*argv, "--dumpProfile", f"--exportProfile={remote_file}"]
-    raise ValueError(f"{kind} has no op profiler benchbot reads")
 
 
 def delegate_placement(parsed: NativeResult, backend: str) -> Placement | None:
@@ -95,10 +51,14 @@ class NativeToolRunner:
     def __init__(self, kind: str, transport: Transport, binary: Path | str,
                  cpu_masks: dict[int, str]) -> None:
         self.kind = kind
+        self.tool = tool(kind)
+        self.dialect = self.tool.dialect()  # until the binary says which it speaks
         self.transport = transport
         self.binary = binary  # a host file to push, or a name on the device's PATH
         self.cpu_masks = cpu_masks
         self._binary_path: str | None = None
+        self._known: Known | None = None
+        self._unknown: str | None = None  # why the binary is no build benchbot knows
 
     def _device_binary(self) -> str:
         if self._binary_path is None:
@@ -112,24 +72,35 @@ class NativeToolRunner:
                 self._binary_path = self.binary
         return self._binary_path
 
+    def _learn_dialect(self) -> None:
+        """Ask the binary which dialect it speaks (once; a failure fails every case)."""
+        if self._unknown is not None:
+            raise CaseError(self._unknown, kind="tool_error")
+        if self._known is None:
+            try:
+                self._known = probe(self.tool, self.transport, self._device_binary(),
+                                    self.binary if isinstance(self.binary, Path) else None)
+            except CaseError as exc:
+                if exc.kind == "tool_error":
+                    self._unknown = str(exc)
+                raise
+            self.dialect = self._known.dialect
+
     def argv(self, case: Case, settings: MeasureSettings, model_path: str) -> list[str]:
-        return ARGV_BUILDERS[self.kind](self._device_binary(), model_path, case.threads,
-                                        case.batch, case.precision, settings,
-                                        cpu_mask=self.cpu_masks.get(case.threads),
-                                        **tool_options(self.kind, case))
+        return self.dialect.build_argv(self._device_binary(), model_path, case.threads,
+                                       case.batch, case.precision, settings,
+                                       cpu_mask=self.cpu_masks.get(case.threads),
+                                       **self.tool.case_options(case))
 
     def run_case(self, case: Case, settings: MeasureSettings) -> CaseResult:
         started = utc_now()
         argv: list[str] = []
         try:
-            if case.runtime != RUNTIME_OF_TOOL[self.kind]:
-                raise CaseError(f"{self.kind} does not run {case.model.path.suffix} models; "
-                                "use --runner agent or the tool for that format",
-                                kind="bad_input")
-            if not precision_applies(self.kind, case.backend, case.precision):
-                raise CaseError(f"{case.precision} on {case.backend} needs the model's "
-                                f"{case.precision} file; {self.kind} measures it as stored",
-                                kind="bad_input")
+            if (reason := refusal(self.tool, case)) is not None:
+                raise CaseError(reason, kind="bad_input")
+            self._learn_dialect()
+            if (reason := refusal(self.tool, case, self.dialect)) is not None:
+                raise CaseError(reason, kind="bad_input")
             if case.variant_error is not None:
                 raise CaseError(case.variant_error, kind="bad_input")
             argv = self.argv(case, settings, self.transport.push(model_to_push(case),
@@ -140,14 +111,32 @@ class NativeToolRunner:
                                 f"({result.duration_s:.0f}s); raise --case-timeout",
                                 kind="timeout")
             log = result.stdout + "\n" + result.stderr
-            parsed = PARSERS[self.kind](log)
-        except (CaseError, TransportError, ValueError) as exc:
-            failure = failure_of(exc) if not isinstance(exc, ValueError) else \
-                Failure("tool_error", f"{self.kind}: {exc}")
+            parsed = self.tool.parse(log)
+        except (CaseError, TransportError, ValueError, ConfigError) as exc:
+            if isinstance(exc, ConfigError):  # an argv the dialect cannot build
+                failure = Failure("bad_input", f"{self.kind}: {exc}")
+            elif isinstance(exc, ValueError):  # a parser that met figures it cannot read
+                failure = Failure("tool_error", f"{self.kind}: {exc}")
+            else:
+                failure = failure_of(exc)
             return case_result(case, started_at=started, ended_at=utc_now(), failure=failure,
                                settings=settings)
         ended = utc_now()
-        extras = {"argv": argv, "tool": parsed.to_dict(), "exit_code": result.returncode}
+        extras = {"argv": argv, "tool": parsed.to_dict(), "exit_code": result.returncode,
+                  "dialect": self.dialect.name,
+                  "binary_sha256": self._known.sha256 if self._known else None}
+        refused = refused_flag_line(log)
+        problems = [] if refused or self.dialect.verify is None else \
+            self.dialect.verify(argv, log)
+        if parsed.status == "ok" and (refused or problems):
+            run = ProcessRun(started_at=started, ended_at=ended, extras=extras, log=log)
+            why = (f"it did not take a flag benchbot gave it: {refused}" if refused
+                   else "; ".join(problems))
+            return case_result(case, started_at=started, ended_at=ended, runs=[run],
+                               failure=Failure("tool_error",
+                                               f"{self.kind} ({self.dialect.title}): {why}",
+                                               output=log[-4000:],
+                                               exit_code=result.returncode))
         if parsed.status != "ok":
             run = ProcessRun(started_at=started, ended_at=ended, extras=extras, log=log)
             message = failure_message(result.returncode, result.stdout, result.stderr,
@@ -166,12 +155,11 @@ class NativeToolRunner:
                          peak_rss_mb=parsed.peak_memory_mb,
                          extras=extras, log=log)
         profile: OpProfile | None = None
-        placement = delegate_placement(parsed, case.backend) \
-            if self.kind == "tflite_benchmark_model" else None
+        placement = delegate_placement(parsed, case.backend)
         if settings.profile_ops:
             profile = self._profile_pass(case, settings, argv)
-            if profile.ops and (placement is None or self.kind != "tflite_benchmark_model"
-                                or any(o.provider != "cpu" for o in profile.ops)):
+            if profile.ops and (placement is None or any(o.provider != "cpu"
+                                                         for o in profile.ops)):
                 placement = placement_of_profile(profile, case.backend) or placement
         return case_result(case, started_at=started, ended_at=ended, runs=[run],
                            op_profile=profile, placement=placement, settings=settings)
@@ -180,21 +168,23 @@ class NativeToolRunner:
                       argv: list[str]) -> OpProfile:
         """The tool once more with its op profiler on, after the timed run; never fails
         the case: a profile that cannot be taken says why."""
-        if self.kind not in ("tflite_benchmark_model", *_PROFILE_FILE):
-            return no_profile(f"{self.kind} has no op profiler benchbot reads", self.kind)
+        profiler = self.dialect.op_profiler
+        if profiler is None:
+            return no_profile(f"{self.kind} ({self.dialect.title}) has no op profiler "
+                              "benchbot reads", self.kind)
         model = next((a.split("=", 1)[1] for a in argv
                       if a.startswith(("--graph=", "--onnx=", "--loadEngine="))), argv[-1])
-        remote = f"{model.rsplit('/', 1)[0]}/{_PROFILE_FILE.get(self.kind, '')}"
+        remote = f"{model.rsplit('/', 1)[0]}/{profiler.file or ''}"
         short = dataclasses.replace(settings, min_runs=min(settings.min_runs, PROFILE_RUNS),
                                     min_time_s=0.0)
         try:
             timed_argv = self.argv(case, short, model)
-            result = self.transport.run(profiling_argv(self.kind, timed_argv, remote),
+            result = self.transport.run(profiler.argv(timed_argv, remote),
                                         timeout=settings.case_timeout_s)
             if not result.ok:
                 return no_profile(f"the profiled run of {self.kind} failed (exit "
                                   f"{result.returncode}): {result.stderr_tail()}", self.kind)
-            found = self._read_profile(result.stdout + "\n" + result.stderr, remote)
+            found = self._read_profile(profiler, result.stdout + "\n" + result.stderr, remote)
         except (CaseError, TransportError, ValueError, OSError) as exc:
             return no_profile(f"the {self.kind} profile could not be read: {exc}", self.kind)
         if found is None or not found.rows:
@@ -202,10 +192,10 @@ class NativeToolRunner:
                               self.kind)
         return op_profile(found.rows, found.runs, self.kind)
 
-    def _read_profile(self, log: str, remote: str) -> ToolProfile | None:
-        if self.kind == "tflite_benchmark_model":
-            return parse_tflite_op_profile(log)
-        if self.kind == "onnxruntime_perf_test":
+    def _read_profile(self, profiler: OpProfiler, log: str, remote: str) -> ToolProfile | None:
+        if profiler.file is None:
+            return profiler.parse(log)
+        if profiler.by_prefix:
             folder, prefix = remote.rsplit("/", 1)
             listing = self.transport.run(["ls", folder], timeout=30)
             names = sorted(n for n in listing.stdout.split() if n.startswith(prefix)
@@ -217,5 +207,4 @@ class NativeToolRunner:
             local = self.transport.pull(remote, Path(tmp) / "profile.json", timeout=120)
             text = Path(local).read_text(encoding="utf-8")
         self.transport.run(["rm", "-f", remote], timeout=30)
-        return parse_ort_profile(text) if self.kind == "onnxruntime_perf_test" \
-            else parse_trtexec_profile(text)
+        return profiler.parse(text)

@@ -31,10 +31,13 @@ from __future__ import annotations
 
 import re
 
+from benchbot.errors import ConfigError
 from benchbot.runners.native.argv import batched, check_case, num, one_of, taskset
+from benchbot.runners.native.echo import echoed, flag_value, mismatch
 from benchbot.runners.native.logtext import NUMBER, LogLine, log_lines, same_number, unique
 from benchbot.runners.native.result import NO_TIMINGS, Measurement, NativeResult, single
-from benchbot.sweep import MeasureSettings
+from benchbot.store.modelfile import input_shapes as model_input_shapes
+from benchbot.sweep import Case, MeasureSettings
 
 KIND = "tflite_benchmark_model"
 DELEGATES = ("cpu", "reference", "xnnpack", "gpu", "nnapi")
@@ -172,40 +175,121 @@ def parse(text: str) -> NativeResult:
     return single(parse_all(text), KIND)
 
 
+#: The two programs called benchmark_model (see the module docstring of tools.py).
+CLASSIC, COMPILED_MODEL = "classic", "compiled_model"
+#: What each one's ``--help`` (BenchmarkModel prints every flag it defines) holds.
+MARKERS = {CLASSIC: ("--input_layer_shape=", "--use_xnnpack="),
+           COMPILED_MODEL: ("--use_cpu=", "--use_npu=", "--allow_fp16=")}
+#: Backends each one can run: the classic tool's delegates; the CompiledModel
+#: tool's accelerators (its CPU accelerator is XNNPACK; it has no NNAPI and no
+#: reference-kernel switch).
+BACKENDS = {CLASSIC: DELEGATES, COMPILED_MODEL: ("cpu", "gpu")}
+
+
+def _common(binary: str, model: str, case_threads: int, settings: MeasureSettings,
+            cpu_mask: str | None) -> list[str]:
+    """The flags both dialects inherit from BenchmarkModel. ``--warmup_min_secs=0``:
+    the warm-up is the runs asked for, not also half a second (the default 0.5)."""
+    return [*taskset(cpu_mask), binary, f"--graph={model}", f"--num_threads={case_threads}",
+            f"--warmup_runs={settings.warmup}", "--warmup_min_secs=0",
+            f"--num_runs={settings.min_runs}", f"--min_secs={num(settings.min_time_s)}",
+            f"--max_secs={num(settings.max_time_s)}"]
+
+
 def build_argv(binary: str, model: str, case_threads: int, batch: int, precision: str,
                settings: MeasureSettings, *, cpu_mask: str | None = None,
                delegate: str = "cpu", input_shapes: dict[str, tuple[int, ...]] | None = None,
-               ) -> list[str]:
-    """``benchmark_model`` argv for one case.
+               dialect: str = CLASSIC) -> list[str]:
+    """``benchmark_model`` argv for one case, in ``dialect`` (``classic`` or ``compiled_model``).
 
-    delegate: ``cpu`` (the runtime's default CPU path: no delegate flag, so
+    Classic: delegate ``cpu`` (the runtime's default CPU path: no delegate flag, so
     LiteRT applies its default XNNPACK delegate as the Python interpreter does),
     ``reference`` (the built-in kernels without default delegates,
-    ``--use_xnnpack=false``), ``xnnpack`` (``--use_xnnpack=true``), ``gpu`` or
-    ``nnapi``. The delegate actually applied is parsed from the log. fp16 turns on the GPU's precision loss / NNAPI's fp16
-    relaxation; otherwise precision is the model file's (an int8 or fp16 .tflite).
-    Batch is set through ``--input_layer_shape`` only when ``input_shapes`` (input
-    name -> full shape) is given; else the model's own shapes apply. The tool has
-    no affinity flag, so ``cpu_mask`` becomes a ``taskset`` prefix.
+    ``--use_xnnpack=false``), ``xnnpack`` (``--use_xnnpack=true``), ``gpu``
+    (``--use_gpu=true``, ``--gpu_precision_loss_allowed`` true only for fp16: the
+    tool's default is true) or ``nnapi`` (``--nnapi_allow_fp16`` likewise). Batch is
+    set through ``--input_layer``/``--input_layer_shape`` when ``input_shapes`` (input
+    name -> full shape) is given; else the model's own shapes apply.
+
+    CompiledModel (LiteRT's ``litert/tools:benchmark_model``, what LiteRT publishes
+    per release): ``cpu`` is ``--use_cpu=true --use_gpu=false``; ``gpu`` is
+    ``--use_gpu=true`` with ``--allow_fp16`` (default true) false unless fp16. It
+    cannot resize inputs: a batch other than the file's is a ConfigError.
+
+    Neither has an affinity flag, so ``cpu_mask`` becomes a ``taskset`` prefix; the op
+    profiler is off in the timed run (``--enable_op_profiling`` / ``--use_profiler``).
     """
     check_case(case_threads, batch, precision)
-    one_of(delegate, DELEGATES, "delegate")
-    argv = [*taskset(cpu_mask), binary, f"--graph={model}", f"--num_threads={case_threads}",
-            f"--warmup_runs={settings.warmup}", f"--num_runs={settings.min_runs}",
-            f"--min_secs={num(settings.min_time_s)}", f"--max_secs={num(settings.max_time_s)}",
-            "--enable_op_profiling=false"]
+    one_of(dialect, tuple(BACKENDS), "benchmark_model dialect")
+    one_of(delegate, BACKENDS[dialect], f"{dialect} benchmark_model backend")
+    argv = _common(binary, model, case_threads, settings, cpu_mask)
+    fp16 = "true" if precision == "fp16" else "false"
+    if dialect == COMPILED_MODEL:
+        if input_shapes and any(s and s[0] != batch for s in input_shapes.values()):
+            raise ConfigError(f"the CompiledModel benchmark_model cannot resize inputs: batch "
+                              f"{batch} needs a .tflite exported at that batch")
+        argv.append("--use_profiler=false")
+        return argv + (["--use_cpu=true", "--use_gpu=false"] if delegate == "cpu"
+                       else ["--use_gpu=true", f"--allow_fp16={fp16}"])
+    argv.append("--enable_op_profiling=false")
     if delegate in ("reference", "xnnpack"):
         argv.append(f"--use_xnnpack={'true' if delegate == 'xnnpack' else 'false'}")
-    elif delegate == "cpu":
-        pass  # the runtime's default CPU path, whatever delegate it applies by default
     elif delegate == "gpu":
-        argv += ["--use_gpu=true",
-                 f"--gpu_precision_loss_allowed={'true' if precision == 'fp16' else 'false'}"]
-    else:
-        argv += ["--use_nnapi=true",
-                 f"--nnapi_allow_fp16={'true' if precision == 'fp16' else 'false'}"]
+        argv += ["--use_gpu=true", f"--gpu_precision_loss_allowed={fp16}"]
+    elif delegate == "nnapi":
+        argv += ["--use_nnapi=true", f"--nnapi_allow_fp16={fp16}"]
     if input_shapes:
         argv += ["--input_layer=" + ",".join(input_shapes),
                  "--input_layer_shape=" + ":".join(",".join(map(str, batched(shape, batch)))
                                                     for shape in input_shapes.values())]
     return argv
+
+
+def build_compiled_model_argv(*args: object, **kwargs: object) -> list[str]:
+    """:func:`build_argv` in the CompiledModel dialect."""
+    return build_argv(*args, **kwargs, dialect=COMPILED_MODEL)  # type: ignore[arg-type]
+
+
+#: flag -> (the label its echo carries, how the flag's value reads in the echo)
+_ECHOED = {"--num_threads": "Num threads", "--input_layer_shape": "Input shapes",
+           "--use_gpu": "Use gpu", "--gpu_precision_loss_allowed": "Allow lower precision in gpu",
+           "--use_nnapi": "Use NNAPI", "--nnapi_allow_fp16": "Allow fp16 in NNAPI",
+           "--use_xnnpack": "Use xnnpack"}
+_BOOL_ECHO = {"true": "1", "false": "0"}
+
+
+def _verify(argv: list[str], log: str, flags: tuple[str, ...]) -> list[str]:
+    problems = []
+    for flag in flags:
+        asked = flag_value(argv, flag)
+        if asked is None:
+            continue
+        label = _ECHOED[flag]
+        said = echoed(log, re.compile(rf"^{re.escape(label)}: \[(.*)\]$"))
+        if problem := mismatch(label.lower(), _BOOL_ECHO.get(asked, asked), said):
+            problems.append(problem)
+    return problems
+
+
+def verify_classic(argv: list[str], log: str) -> list[str]:
+    """The classic tool echoes every flag it was given (``Num threads: [4]``, ``Use gpu:
+    [1]``, ``Input shapes: [4,224,224,3]``); each one benchbot set must match."""
+    return _verify(argv, log, tuple(_ECHOED))
+
+
+def verify_compiled_model(argv: list[str], log: str) -> list[str]:
+    """The CompiledModel tool echoes only BenchmarkModel's own parameters: the threads."""
+    return _verify(argv, log, ("--num_threads",))
+
+
+def case_options(case: Case) -> dict[str, object]:
+    """The case's delegate and the model's input shapes (for a batch resize)."""
+    return {"delegate": case.backend, "input_shapes": model_input_shapes(case.model) or None}
+
+
+def profiling_argv(argv: list[str], remote_file: str) -> list[str]:
+    """The timed run's argv with the op profiler on (the table goes to the console):
+    ``--enable_op_profiling`` (classic) or ``--use_profiler`` (CompiledModel)."""
+    on = {"--enable_op_profiling=false": "--enable_op_profiling=true",
+          "--use_profiler=false": "--use_profiler=true"}
+    return [on.get(a, a) for a in argv]

@@ -1,4 +1,4 @@
-"""NVIDIA ``trtexec``: its command line and its console output (TensorRT 5 to 10).
+"""NVIDIA ``trtexec``: its command line and its console output (TensorRT 5 to 11).
 
 Which latency is the case latency: the end-to-end per-query latency trtexec
 calls "Latency" (TRT >= 8: ``Latency: min = .. ms, max = .., mean = ..,
@@ -43,11 +43,12 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from benchbot.errors import ConfigError
-from benchbot.runners.native.argv import batched, check_case, taskset
+from benchbot.runners.native.argv import check_case, measured_shapes, one_of, taskset
+from benchbot.runners.native.echo import flag_value
 from benchbot.runners.native.logtext import NUMBER, LogLine, log_lines, unique
 from benchbot.runners.native.result import (BREAKDOWN_FIGURES, NO_TIMINGS, Measurement,
                                             NativeResult, single)
-from benchbot.sweep import MeasureSettings
+from benchbot.sweep import Case, MeasureSettings
 
 KIND = "trtexec"
 ENGINE_SUFFIXES = (".engine", ".plan", ".trt")
@@ -199,40 +200,138 @@ def parse(text: str) -> NativeResult:
     return single(parse_all(text), KIND)
 
 
+#: trtexec's generations: TensorRT 5 (its own parser: no warm-up, no duration, implicit
+#: batch), 7 to 10 (sampleOptions: --warmUp, --duration, --shapes, --fp16/--int8) and 11
+#: (--fp16/--int8 removed: strongly typed networks; data transfers off by default).
+TRT5, TRT7_10, TRT11 = "5", "7-10", "11"
+DIALECTS = (TRT7_10, TRT5, TRT11)
+_VERSION = re.compile(r"\[TensorRT v(\d+)\]")
+
+
+def dialect_of(text: str) -> str | None:
+    """The dialect of the trtexec that printed ``text`` (its ``--help``): from the
+    ``[TensorRT vNNNN]`` tag of its ``&&&& RUNNING`` line (8.0.3 is v8003, 10.16.1 is
+    v101601), else from its usage text; None when it is not trtexec's."""
+    if m := _VERSION.search(text):
+        number = int(m.group(1))
+        major = number // 10000 if number >= 100000 else number // 1000
+        return TRT5 if major <= 5 else TRT11 if major >= 11 else TRT7_10
+    if "Mandatory params:" in text and "--avgRuns=N" in text:
+        return TRT5
+    if "=== Build Options ===" in text and "--warmUp=N" in text:
+        return TRT7_10
+    return None
+
+
+def _shapes(input_shapes: dict[str, tuple[int | str, ...]] | None, batch: int) -> str | None:
+    """``--shapes`` for every input with a free dimension (batch as its first), or None
+    for a static-shape model (trtexec refuses explicit shapes for one)."""
+    spec = []
+    for name, shape in (input_shapes or {}).items():
+        free = [i for i, d in enumerate(shape) if not (isinstance(d, int) and d > 0)]
+        if not free:
+            continue
+        if free != [0]:
+            raise ConfigError(f"input {name!r} has free dimensions other than the batch "
+                              f"({'x'.join(map(str, shape))}); trtexec needs all of them: "
+                              "export the model with them fixed")
+        spec.append(f"{name}:" + "x".join(map(str, [batch, *shape[1:]])))
+    return ",".join(spec) or None
+
+
 def build_argv(binary: str, model: str, case_threads: int, batch: int, precision: str,
                settings: MeasureSettings, *, cpu_mask: str | None = None,
-               input_name: str | None = None, input_shape: tuple[int, ...] | None = None,
+               input_shapes: dict[str, tuple[int | str, ...]] | None = None,
                warmup_ms: int = 200, use_cuda_graph: bool = False,
-               no_data_transfers: bool = False, avg_runs: int | None = None) -> list[str]:
-    """``trtexec`` argv for one case.
+               no_data_transfers: bool = False, avg_runs: int | None = None,
+               dialect: str = TRT7_10) -> list[str]:
+    """``trtexec`` argv for one case, in ``dialect`` (``5``, ``7-10`` or ``11``).
 
     ONNX models are built (``--onnx``), serialized engines (.engine/.plan/.trt)
-    loaded (``--loadEngine``). ``--shapes=name:BxCxHxW`` is passed only with both
-    ``input_name`` and ``input_shape`` (batch replaces the first dimension).
-    fp16/int8 add ``--fp16``/``--int8``. trtexec warms up for a time, not a
-    count: ``warmup_ms`` (``--warmUp``, 0 when ``settings.warmup`` is 0); it runs
-    at least ``settings.min_runs`` iterations and at least ``ceil(min_time_s)``
-    seconds. CPU threads do not apply to a GPU run; ``cpu_mask`` pins the host
-    process with ``taskset``.
+    loaded (``--loadEngine``). ``input_shapes`` (input name -> shape, a free
+    dimension as a name) gives ``--shapes`` for every input whose batch is free, at
+    the case's batch, and for none of a static model (the file holds its batch).
+    7-10: fp16/int8 add ``--fp16``/``--int8``; trtexec warms up for a time
+    (``warmup_ms``, 0 when ``settings.warmup`` is 0), runs at least
+    ``settings.min_runs`` iterations and ``ceil(min_time_s)`` seconds. 11: no
+    precision flags (the ONNX file's types are the precision: refused before here
+    unless fp32), ``--includeDataTransfers`` so that Latency is H2D + compute + D2H
+    as in 7-10. 5: ``--batch`` (implicit batch), ``--iterations`` x ``--avgRuns``
+    runs, no warm-up or time flags (it has none). CPU threads do not apply to a GPU
+    run; ``cpu_mask`` pins the host process with ``taskset``.
     """
     check_case(case_threads, batch, precision)
+    one_of(dialect, DIALECTS, "trtexec dialect")
     if warmup_ms < 0 or (avg_runs is not None and avg_runs < 1):
         raise ConfigError("trtexec warmup_ms must be >= 0 and avg_runs >= 1")
-    if (input_name is None) != (input_shape is None):
-        raise ConfigError("trtexec --shapes needs both the input name and its full shape")
     source = "--loadEngine" if PurePath(model).suffix.lower() in ENGINE_SUFFIXES else "--onnx"
     argv = [*taskset(cpu_mask), binary, f"{source}={model}"]
-    if input_name is not None and input_shape is not None:
-        argv.append(f"--shapes={input_name}:" + "x".join(map(str, batched(input_shape, batch))))
+    if dialect == TRT5:
+        per = avg_runs or min(10, settings.min_runs)
+        argv += [f"--batch={batch}", f"--iterations={math.ceil(settings.min_runs / per)}",
+                 f"--avgRuns={per}"]
+        return argv + ([f"--{precision}"] if precision in ("fp16", "int8") else [])
+    if shapes := _shapes(input_shapes, batch):
+        argv.append(f"--shapes={shapes}")
     if precision in ("fp16", "int8"):
+        if dialect == TRT11:
+            raise ConfigError(f"trtexec of TensorRT 11 has no --{precision}: its networks are "
+                              f"strongly typed; measure an {precision} ONNX file")
         argv.append(f"--{precision}")
     argv += [f"--warmUp={warmup_ms if settings.warmup > 0 else 0}",
              f"--iterations={settings.min_runs}",
              f"--duration={math.ceil(settings.min_time_s)}"]
     if avg_runs is not None:
         argv.append(f"--avgRuns={avg_runs}")
+    if dialect == TRT11:
+        return argv + ["--includeDataTransfers"]
     if use_cuda_graph:
         argv.append("--useCudaGraph")
     if no_data_transfers:
         argv.append("--noDataTransfers")
     return argv
+
+
+_PRECISION_ECHO = re.compile(r"^Precision:\s*(.*)$")
+_SHAPE_ECHO = re.compile(r"^Input inference shape\s*:\s*(\S+)$")
+_TRT5_ECHO = re.compile(r"^(batch|fp16|int8)(?::\s*(\S+))?$")
+
+
+def verify(argv: list[str], log: str) -> list[str]:
+    """trtexec 7-11 echo their options (``=== Build Options ===``: ``Precision: FP32+FP16``;
+    ``=== Inference Options ===``: ``Input inference shape: x=4x3x224x224``); TRT 5
+    echoes each argument it parsed (``batch: 4``, ``fp16``)."""
+    problems = []
+    lines = [ln.message for ln in log_lines(log)]
+    if any(a.startswith("--batch=") for a in argv):  # TRT 5
+        said = {m.group(1): m.group(2) or "" for ln in lines if (m := _TRT5_ECHO.match(ln))}
+        if said.get("batch") != flag_value(argv, "--batch"):
+            problems.append(f"trtexec did not echo batch: {flag_value(argv, '--batch')}")
+        problems += [f"trtexec did not echo {p}" for p in ("fp16", "int8")
+                     if f"--{p}" in argv and p not in said]
+        return problems
+    if flag_value(argv, "--onnx") is not None:
+        wanted = {p.upper() for p in ("fp16", "int8") if f"--{p}" in argv}
+        said = [m.group(1) for ln in lines if (m := _PRECISION_ECHO.match(ln))]
+        if not said:
+            problems.append("trtexec printed no Precision line under === Build Options ===")
+        elif {p for p in ("FP16", "INT8") if p in said[-1]} != wanted:
+            problems.append(f"trtexec built with precision {said[-1]}, not "
+                            f"{'+'.join(['FP32', *sorted(wanted)])}")
+    shapes = flag_value(argv, "--shapes")
+    echoed_shapes = {m.group(1) for ln in lines if (m := _SHAPE_ECHO.match(ln))}
+    for spec in (shapes.split(",") if shapes else []):
+        name, dims = spec.rsplit(":", 1)
+        if f"{name}={dims}" not in echoed_shapes:
+            problems.append(f"trtexec did not echo the inference shape {name}={dims}")
+    return problems
+
+
+def case_options(case: Case) -> dict[str, object]:
+    """The input shapes of the file measured (a batch variant's are fixed)."""
+    return {"input_shapes": measured_shapes(case) or None}
+
+
+def profiling_argv(argv: list[str], remote_file: str) -> list[str]:
+    """The timed run's argv with the per-layer profile exported to ``remote_file``."""
+    return [*argv, "--dumpProfile", f"--exportProfile={remote_file}"]

@@ -1,0 +1,272 @@
+"""The site's data: every configuration's series of runs, read from the results index, and
+the verdict of each run against the previous run of its series.
+
+Verdicts are :func:`benchbot.compare.compare`'s, computed here at publish time from what
+the index keeps of each case (median, the run's own CI, its processes), exactly as
+``benchbot compare PREVIOUS RUN`` decides cases measured in two or more processes, with
+compare's assumed spread between runs (``--session-spread`` of a device with too few runs):
+a verdict depends on its two runs only, so it never changes when later runs arrive. A case
+measured in one process gets none (compare would need its samples: run it there).
+
+A/B confirmations (``benchbot ab``, nightly's interleaved re-measure) are the A/B runs'
+own verdicts (:func:`benchbot.compare.verdict.compare_pairs` over their processes, read
+from those run files only), marked on the series of their B side.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+from benchbot.compare import CompareSettings, Side, compare
+from benchbot.compare.verdict import Comparison, compare_pairs
+from benchbot.report.site.ids import series_id
+from benchbot.stats import Summary
+from benchbot.store import CaseResult, RunRecord, load_run
+from benchbot.store.entries import Entry, config_key
+from benchbot.store.index import CONFIG_COLUMNS, ResultsIndex
+from benchbot.store.records import CaseConfig, ModelRef
+
+POINT_COLUMNS = ("run_id", "started_at", "git_commit", "median_ms", "mean_ms", "ci95_low_ms",
+                 "ci95_high_ms", "run_ci95_low_ms", "run_ci95_high_ms", "n", "processes",
+                 "valid", "model_name", "model_sha256", "device_label", "case_id", "file",
+                 "status", "failure_kind")
+Row = dict[str, Any]  # an index row: POINT_COLUMNS by name
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A run against another: compare's verdict kind, its reason and the change."""
+
+    kind: str
+    reason: str
+    change: float  # candidate / baseline - 1
+    against: str  # the baseline's run id
+    threshold: float  # the change that matters for this case (compare's --threshold)
+
+
+@dataclass(frozen=True)
+class Point:
+    """One run of a series."""
+
+    run_id: str
+    started_at: str
+    commit: str
+    median_ms: float
+    low_ms: float | None
+    high_ms: float | None
+    n: int
+    processes: int
+    valid: bool
+    verdict: Verdict | None  # against the previous point
+
+
+@dataclass(frozen=True)
+class AbMark:
+    """An A/B session's verdict on this series' model (its B side)."""
+
+    run_id: str
+    started_at: str
+    commit: str
+    median_ms: float
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A run in which the series' case failed (no point: nothing was measured)."""
+
+    run_id: str
+    started_at: str
+    commit: str
+    kind: str  # the failure's kind (benchbot.store.FAILURE_KINDS)
+
+
+@dataclass(frozen=True)
+class Series:
+    id: str
+    key: tuple[object, ...]  # config_key order
+    model: str
+    device_label: str
+    points: tuple[Point, ...]
+    ab: tuple[AbMark, ...] = ()
+    failed: tuple[Failed, ...] = ()
+
+    @property
+    def failed_last(self) -> Failed | None:
+        """The latest failure, where it is newer than the latest point."""
+        if self.failed and self.failed[-1].started_at > self.points[-1].started_at:
+            return self.failed[-1]
+        return None
+
+    def axis(self, name: str) -> object:
+        return self.key[CONFIG_COLUMNS.index(name)]
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: str
+    started_at: str
+    commit: str
+    file: str
+    host: str
+    is_ab: bool
+    cases: int
+    ok: int
+
+
+def _thin(key: tuple[Any, ...], row: Row, median: float) -> Entry:
+    """An entry with what compare's across-process rule reads (no samples)."""
+    path, device, runtime, backend, runner, threads, batch, precision, int8 = key
+    stats = Summary(n=int(row["n"] or 0), mean_ms=float(row["mean_ms"] or median),
+                    median_ms=median, p90_ms=None, p99_ms=None, std_ms=None, min_ms=None,
+                    max_ms=None, mad_ms=None, ci95_low_ms=row["ci95_low_ms"],
+                    ci95_high_ms=row["ci95_high_ms"], processes=int(row["processes"] or 1),
+                    within_ci95_low_ms=row["run_ci95_low_ms"],
+                    within_ci95_high_ms=row["run_ci95_high_ms"])
+    config = CaseConfig(model=ModelRef(path=path, sha256=row["model_sha256"], size_bytes=0,
+                                       name=row["model_name"]),
+                        device=device, runtime=runtime, threads=threads, batch=batch,
+                        precision=precision, backend=backend, runner=runner, int8_mode=int8)
+    return Entry(row["run_id"], CaseResult(id=row["case_id"], config=config, status="ok",
+                                           stats=stats))
+
+
+def _verdict(c: Comparison, against: str) -> Verdict | None:
+    if c.estimate is None:  # one process, or nothing comparable: no verdict from here
+        return None
+    return Verdict(str(c.verdict.kind), c.verdict.reason, c.estimate.ratio - 1.0, against,
+                   c.threshold)
+
+
+def verdict_between(before: Entry, after: Entry, settings: CompareSettings) -> Verdict | None:
+    report = compare(Side("previous run", (before,)), Side("this run", (after,)), settings)
+    return _verdict(report.comparisons[0], before.run_id)
+
+
+def _rows(index: ResultsIndex) -> Iterator[tuple[tuple[Any, ...], Row]]:
+    columns = (*CONFIG_COLUMNS, *POINT_COLUMNS)
+    for values in index.select(columns, "is_ab = 0"):
+        yield tuple(values[:len(CONFIG_COLUMNS)]), dict(zip(POINT_COLUMNS,
+                                                            values[len(CONFIG_COLUMNS):]))
+
+
+class VerdictCache:
+    """Verdicts already computed, by what they were computed from (the two cases' figures):
+    a republish computes only new points' (each takes a t quantile: milliseconds)."""
+
+    def __init__(self, known: dict[str, list[Any] | None] | None = None) -> None:
+        self.known = dict(known or {})
+        self.used: dict[str, list[Any] | None] = {}
+        self.computed = 0
+
+    @staticmethod
+    def key(sid: str, before: Row, after: Row) -> str:
+        fields = ("run_id", "median_ms", "mean_ms", "run_ci95_low_ms", "run_ci95_high_ms",
+                  "processes", "n", "model_sha256")
+        return json.dumps([sid, *(row[f] for row in (before, after) for f in fields)])
+
+    def get(self, key: str) -> tuple[bool, Verdict | None]:
+        if key not in self.known:
+            return False, None
+        value = self.known[key]
+        self.used[key] = value
+        return True, None if value is None else Verdict(*value)
+
+    def put(self, key: str, verdict: Verdict | None) -> None:
+        self.computed += 1
+        self.used[key] = None if verdict is None else list(dataclasses.astuple(verdict))
+
+
+def build_series(index: ResultsIndex, settings: CompareSettings = CompareSettings(),
+                 cache: VerdictCache | None = None) -> list[Series]:
+    """Every configuration's runs, oldest first, each point with its verdict against the
+    previous one (from ``cache`` where it has it: a verdict depends on its two runs only)."""
+    cache = cache or VerdictCache()
+    grouped: dict[tuple[Any, ...], list[tuple[Row, float]]] = {}
+    failed: dict[tuple[Any, ...], list[Failed]] = {}
+    for key, row in _rows(index):
+        if row["status"] != "ok":
+            failed.setdefault(key, []).append(Failed(
+                row["run_id"], row["started_at"], row["git_commit"] or "",
+                row["failure_kind"] or "failed"))
+            continue
+        central = row["median_ms"] if row["median_ms"] is not None else row["mean_ms"]
+        if central is not None:
+            grouped.setdefault(key, []).append((row, float(central)))
+    out = []
+    for key, rows in grouped.items():  # a configuration never measured has no series
+        sid = series_id(key)
+        points: list[Point] = []
+        previous: tuple[Row, float] | None = None
+        for row, central in rows:
+            verdict = None
+            if previous is not None:
+                memo = cache.key(sid, previous[0], row)
+                found, verdict = cache.get(memo)
+                if not found:
+                    verdict = verdict_between(_thin(key, *previous), _thin(key, row, central),
+                                              settings)
+                    cache.put(memo, verdict)
+            points.append(Point(str(row["run_id"]), str(row["started_at"]),
+                                str(row["git_commit"] or ""), central,
+                                row["ci95_low_ms"], row["ci95_high_ms"],
+                                int(row["n"] or 0), int(row["processes"] or 1),
+                                bool(row["valid"]), verdict))
+            previous = (row, central)
+        last = rows[-1][0]
+        out.append(Series(sid, key, str(last["model_name"]), str(last["device_label"] or ""),
+                          tuple(points), failed=tuple(failed.get(key, ()))))
+    paths: dict[str, set[object]] = {}
+    for s in out:
+        paths.setdefault(s.model, set()).add(s.axis("model_path"))
+    # two model files of one name (v1/net.onnx, v2/net.onnx): each by its path
+    out = [dataclasses.replace(s, model=str(s.axis("model_path")))
+           if len(paths[s.model]) > 1 else s for s in out]
+    return sorted(out, key=lambda s: (s.model, str(s.axis("device")), str(s.axis("runtime")),
+                                      s.axis("threads"), s.axis("batch"),
+                                      str(s.axis("precision")), s.id))
+
+
+def run_infos(index: ResultsIndex) -> list[RunInfo]:
+    """Every indexed run, oldest first."""
+    got = index.conn.execute(
+        "SELECT run_id, min(started_at), coalesce(max(git_commit), ''), file, "
+        "coalesce(max(host), ''), max(is_ab), count(*), sum(status = 'ok') FROM cases "
+        "GROUP BY file ORDER BY min(started_at), file")
+    return [RunInfo(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7] or 0) for r in got]
+
+
+def _ab_pairs(record: RunRecord) -> Iterable[tuple[CaseResult, CaseResult]]:
+    """A and B, as `benchbot ab` plans them: each A case followed by its B case (the same
+    configuration but for the model), in the run's plan (its recorded order without one)."""
+    by_id = {c.id: c for c in record.cases}
+    ids = [str(p.get("id")) for p in record.plan] or [c.id for c in record.cases]
+    for a, b in zip(ids[::2], ids[1::2]):
+        if a in by_id and b in by_id and config_key(by_id[a])[1:] == config_key(by_id[b])[1:]:
+            yield by_id[a], by_id[b]
+
+
+def ab_marks(folder: Path, runs: Sequence[RunInfo],
+             settings: CompareSettings = CompareSettings()) -> dict[str, list[AbMark]]:
+    """Series id -> the A/B sessions' verdicts on it (reading the A/B run files only)."""
+    marks: dict[str, list[AbMark]] = {}
+    for run in (r for r in runs if r.is_ab):
+        record = load_run(folder / run.file)
+        pairs = [(Entry(record.run_id, a), Entry(record.run_id, b))
+                 for a, b in _ab_pairs(record)]
+        if not pairs:
+            continue
+        report = compare_pairs("A", "B", pairs, settings)
+        for c in report.comparisons:
+            cand = c.candidate
+            verdict = _verdict(c, record.run_id)
+            if cand is None or verdict is None or cand.case.stats is None:
+                continue
+            central = cand.case.stats.median_ms or cand.case.stats.mean_ms
+            marks.setdefault(series_id(config_key(cand.case)), []).append(
+                AbMark(run.run_id, run.started_at, run.commit, central, verdict))
+    return marks

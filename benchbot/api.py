@@ -16,14 +16,14 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from benchbot.compare import (Comparison, CompareSettings, EstimateSettings, ThresholdPolicy,
+from benchbot.verdicts import (Comparison, CompareSettings, EstimateSettings, ThresholdPolicy,
                               parse_threshold, side_of_run)
-from benchbot.compare import compare as compare_sides
+from benchbot.verdicts import compare as compare_sides
 from benchbot.devices import DeviceOptions
 from benchbot.errors import ConfigError, UserError
 from benchbot.profiles import profile_dirs
 from benchbot.report.tabular import rows
-from benchbot.run import session
+from benchbot.runs import session
 from benchbot.stats.sessions import assumed
 from benchbot.store import CaseResult, RunRecord, load_runs
 from benchbot.store.entries import Entry, labelled

@@ -130,7 +130,7 @@ def synthetic_case(index: int, samples: int = 300):  # noqa: ANN201 (benchbot ty
 
 def save_cost_table(results: Path, cases: int = 500, window: int = 10) -> str:
     """Time of one save at the start and at the end of a long run (median of ``window``)."""
-    from benchbot.run.executor import Recorder
+    from benchbot.runs.executor import Recorder
     from benchbot.store import RunRecord, save_run
 
     record = RunRecord(run_id="20260101T000000Z-000000", started_at="2026-01-01T00:00:00Z",

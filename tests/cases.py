@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from benchbot.run.repeats import summary_of
+from benchbot.runs.repeats import summary_of
 from benchbot.stats import Summary, summarize
 from benchbot.store import (CaseConfig, CaseResult, Failure, ModelRef, ProcessRun, TensorInfo,
                             VariantRef)

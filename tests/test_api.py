@@ -71,3 +71,21 @@ def test_to_dataframe_without_pandas_names_the_extra() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert "pip install benchbot[pandas]" in out and "\n" not in out.strip()
+
+
+def test_the_api_functions_are_not_also_subpackages() -> None:
+    """No module shadows `benchbot.run` / `benchbot.compare` (the trap the package once held
+    apart with a module-class override): importing every subpackage leaves them functions."""
+    import importlib
+    import pkgutil
+    import types
+
+    import benchbot
+
+    for info in pkgutil.iter_modules(benchbot.__path__):
+        assert info.name not in benchbot.__all__, info.name
+    importlib.import_module("benchbot.runs.session")
+    importlib.import_module("benchbot.verdicts.verdict")
+    assert type(benchbot) is types.ModuleType
+    assert callable(benchbot.run) and callable(benchbot.compare)
+    assert benchbot.run.__module__ == benchbot.compare.__module__ == "benchbot.api"

@@ -1,4 +1,4 @@
-"""benchbot.compare, pure: statistics against known values, verdicts on synthetic phones.
+"""benchbot.verdicts, pure: statistics against known values, verdicts on synthetic phones.
 
 Latencies are drawn from lognormal distributions with fixed seeds: a
 multiplicative noise like phones show; a slowdown by r multiplies every draw.
@@ -15,20 +15,20 @@ import math
 import numpy as np
 import pytest
 
-from benchbot.compare import (CompareSettings, EstimateSettings, Kind, Side, ThresholdPolicy,
+from benchbot.verdicts import (CompareSettings, EstimateSettings, Kind, Side, ThresholdPolicy,
                               compare, history_series, parse_threshold, rolling_baseline)
 from benchbot.report.comparison import render_json, render_markdown
-from benchbot.compare import ranks
-from benchbot.compare.bootstrap import bootstrap_median_ratio, bootstrap_medians
-from benchbot.compare.ranks import ci_rank, hodges_lehmann_ratio, mann_whitney
-from benchbot.compare.welch import regularized_beta, t_quantile, t_two_sided_p, welch_ratio
+from benchbot.verdicts import ranks
+from benchbot.verdicts.bootstrap import bootstrap_median_ratio, bootstrap_medians
+from benchbot.verdicts.ranks import ci_rank, hodges_lehmann_ratio, mann_whitney
+from benchbot.verdicts.welch import regularized_beta, t_quantile, t_two_sided_p, welch_ratio
 from benchbot.errors import ConfigError
 from benchbot.store.entries import Entry
 from benchbot.stats import Summary, summarize
 from benchbot.store import CaseResult, RunRecord
 from tests.cases import make_case
 
-compare_api = importlib.import_module("benchbot.compare")
+compare_api = importlib.import_module("benchbot.verdicts")
 
 SHA_A = "a" * 64
 SHA_B = "b" * 64

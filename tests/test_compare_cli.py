@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchbot.compare import CompareSettings
-from benchbot.compare import compare as compare_sides
-from benchbot.run.baselines import resolve_side
-from benchbot.run.spread import device_spreads
+from benchbot.verdicts import CompareSettings
+from benchbot.verdicts import compare as compare_sides
+from benchbot.runs.baselines import resolve_side
+from benchbot.runs.spread import device_spreads
 from benchbot.report.html import html_report, render_page
 from benchbot.store.entries import latest_entries
 from benchbot.stats import summarize

@@ -14,8 +14,8 @@ from benchbot.devices import Device
 from benchbot.devices.hygiene import Hygiene
 from benchbot.errors import DeviceLost
 from benchbot.profiles import profile_dirs
-from benchbot.run import session
-from benchbot.run.executor import Retry, execute
+from benchbot.runs import session
+from benchbot.runs.executor import Retry, execute
 from benchbot.runners.scripted import ScriptedRunner
 from benchbot.store import CaseResult, load_run
 from benchbot.sweep import Case, Plan, SweepSpec
@@ -144,7 +144,7 @@ def test_a_case_lost_with_its_device_is_measured_again_when_it_is_back(
 
 
 def test_ab_pairs_alternate_and_end_together(models: dict[str, Path], tmp_path: Path) -> None:
-    from benchbot.run.ab import ab_plan
+    from benchbot.runs.ab import ab_plan
 
     spec = SweepSpec(devices=("local",), threads=(1,), batch=(1,),
                      measure={"repeat": 4, "seed": 3})

@@ -36,7 +36,7 @@ try:
 except ImportError:  # the farm fixture skips, which BENCHBOT_REQUIRE_TIERS=1 turns into a failure
     distributed = None
 
-from benchbot.run import session  # noqa: E402
+from benchbot.runs import session  # noqa: E402
 from benchbot.devices import DeviceOptions  # noqa: E402
 from benchbot.errors import DeviceUnavailable  # noqa: E402
 from benchbot.farm.dask_client import measure_on_farm  # noqa: E402

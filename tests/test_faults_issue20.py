@@ -12,7 +12,7 @@ import pytest
 import benchbot as benchbot_api
 from benchbot.cli.main import main
 from benchbot.errors import UserError
-from benchbot.run.nightly import load_nightly
+from benchbot.runs.nightly import load_nightly
 from benchbot.store import RunRecord, RunWriter, load_run, save_run
 from benchbot.store.files import hold_run_lock, lock_path, release_run_lock
 from benchbot.store.entries import model_labels

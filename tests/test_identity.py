@@ -9,7 +9,7 @@ import json
 import shutil
 from pathlib import Path
 
-from benchbot.compare import compare, side_of_run
+from benchbot.verdicts import compare, side_of_run
 from benchbot.store import RunRecord, load_run
 from benchbot.store.entries import model_labels
 from tests.cases import make_case

@@ -17,7 +17,7 @@ from typing import Iterator
 import pytest
 
 from benchbot.errors import UserError
-from benchbot.run.lease import DeviceBusy, device_lease, safe_lease_dir
+from benchbot.runs.lease import DeviceBusy, device_lease, safe_lease_dir
 
 REPO = Path(__file__).resolve().parents[1]
 OTHER_USER = "benchbot-t2"
@@ -122,7 +122,7 @@ def shared_folder() -> Iterator[Path]:
 HOLDER = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from benchbot.run.lease import device_lease
+    from benchbot.runs.lease import device_lease
     folder, key = Path(sys.argv[1]), sys.argv[2]
     with device_lease(key, folder=folder, say=lambda m: print("said", m, flush=True)):
         print("holding", flush=True)
@@ -199,7 +199,7 @@ def test_two_users_exclude_each_other_and_neither_crashes(other_user: pwd.struct
 LOOPER = textwrap.dedent("""
     import fcntl, os, sys, time
     from pathlib import Path
-    from benchbot.run.lease import device_lease
+    from benchbot.runs.lease import device_lease
     folder, name, rounds, log, go = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4], Path(sys.argv[5])
     other_done = Path(log + "." + ("B" if name == "A" else "A") + ".done")
 

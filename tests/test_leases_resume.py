@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from benchbot.run.lease import DeviceBusy, device_lease
+from benchbot.runs.lease import DeviceBusy, device_lease
 from benchbot.store import load_run
 from tests.conftest import FAST, benchbot
 
@@ -69,7 +69,7 @@ def test_no_wait_fails_fast_while_the_device_is_leased(models: dict[str, Path],
 
 def test_a_dead_holders_lease_is_reclaimed(private_leases: Path) -> None:
     holder = subprocess.Popen([sys.executable, "-c",
-                               "import sys, time; from benchbot.run.lease import device_lease\n"
+                               "import sys, time; from benchbot.runs.lease import device_lease\n"
                                f"with device_lease('phone-1', folder=__import__('pathlib')"
                                f".Path({str(private_leases)!r})):\n"
                                "    print('held', flush=True); time.sleep(60)"],

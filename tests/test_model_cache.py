@@ -16,7 +16,7 @@ from tests.conftest import REPO
 PROBE = """
 import json, sys
 from pathlib import Path
-from benchbot.run.session import _card
+from benchbot.runs.session import _card
 from benchbot.store.modelfile import inspect_model, input_shapes
 model = inspect_model(Path(sys.argv[1]))
 print(json.dumps({"sha": model.sha256, "inputs": {k: list(v) for k, v in input_shapes(model).items()},

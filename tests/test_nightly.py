@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from benchbot.compare import CompareSettings
-from benchbot.compare.match import case_key
-from benchbot.compare.verdict import Comparison, CompareReport, Kind, Verdict
-from benchbot.run.nightly import load_nightly, summary_markdown
+from benchbot.verdicts import CompareSettings
+from benchbot.verdicts.match import case_key
+from benchbot.verdicts.verdict import Comparison, CompareReport, Kind, Verdict
+from benchbot.runs.nightly import load_nightly, summary_markdown
 from benchbot.store.entries import Entry
 from tests.cases import make_case
 from benchbot.errors import ConfigError
-from benchbot.run.repeats import summary_of
+from benchbot.runs.repeats import summary_of
 from benchbot.store import load_run, save_run
 from tests.conftest import benchbot
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from benchbot import agent
-from benchbot.compare.ops import op_type_changes
+from benchbot.verdicts.ops import op_type_changes
 from benchbot.report.ops import grouped, ops_report
 from benchbot.runners.agent import profile_of_doc
 from benchbot.runners.native.op_tables import (parse_ort_profile, parse_tflite_op_profile,

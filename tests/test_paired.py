@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchbot.compare.processes import paired_processes
-from benchbot.compare.verdict import compare_pairs
+from benchbot.verdicts.processes import paired_processes
+from benchbot.verdicts.verdict import compare_pairs
 from benchbot.report.comparison import render_json
-from benchbot.run.repeats import merge, pair_needs_more
+from benchbot.runs.repeats import merge, pair_needs_more
 from benchbot.stats.paired import SIGNED_RANK_FROM, paired_ratio, signed_rank_null
 from benchbot.store import load_run
 from benchbot.store.entries import Entry

@@ -480,7 +480,7 @@ def test_with_runner_returns_a_changed_copy(tmp_path: Path) -> None:
 
 def test_unknown_runner_kinds_are_refused_where_profiles_are_used(tmp_path: Path) -> None:
     """The kinds are the runners' registry's (a layer above profiles), read by profiles_of."""
-    from benchbot.run.session import profiles_of
+    from benchbot.runs.session import profiles_of
     from benchbot.runners.native import runner_kinds
 
     folder = make_dir(tmp_path, "d", {"ok": "fine"})

@@ -103,7 +103,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
 
 
 def test_nightly_names_the_published_page_of_each_slower_series(tmp_path: Path) -> None:
-    from benchbot.compare import compare, side_of_run
+    from benchbot.verdicts import compare, side_of_run
     from benchbot.report.site import slower_links
 
     def slower(night: int, model: str, device: str) -> float:

@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchbot.compare import compare, side_of_run
-from benchbot.run.executor import schedule
+from benchbot.verdicts import compare, side_of_run
+from benchbot.runs.executor import schedule
 from benchbot.errors import ConfigError
-from benchbot.run.repeats import assess, merge, needs_more, summary_of, with_spread
-from benchbot.run.session import settings_of
+from benchbot.runs.repeats import assess, merge, needs_more, summary_of, with_spread
+from benchbot.runs.session import settings_of
 from benchbot.stats.parts import ADVICE, ci_parts
 from benchbot.stats.sessions import ASSUMED
 from benchbot.sweep.config import load_sweep_file

@@ -209,7 +209,7 @@ def test_the_commands_read_only_the_runs_they_show(
         monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib
 
-    baselines = importlib.import_module("benchbot.run.baselines")  # benchbot.run is a function
+    baselines = importlib.import_module("benchbot.runs.baselines")
     queries = importlib.import_module("benchbot.store.queries")
 
     assert open_index(results) is not None  # caught up: from here on only queries

@@ -9,8 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from benchbot.compare.estimate import Estimate
-from benchbot.compare.verdict import Kind, decide
+from benchbot.verdicts.estimate import Estimate
+from benchbot.verdicts.verdict import Kind, decide
 from benchbot.stats.paired import (fewest_pairs, keep_pairing, paired_ratio, smallest_p,
                                    walsh_rank)
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchbot.compare import CompareSettings, compare, side_of_run
+from benchbot.verdicts import CompareSettings, compare, side_of_run
 from benchbot.errors import ConfigError
-from benchbot.run.repeats import with_spread
-from benchbot.run.spread import device_spreads, spread_option
+from benchbot.runs.repeats import with_spread
+from benchbot.runs.spread import device_spreads, spread_option
 from benchbot.stats.sessions import (ASSUMED, DEFAULT_SPREAD, PRIOR_DF, assumed,
                                      between_sessions, with_sessions)
 from benchbot.stats.student import t_quantile

@@ -303,7 +303,7 @@ def test_sustained_is_refused_for_a_native_tool_and_its_options_need_it(
 
 
 def test_a_sweep_file_gives_sustained_as_a_duration(tmp_path: Path) -> None:
-    from benchbot.run.session import settings_of
+    from benchbot.runs.session import settings_of
     from benchbot.sweep.config import spec_from_mapping
 
     spec = spec_from_mapping({"measure": {"sustained": "90s", "window": 0.5, "rate": 30.0,

@@ -160,7 +160,7 @@ def test_every_dialect_of_every_tool_can_be_told_apart() -> None:
 
 
 def test_input_shape_from_the_command_line_and_sweep_files(tmp_path: Path) -> None:
-    from benchbot.run.session import settings_of
+    from benchbot.runs.session import settings_of
     from benchbot.sweep.config import load_sweep_file
 
     assert settings_of({"input_shape": "1,3,224,224"}).input_shape == (1, 3, 224, 224)

@@ -17,11 +17,11 @@ from benchbot.cli.console import err, out
 from benchbot.cli.progress import SweepProgress
 from benchbot.cli.outcome import Outcome
 from benchbot.cli.run import outcome_of, spec_from_options
-from benchbot.compare import CompareSettings, Kind, ThresholdPolicy, parse_threshold
+from benchbot.verdicts import CompareSettings, Kind, ThresholdPolicy, parse_threshold
 from benchbot.devices import DeviceOptions
 from benchbot.report.comparison import render_json, render_markdown
-from benchbot.run import session
-from benchbot.run.ab import ab_plan, run_ab
+from benchbot.runs import session
+from benchbot.runs.ab import ab_plan, run_ab
 from benchbot.variants import DEFAULT_CACHE_DIR
 
 # a pair's processes differ by the device's moment-to-moment noise: on a shared machine a

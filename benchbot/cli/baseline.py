@@ -11,7 +11,7 @@ from benchbot.cli import options
 from rich.markup import escape
 
 from benchbot.cli.console import err, out
-from benchbot.run.baselines import list_baselines, set_baseline
+from benchbot.runs.baselines import list_baselines, set_baseline
 
 app = typer.Typer(help="Named baselines: `baseline set RUN --name NAME`, then "
                        "`compare baseline:NAME latest`.", no_args_is_help=True)

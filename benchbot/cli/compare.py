@@ -14,13 +14,13 @@ from rich.markup import escape
 
 from benchbot.cli.console import emit, err, warn_once
 from benchbot.cli.outcome import Outcome
-from benchbot.compare import (CompareSettings, EstimateSettings, Kind,
+from benchbot.verdicts import (CompareSettings, EstimateSettings, Kind,
                               ThresholdPolicy, compare, parse_threshold)
 from benchbot.report.comparison import render_json, render_markdown
-from benchbot.run.baselines import SPEC_HELP, resolve_side
-from benchbot.run.spread import spread_option
-from benchbot.compare.sides import Side
-from benchbot.compare.verdict import CompareReport
+from benchbot.runs.baselines import SPEC_HELP, resolve_side
+from benchbot.runs.spread import spread_option
+from benchbot.verdicts.sides import Side
+from benchbot.verdicts.verdict import CompareReport
 from benchbot.errors import ConfigError
 from benchbot.store import find_run_files, load_run
 from benchbot.store.entries import labelled

@@ -11,9 +11,9 @@ import typer
 from rich.markup import escape
 
 from benchbot.cli.console import emit, err, warn
-from benchbot.compare.history import (HistoryPoint, HistorySeries, history_series,
+from benchbot.verdicts.history import (HistoryPoint, HistorySeries, history_series,
                                        started_at_of)
-from benchbot.compare.match import CaseKey
+from benchbot.verdicts.match import CaseKey
 from benchbot.errors import ConfigError, UserError
 from benchbot.report.plots import history_png
 from benchbot.store.entries import Filters

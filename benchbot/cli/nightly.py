@@ -17,9 +17,9 @@ from benchbot.cli.progress import SweepProgress
 from benchbot.cli.run import outcome_of
 from benchbot.devices import DeviceOptions
 from benchbot.report.comparison import render_json
-from benchbot.run import session
-from benchbot.run.nightly import load_nightly, run_nightly
-from benchbot.run.provenance import parse_meta
+from benchbot.runs import session
+from benchbot.runs.nightly import load_nightly, run_nightly
+from benchbot.runs.provenance import parse_meta
 from benchbot.variants import DEFAULT_CACHE_DIR
 
 EXAMPLES = """Examples:

@@ -26,7 +26,7 @@ from benchbot.sweep import Case, Plan
 
 
 class SweepProgress:
-    """Shows the sweep on a Rich console; implements benchbot.run.executor.Progress."""
+    """Shows the sweep on a Rich console; implements benchbot.runs.executor.Progress."""
 
     START_S = 1.0  # a measuring process's start: the interpreter, the runtime, the model
 

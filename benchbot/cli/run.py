@@ -10,7 +10,7 @@ from typing import Optional
 
 import typer
 
-from benchbot.run import session
+from benchbot.runs import session
 from benchbot.cli import options
 from benchbot.cli.console import err, out
 from benchbot.cli.outcome import Outcome
@@ -20,9 +20,9 @@ from benchbot.errors import BenchbotError, ConfigError, Terminated
 from benchbot.profiles import Profile
 from benchbot.runners.native import runner_kinds
 from benchbot.report import build_grids, render_markdown
-from benchbot.run.executor import Retry
-from benchbot.run.provenance import parse_meta
-from benchbot.run.session import plan_entry
+from benchbot.runs.executor import Retry
+from benchbot.runs.provenance import parse_meta
+from benchbot.runs.session import plan_entry
 from benchbot.stats.sessions import MIN_RUNS
 from benchbot.store import RunRecord, load_run, new_run_id, record_doc, run_path
 from benchbot.store.entries import entries_of, labelled

@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping
 
 from benchbot.devices import DeviceOptions
 from benchbot.errors import DeviceUnavailable, UserError
-from benchbot.run.executor import Progress, Retry
+from benchbot.runs.executor import Progress, Retry
 from benchbot.farm.dask_protocol import device_of, require_distributed, resource_of
 from benchbot.profiles import Profile
 from benchbot.store import RunRecord

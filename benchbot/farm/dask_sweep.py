@@ -26,13 +26,13 @@ from typing import Any, Callable, Iterable, Mapping
 
 from benchbot.devices import DeviceOptions
 from benchbot.errors import BenchbotError, UserError
-from benchbot.run.executor import Progress, Retry, Recorder
+from benchbot.runs.executor import Progress, Retry, Recorder
 from benchbot.farm.dask_client import farm_offers
 from benchbot.farm.dask_protocol import (case_job, case_key, measured_file, profile_doc,
                                          resource_of, topic_of)
 from benchbot.profiles import Profile
 from benchbot.runners.base import case_result, model_ref
-from benchbot.run.session import new_record
+from benchbot.runs.session import new_record
 from benchbot.store import CaseResult, Failure, RunRecord, case_of_doc, utc_now
 from benchbot.sweep import Case, Plan
 

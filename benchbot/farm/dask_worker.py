@@ -6,7 +6,7 @@ Every attached phone that matches a known adb profile is one unit of the resourc
 ``device:local: 1`` for the host itself. The scheduler never runs more cases of a
 profile at once on a worker than the worker has units, so a free phone is always
 there for a case; :class:`PhoneRack` picks it, and the case still runs under the
-exclusive device lease (:mod:`benchbot.run.lease`), so a phone reached by two
+exclusive device lease (:mod:`benchbot.runs.lease`), so a phone reached by two
 workers, or by a plain ``benchbot run`` on the same host, is never measured twice
 at once.
 
@@ -38,7 +38,7 @@ from benchbot.devices import Device, DeviceOptions, open_device
 from benchbot.devices.android import matches, soc_of
 from benchbot.errors import (BenchbotError, CaseError, DeviceUnavailable, TransportError,
                              UserError)
-from benchbot.run.executor import Retry, measure_repeats
+from benchbot.runs.executor import Retry, measure_repeats
 from benchbot.farm.dask_protocol import (PLUGIN_NAME, case_of_job, profile_of_doc, resource_of,
                                          settings_of_doc)
 from benchbot.profiles import Profile

@@ -76,7 +76,7 @@ class RunnerSettings:
     ``python`` is the agent's interpreter on the device, ``binary`` a native
     tool on this host to push, ``workdir`` the working directory on the device.
     ``kind`` is checked against the runners' registry (the layer above profiles)
-    when the profile is used: see :func:`benchbot.run.session.profiles_of`.
+    when the profile is used: see :func:`benchbot.runs.session.profiles_of`.
     """
 
     kind: str = "agent"

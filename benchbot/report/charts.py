@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from benchbot.compare.history import HistorySeries
-    from benchbot.compare.verdict import CompareReport
+    from benchbot.verdicts.history import HistorySeries
+    from benchbot.verdicts.verdict import CompareReport
 
 VERDICT_COLORS = {"slower": "#c62828", "faster": "#2e7d32", "uncertain": "#ef6c00",
                   "unchanged": "#546e7a", "failed": "#8d6e63"}

@@ -6,8 +6,8 @@ import json
 import math
 from typing import Any
 
-from benchbot.compare.ops import op_type_changes
-from benchbot.compare.verdict import Comparison, CompareReport, Kind
+from benchbot.verdicts.ops import op_type_changes
+from benchbot.verdicts.verdict import Comparison, CompareReport, Kind
 from benchbot.report.numbers import DEFAULT_DIGITS, format_ms
 
 COLUMNS = ("Model", "Device", "Config", "Baseline (ms)", "Candidate (ms)", "Change",

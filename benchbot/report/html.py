@@ -27,7 +27,7 @@ from benchbot.store import CaseResult, RunRecord
 from benchbot.store.entries import Entry, metric_value
 
 if TYPE_CHECKING:
-    from benchbot.compare.verdict import CompareReport
+    from benchbot.verdicts.verdict import CompareReport
 
 MAX_HISTORY_PLOTS = 12
 MAX_OP_PROFILES = 6
@@ -220,8 +220,8 @@ def figure_html(name: str, svg: str, caption: str, full_names: Sequence[str] = (
 def history_charts(records: Sequence[RunRecord], entries: Sequence[Entry], x: str = "commit",
                    limit: int = MAX_HISTORY_PLOTS) -> list[tuple[str, str, str]]:
     """One history chart per model shown that was measured in at least two runs."""
-    from benchbot.compare.history import history_series
-    from benchbot.compare.match import case_key
+    from benchbot.verdicts.history import history_series
+    from benchbot.verdicts.match import case_key
     from benchbot.report.charts import history_svg
 
     commits = {r.run_id: commit_text(r.git, 8).split(" ")[0] for r in records if r.git}

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Sequence
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from benchbot.compare.history import HistorySeries
+    from benchbot.verdicts.history import HistorySeries
 
 
 def _png(fig: Figure) -> bytes:

@@ -110,7 +110,7 @@ def _thin_case(row: Row, configs: dict[tuple[object, ...], CaseConfig]) -> CaseR
 
 def history_records(paths: Sequence[Path], models: Iterable[str],
                     warn: Warn = ignore) -> list[RunRecord] | None:
-    """For :func:`benchbot.compare.history.history_series` of ``models`` (names, paths or
+    """For :func:`benchbot.verdicts.history.history_series` of ``models`` (names, paths or
     sha256 prefixes): the runs with a successful case of one of them, from the index alone.
     These records are thin: their cases carry the configuration and the central statistics
     (median, mean, CI), no samples, and the runs no header beyond id and start time."""

@@ -1,7 +1,7 @@
 """The site's data: every configuration's series of runs, read from the results index, and
 the verdict of each run against the previous run of its series.
 
-Verdicts are :func:`benchbot.compare.compare`'s, computed here at publish time from what
+Verdicts are :func:`benchbot.verdicts.compare`'s, computed here at publish time from what
 the index keeps of each case (median, the run's own CI, its processes), exactly as
 ``benchbot compare PREVIOUS RUN`` decides cases measured in two or more processes, with
 compare's assumed spread between runs (``--session-spread`` of a device with too few runs):
@@ -9,7 +9,7 @@ a verdict depends on its two runs only, so it never changes when later runs arri
 measured in one process gets none (compare would need its samples: run it there).
 
 A/B confirmations (``benchbot ab``, nightly's interleaved re-measure) are the A/B runs'
-own verdicts (:func:`benchbot.compare.verdict.compare_pairs` over their processes, read
+own verdicts (:func:`benchbot.verdicts.verdict.compare_pairs` over their processes, read
 from those run files only), marked on the series of their B side.
 """
 
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
-from benchbot.compare import CompareSettings, Side, compare
-from benchbot.compare.verdict import Comparison, compare_pairs
+from benchbot.verdicts import CompareSettings, Side, compare
+from benchbot.verdicts.verdict import Comparison, compare_pairs
 from benchbot.report.site.ids import series_id
 from benchbot.stats import Summary
 from benchbot.store import CaseResult, RunRecord, load_run

@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING, Sequence
 
 if TYPE_CHECKING:
-    from benchbot.compare import CompareReport
+    from benchbot.verdicts import CompareReport
 
 SERIES_PAGE = "series.html"
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import AbstractSet, Sequence
 
-from benchbot.compare.match import CaseKey, case_key
+from benchbot.verdicts.match import CaseKey, case_key
 from benchbot.store.entries import Entry, entries_of
 from benchbot.store import CaseResult, RunRecord
 

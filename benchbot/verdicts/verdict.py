@@ -28,10 +28,10 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Mapping, Sequence
 
-from benchbot.compare.estimate import Estimate, EstimateSettings, NotComparable, estimate
-from benchbot.compare.match import CaseKey, case_key, match_entries
-from benchbot.compare.sides import Side
-from benchbot.compare.thresholds import ThresholdPolicy
+from benchbot.verdicts.estimate import Estimate, EstimateSettings, NotComparable, estimate
+from benchbot.verdicts.match import CaseKey, case_key, match_entries
+from benchbot.verdicts.sides import Side
+from benchbot.verdicts.thresholds import ThresholdPolicy
 from benchbot.errors import ConfigError
 from benchbot.stats.paired import fewest_pairs, smallest_p
 from benchbot.stats.sessions import ASSUMED, MIN_RUNS, SessionSpread

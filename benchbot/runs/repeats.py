@@ -79,7 +79,7 @@ def pair_needs_more(a: CaseResult | None, b: CaseResult | None,
         return False
     if done < 2:
         return True
-    from benchbot.compare.processes import paired_processes  # numpy: only when measuring
+    from benchbot.verdicts.processes import paired_processes  # numpy: only when measuring
 
     paired = paired_processes(a, b, 1.0 - settings.alpha)
     half = math.inf if paired is None else paired.ci_half_width
@@ -100,7 +100,7 @@ def summary_of(runs: tuple[ProcessRun, ...]) -> Summary:
                                    ci95_low_ms=across.ci95_low_ms,
                                    ci95_high_ms=across.ci95_high_ms, processes=across.processes,
                                    between_cv=across.between_cv, within_cv=across.within_cv)
-    from benchbot.compare.processes import central_of  # numpy: only when measuring
+    from benchbot.verdicts.processes import central_of  # numpy: only when measuring
 
     centrals = [c for c in map(central_of, runs) if c is not None]
     first = next(r.aggregates for r in runs if r.aggregates is not None)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchbot.compare.ranks import RatioInterval
+from benchbot.verdicts.ranks import RatioInterval
 
 DEFAULT_RESAMPLES = 2000
 DEFAULT_SEED = 20240601

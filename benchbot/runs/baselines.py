@@ -14,7 +14,7 @@ A side of a comparison is given as:
   in the results folder, or ``latest`` for the most recently started run;
 - ``baseline:NAME``, a named baseline;
 - ``rolling:N``, the rolling baseline over the last N runs (see
-  :mod:`benchbot.compare.sides`), taken from runs started before the other
+  :mod:`benchbot.verdicts.sides`), taken from runs started before the other
   side, and only for the configurations the other side measured.
 """
 
@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import AbstractSet
 
-from benchbot.compare.match import CaseKey, case_key
-from benchbot.compare.sides import Side, rolling_baseline, side_of_run
+from benchbot.verdicts.match import CaseKey, case_key
+from benchbot.verdicts.sides import Side, rolling_baseline, side_of_run
 from benchbot.errors import UserError
 from benchbot.store import RunRecord, find_run_files, load_run, load_runs, utc_now, write_atomic
 from benchbot.store.files import load_run_files

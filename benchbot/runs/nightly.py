@@ -26,19 +26,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from benchbot.compare import (Comparison, CompareReport, CompareSettings, Kind, Side,
+from benchbot.verdicts import (Comparison, CompareReport, CompareSettings, Kind, Side,
                               ThresholdPolicy, Verdict, compare)
 from benchbot.devices import DeviceOptions
 from benchbot.errors import ConfigError, UserError
 from benchbot.profiles import Profile
 from benchbot.report.comparison import COLUMNS, table_rows
 from benchbot.report.environment import environment_rows
-from benchbot.run import session
-from benchbot.run.ab import run_ab
-from benchbot.run.baselines import resolve_side
-from benchbot.run.executor import Progress
-from benchbot.run.spread import device_spreads
-from benchbot.compare.sides import side_of_run
+from benchbot.runs import session
+from benchbot.runs.ab import run_ab
+from benchbot.runs.baselines import resolve_side
+from benchbot.runs.executor import Progress
+from benchbot.runs.spread import device_spreads
+from benchbot.verdicts.sides import side_of_run
 from benchbot.store import CaseResult, RunRecord, write_atomic
 from benchbot.store.modelfile import ModelFile, inspect_model
 from benchbot.stats.paired import fewest_pairs

@@ -4,17 +4,17 @@ Pure modules (no I/O): ``ranks`` (Mann–Whitney, Hodges–Lehmann), ``bootstrap
 ``welch``, ``estimate``, ``match``, ``sides``, ``thresholds``, ``verdict``,
 ``history``. Rendering a comparison is :mod:`benchbot.report.comparison`; named
 baselines and resolving the sides given on the command line (file I/O) are
-:mod:`benchbot.run.baselines`.
+:mod:`benchbot.runs.baselines`.
 """
 
 from __future__ import annotations
 
-from benchbot.compare.estimate import METHODS, Estimate, EstimateSettings, estimate
-from benchbot.compare.history import HistoryPoint, HistorySeries, history_series
-from benchbot.compare.match import CaseKey, Match, case_key, match_entries
-from benchbot.compare.sides import Side, rolling_baseline, side_of_run
-from benchbot.compare.thresholds import ThresholdPolicy, parse_threshold
-from benchbot.compare.verdict import (Comparison, CompareReport, CompareSettings, Kind,
+from benchbot.verdicts.estimate import METHODS, Estimate, EstimateSettings, estimate
+from benchbot.verdicts.history import HistoryPoint, HistorySeries, history_series
+from benchbot.verdicts.match import CaseKey, Match, case_key, match_entries
+from benchbot.verdicts.sides import Side, rolling_baseline, side_of_run
+from benchbot.verdicts.thresholds import ThresholdPolicy, parse_threshold
+from benchbot.verdicts.verdict import (Comparison, CompareReport, CompareSettings, Kind,
                                       Verdict, compare, decide)
 
 __all__ = ["METHODS", "CaseKey", "CompareReport", "CompareSettings", "Comparison", "Estimate",

@@ -105,7 +105,7 @@ def spread_option(text: str, results: Path, candidate_runs: AbstractSet[str],
     changed) or N% for every device; (per device, for the rest)."""
     if text.strip().lower() == "auto":
         return device_spreads(results, candidate_runs, before or None), ASSUMED
-    from benchbot.compare import parse_threshold  # numpy, which planning a run never needs
+    from benchbot.verdicts import parse_threshold  # numpy, which planning a run never needs
 
     try:
         return {}, assumed(parse_threshold(text, "--session-spread"))

@@ -13,12 +13,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
-from benchbot.compare import CompareSettings
-from benchbot.compare.verdict import CompareReport, compare_pairs
+from benchbot.verdicts import CompareSettings
+from benchbot.verdicts.verdict import CompareReport, compare_pairs
 from benchbot.devices import DeviceOptions
 from benchbot.profiles import Profile
-from benchbot.run import session
-from benchbot.run.executor import Progress
+from benchbot.runs import session
+from benchbot.runs.executor import Progress
 from benchbot.store import RunRecord
 from benchbot.store.entries import Entry
 from benchbot.sweep import Plan, SweepSpec

@@ -1,7 +1,7 @@
 """Run a plan: every device at once, each device's measuring processes one at a time under
 its lease, in the plan's schedule.
 
-A case is measured in several fresh processes (:mod:`benchbot.run.repeats`). With the
+A case is measured in several fresh processes (:mod:`benchbot.runs.repeats`). With the
 ``interleaved`` order (the default) each device goes round-robin over its cases, in an
 order shuffled once per run by the recorded seed: round 1 gives every case its first
 process, round 2 its second, and so on while a case needs more, so slow drift of the
@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any, Mapping, Protocol, Sequence
 
 from benchbot.devices import Device
-from benchbot.run.lease import device_lease
-from benchbot.run.repeats import merge, needs_more, pair_needs_more, with_spread
-from benchbot.run.spread import device_spreads
+from benchbot.runs.lease import device_lease
+from benchbot.runs.repeats import merge, needs_more, pair_needs_more, with_spread
+from benchbot.runs.spread import device_spreads
 from benchbot.stats.sessions import ASSUMED
 from benchbot.store import CaseResult, RunRecord, RunWriter, Schedule, utc_now
 from benchbot.sweep import Case, MeasureSettings, Plan

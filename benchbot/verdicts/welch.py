@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from benchbot.compare.ranks import RatioInterval
+from benchbot.verdicts.ranks import RatioInterval
 from benchbot.stats.student import regularized_beta, t_quantile, t_two_sided_p
 
 __all__ = ["WelchResult", "regularized_beta", "t_quantile", "t_two_sided_p", "welch_ratio"]

@@ -17,10 +17,10 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 from benchbot._version import __version__
 from benchbot.devices import Device, DeviceOptions, open_device
 from benchbot.errors import ConfigError, DeviceUnavailable, ProfileError, TransportError, UserError
-from benchbot.run.executor import Progress, Retry, execute
-from benchbot.run.repeats import needs_more
+from benchbot.runs.executor import Progress, Retry, execute
+from benchbot.runs.repeats import needs_more
 from benchbot.devices.facts import host_facts, thread_warnings
-from benchbot.run.provenance import git_info
+from benchbot.runs.provenance import git_info
 from benchbot.modelcard import model_card
 from benchbot.store import modelcache
 from benchbot.store.modelfile import ModelFile, inspect_model

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Sequence
 
-from benchbot.compare.match import CaseKey, case_key
+from benchbot.verdicts.match import CaseKey, case_key
 from benchbot.errors import UserError
 from benchbot.store.entries import Filters
 from benchbot.store import CaseResult, RunRecord

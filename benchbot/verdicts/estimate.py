@@ -22,7 +22,7 @@ the typical pairwise ratio, not exactly the ratio of medians; the baseline
 and candidate medians are always reported next to it.
 
 Cases measured in several processes each: ``processes``, the ratio of their medians with
-a CI across processes (:mod:`benchbot.compare.processes`); or, for the two sides of
+a CI across processes (:mod:`benchbot.verdicts.processes`); or, for the two sides of
 ``benchbot ab``, whose processes alternate, ``paired``: pair by pair
 (:mod:`benchbot.stats.paired`).
 
@@ -45,10 +45,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from benchbot.compare.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, bootstrap_median_ratio
-from benchbot.compare.processes import paired_processes, process_ratio
-from benchbot.compare.ranks import hodges_lehmann_ratio, mann_whitney
-from benchbot.compare.welch import welch_ratio
+from benchbot.verdicts.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, bootstrap_median_ratio
+from benchbot.verdicts.processes import paired_processes, process_ratio
+from benchbot.verdicts.ranks import hodges_lehmann_ratio, mann_whitney
+from benchbot.verdicts.welch import welch_ratio
 from benchbot.errors import ConfigError
 from benchbot.stats.sessions import SessionSpread
 from benchbot.store import CaseResult

@@ -33,8 +33,8 @@ def run_id_of(night: int, ab: bool = False) -> str:
         "%Y%m%dT%H%M%SZ") + (f"-ab{night:04x}" if ab else f"-{night:06x}")
 
 
-def _samples(rng: random.Random, centre: float) -> list[list[float]]:
-    level = [centre * rng.lognormvariate(0, 0.01) for _ in range(3)]
+def _samples(rng: random.Random, centre: float, processes: int = 3) -> list[list[float]]:
+    level = [centre * rng.lognormvariate(0, 0.01) for _ in range(processes)]
     return [[x * rng.lognormvariate(0, 0.02) for _ in range(40)] for x in level]
 
 
@@ -71,10 +71,11 @@ def ab_run(results: Path, night: int, model: str, device: str, slower: float) ->
     tonight's (B), B ``slower`` times A."""
     rng = random.Random(1000 + night)
     centre = MODELS[model] * (1.4 if device == "sd855" else 1.0)
+    # 8 pairs: the fewest with which `ab`'s exact signed-rank test can reject at alpha 0.01
     a = make_case(id="a00000000000", model=model, model_sha256=f"{night - 1:02d}" * 32,
-                  device=device, runs=_samples(rng, centre))
+                  device=device, runs=_samples(rng, centre, processes=8))
     b = make_case(id="b00000000000", model=model, model_sha256=f"{night:02d}" * 32,
-                  device=device, runs=_samples(rng, centre * slower))
+                  device=device, runs=_samples(rng, centre * slower, processes=8))
     # recorded B first (as cases finish), planned A then B
     record = _record(night, (b, a), True, {"ab_baseline": "previous", "ab_candidate": "tonight"},
                      plan=({"id": a.id}, {"id": b.id}))

@@ -99,10 +99,10 @@ def adb_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
 
 @pytest.fixture(scope="module")
 def farm_profiles(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """sd855 and kirin970 as built in, with the agent on this host's Python, no cool-down
-    and a 1-thread mask that fits this host."""
+    """sd855, sd845 (no worker offers it) and kirin970 as built in, with the agent on this
+    host's Python, no cool-down and a 1-thread mask that fits this host."""
     folder = tmp_path_factory.mktemp("farm-profiles")
-    for name in ("sd855", "kirin970"):
+    for name in ("sd855", "sd845", "kirin970"):
         text = (REPO / "device_profiles" / f"{name}.toml").read_text()
         text = text.replace('kind = "tflite_benchmark_model"',
                             f'kind = "agent"\npython = "{sys.executable}"')

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import threading
 import time
@@ -20,6 +21,7 @@ import pytest
 
 from benchbot import agent
 from benchbot.errors import ConfigError, DeviceLost, TransportError
+from benchbot.transports.adb_wire import start_server_command
 from benchbot.transports.adb import AdbTransport
 from benchbot.devices.phones import getprop_all
 from benchbot.transports.adb_server import list_serials
@@ -233,8 +235,12 @@ def test_unknown_serial_is_a_lost_device(phone: EmulatedPhone, adb_server: str) 
 
 def test_no_server_says_how_to_start_one() -> None:
     port = _free_port()
-    with pytest.raises(TransportError, match=f"adb -P {port} start-server"):
+    with pytest.raises(TransportError) as exc:
         AdbTransport("x", f"127.0.0.1:{port}").run(["true"], timeout=5)
+    # adb where it is on PATH, else the adb inside adbutils (the one benchbot uses)
+    assert f"start it on that host with: {start_server_command(str(port))}" in str(exc.value)
+    expected = f"adb -P {port} start-server" if shutil.which("adb") else f"'-P', '{port}'"
+    assert expected in str(exc.value)
 
 
 @pytest.mark.parametrize("workdir", ["/data/local/tmp/", "//data/local/tmp", "//sdcard",

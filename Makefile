@@ -1,7 +1,8 @@
 # benchbot: everything a fresh machine needs comes from here.
 #   make demo   virtual environment, install, build the test models, measure a small
 #               sweep on this machine and print the markdown latency table
-#   make test   the test suite
+#   make test   the test suite, every tier (unit, cli, e2e: local, adb, ssh, farm, browser)
+#   make test-fast  the unit and cli tiers: the edit loop (under 2 minutes)
 #   make bench  benchbot's overhead, measured (figures for the closing notes); one part
 #               alone: e.g. .venv/bin/python benchmarks/publish.py --runs 100
 
@@ -12,7 +13,7 @@ BB     := $(VENV)/bin/benchbot
 STAMP  := $(VENV)/.installed-stamp
 MODELS := zoo:squeezenet1_1,zoo:mobilenet_v3_small,zoo:efficientnet_lite0,models/tiny_fc.tflite
 
-.PHONY: install models demo test bench clean
+.PHONY: install models demo test test-fast bench clean
 
 install: $(STAMP)
 
@@ -33,6 +34,10 @@ test: models
 	sh scripts/install-test-deps.sh
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
+
+test-fast: models
+	$(VENV)/bin/lint-imports
+	$(PY) -m pytest -q tests/unit tests/cli
 
 bench: models
 	$(PY) benchmarks/overhead.py

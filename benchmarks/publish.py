@@ -38,7 +38,7 @@ sys.path.insert(0, str(REPO))
 from benchbot.report.site.publish import publish_site  # noqa: E402
 from benchbot.store import GitInfo, RunRecord, save_run  # noqa: E402
 from benchbot.store.index import open_index  # noqa: E402
-from tests.cases import make_case  # noqa: E402
+from tests.support.cases import make_case  # noqa: E402
 
 DEVICES = ("pixel7", "sd855", "sd8gen2", "rpi5")
 START = datetime(2024, 1, 1, 2, 0, tzinfo=timezone.utc)
@@ -67,7 +67,7 @@ def write_runs(results: Path, runs: int, series: int, first: int = 0) -> None:
 
 
 def page_times(site: Path, binary: str, profile: Path) -> dict[str, tuple[float, float, float]]:
-    from tests.cdp import Browser
+    from tests.support.cdp import Browser
 
     # waits for the first contentful paint, which may come after the page has drawn
     probe = ("BB.ready.then(() => new Promise(done => new PerformanceObserver((list, obs) => {"

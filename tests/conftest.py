@@ -14,7 +14,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 TIERS = ("adb", "ssh", "farm")
-pytest_plugins = ["tests.adb_fixtures", "tests.sshd"]
+pytest_plugins = ["tests.support.adb_fixtures", "tests.support.sshd"]
 SMALL = ["tiny_conv.onnx", "tiny_matmul.onnx", "tiny_conv_fixed.onnx", "tiny_reshape_fixed.onnx",
          "tiny_fc.tflite", "tiny_conv.tflite", "mid_conv.onnx"]
 

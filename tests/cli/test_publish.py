@@ -1,0 +1,132 @@
+"""`benchbot publish` without a browser: republishing after one more run rewrites only what
+changed (the other series' files keep their inode and mtime), nothing at all when nothing
+changed; a run gone takes its files with it; bad input is one line and exit code 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from benchbot.report.site import series_id
+from benchbot.report.site.publish import publish_site
+from tests.conftest import benchbot
+from tests.support.site_runs import MODELS, night_run, run_id_of
+
+CONV = "models/tiny_conv.onnx"
+
+
+def key(model: str, device: str) -> tuple[object, ...]:
+    return (model, device, "onnxruntime", "cpu", "agent", 1, 1, "fp32", None)
+
+
+def state(site: Path) -> dict[str, tuple[int, int]]:
+    return {p.relative_to(site).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in site.rglob("*") if p.is_file()}
+
+
+def never(message: str) -> None:
+    raise AssertionError(message)
+
+
+def test_republishing_after_one_more_run_rewrites_only_what_changed(tmp_path: Path) -> None:
+    results, site = tmp_path / "results", tmp_path / "site"
+    for night in (1, 2, 3):
+        night_run(results, night)
+    logs = results / f"{run_id_of(1)}.logs"  # as a native tool's run leaves its output
+    logs.mkdir()
+    (logs / "0123456789ab-1.log").write_text("INFO: Inference timings in us: ...\n")
+    first = publish_site(results, site, never, run_charts=1)
+    assert (site / f"raw/{run_id_of(1)}.logs/0123456789ab-1.log").read_text().startswith("INFO")
+    assert f'href="../raw/{run_id_of(1)}.logs/0123456789ab-1.log"' in \
+        (site / f"runs/{run_id_of(1)}.html").read_text()
+    # the newest run's page draws the report's charts; the older ones' show its tables
+    pages = {n: (site / f"runs/{run_id_of(n)}.html").read_text() for n in (1, 2, 3)}
+    assert 'class="chart"' in pages[3] and 'class="chart"' not in pages[1] + pages[2]
+    assert all('td class="num" title=' in page for page in pages.values())
+    assert first.series == 4 and first.runs == 3 and first.verdicts_computed == 4 * 2
+    before = state(site)
+    assert set(first.written) == set(before)  # a new site: every file written once
+
+    # one more night measures one series only
+    night_run(results, 4, models=(CONV,), devices=("pixel7",))
+    second = publish_site(results, site, never, run_charts=1)
+    after = state(site)
+    changed = series_id(key(CONV, "pixel7"))
+    assert set(second.written) == {
+        "data/catalog.js", f"data/series/{changed}.js", f"data/runs/{run_id_of(4)}.js",
+        f"runs/{run_id_of(4)}.html", f"raw/{run_id_of(4)}.json", ".benchbot-site.json",
+        ".benchbot-verdicts.json"}
+    assert second.verdicts_computed == 1  # the new point's; the others' were kept
+    for model in MODELS:
+        for device in ("pixel7", "sd855"):
+            rel = f"data/series/{series_id(key(model, device))}.js"
+            if rel.endswith(f"{changed}.js"):
+                assert after[rel] != before[rel]
+            else:  # the same inode, never touched
+                assert after[rel] == before[rel], rel
+    for rel in before:
+        if rel not in second.written:
+            assert after[rel] == before[rel], rel
+    assert f'"{run_id_of(4)}"' in (site / f"data/series/{changed}.js").read_text()
+
+    # nothing new: nothing written
+    third = publish_site(results, site, never, run_charts=1)
+    assert third.written == () and state(site) == after and third.verdicts_computed == 0
+
+    # a run deleted from the results: its files leave the site
+    (results / f"{run_id_of(4)}.json").unlink()
+    fourth = publish_site(results, site, never)
+    assert not (site / f"runs/{run_id_of(4)}.html").exists()
+    assert not (site / f"raw/{run_id_of(4)}.json").exists()
+    assert "data/catalog.js" in fourth.written
+    manifest = json.loads((site / ".benchbot-site.json").read_text())
+    assert sorted(manifest["runs"]) == [f"{run_id_of(n)}.json" for n in (1, 2, 3)]
+
+
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    proc = benchbot("publish", "--results", str(tmp_path / "missing"), "--out",
+                    str(tmp_path / "site"))
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "not a folder of runs" in proc.stderr
+    (tmp_path / "empty").mkdir()
+    proc = benchbot("publish", "--results", str(tmp_path / "empty"), "--out",
+                    str(tmp_path / "site"))
+    assert proc.returncode == 2 and "no runs in" in proc.stderr, proc.stderr
+    night_run(tmp_path / "results", 1)
+    (tmp_path / "file").write_text("x")
+    proc = benchbot("publish", "--results", str(tmp_path / "results"), "--out",
+                    str(tmp_path / "file"))
+    assert proc.returncode == 2 and "is a file" in proc.stderr, proc.stderr
+    proc = benchbot("publish", "--results", str(tmp_path / "results"), "--out",
+                    str(tmp_path / "site"), "--run-charts", "-1")
+    assert proc.returncode == 2 and "--run-charts -1" in proc.stderr, proc.stderr
+
+
+def test_nightly_names_the_published_page_of_each_slower_series(tmp_path: Path) -> None:
+    from benchbot.verdicts import compare, side_of_run
+    from benchbot.report.site import slower_links
+
+    def slower(night: int, model: str, device: str) -> float:
+        return 1.5 if night == 2 and model == CONV and device == "sd855" else 1.0
+
+    results, site = tmp_path / "results", tmp_path / "site"
+    before, after = (night_run(results, n, slower) for n in (1, 2))
+    links = slower_links(compare(side_of_run(before), side_of_run(after)))
+    assert [label for label, _ in links] == ["tiny_conv on sd855, onnxruntime, 1 thread, "
+                                             "batch 1, fp32"]
+    publish_site(results, site, never)
+    page, fragment = links[0][1].split("#s=")
+    assert (site / page).is_file() and fragment == series_id(key(CONV, "sd855"))
+    assert (site / "data" / "series" / f"{fragment}.js").is_file()
+
+
+def test_two_model_files_of_one_name_stay_apart(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    for night in (1, 2):
+        night_run(results, night, models=("v1/tiny_conv.onnx", "v2/tiny_conv.onnx"),
+                  devices=("pixel7",))
+    publish_site(results, tmp_path / "site", never)
+    catalog = (tmp_path / "site" / "data" / "catalog.js").read_text()
+    doc = json.loads(catalog.split(" = ", 1)[1].rstrip().rstrip(";"))
+    assert sorted(s["model"] for s in doc["series"]) == ["v1/tiny_conv.onnx",
+                                                         "v2/tiny_conv.onnx"]

@@ -21,7 +21,6 @@ from benchbot.runs.baselines import resolve_side
 from benchbot.runs.spread import device_spreads
 from benchbot.report.html import html_report, render_page
 from benchbot.store.entries import latest_entries
-from benchbot.stats import summarize
 from benchbot.store import CaseResult, RunRecord, load_run, save_run
 from tests.support.cases import make_case
 from tests.conftest import cli

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import shutil
 from pathlib import Path
 
 from benchbot.verdicts import compare, side_of_run
-from benchbot.store import RunRecord, load_run
+from benchbot.store import RunRecord
 from benchbot.store.entries import model_labels
 from tests.support.cases import make_case
 from tests.conftest import FAST, benchbot

@@ -2,13 +2,14 @@
 
 The server is adbutils' own adb binary on a free port with a private HOME and
 TMPDIR (a developer's adb server and ~/.android are left alone), killed at the
-end; phones are tests/adb_emulator.py on 127.0.0.1, reached with ``adb connect``.
+end; phones are tests/support/adb_emulator.py on 127.0.0.1, reached with ``adb connect``.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pytest
 
 from benchbot.transports.adb_server import connect_device, kill_server, start_server
 from tests.support.adb_emulator import EmulatedPhone
-from tests.support.shared import reference
+from tests.support.shared import REPO, reference
 
 # extra real outputs in ../shared, used when present (a /proc/cpuinfo); the tier needs none
 DUMPS = reference("tool_outputs", "adb_shell")
@@ -78,3 +79,13 @@ def phone(adb_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
                    extra_props={"test.multiline": "first line\nsecond ] line\nthird"})
     yield phone
     phone.stop()
+
+
+def agent_phone_profile(name: str = "sd855") -> str:
+    """A built-in phone profile's text with the agent on this host's Python (as on a phone
+    with Termux), no cool-down pause and a 1-thread mask that fits this host's cores."""
+    text = (REPO / "device_profiles" / f"{name}.toml").read_text()
+    text = text.replace('kind = "tflite_benchmark_model"',
+                        f'kind = "agent"\npython = "{sys.executable}"')
+    text = text.replace('masks = { 1 = "80", 4 = "f0" }', 'masks = { 1 = "1" }')
+    return text.replace("cooldown_s = 5.0", "cooldown_s = 0.0")

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import ctypes
 import getpass
+import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -281,3 +283,35 @@ def server(sshd: SshServer) -> SshServer:
     """The shared sshd, running (a drop test may have stopped it)."""
     sshd.ensure_running()
     return sshd
+
+
+DEVICE = "gpubox"  # the name of the test server's profile
+
+
+def write_profile(folder: Path, server: SshServer, runner: str = "agent", **ssh: Path) -> Path:
+    """A profile for the test server, named DEVICE, in folder, measuring with ``runner``
+    (the agent on this host's Python, or a native tool); ssh overrides key_file etc."""
+    folder.mkdir(exist_ok=True)
+    keys = {"key_file": server.key_file, "known_hosts": server.known_hosts, **ssh}
+    python = f"python = {json.dumps(sys.executable)}\n" if runner == "agent" else ""
+    (folder / f"{DEVICE}.toml").write_text(f"""\
+name = "{DEVICE}"
+label = "GPU box"
+description = "this machine through the test sshd"
+transport = "ssh"
+
+[ssh]
+host = "{server.host}"
+port = {server.port}
+user = {json.dumps(server.user)}
+key_file = {json.dumps(str(keys['key_file']))}
+known_hosts = {json.dumps(str(keys['known_hosts']))}
+
+[runner]
+kind = "{runner}"
+{python}""")
+    return folder
+
+
+def cli_env(home: Path) -> dict[str, str]:
+    return {"HOME": str(home), "SSH_AUTH_SOCK": ""}

@@ -18,7 +18,6 @@ import math
 import re
 import dataclasses
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest

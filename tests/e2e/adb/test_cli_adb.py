@@ -22,8 +22,9 @@ import pytest
 
 from benchbot.store import load_run
 from tests.support.adb_emulator import EmulatedPhone
-from tests.support.adb_fixtures import DUMPS, SD855_DUMP, private_adb_server, start_phone
-from tests.conftest import FAST, REPO, benchbot
+from tests.support.adb_fixtures import (DUMPS, SD855_DUMP, agent_phone_profile,
+                                        private_adb_server, start_phone)
+from tests.conftest import FAST, benchbot
 from tests.support.standin import recorded, write_standin
 
 pytestmark = pytest.mark.adb
@@ -83,12 +84,7 @@ def profiles(tmp_path: Path) -> Path:
     Termux), no cool-down pause, and masks that fit this host's cores (1 thread only)."""
     folder = tmp_path / "profiles"
     folder.mkdir()
-    text = (REPO / "device_profiles" / "sd855.toml").read_text()
-    text = text.replace('kind = "tflite_benchmark_model"',
-                        f'kind = "agent"\npython = "{sys.executable}"')
-    text = text.replace('masks = { 1 = "80", 4 = "f0" }', 'masks = { 1 = "1" }')
-    text = text.replace("cooldown_s = 5.0", "cooldown_s = 0.0")
-    (folder / "sd855.toml").write_text(text)
+    (folder / "sd855.toml").write_text(agent_phone_profile("sd855"))
     return folder
 
 

@@ -5,15 +5,14 @@ give; they assert events and values, never how long anything took."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from benchbot.store import load_run
-from tests.support.adb_fixtures import SD855_DUMP, private_adb_server
-from tests.conftest import REPO, benchbot
+from tests.support.adb_fixtures import SD855_DUMP, agent_phone_profile, private_adb_server
+from tests.conftest import benchbot
 from tests.support.scripted_phone import (BASE_S, CAPPED_KHZ, IDLE_W, LOAD_W, SLOW_S, ScriptedLoad,
                                   scripted_phone)
 
@@ -35,11 +34,7 @@ def profiles(tmp_path: Path) -> Path:
     and (sd855-plugged: the same without) the phone told to stop charging for --energy."""
     folder = tmp_path / "profiles"
     folder.mkdir()
-    text = (REPO / "device_profiles" / "sd855.toml").read_text()
-    text = text.replace('kind = "tflite_benchmark_model"',
-                        f'kind = "agent"\npython = "{sys.executable}"')
-    text = text.replace('masks = { 1 = "80", 4 = "f0" }', 'masks = { 1 = "1" }')
-    text = text.replace("cooldown_s = 5.0", "cooldown_s = 0.0")
+    text = agent_phone_profile("sd855")
     (folder / "sd855.toml").write_text(text.replace("# stop_charging = true",
                                                     "stop_charging = true"))
     return folder

@@ -26,7 +26,7 @@ from benchbot.transports.adb import AdbTransport
 from benchbot.devices.phones import getprop_all
 from benchbot.transports.adb_server import list_serials
 from tests.support.adb_emulator import EmulatedPhone
-from tests.support.adb_fixtures import SD855_DUMP, _free_port, start_phone
+from tests.support.adb_fixtures import _free_port, start_phone
 
 pytestmark = pytest.mark.adb
 

@@ -46,7 +46,8 @@ from benchbot.store import CaseResult, load_run, record_doc  # noqa: E402
 from benchbot.sweep import Case, Plan, SweepSpec  # noqa: E402
 from benchbot.transports.adb_server import kill_server, start_server  # noqa: E402
 from tests.support.adb_emulator import EmulatedPhone, profile_getprop_dump  # noqa: E402
-from tests.support.adb_fixtures import SD855_DUMP, private_adb_env, start_phone  # noqa: E402
+from tests.support.adb_fixtures import (SD855_DUMP, agent_phone_profile,  # noqa: E402
+                                        private_adb_env, start_phone)
 from tests.conftest import REPO  # noqa: E402
 
 pytestmark = [pytest.mark.farm, pytest.mark.adb]
@@ -103,12 +104,7 @@ def farm_profiles(tmp_path_factory: pytest.TempPathFactory) -> Path:
     host's Python, no cool-down and a 1-thread mask that fits this host."""
     folder = tmp_path_factory.mktemp("farm-profiles")
     for name in ("sd855", "sd845", "kirin970"):
-        text = (REPO / "device_profiles" / f"{name}.toml").read_text()
-        text = text.replace('kind = "tflite_benchmark_model"',
-                            f'kind = "agent"\npython = "{sys.executable}"')
-        text = text.replace('masks = { 1 = "80", 4 = "f0" }', 'masks = { 1 = "1" }')
-        text = text.replace("cooldown_s = 5.0", "cooldown_s = 0.0")
-        (folder / f"{name}.toml").write_text(text)
+        (folder / f"{name}.toml").write_text(agent_phone_profile(name))
     return folder
 
 

@@ -12,7 +12,6 @@ and OpenVINO's per-node counters as the op profile.
 from __future__ import annotations
 
 import importlib.util
-import json
 import re
 import sys
 from pathlib import Path
@@ -27,7 +26,7 @@ from benchbot.store import load_run
 from benchbot.store.modelfile import inspect_model
 from benchbot.sweep import MeasureSettings, make_plan
 from tests.conftest import REPO, benchbot
-from tests.support.sshd import SshServer
+from tests.support.sshd import DEVICE, SshServer, write_profile
 
 BIN = Path(sys.executable).parent  # the console scripts of this environment's packages
 LITERT = BIN / "litert-benchmark"
@@ -344,26 +343,6 @@ def test_openvino_benchmark_app_measures_here_checks_what_it_applied_and_profile
 
 # --- real runs: over SSH --------------------------------------------------------------------
 
-def ssh_profile(folder: Path, server: SshServer, kind: str) -> Path:
-    folder.mkdir(exist_ok=True)
-    (folder / "box.toml").write_text(f"""\
-name = "box"
-description = "this machine through the test sshd"
-transport = "ssh"
-
-[ssh]
-host = "{server.host}"
-port = {server.port}
-user = {json.dumps(server.user)}
-key_file = {json.dumps(str(server.key_file))}
-known_hosts = {json.dumps(str(server.known_hosts))}
-
-[runner]
-kind = "{kind}"
-""")
-    return folder
-
-
 @pytest.mark.ssh
 @pytest.mark.parametrize("kind", ["litert_benchmark", "openvino_benchmark_app"])
 def test_real_tools_over_ssh(server: SshServer, models: dict[str, Path], tmp_path: Path,
@@ -379,8 +358,8 @@ def test_real_tools_over_ssh(server: SshServer, models: dict[str, Path], tmp_pat
             tmp_path / "unknown_op.onnx")
     home = tmp_path / "home"
     home.mkdir()
-    proc = benchbot("run", "--device", "box", "--profiles",
-                    str(ssh_profile(tmp_path / "profiles", server, kind)),
+    proc = benchbot("run", "--device", DEVICE, "--profiles",
+                    str(write_profile(tmp_path / "profiles", server, runner=kind)),
                     "--runner-bin", str(binary), "--model", f"{good},{bad}", "--threads", "2",
                     *RUN, "--repeat", "2", "--profile-ops", "--results",
                     str(tmp_path / "results"), env={"HOME": str(home), "SSH_AUTH_SOCK": ""})

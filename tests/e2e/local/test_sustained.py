@@ -319,7 +319,8 @@ def test_a_sweep_file_gives_sustained_as_a_duration(tmp_path: Path) -> None:
 def test_run_sustained_over_ssh_reads_the_server_beside_the_series(
         server, models: dict[str, Path], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Over SSH the agent and the host's reads of the server share one connection."""
-    from tests.e2e.ssh.test_cli_ssh import DEVICE, cli_env, remote_dirs_holding, write_profile
+    from tests.e2e.ssh.test_cli_ssh import remote_dirs_holding
+    from tests.support.sshd import DEVICE, cli_env, write_profile
 
     home = tmp_path / "home"
     home.mkdir()

@@ -8,7 +8,6 @@ what the run left behind. Without sshd the tests skip (tests/sshd.py says why).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -23,12 +22,11 @@ import pytest
 from benchbot.errors import UserError
 from benchbot.store import case_doc, load_run
 from tests.conftest import FAST, benchbot
-from tests.support.sshd import SshServer
+from tests.support.sshd import DEVICE, SshServer, cli_env, write_profile
 from tests.support.standin import recorded, write_standin
 
 pytestmark = pytest.mark.ssh
 
-DEVICE = "gpubox"
 WEIRD_NAME = "we ird $(id) 'q' ;x.onnx"
 
 
@@ -38,34 +36,6 @@ def home(tmp_path: Path) -> Path:
     folder = tmp_path / "home"
     folder.mkdir()
     return folder
-
-
-def write_profile(folder: Path, server: SshServer, **ssh: Path) -> Path:
-    """A profile for the test server, named DEVICE, in folder; ssh overrides key_file etc."""
-    folder.mkdir(exist_ok=True)
-    keys = {"key_file": server.key_file, "known_hosts": server.known_hosts, **ssh}
-    (folder / f"{DEVICE}.toml").write_text(f"""\
-name = "{DEVICE}"
-label = "GPU box"
-description = "this machine through the test sshd"
-transport = "ssh"
-
-[ssh]
-host = "{server.host}"
-port = {server.port}
-user = {json.dumps(server.user)}
-key_file = {json.dumps(str(keys['key_file']))}
-known_hosts = {json.dumps(str(keys['known_hosts']))}
-
-[runner]
-kind = "agent"
-python = {json.dumps(sys.executable)}
-""")
-    return folder
-
-
-def cli_env(home: Path) -> dict[str, str]:
-    return {"HOME": str(home), "SSH_AUTH_SOCK": ""}
 
 
 def run_on_server(server: SshServer, tmp_path: Path, home: Path, *args: str, **ssh: Path

@@ -25,8 +25,11 @@ def publish_command(
                                   "rewrites only the files that changed."),
     run_charts: int = typer.Option(RUN_CHARTS, "--run-charts", metavar="N",
                                    help="The newest N runs' pages draw the report's charts "
-                                        "(about a second each); older runs' pages show its "
+                                        "(most of a page's cost); older runs' pages show its "
                                         "tables. A page is made once, when its run is new."),
+    jobs: int = typer.Option(None, "--jobs", "-j", metavar="N", show_default="one per core",
+                             help="Processes that compute the verdicts and make the run "
+                                  "pages of a first publish (a republish has few to make)."),
 ) -> None:
     """Publish every model x device series across runs as a static site.
 
@@ -39,7 +42,9 @@ def publish_command(
     """
     if run_charts < 0:
         raise ConfigError(f"--run-charts {run_charts}: give 0 or more runs")
-    done = publish_site(results, out, warn, run_charts)
+    if jobs is not None and jobs < 1:
+        raise ConfigError(f"--jobs {jobs}: give 1 or more processes")
+    done = publish_site(results, out, warn, run_charts, workers=jobs)
     err.print(f"published {escape(str(out / 'index.html'))}: {done.series} series, "
               f"{done.runs} run(s); {len(done.written)} file(s) written, {done.unchanged} "
               "unchanged")

@@ -15,6 +15,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 from benchbot.store.entries import Entry, metric_value
 from benchbot.store import CaseResult
 from benchbot.store.findings import VALIDITY_ADVICE, VALIDITY_MEANING
+from benchbot.report.numbers import format_ms
 
 LAYOUTS = ("auto", "devices", "precision-batch")
 
@@ -51,6 +52,14 @@ def grid_unit(grid: Grid) -> tuple[str, float]:
     if values and max(values) < MICRO_BELOW_MS:
         return "µs", 1000.0
     return "ms", 1.0
+
+
+def cell_number(value_ms: float, factor: float, digits: int) -> str:
+    """A cell's value in its grid's unit (``factor`` from ms); in a ms grid, a value under
+    0.1 ms in µs, saying so ("0.7710 µs", not "0.0007710")."""
+    if factor == 1.0 and abs(value_ms) < MICRO_BELOW_MS and value_ms != 0:
+        return f"{format_ms(value_ms * 1000.0, digits)} µs"
+    return format_ms(value_ms * factor, digits)
 
 
 def with_unit(text: str, unit: str) -> str:

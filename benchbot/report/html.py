@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from benchbot._version import __version__
 from benchbot.report.environment import commit_text, environment_rows
-from benchbot.report.grid import Cell, Grid, build_grids, grid_unit, with_unit
-from benchbot.report.numbers import DEFAULT_DIGITS, format_duration, format_ms
+from benchbot.report.grid import Cell, Grid, build_grids, cell_number, grid_unit, with_unit
+from benchbot.report.numbers import DEFAULT_DIGITS, format_duration
 from benchbot.stats.parts import ADVICE, ci_parts
 from benchbot.store import CaseResult, RunRecord
 from benchbot.store.entries import Entry, metric_value
@@ -163,7 +163,7 @@ def grid_html(grid: Grid, cases: Sequence[CaseResult], metric: str, digits: int)
                 cells.append(_name_cell(item) if item is row[0] else f"<td>{_e(item)}</td>")
                 continue
             case = _case_of(item, mine, metric)
-            text = "-" if item.value is None else format_ms(item.value * factor, digits)
+            text = "-" if item.value is None else cell_number(item.value, factor, digits)
             cls = "num"
             if item.invalid:  # not valid: the grid's marks name the codes, the hover the detail
                 text += "†"

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from benchbot.report.grid import Cell, Grid, grid_unit, with_unit
-from benchbot.report.numbers import DEFAULT_DIGITS, format_ms
+from benchbot.report.grid import Cell, Grid, cell_number, grid_unit, with_unit
+from benchbot.report.numbers import DEFAULT_DIGITS
 
 
 def cell_text(cell: str | Cell, digits: int, factor: float = 1.0) -> str:
     if isinstance(cell, str):
         return cell
-    text = "-" if cell.value is None else format_ms(cell.value * factor, digits)
+    text = "-" if cell.value is None else cell_number(cell.value, factor, digits)
     if cell.invalid:
         text += "†"
     return text if cell.footnote is None else f"{text} [{cell.footnote}]"

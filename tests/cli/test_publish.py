@@ -100,6 +100,9 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     proc = benchbot("publish", "--results", str(tmp_path / "results"), "--out",
                     str(tmp_path / "site"), "--run-charts", "-1")
     assert proc.returncode == 2 and "--run-charts -1" in proc.stderr, proc.stderr
+    proc = benchbot("publish", "--results", str(tmp_path / "results"), "--out",
+                    str(tmp_path / "site"), "--jobs", "0")
+    assert proc.returncode == 2 and "--jobs 0: give 1 or more" in proc.stderr, proc.stderr
 
 
 def test_nightly_names_the_published_page_of_each_slower_series(tmp_path: Path) -> None:
@@ -130,3 +133,19 @@ def test_two_model_files_of_one_name_stay_apart(tmp_path: Path) -> None:
     doc = json.loads(catalog.split(" = ", 1)[1].rstrip().rstrip(";"))
     assert sorted(s["model"] for s in doc["series"]) == ["v1/tiny_conv.onnx",
                                                          "v2/tiny_conv.onnx"]
+
+
+def test_a_site_made_over_worker_processes_is_the_site_made_in_one(tmp_path: Path,
+                                                                   monkeypatch) -> None:
+    from benchbot.report.site import workers
+
+    results = tmp_path / "results"
+    for night in (1, 2, 3, 4):
+        night_run(results, night)
+    alone = publish_site(results, tmp_path / "alone", never, run_charts=1, workers=1)
+    monkeypatch.setattr(workers, "MIN_ITEMS", 1)  # a pool even for these few items
+    spread = publish_site(results, tmp_path / "spread", never, run_charts=1, workers=2)
+    assert sorted(spread.written) == sorted(alone.written)
+    assert spread.verdicts_computed == alone.verdicts_computed > 0
+    for rel in alone.written:
+        assert (tmp_path / "spread" / rel).read_bytes() == (tmp_path / "alone" / rel).read_bytes(), rel

@@ -633,5 +633,7 @@ def test_a_grid_of_sub_0_1_ms_values_reads_in_microseconds_and_says_so() -> None
     mixed = fast + [result("c", "d1", 0.25)]
     [table] = report([run(mixed)], "devices")
     assert "(median, ms)" in table.caption and table.column("d1")[2] == "0.2500"
+    # in a ms grid, a value under 0.1 ms is in µs and says so: never 0.0005360
+    assert table.column("d1")[:2] == ["0.5360 µs", "42.10 µs"]
     quant = quantization_table(latest_entries([run(fast)]), {}, "median")
     assert "Latency (median, µs)" in quant and "(median, µs) on d1" in quant

@@ -24,6 +24,7 @@ from typing import Any, Iterable, Iterator, Sequence
 from benchbot.verdicts import CompareSettings, Side, compare
 from benchbot.verdicts.verdict import Comparison, compare_pairs
 from benchbot.report.site.ids import series_id
+from benchbot.report.site.workers import spread
 from benchbot.stats import Summary
 from benchbot.store import CaseResult, RunRecord, load_run
 from benchbot.store.entries import Entry, config_key
@@ -181,10 +182,17 @@ class VerdictCache:
         self.used[key] = None if verdict is None else list(dataclasses.astuple(verdict))
 
 
+def _verdict_of(item: tuple[tuple[Any, ...], tuple[Row, float], tuple[Row, float],
+                            CompareSettings]) -> Verdict | None:
+    key, before, after, settings = item
+    return verdict_between(_thin(key, *before), _thin(key, *after), settings)
+
+
 def build_series(index: ResultsIndex, settings: CompareSettings = CompareSettings(),
-                 cache: VerdictCache | None = None) -> list[Series]:
+                 cache: VerdictCache | None = None, workers: int = 1) -> list[Series]:
     """Every configuration's runs, oldest first, each point with its verdict against the
-    previous one (from ``cache`` where it has it: a verdict depends on its two runs only)."""
+    previous one (from ``cache`` where it has it: a verdict depends on its two runs only;
+    the others computed over ``workers`` processes)."""
     cache = cache or VerdictCache()
     grouped: dict[tuple[Any, ...], list[tuple[Row, float]]] = {}
     failed: dict[tuple[Any, ...], list[Failed]] = {}
@@ -197,6 +205,23 @@ def build_series(index: ResultsIndex, settings: CompareSettings = CompareSetting
         central = row["median_ms"] if row["median_ms"] is not None else row["mean_ms"]
         if central is not None:
             grouped.setdefault(key, []).append((row, float(central)))
+    verdicts: dict[str, Verdict | None] = {}
+    missing: list[tuple[str, tuple[Any, ...], tuple[Row, float], tuple[Row, float]]] = []
+    for key, rows in grouped.items():
+        sid = series_id(key)
+        for previous, current in zip(rows, rows[1:]):
+            memo = cache.key(sid, previous[0], current[0])
+            found, verdict = cache.get(memo)
+            if found:
+                verdicts[memo] = verdict
+            elif memo not in verdicts:
+                verdicts[memo] = None
+                missing.append((memo, key, previous, current))
+    computed = spread(_verdict_of, [(key, before, after, settings)
+                                    for _, key, before, after in missing], workers)
+    for (memo, *_), verdict in zip(missing, computed):
+        verdicts[memo] = verdict
+        cache.put(memo, verdict)
     out = []
     for key, rows in grouped.items():  # a configuration never measured has no series
         sid = series_id(key)
@@ -205,12 +230,7 @@ def build_series(index: ResultsIndex, settings: CompareSettings = CompareSetting
         for row, central in rows:
             verdict = None
             if previous is not None:
-                memo = cache.key(sid, previous[0], row)
-                found, verdict = cache.get(memo)
-                if not found:
-                    verdict = verdict_between(_thin(key, *previous), _thin(key, row, central),
-                                              settings)
-                    cache.put(memo, verdict)
+                verdict = verdicts[cache.key(sid, previous[0], row)]
             points.append(Point(str(row["run_id"]), str(row["started_at"]),
                                 str(row["git_commit"] or ""), central,
                                 row["ci95_low_ms"], row["ci95_high_ms"],

@@ -28,6 +28,7 @@ from benchbot.report.site.history import (RunInfo, Series, VerdictCache, ab_mark
                                           build_series, run_infos)
 from benchbot.report.site.pages import (PAGES, PLOTLY, catalog_js, page_html, run_nav,
                                         runs_js, series_js)
+from benchbot.report.site.workers import default_workers, spread
 from benchbot.store import load_run
 from benchbot.store.entries import entries_of
 from benchbot.store.index import DISABLE_ENV, open_index
@@ -131,11 +132,23 @@ def _signature(folder: Path, name: str) -> list[int]:
     return sig
 
 
-def _run_files(w: _Writer, results: Path, run: RunInfo, previous: RunInfo | None,
-               manifest: dict[str, Any], fresh: dict[str, Any], charts: bool) -> None:
-    """The run's report page, its raw results file and its tools' logs."""
-    from benchbot.report.html import html_report  # the charts' code: only when a page is due
+@dataclass(frozen=True)
+class _RunPage:
+    """What one run's page and raw copies are made from (in a worker process, maybe)."""
 
+    site: Path
+    results: Path
+    run: RunInfo
+    previous: RunInfo | None
+    page: str
+    copies: tuple[str, ...]
+    charts: bool
+
+
+def _plan_run(w: _Writer, results: Path, run: RunInfo, previous: RunInfo | None,
+              manifest: dict[str, Any], fresh: dict[str, Any], charts: bool) -> _RunPage | None:
+    """The run's report page, its raw results file and its tools' logs: kept as they are
+    when the run file has not changed since they were made, else what to make them from."""
     stem = run.file[:-5]
     logs = results / f"{stem}.logs"
     copies = [f"raw/{run.file}"]
@@ -153,16 +166,27 @@ def _run_files(w: _Writer, results: Path, run: RunInfo, previous: RunInfo | None
         fresh[run.file] = known  # as it was made, charts or not
         for rel in [page, *copies]:
             w.keep(rel)
-        return
+        return None
+    w.made.update([page, *copies])
     fresh[run.file] = [*state, charts]
-    for rel in copies:
-        w.put(rel, (results / rel[len("raw/"):]).read_bytes())
-    record = load_run(results / run.file)
-    nav = run_nav(run, previous, f"../raw/{run.file}",
-                  [f"../{rel}" for rel in copies if rel.startswith(f"raw/{stem}.logs/")])
+    return _RunPage(w.site, results, run, previous, page, tuple(copies), charts)
+
+
+def _make_run(job: _RunPage) -> tuple[list[str], int]:
+    """Write one run's page and raw copies; the files written and those left as they were."""
+    from benchbot.report.html import html_report  # the charts' code: only when a page is due
+
+    w = _Writer(job.site)
+    run, stem = job.run, job.run.file[:-5]
+    for rel in job.copies:
+        w.put(rel, (job.results / rel[len("raw/"):]).read_bytes())
+    record = load_run(job.results / run.file)
+    nav = run_nav(run, job.previous, f"../raw/{run.file}",
+                  [f"../{rel}" for rel in job.copies if rel.startswith(f"raw/{stem}.logs/")])
     text = html_report([record], list(entries_of(record)), title=f"benchbot run {run.run_id}",
-                       draw_charts=charts)
-    w.put(page, text.replace("<body>\n", "<body>\n" + nav, 1))
+                       draw_charts=job.charts)
+    w.put(job.page, text.replace("<body>\n", "<body>\n" + nav, 1))
+    return w.written, w.unchanged
 
 
 def _read_state(site: Path, name: str, field: str) -> dict[str, Any]:
@@ -177,7 +201,7 @@ def _read_state(site: Path, name: str, field: str) -> dict[str, Any]:
     return got if isinstance(got, dict) else {}
 
 
-def _history(results: Path, site: Path, warn: Callable[[str], None]
+def _history(results: Path, site: Path, warn: Callable[[str], None], workers: int
              ) -> tuple[list[RunInfo], list[Series], VerdictCache]:
     """The runs and series of the results folder, from its index, with their verdicts (those
     of the last publish reused) and A/B marks."""
@@ -188,7 +212,7 @@ def _history(results: Path, site: Path, warn: Callable[[str], None]
     cache = VerdictCache(_read_state(site, VERDICTS, "verdicts"))
     try:
         runs = run_infos(index)
-        series = build_series(index, cache=cache)
+        series = build_series(index, cache=cache, workers=workers)
     finally:
         index.close()
     unsafe = {r.run_id for r in runs if not SAFE_ID.fullmatch(r.run_id)}
@@ -207,9 +231,11 @@ def _history(results: Path, site: Path, warn: Callable[[str], None]
 
 
 def publish_site(results: Path, site: Path, warn: Callable[[str], None],
-                 run_charts: int = RUN_CHARTS) -> Published:
+                 run_charts: int = RUN_CHARTS, workers: int | None = None) -> Published:
     """Publish every run of the ``results`` folder (through its index) into ``site``; the
-    pages of the newest ``run_charts`` runs, when made, draw the report's charts."""
+    pages of the newest ``run_charts`` runs, when made, draw the report's charts. Verdicts
+    and run pages are made over ``workers`` processes (default: one per core)."""
+    workers = default_workers() if workers is None else workers
     if not results.is_dir():
         raise UserError(f"--results {results}: not a folder of runs; point it at the results "
                         "folder (e.g. results)")
@@ -218,7 +244,7 @@ def publish_site(results: Path, site: Path, warn: Callable[[str], None],
     if os.environ.get(DISABLE_ENV, "") not in ("", "0"):
         raise UserError(f"benchbot publish reads the results index: unset {DISABLE_ENV}")
     script, licence = plotly_files()
-    runs, series, cache = _history(results, site, warn)
+    runs, series, cache = _history(results, site, warn, workers)
     site.mkdir(parents=True, exist_ok=True)
     w = _Writer(site)
     w.put(PLOTLY, script.read_bytes())
@@ -239,11 +265,18 @@ def publish_site(results: Path, site: Path, warn: Callable[[str], None],
         w.put(f"data/runs/{run_id}.js", text)
     manifest = _read_state(site, MANIFEST, "runs")
     fresh: dict[str, Any] = {}
-    previous = None
+    previous, due = None, []
     for i, run in enumerate(runs):
-        _run_files(w, results, run, previous, manifest, fresh, i >= len(runs) - run_charts)
+        job = _plan_run(w, results, run, previous, manifest, fresh, i >= len(runs) - run_charts)
+        if job is not None:
+            due.append(job)
         if not run.is_ab:
             previous = run
+    # the pages with charts first: the slowest jobs start early, the pool ends evenly
+    due.sort(key=lambda job: not job.charts)
+    for written, unchanged in spread(_make_run, due, workers, cost=8):
+        w.written += written
+        w.unchanged += unchanged
     w.prune()
     w.put(MANIFEST, json.dumps({"version": MANIFEST_VERSION, "runs": fresh}, indent=0,
                                sort_keys=True) + "\n")

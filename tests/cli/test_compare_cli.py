@@ -7,12 +7,9 @@ with benchbot.store from synthetic samples, so the verdicts are known.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from benchbot.verdicts import CompareSettings
@@ -21,8 +18,8 @@ from benchbot.runs.baselines import resolve_side
 from benchbot.runs.spread import device_spreads
 from benchbot.report.html import html_report, render_page
 from benchbot.store.entries import latest_entries
-from benchbot.store import CaseResult, RunRecord, load_run, save_run
-from tests.support.cases import make_case
+from benchbot.store import load_run
+from tests.support.nights import five_steady_nights_then_a_change
 from tests.conftest import cli
 
 
@@ -33,35 +30,9 @@ def invoke(*args: str) -> tuple[int, str, str]:
     return cli(*args)
 
 
-def _case(model: str, median_ms: float, seed: int, threads: int = 1) -> CaseResult:
-    """A case measured in 5 processes of 40 runs each (the default measures several)."""
-    rng = np.random.default_rng(seed)
-    runs = [tuple(float(x) for x in rng.lognormal(math.log(median_ms), 0.08, 40))
-            for _ in range(5)]
-    return make_case(id=f"{model}-{threads}", model=f"/m/{model}.onnx",
-                     model_sha256=hashlib.sha256(model.encode()).hexdigest(),
-                     model_size_mb=1.0, device="phone", runtime="onnxruntime",
-                     threads=threads, batch=1, precision="fp32", status="ok", runs=runs)
-
-
-def _save(results: Path, run_id: str, day: int, conv_ms: float, fc_ms: float,
-          seed: int) -> Path:
-    record = RunRecord(run_id=run_id, started_at=f"2025-03-{day:02d}T02:00:00.000+00:00",
-                       command=("benchbot", "run"), benchbot_version="test", host={},
-                       devices={"phone": {"label": "Pixel 7"}}, settings={}, planned_cases=2,
-                       status="complete", cases=(_case("conv", conv_ms, seed),
-                                                 _case("fc", fc_ms, seed + 1)))
-    return save_run(record, results)
-
-
 @pytest.fixture()
 def results(tmp_path: Path) -> Path:
-    """Five steady nights, then a night where conv got 15% slower and fc 20% faster."""
-    out = tmp_path / "results"
-    for day in range(1, 6):
-        _save(out, f"2025030{day}T020000Z-00000{day}", day, 10.0, 4.0, seed=10 * day)
-    _save(out, "20250306T020000Z-bad000", 6, 11.5, 3.2, seed=99)
-    return out
+    return five_steady_nights_then_a_change(tmp_path / "results")
 
 
 def test_slower_exits_one_with_the_table_on_stdout(results: Path) -> None:

@@ -16,7 +16,7 @@ import pytest
 
 from benchbot.cli.outcome import Outcome, exit_code
 from tests.conftest import REPO, cli
-from tests.cli.test_compare_cli import results  # noqa: F401  (the fixture: a slower night)
+from tests.support.nights import five_steady_nights_then_a_change
 
 SLOWER_NIGHT = ("compare", "20250305T020000Z-000005", "latest")
 STEADY_NIGHTS = ("compare", "20250304T020000Z-000004", "20250305T020000Z-000005")
@@ -67,7 +67,8 @@ def test_the_readme_table_is_the_one_main_applies() -> None:
 # --- every command through its outcomes ---------------------------------------------------
 
 
-def test_compare_exits_with_what_it_found(results: Path) -> None:  # noqa: F811
+def test_compare_exits_with_what_it_found(tmp_path: Path) -> None:
+    results = five_steady_nights_then_a_change(tmp_path / "results")
     assert cli(*SLOWER_NIGHT, "--results", str(results))[0] == 1
     assert cli(*STEADY_NIGHTS, "--results", str(results))[0] == 0
     assert cli("compare", "nope", "latest", "--results", str(results))[0] == 2
@@ -95,8 +96,8 @@ def _closed_pipe_run(folder: Path, *args: str) -> tuple[int, str]:
     return proc.returncode, err
 
 
-def test_a_closed_stdout_is_not_a_regression_nor_an_error(results: Path,  # noqa: F811
-                                                          tmp_path: Path) -> None:
+def test_a_closed_stdout_is_not_a_regression_nor_an_error(tmp_path: Path) -> None:
+    results = five_steady_nights_then_a_change(tmp_path / "results")
     for args, code in ((SLOWER_NIGHT, 1), (STEADY_NIGHTS, 0), (("report",), 0),
                        (("--help",), 0)):
         got, err = _closed_pipe_run(tmp_path, *args, "--results", str(results)) \

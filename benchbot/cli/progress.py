@@ -2,8 +2,8 @@
 device when there are several, with its current case; a line per finished case.
 
 The ETA weighs each case by how long it is expected to take: its time limits at first
-(--min-time plus the start of its process), then what the cases of the same model on the
-same device took. Without a terminal (a CI log, ``| tee``) the bar is not drawn and one
+(its first processes' --min-time plus their starts, or its --sustained duration), then
+what the cases of the same model on the same device took. Without a terminal (a CI log, ``| tee``) the bar is not drawn and one
 line is printed per finished case, with its processes (and in ``ab`` one as each pair
 begins). Each finished case states its one
 95% CI and its parts (:mod:`benchbot.stats.parts`), and a case that is not valid says why
@@ -23,6 +23,7 @@ from benchbot.report.numbers import format_duration
 from benchbot.stats.parts import ci_parts
 from benchbot.store import CaseResult
 from benchbot.sweep import Case, Plan
+from benchbot.sweep.plan import MIN_PROCESSES, MeasureSettings
 
 
 class SweepProgress:
@@ -36,7 +37,8 @@ class SweepProgress:
         self.cases = len(plan)
         self.finished = 0
         settings = plan.settings
-        self.expected = {c.id: settings.min_time_s + self.START_S for c in plan.cases}
+        first = self.first_guess(settings)
+        self.expected = {c.id: first for c in plan.cases}
         self.similar = {c.id: (c.model.sha256, c.device) for c in plan.cases}
         self.sides = {i: c.side for i, c in enumerate(plan.cases) if c.side}
         self.started: dict[int, int] = {}  # processes started, per case index
@@ -53,6 +55,13 @@ class SweepProgress:
         self.device_tasks = {d: self.bar.add_task("", who=f"  {escape(d)}", k="",
                                                   total=sum(c.device == d for c in plan.cases))
                              for d in devices} if len(devices) > 1 else {}
+
+    @classmethod
+    def first_guess(cls, settings: MeasureSettings) -> float:
+        """Seconds a case is expected to take before any has finished."""
+        if settings.sustained_s is not None:  # one process, that long
+            return settings.sustained_s + cls.START_S
+        return (settings.repeat or MIN_PROCESSES) * (settings.min_time_s + cls.START_S)
 
     def __enter__(self) -> SweepProgress:
         self.bar.__enter__()

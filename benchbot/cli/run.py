@@ -10,6 +10,7 @@ from typing import Optional
 
 import typer
 
+from benchbot import runtimes
 from benchbot.runs import session
 from benchbot.cli import options
 from benchbot.cli.console import err, out
@@ -89,7 +90,7 @@ def run_command(
     device: Optional[str] = typer.Option(
         None, "--device", "-d", help="Device profile name(s), comma-separated. (default: local)"),
     model: Optional[list[str]] = typer.Option(
-        None, "--model", "-m", help="Model file(s) (.onnx, .tflite) or zoo architectures "
+        None, "--model", "-m", help=f"Model file(s) ({runtimes.formats_text()}) or zoo architectures "
                                     "(zoo:resnet18; see benchbot zoo list); comma-separated or "
                                     "repeated."),
     zoo_dir: Path = typer.Option(Path("models/zoo"), help="Where zoo:NAME models are exported "
@@ -106,10 +107,9 @@ def run_command(
     precision: Optional[str] = typer.Option(
         None, "--precision", help="Precisions: fp32, fp16, int8. (default: fp32)"),
     backend: Optional[str] = typer.Option(
-        None, "--backend", help="What executes the model: cpu, cuda, tensorrt (ONNX Runtime "
-                                "providers); xnnpack, gpu, nnapi (TFLite delegates). A backend "
-                                "that does not apply to a model's runtime is skipped for it. "
-                                "(default: cpu)"),
+        None, "--backend", help=f"What executes the model: {runtimes.backends_text()}. A "
+                                "backend that does not apply to a model's runtime is skipped "
+                                "for it. (default: cpu)"),
     warmup: Optional[int] = typer.Option(
         None, help=f"Warm-up runs before timing, first inference included. (default: {DEFAULTS.warmup})"),
     min_runs: Optional[int] = typer.Option(

@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
+from benchbot import runtimes
 from benchbot._version import __version__
 from benchbot.devices import Device, DeviceOptions, open_device
 from benchbot.errors import ConfigError, DeviceUnavailable, ProfileError, TransportError, UserError
@@ -144,9 +145,9 @@ def refuse_unapplicable(plan: Plan,
 
 def _precision_to_derive(case: Case, runner: str) -> str:
     """fp32 where the runtime or tool makes the case's precision itself (TensorRT fp16,
-    trtexec --fp16, a GPU delegate's fp16), else the case's precision."""
+    OpenVINO's f16 hint, trtexec --fp16, a GPU delegate's fp16), else the case's precision."""
     if runner == "agent":
-        makes_it = case.backend == "tensorrt" and case.precision == "fp16"
+        makes_it = (case.backend, case.precision) in runtimes.runtime(case.runtime).makes_precision
     else:
         makes_it = case.precision != "fp32" and tool(runner).dialect().makes_precision(
             case.backend, case.precision)

@@ -12,6 +12,7 @@ PRECISIONS = ("fp32", "fp16", "int8")
 # runtime's backends, from the runtime registry. A device's native tool adds its backends
 # to its runtime's (make_plan's ``tool_backends``), e.g. OpenVINO benchmark_app's GPU on ONNX.
 BACKENDS = runtimes.all_backends()
+RUNTIMES = tuple(runtimes.RUNTIMES)
 # Beyond these no device has the cores or the memory; the runtimes take a C int
 MAX_THREADS = 1024
 MAX_BATCH = 65536

@@ -125,3 +125,13 @@ def test_models_info_of_an_ir_without_its_bin_is_one_line(ir: tuple[Path, Path],
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "lonely.bin is missing; put it beside lonely.xml" in lines[0]
     assert "Traceback" not in proc.stderr
+
+
+def test_the_api_takes_the_runtime(ir: tuple[Path, Path], tmp_path: Path) -> None:
+    import benchbot
+
+    onnx_file, _ = ir
+    run = benchbot.run(str(onnx_file), runtime=["openvino", "onnxruntime"], warmup=1,
+                       min_runs=3, min_time=0, max_time=2, repeat=1, results=tmp_path)
+    assert sorted((c.runtime, c.status) for c in run.cases) == [("onnxruntime", "ok"),
+                                                                ("openvino", "ok")]

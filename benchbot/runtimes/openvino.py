@@ -1,8 +1,9 @@
-"""OpenVINO IR (``model.xml`` + ``model.bin``), and OpenVINO's runtime, which also reads ONNX.
+"""OpenVINO IR (``model.xml`` + ``model.bin``), and OpenVINO's runtime, which also reads
+ONNX and TFLite files (its frontends).
 
 An IR is two files: the graph (``.xml``) and its weights (``.bin``, same stem, beside it).
-The ``.xml`` suffix selects OpenVINO; an ONNX file runs on it when the case names the
-runtime (the agent's ``--runtime openvino``).
+The ``.xml`` suffix selects OpenVINO; an ONNX or TFLite file runs on it when the case names
+the runtime (``--runtime openvino``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from benchbot.errors import ModelError
 from benchbot.runtimes import InputShapes, ModelFormat, Runtime, register
+from benchbot.runtimes.litert import TFLITE
 from benchbot.runtimes.onnxruntime import ONNX
 
 
@@ -38,7 +40,7 @@ IR = ModelFormat(name="openvino_ir", title="OpenVINO IR", suffixes=(".xml",),
                  card_reader="benchbot.modelcard.openvino_ir:ir_card_fields")
 
 OPENVINO = register(Runtime(
-    name="openvino", title="OpenVINO", formats=(IR, ONNX),
+    name="openvino", title="OpenVINO", formats=(IR, ONNX, TFLITE),
     # OpenVINO devices: CPU, GPU, NPU (compile_model's device name, upper case)
     backends=("cpu", "gpu", "npu"),
     agent_loader="load_openvino",

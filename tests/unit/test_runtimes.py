@@ -132,3 +132,4 @@ def test_a_runtime_that_reads_another_format_is_named(tmp_path: Path) -> None:
     lite = tmp_path / "tiny_conv.lite"
     shutil.copyfile(REPO_MODELS / "tiny_conv.tflite", lite)
     assert inspect_model(lite).runtime == "litert"
+    assert inspect_model(lite, "openvino").runtime == "openvino"  # its TFLite frontend

@@ -2,8 +2,10 @@
 
 This file is self-contained on purpose: it is pushed as is to phones that have
 Python and to servers, so it imports only the standard library, numpy and the
-inference runtime (ONNX Runtime, LiteRT, or tflite_runtime as a fallback), and
-never the rest of benchbot.
+inference runtime (ONNX Runtime, LiteRT or tflite_runtime as a fallback, OpenVINO),
+and never the rest of benchbot. Which runtimes it runs, the suffixes that select them
+and their backends are the runtime registry's (benchbot/runtimes/), written into the
+generated block below; each runtime's loader is a ``load_<name>`` function here.
 
     python agent.py --model m.onnx --threads 4 --batch 1 --min-runs 20 --min-time 1
 
@@ -40,7 +42,33 @@ from typing import Any, Callable
 
 AGENT_PROTOCOL = 1
 
-_ORT_DTYPES = {
+# --- generated from benchbot/runtimes by `python -m benchbot.runtimes.agent_table`; do not edit
+# the loader function of each runtime the agent runs
+LOADER_NAMES = {
+    "onnxruntime": "load_onnxruntime",
+    "litert": "load_litert",
+    "openvino": "load_openvino",
+}
+# the runtime a model file's suffix selects (--runtime auto)
+RUNTIME_BY_SUFFIX = {
+    ".onnx": "onnxruntime",
+    ".tflite": "litert",
+    ".lite": "litert",
+    ".xml": "openvino",
+}
+# suffixes of the files that belong beside a model of a suffix (same stem)
+COMPANIONS = {
+    ".xml": (".bin",),
+}
+# each runtime's backends
+BACKENDS = {
+    "onnxruntime": ("cpu", "cuda", "tensorrt"),
+    "litert": ("cpu", "reference", "xnnpack", "gpu", "nnapi"),
+    "openvino": ("cpu", "gpu", "npu"),
+}
+# --- end of generated tables
+
+ORT_DTYPES = {
     "tensor(float)": "float32",
     "tensor(float16)": "float16",
     "tensor(double)": "float64",
@@ -333,7 +361,7 @@ def load_onnxruntime(args: argparse.Namespace, np: Any, rng: Any) -> dict[str, A
     feeds = {}
     described = []
     for i in inputs:
-        dtype = _ORT_DTYPES.get(i.type)
+        dtype = ORT_DTYPES.get(i.type)
         if dtype is None:
             raise AgentFailure(f"input {i.name!r} has type {i.type}, which the agent cannot generate")
         shape = concrete_shape(list(i.shape), args.batch)
@@ -433,17 +461,125 @@ def load_litert(args: argparse.Namespace, np: Any, rng: Any) -> dict[str, Any]:
             "inputs": described, "load_ms": load_ms, "run_once": interpreter.invoke}
 
 
-LOADERS = {"onnxruntime": load_onnxruntime, "litert": load_litert}
+OPENVINO_DEVICES = {"cpu": "CPU", "gpu": "GPU", "npu": "NPU"}
+OPENVINO_PRECISIONS = {"fp32": "f32", "fp16": "f16"}  # INFERENCE_PRECISION_HINT values
+
+
+def _openvino_config(args: argparse.Namespace, device: str) -> dict[str, Any]:
+    """compile_model's properties: latency, one stream, the case's precision (and threads
+    on the CPU), each read back after compiling."""
+    if args.precision not in OPENVINO_PRECISIONS:
+        raise AgentFailure(f"{args.precision} on OpenVINO is its own export (an "
+                           "NNCF-quantized IR); give that .xml as a model")
+    config: dict[str, Any] = {"PERFORMANCE_HINT": "LATENCY",
+                              "INFERENCE_PRECISION_HINT": OPENVINO_PRECISIONS[args.precision]}
+    if device == "CPU":
+        config.update(INFERENCE_NUM_THREADS=args.threads, NUM_STREAMS=1)
+    elif args.threads != 1:
+        raise AgentFailure(f"threads apply to OpenVINO's CPU device only; measure {device} "
+                           "with --threads 1")
+    return config
+
+
+def _openvino_reshaped(ov: Any, model: Any, batch: int) -> str:
+    """Every input at the case's batch on axis 0 (1 for any other dynamic dimension),
+    reshaped where the model allows it; how the batch was applied."""
+    applied, shapes = "native", {}
+    for port in model.inputs:
+        partial = port.get_partial_shape()
+        if partial.rank.is_dynamic:
+            raise AgentFailure(f"input {port.get_any_name()!r} has no fixed rank; export the "
+                               "model with a known input rank")
+        dims = [d.get_length() if d.is_static else -1 for d in partial]
+        if dims and dims[0] != batch:
+            applied = "dynamic_axis" if dims[0] == -1 else "reshaped"
+        shapes[port] = ov.PartialShape(concrete_shape(dims, batch))
+    if applied != "native" or not all(p.get_partial_shape().is_static for p in model.inputs):
+        try:
+            model.reshape(shapes)
+        except Exception as exc:
+            raise AgentFailure(f"the model rejects batch {batch}: {_first_line(exc)}") from exc
+    return applied
+
+
+def load_openvino(args: argparse.Namespace, np: Any, rng: Any) -> dict[str, Any]:
+    """OpenVINO's Python API: an IR (.xml + .bin) or an ONNX file, compiled on the backend's
+    device. Threads and inference precision are set and read back from the compiled model,
+    and the device that executes it too: a label OpenVINO did not apply fails the case."""
+    try:
+        import openvino as ov
+    except ImportError as exc:
+        raise AgentFailure("no OpenVINO runtime on the device: pip install openvino") from exc
+    device = OPENVINO_DEVICES.get(args.backend)
+    if device is None:
+        raise AgentFailure(f"OpenVINO has no {args.backend} backend (it runs on "
+                           f"{', '.join(OPENVINO_DEVICES)})")
+    core = ov.Core()
+    if not any(d.split(".")[0] == device for d in core.available_devices):
+        raise AgentFailure(f"OpenVINO {ov.__version__} sees no {device} device here "
+                           f"(available: {', '.join(core.available_devices)}); install its "
+                           "driver or measure another backend")
+    config = _openvino_config(args, device)
+    t0 = time.perf_counter_ns()
+    model = (core.read_model(args.model, args.weights) if args.weights
+             else core.read_model(args.model))
+    batch_applied = _openvino_reshaped(ov, model, args.batch)
+    compiled = core.compile_model(model, device, config)
+    load_ms = (time.perf_counter_ns() - t0) / 1e6
+    precision = compiled.get_property("INFERENCE_PRECISION_HINT").get_type_name()
+    if precision != config["INFERENCE_PRECISION_HINT"]:
+        raise AgentFailure(f"OpenVINO's {device} runs this model in {precision}, not the "
+                           f"{config['INFERENCE_PRECISION_HINT']} asked for {args.precision}: "
+                           "measure it at a precision this device has")
+    threads = int(compiled.get_property("INFERENCE_NUM_THREADS")) if device == "CPU" else 1
+    if threads != args.threads:
+        raise AgentFailure(f"OpenVINO's CPU runs {threads} inference threads, not the "
+                           f"{args.threads} asked; ask for at most the device's cores")
+    executing = [str(d) for d in compiled.get_property("EXECUTION_DEVICES")]
+    if not any(d.split(".")[0] == device for d in executing):
+        raise AgentFailure(f"OpenVINO executes on {', '.join(executing)}, not {device}")
+    request = compiled.create_infer_request()
+    described = []
+    for port in compiled.inputs:
+        shape = [int(d) for d in port.get_shape()]
+        dtype = port.get_element_type().to_dtype().name
+        request.set_tensor(port, ov.Tensor(random_input(np, shape, dtype, rng)))
+        described.append({"name": port.get_any_name(), "dtype": dtype, "shape": shape})
+    return {"runtime": "openvino", "runtime_version": ov.__version__,
+            "provider": ", ".join(executing), "precision_applied": precision,
+            "io_copies_in_timing": device != "CPU",
+            "threads_applied": threads, "batch_applied": batch_applied,
+            "inputs": described, "load_ms": load_ms, "run_once": request.infer}
+
+
+# the loaders the generated LOADER_NAMES name, by runtime
+LOADERS: dict[str, Callable[[argparse.Namespace, Any, Any], dict[str, Any]]] = {
+    runtime: globals()[loader] for runtime, loader in LOADER_NAMES.items()}
 
 
 def runtime_for(path: str) -> str:
     """The runtime that executes a model file, from its extension."""
     ext = os.path.splitext(path)[1].lower()
-    if ext == ".onnx":
-        return "onnxruntime"
-    if ext in (".tflite", ".lite"):
-        return "litert"
-    raise AgentFailure(f"unknown model format {ext!r}: expected .onnx or .tflite")
+    if ext not in RUNTIME_BY_SUFFIX:
+        raise AgentFailure(f"unknown model format {ext!r}: expected one of "
+                           f"{', '.join(RUNTIME_BY_SUFFIX)}, or name the runtime (--runtime)")
+    return RUNTIME_BY_SUFFIX[ext]
+
+
+def model_files(args: argparse.Namespace) -> None:
+    """AgentFailure naming the file when the model, or a file that belongs beside it (an
+    IR's .bin), is not on the device."""
+    if not os.path.isfile(args.model):
+        raise AgentFailure(f"model file not found on the device: {args.model}")
+    base, ext = os.path.splitext(args.model)
+    if args.weights:
+        if not os.path.isfile(args.weights):
+            raise AgentFailure(f"weights file not found on the device: {args.weights}")
+        return
+    for suffix in COMPANIONS.get(ext.lower(), ()):
+        if not os.path.isfile(base + suffix):
+            raise AgentFailure(f"{args.model} needs its {suffix} file beside it "
+                               f"({base + suffix}), or --weights PATH")
 
 
 def peak_rss_mb() -> float | None:
@@ -611,7 +747,7 @@ def ort_profile_pass(args: argparse.Namespace, np: Any, runs: int) -> dict[str, 
                                            sess_options=opts, providers=providers)
         rng = np.random.default_rng(args.seed)
         feeds = {i.name: random_input(np, concrete_shape(list(i.shape), args.batch),
-                                      _ORT_DTYPES.get(i.type, "float32"), rng)
+                                      ORT_DTYPES.get(i.type, "float32"), rng)
                  for i in session.get_inputs()}
         for _ in range(runs + 1):
             session.run(None, feeds)
@@ -632,7 +768,9 @@ def profile_pass(args: argparse.Namespace, np: Any, runtime: str) -> dict[str, A
     Never fails the measurement: a profile that cannot be taken says why (``reason``).
     """
     if runtime != "onnxruntime":
-        return {"ops": [], "reason": LITERT_NO_PROFILER, "source": runtime}
+        reason = LITERT_NO_PROFILER if runtime in ("litert", "tflite_runtime") else (
+            f"the agent takes op profiles with ONNX Runtime only, not {runtime}")
+        return {"ops": [], "reason": reason, "source": runtime}
     try:
         found = ort_profile_pass(args, np, args.profile_runs)
     except Exception as exc:
@@ -651,8 +789,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     rng = np.random.default_rng(args.seed)
     runtime = args.runtime if args.runtime != "auto" else runtime_for(args.model)
-    if not os.path.isfile(args.model):
-        raise AgentFailure(f"model file not found on the device: {args.model}")
+    if args.backend not in BACKENDS[runtime]:
+        raise AgentFailure(f"{runtime} has no {args.backend} backend (it has "
+                           f"{', '.join(BACKENDS[runtime])})")
+    model_files(args)
     before_load = rss_kb()
     loaded = LOADERS[runtime](args, np, rng)
     after_load = rss_kb()
@@ -720,11 +860,16 @@ def watch_reader() -> None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description="benchbot measuring agent: time one model, print JSON.")
-    p.add_argument("--model", required=True, help="model file (.onnx or .tflite)")
-    p.add_argument("--runtime", default="auto", choices=["auto", *LOADERS])
+    p.add_argument("--model", required=True,
+                   help=f"model file ({', '.join(RUNTIME_BY_SUFFIX)})")
+    p.add_argument("--weights", default="",
+                   help="the file beside the model, where it has one (an OpenVINO IR's .bin) "
+                        "and it is not the model's name with that suffix")
+    p.add_argument("--runtime", default="auto", choices=["auto", *LOADERS],
+                   help="auto: from the model's suffix")
     p.add_argument("--backend", default="cpu",
-                   choices=["cpu", "reference", "xnnpack", *(k for k in PROVIDERS if k != "cpu")],
-                   help="ONNX Runtime provider, or TFLite delegate")
+                   choices=list(dict.fromkeys(b for bs in BACKENDS.values() for b in bs)),
+                   help="ONNX Runtime provider, TFLite delegate or OpenVINO device")
     p.add_argument("--precision", default="fp32", choices=["fp32", "fp16", "int8"])
     p.add_argument("--prepared", action="store_true",
                    help="the model file already is the precision (a variant the host derived)")

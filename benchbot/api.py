@@ -66,13 +66,16 @@ def _listed(value: Any) -> Any:
 def run(models: str | Path | Sequence[str | Path], device: str | Sequence[str] = "local",
         threads: int | Sequence[int] = (1,), batch: int | Sequence[int] = (1,),
         precision: str | Sequence[str] = ("fp32",), backend: str | Sequence[str] = ("cpu",),
-        results: str | Path | None = None, **measure: float) -> RunRecord:
+        results: str | Path | None = None, runtime: str | Sequence[str] | None = None,
+        **measure: float) -> RunRecord:
     """Measure ``models`` on the devices over the sweep; returns the finished run.
 
     ``measure`` takes the names of a sweep file's ``[measure]`` table: ``warmup``,
     ``min_runs``, ``max_runs``, ``min_time``, ``max_time`` (seconds), ``case_timeout``,
     ``repeat`` (processes per case; default adaptive), ``max_repeat``, ``target_ci``, ``valid_ci``,
     ``case_budget``, ``order``, ``seed``, ``profile_ops``, ``min_cosine``.
+    ``runtime`` (e.g. "openvino"): the runtimes that run each model, among those that read
+    its format (default: the one its suffix selects).
     The run is saved in ``results`` (default ``results/``) as ``benchbot run`` saves it.
 
     >>> run = benchbot.run("models/tiny_conv.onnx", threads=(1, 2), min_time=0.2)
@@ -86,7 +89,9 @@ def run(models: str | Path | Sequence[str | Path], device: str | Sequence[str] =
     spec = spec_from_values({"devices": _listed(device), "models": list(_names(models)),
                              "threads": _listed(threads), "batch": _listed(batch),
                              "precision": _listed(precision), "backend": _listed(backend),
-                             "measure": dict(measure)}, "benchbot.run()")
+                             "measure": dict(measure),
+                             **({"runtime": _listed(runtime)} if runtime is not None else {})},
+                            "benchbot.run()")
     profiles = session.profiles_of(spec.devices or ("local",), profile_dirs(), None)
     plan = session.plan_of(spec, profiles, Path("models/zoo"))
     plan = session.prepare(plan, profiles, "static", Path(DEFAULT_CACHE_DIR), log.info)

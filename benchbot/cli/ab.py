@@ -12,6 +12,7 @@ from typing import Optional
 
 import typer
 
+from benchbot import runtimes
 from benchbot.cli import options
 from benchbot.cli.console import err, out
 from benchbot.cli.progress import SweepProgress
@@ -42,7 +43,7 @@ def ab_command(
                                           help="Thread counts, e.g. 1,4. (default: 1)"),
     batch: Optional[str] = typer.Option(None, "--batch", "-b", help="Batch sizes. (default: 1)"),
     precision: Optional[str] = typer.Option(None, help="fp32, fp16, int8. (default: fp32)"),
-    backend: Optional[str] = typer.Option(None, help="cpu, cuda, tensorrt, xnnpack, gpu, nnapi."),
+    backend: Optional[str] = typer.Option(None, help=f"{runtimes.backends_text()}. (default: cpu)"),
     repeat: Optional[int] = typer.Option(
         None, help="Pairs of processes, fixed. (default: adaptive: at least the pairs the "
                    "test needs to reach --alpha, 8 at 0.01, then more up to --max-repeat "

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from benchbot import runtimes
 from benchbot.cli import options
 
 from benchbot.cli.console import err, out
@@ -61,8 +62,8 @@ def render_cards(cards: list[ModelCard]) -> str:
 @app.command("info")
 @options.examples('benchbot models info zoo:mobilenet_v3_small', 'benchbot models info model.onnx model.tflite --json')
 def info_command(
-    models: list[str] = typer.Argument(..., help="Model files (.onnx, .tflite, .nb) or zoo "
-                                                 "references such as zoo:resnet18."),
+    models: list[str] = typer.Argument(..., help=f"Model files ({runtimes.formats_text()}) "
+                                                 "or zoo references such as zoo:resnet18."),
     as_json: bool = typer.Option(False, "--json", help="A JSON list of cards instead of a "
                                                       "table."),
     zoo_dir: Path = typer.Option(Path("models/zoo"), "--zoo-dir",

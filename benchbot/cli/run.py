@@ -10,6 +10,7 @@ from typing import Optional
 
 import typer
 
+from benchbot import runtimes
 from benchbot.runs import session
 from benchbot.cli import options
 from benchbot.cli.console import err, out
@@ -36,7 +37,8 @@ DEFAULTS = MeasureSettings()
 
 def spec_from_options(device: Optional[str], model: Optional[list[str]], threads: Optional[str],
                        batch: Optional[str], precision: Optional[str], backend: Optional[str],
-                       measure: dict[str, float], meta: Optional[list[str]] = None) -> SweepSpec:
+                       measure: dict[str, float], meta: Optional[list[str]] = None,
+                       runtime: Optional[str] = None) -> SweepSpec:
     models = None
     if model is not None:
         # an existing file is one model even with a comma in its name; else a comma list
@@ -49,6 +51,8 @@ def spec_from_options(device: Optional[str], model: Optional[list[str]], threads
                      if precision is not None else None,
                      backend=axes.choices(backend, "--backend", axes.BACKENDS)
                      if backend is not None else None,
+                     runtime=axes.choices(runtime, "--runtime", axes.RUNTIMES)
+                     if runtime is not None else None,
                      measure={k: v for k, v in measure.items() if v is not None},
                      meta=parse_meta(meta or []))
 
@@ -89,7 +93,7 @@ def run_command(
     device: Optional[str] = typer.Option(
         None, "--device", "-d", help="Device profile name(s), comma-separated. (default: local)"),
     model: Optional[list[str]] = typer.Option(
-        None, "--model", "-m", help="Model file(s) (.onnx, .tflite) or zoo architectures "
+        None, "--model", "-m", help=f"Model file(s) ({runtimes.formats_text()}) or zoo architectures "
                                     "(zoo:resnet18; see benchbot zoo list); comma-separated or "
                                     "repeated."),
     zoo_dir: Path = typer.Option(Path("models/zoo"), help="Where zoo:NAME models are exported "
@@ -106,10 +110,13 @@ def run_command(
     precision: Optional[str] = typer.Option(
         None, "--precision", help="Precisions: fp32, fp16, int8. (default: fp32)"),
     backend: Optional[str] = typer.Option(
-        None, "--backend", help="What executes the model: cpu, cuda, tensorrt (ONNX Runtime "
-                                "providers); xnnpack, gpu, nnapi (TFLite delegates). A backend "
-                                "that does not apply to a model's runtime is skipped for it. "
-                                "(default: cpu)"),
+        None, "--backend", help=f"What executes the model: {runtimes.backends_text()}. A "
+                                "backend that does not apply to a model's runtime is skipped "
+                                "for it. (default: cpu)"),
+    runtime: Optional[str] = typer.Option(
+        None, "--runtime", help=f"Runtimes that run each model, among {', '.join(axes.RUNTIMES)}: "
+                                "a model runs on those that read its format. (default: by the "
+                                "model's suffix)"),
     warmup: Optional[int] = typer.Option(
         None, help=f"Warm-up runs before timing, first inference included. (default: {DEFAULTS.warmup})"),
     min_runs: Optional[int] = typer.Option(
@@ -257,7 +264,7 @@ def run_command(
     if resume is not None:
         _refuse_options_with_resume({
             "--device": device, "--model": model, "--threads": threads, "--batch": batch,
-            "--precision": precision, "--backend": backend, "--config": config,
+            "--precision": precision, "--backend": backend, "--runtime": runtime, "--config": config,
             "--runner": runner, "--meta": meta, **{f"--{k.replace('_', '-')}": v for k, v in measure.items()}})
         record = session.find_record(resume, results)
         session.check_not_running(record, results)
@@ -265,7 +272,7 @@ def run_command(
         names = tuple(dict.fromkeys(c.device for c in plan.cases))
     else:
         spec = spec_from_options(device, model, threads, batch, precision, backend, measure,
-                                  meta)
+                                  meta, runtime)
         if config is not None:
             spec = load_sweep_file(config).overridden_by(spec)
         names = spec.devices or ("local",)

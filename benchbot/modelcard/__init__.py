@@ -4,8 +4,9 @@
 
 The counting conventions (what a parameter is, which ops are MACs, what a cheap op
 costs) are documented in :mod:`benchbot.modelcard.onnx_counts` and
-:mod:`benchbot.modelcard.tflite_counts`. Importing this package is cheap: onnx and the
-TFLite schema are imported when a model is read.
+:mod:`benchbot.modelcard.tflite_counts` (an OpenVINO IR: :mod:`benchbot.modelcard.openvino_ir`;
+which reader reads which format is the runtime registry's). Importing this package is cheap:
+onnx, the TFLite schema and openvino are imported when a model is read.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ class ModelCard:
 
     name: str
     path: str
-    format: str  # "onnx", "tflite" or "paddle_lite"
+    format: str  # its ModelFormat name (benchbot.runtimes): "onnx", "tflite", ...
     runtime: str
     sha256: str
     size_bytes: int

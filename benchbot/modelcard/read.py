@@ -8,9 +8,9 @@ from typing import Any
 
 from benchbot.errors import ModelError
 from benchbot.modelcard.card import ModelCard, TensorSpec
+from benchbot import runtimes
 from benchbot.store.modelfile import inspect_model
 
-_FORMATS = {"onnxruntime": "onnx", "litert": "tflite", "paddle_lite": "paddle_lite"}
 _STRIP_ABOVE = 1024  # elements: weights bigger than this are not needed to count
 _STRIPPED_TYPES = (1, 2, 3, 10, 11, 16)  # float, uint8, int8, float16, double, bfloat16
 
@@ -63,7 +63,7 @@ def onnx_fields(model: Any) -> dict[str, Any]:
             "weight_types": weight_types, "notes": tuple(notes)}
 
 
-def _onnx_card_fields(path: Path) -> dict[str, Any]:
+def onnx_card_fields(path: Path) -> dict[str, Any]:
     import onnx
 
     try:
@@ -74,7 +74,7 @@ def _onnx_card_fields(path: Path) -> dict[str, Any]:
     return onnx_fields(model)
 
 
-def _tflite_card_fields(path: Path) -> dict[str, Any]:
+def tflite_card_fields(path: Path) -> dict[str, Any]:
     from benchbot.modelcard.tflite_counts import read_tflite
 
     try:
@@ -100,20 +100,21 @@ def _tflite_card_fields(path: Path) -> dict[str, Any]:
             "weight_types": facts.weight_types, "notes": tuple(notes)}
 
 
-def model_card(path: Path) -> ModelCard:
-    """The card of the model file at ``path`` (ONNX, TFLite; Paddle Lite: size only).
+def model_card(path: Path, runtime: str | None = None) -> ModelCard:
+    """The card of the model at ``path``: what its format's card reader (in the runtime
+    registry) finds; a format without one (Paddle Lite's .nb) is known by its size only.
 
     Raises ModelError (a UserError) for a file that is missing or not a model.
     """
     path = Path(path)
-    model = inspect_model(path)
-    if model.runtime == "onnxruntime":
-        fields = _onnx_card_fields(path)
-    elif model.runtime == "litert":
-        fields = _tflite_card_fields(path)
+    model = inspect_model(path, runtime)
+    fmt = runtimes.runtime(model.runtime).format_for(path)
+    assert fmt is not None  # inspect_model checked that the runtime reads it
+    if fmt.card_reader is not None:
+        fields = runtimes.resolve(fmt.card_reader)(path)
     else:
-        fields = {"notes": ("a Paddle Lite .nb file is opaque on the host: only its size is "
-                            "known",)}
-    return ModelCard(name=model.name, path=str(path), format=_FORMATS[model.runtime],
+        fields = {"notes": (f"a {fmt.title} {path.suffix} file is opaque on the host: only "
+                            "its size is known",)}
+    return ModelCard(name=model.name, path=str(path), format=fmt.name,
                      runtime=model.runtime, sha256=model.sha256, size_bytes=model.size_bytes,
                      **fields)

@@ -9,7 +9,7 @@ from typing import Any
 
 from benchbot import agent as agent_module
 from benchbot.errors import CaseError, TransportError
-from benchbot.runners.base import case_result, cpus_of_mask, failure_of, model_to_push
+from benchbot.runners.base import case_result, cpus_of_mask, failure_of, files_to_push
 from benchbot.runners.memory import agent_memory
 from benchbot.runners.ops import OpRow, no_profile, op_profile, placement_of_profile
 from benchbot.runners.energy import energy_of
@@ -121,8 +121,10 @@ class AgentRunner:
         try:
             if case.variant_error is not None:
                 raise CaseError(case.variant_error, kind="bad_input")
-            model_path = self.transport.push(model_to_push(case), timeout=300)
-            argv = self.argv(case, settings, model_path)
+            files = [self.transport.push(f, timeout=300) for f in files_to_push(case)]
+            argv = self.argv(case, settings, files[0])
+            if len(files) > 1:  # pushed under another name: the agent is told where it is
+                argv += ["--weights", files[1]]
             if case.variant is not None and case.variant.derived:
                 argv.append("--prepared")  # the file already is the case's precision and batch
             sustained = energy = None

@@ -99,6 +99,14 @@ def model_to_push(case: Case) -> Path:
     return case.variant.path if case.variant is not None else case.model.path
 
 
+def files_to_push(case: Case) -> tuple[Path, ...]:
+    """Every file that is measured, the main one first: the derived variant, else each
+    file of the model (an OpenVINO IR's .xml and .bin)."""
+    if case.variant is not None and case.variant.derived:
+        return (case.variant.path,)
+    return case.model.files
+
+
 def cpus_of_mask(mask: str) -> list[int]:
     """CPU ids set in a hex mask: 'f0' -> [4, 5, 6, 7]."""
     value = int(mask, 16)

@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
+from benchbot import runtimes
 from benchbot._version import __version__
 from benchbot.devices import Device, DeviceOptions, open_device
 from benchbot.errors import ConfigError, DeviceUnavailable, ProfileError, TransportError, UserError
@@ -90,7 +91,8 @@ def plan_of(spec: SweepSpec, profiles: Sequence[Profile], zoo_dir: Path,
     a case no native tool can measure as labelled is refused (ConfigError)."""
     if not spec.models:
         raise ConfigError("no model to measure: give --model PATH (or models = [...] in --config)")
-    models = tuple(dict.fromkeys(inspect_model(model_path(m, zoo_dir)) for m in spec.models))
+    models = tuple(dict.fromkeys(found for m in spec.models
+                                 for found in models_of(model_path(m, zoo_dir), spec.runtime)))
     plan = make_plan(models, tuple(p.name for p in profiles), spec.threads or (1,),
                      spec.batch or (1,), spec.precision or ("fp32",), settings_of(spec.measure),
                      spec.backend or ("cpu",), runners={p.name: p.runner.kind for p in profiles},
@@ -100,6 +102,18 @@ def plan_of(spec: SweepSpec, profiles: Sequence[Profile], zoo_dir: Path,
                                     for p in profiles if p.runner.kind != "agent"})
     refuse_unapplicable(plan, known_dialects(profiles, runner_bin))
     return replace(plan, meta=dict(spec.meta))
+
+
+def models_of(path: Path, runtime_names: Sequence[str] | None) -> tuple[ModelFile, ...]:
+    """The model at ``path`` once per runtime that runs it: the one its suffix selects, or
+    each of ``runtime_names`` that reads its format (ConfigError when none does)."""
+    if runtime_names is None:
+        return (inspect_model(path),)
+    readers = [name for name in runtime_names if runtimes.runtime(name).format_for(path)]
+    if not readers:
+        raise ConfigError(f"--runtime: none of {', '.join(runtime_names)} reads {path.name} "
+                          f"(it is a {runtimes.runtime_for(path).own_format.title} file)")
+    return tuple(inspect_model(path, name) for name in readers)
 
 
 def known_dialects(profiles: Sequence[Profile],
@@ -144,9 +158,10 @@ def refuse_unapplicable(plan: Plan,
 
 def _precision_to_derive(case: Case, runner: str) -> str:
     """fp32 where the runtime or tool makes the case's precision itself (TensorRT fp16,
-    trtexec --fp16, a GPU delegate's fp16), else the case's precision."""
+    OpenVINO's f16 hint, trtexec --fp16, a GPU delegate's fp16), else the case's precision."""
     if runner == "agent":
-        makes_it = case.backend == "tensorrt" and case.precision == "fp16"
+        made = runtimes.runtime(case.runtime).makes_precision
+        makes_it = (case.backend, case.precision) in made
     else:
         makes_it = case.precision != "fp32" and tool(runner).dialect().makes_precision(
             case.backend, case.precision)
@@ -280,14 +295,14 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _model_of_entry(model: ModelRef, run_id: str) -> ModelFile:
+def _model_of_entry(model: ModelRef, run_id: str, runtime: str) -> ModelFile:
     """The planned model, found by its absolute path (else the path as given), unchanged."""
     given = model.path
     path = Path(model.abs_path or given)
     if not path.is_file() and Path(given).is_file():
         path = Path(given)
     try:
-        found = inspect_model(path)
+        found = inspect_model(path, runtime)
     except UserError as exc:
         raise UserError(f"cannot resume run {run_id}: {exc}") from None
     if found.sha256 != model.sha256:
@@ -303,7 +318,7 @@ def resume_plan(record: RunRecord) -> Plan:
                         "start it again instead")
     settings = settings_of_record(record)
     done = {c.id for c in record.cases if c.status == "ok" and not needs_more(c, settings)}
-    models: dict[str, ModelFile] = {}
+    models: dict[tuple[str, str], ModelFile] = {}
     cases = []
     for number, entry in enumerate(record.plan):
         try:
@@ -313,10 +328,10 @@ def resume_plan(record: RunRecord) -> Plan:
                             "run instead") from None
         if case_id in done:
             continue
-        if c.model.path not in models:
-            models[c.model.path] = _model_of_entry(c.model, record.run_id)
-        cases.append(Case(model=models[c.model.path], device=c.device, threads=c.threads,
-                          batch=c.batch, precision=c.precision, backend=c.backend,
+        if (c.model.path, c.runtime) not in models:
+            models[c.model.path, c.runtime] = _model_of_entry(c.model, record.run_id, c.runtime)
+        cases.append(Case(model=models[c.model.path, c.runtime], device=c.device,
+                          threads=c.threads, batch=c.batch, precision=c.precision, backend=c.backend,
                           runner=c.runner, int8_mode=c.int8_mode))
     return Plan(cases=tuple(cases), settings=settings, meta=dict(record.meta))
 

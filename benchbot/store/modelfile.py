@@ -1,4 +1,8 @@
-"""Model files on the host: recognise the format, reject corrupt files early, hash them."""
+"""Model files on the host: recognise the format, reject corrupt files early, hash them.
+
+What a format is (its suffixes, the files beside it, its check, how its inputs are read)
+is the runtime registry's (:mod:`benchbot.runtimes`); nothing here imports a runtime.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,20 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchbot import runtimes
 from benchbot.errors import ModelError
 from benchbot.store import modelcache
-
-RUNTIME_BY_SUFFIX = {".onnx": "onnxruntime", ".tflite": "litert", ".nb": "paddle_lite"}
 
 
 @dataclass(frozen=True)
 class ModelFile:
-    """A model file the host has checked: its path, format, size and content hash."""
+    """A model the host has checked: its path, runtime, size and content hash.
+
+    A model may be several files: ``path`` is the main one (what is named and loaded),
+    ``parts`` the files beside it (an OpenVINO IR's ``.bin``); ``sha256`` is then over
+    the files' bytes in order (``cat model.xml model.bin | sha256sum``) and
+    ``size_bytes`` their total.
+    """
 
     path: Path
     runtime: str
@@ -23,6 +32,12 @@ class ModelFile:
     # the path as the user first gave it, when ``path`` is where it was found since (a run
     # resumed from another folder): what records and reports name
     given: str | None = field(default=None, compare=False)
+    parts: tuple[Path, ...] = ()
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """Every file of the model, the main one first: what is hashed and pushed."""
+        return (self.path, *self.parts)
 
     @property
     def name(self) -> str:
@@ -35,32 +50,6 @@ class ModelFile:
     @property
     def size_mb(self) -> float:
         return self.size_bytes / 1e6
-
-
-def _check_onnx(path: Path) -> None:
-    import onnx  # lazy: only needed when an ONNX model is in the sweep
-
-    try:
-        model = onnx.load(str(path), load_external_data=False)
-    except Exception as exc:
-        raise ModelError(f"{path}: not a readable ONNX model ({type(exc).__name__}); "
-                         "re-export it") from exc
-    if not model.graph.node:
-        raise ModelError(f"{path}: the ONNX graph has no nodes; re-export the model")
-
-
-def _check_tflite(path: Path) -> None:
-    with path.open("rb") as f:
-        head = f.read(8)
-    if len(head) < 8 or head[4:8] != b"TFL3":
-        raise ModelError(f"{path}: not a TFLite flatbuffer (no TFL3 identifier); re-export it")
-
-
-def _check_paddle_lite(path: Path) -> None:
-    pass  # an opt-converted Paddle Lite model has no magic number to check
-
-
-_CHECKS = {".onnx": _check_onnx, ".tflite": _check_tflite, ".nb": _check_paddle_lite}
 
 
 def input_shapes(model: ModelFile) -> dict[str, tuple[int | str, ...]]:
@@ -76,48 +65,58 @@ def input_shapes(model: ModelFile) -> dict[str, tuple[int | str, ...]]:
 
 
 def _read_input_shapes(model: ModelFile) -> dict[str, tuple[int | str, ...]]:
+    fmt = runtimes.runtime(model.runtime).format_for(model.path)
+    if fmt is None or fmt.input_shapes is None:
+        return {}
     try:
-        if model.runtime == "onnxruntime":
-            import onnx
-
-            graph = onnx.load(str(model.path), load_external_data=False).graph
-            weights = {i.name for i in graph.initializer}
-            return {i.name: tuple(d.dim_param or d.dim_value
-                                  for d in i.type.tensor_type.shape.dim)
-                    for i in graph.input if i.name not in weights}
-        if model.runtime == "litert":
-            from ai_edge_litert.interpreter import Interpreter
-
-            details = Interpreter(model_path=str(model.path)).get_input_details()
-            return {d["name"]: tuple(int(x) for x in d["shape"]) for d in details}
+        return fmt.input_shapes(model.files)
     except Exception:  # a model the host cannot read is still measured as stored
         return {}
-    return {}
 
 
-def inspect_model(path: Path) -> ModelFile:
-    """Check that ``path`` is a model benchbot can run; raises ModelError with the fix."""
+def _signature(files: tuple[Path, ...]) -> list[list[object]]:
+    """Each file's name, size and mtime: a cached check of a model holds while they do."""
+    return [[f.name, f.stat().st_size, f.stat().st_mtime_ns] for f in files]
+
+
+def inspect_model(path: Path, runtime: str | None = None) -> ModelFile:
+    """Check that ``path`` is a model benchbot can run; raises ModelError with the fix.
+
+    ``runtime`` names the runtime that runs it (one that reads its format, e.g.
+    ``openvino`` for an ``.onnx``); None: the one its suffix selects.
+    """
     if path.is_dir():  # before the suffix: a folder may well be called "models.onnx"
-        raise ModelError(f"{path} is a folder, not a model file: name a .onnx, .tflite or "
-                         ".nb file (e.g. --model {path / 'model.onnx'})")
-    suffix = path.suffix.lower()
-    if suffix not in RUNTIME_BY_SUFFIX:
-        raise ModelError(f"{path}: unknown model format {suffix or '(no suffix)'!r}; "
-                         "benchbot runs .onnx, .tflite and Paddle Lite .nb files")
+        raise ModelError(f"{path} is a folder, not a model file: name a "
+                         f"{runtimes.formats_text()} file (e.g. --model "
+                         f"{path / 'model.onnx'})")
+    entry = runtimes.runtime_for(path) if runtime is None else runtimes.runtime(runtime)
+    fmt = entry.format_for(path)
+    if fmt is None:
+        raise ModelError(f"{path}: {entry.title} does not read {path.suffix or 'this'} "
+                         f"files; it reads {', '.join(f.title for f in entry.formats)}")
     if not path.is_file():
         raise ModelError(f"model file not found: {path}")
-    size = path.stat().st_size
-    if size == 0:
+    files = fmt.files(path)
+    for part in files[1:]:
+        if not part.is_file():
+            raise ModelError(f"{path}: its {fmt.title} {part.suffix} file {part.name} is "
+                             f"missing; put it beside {path.name} (they are exported together)")
+    size = sum(f.stat().st_size for f in files)
+    if path.stat().st_size == 0:
         raise ModelError(f"{path}: the file is empty; re-export the model")
-    cached = modelcache.lookup(path)  # this very file (path, size, mtime) checked before
-    if cached.get("checked") and isinstance(cached.get("sha256"), str):
-        return ModelFile(path=path, runtime=RUNTIME_BY_SUFFIX[suffix], sha256=cached["sha256"],
-                         size_bytes=size)
-    _CHECKS[suffix](path)
+    signature = _signature(files)
+    cached = modelcache.lookup(path)  # these very files (path, size, mtime) checked before
+    if cached.get("checked") and isinstance(cached.get("sha256"), str) and \
+            cached.get("files", signature) == signature:
+        return ModelFile(path=path, runtime=entry.name, sha256=cached["sha256"],
+                         size_bytes=size, parts=files[1:])
+    fmt.check(path)
     digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    modelcache.remember(path, checked=True, sha256=digest.hexdigest())
-    return ModelFile(path=path, runtime=RUNTIME_BY_SUFFIX[suffix], sha256=digest.hexdigest(),
-                     size_bytes=size)
+    for file in files:
+        with file.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    modelcache.remember(path, checked=True, sha256=digest.hexdigest(),
+                        **({"files": signature} if len(files) > 1 else {}))
+    return ModelFile(path=path, runtime=entry.name, sha256=digest.hexdigest(),
+                     size_bytes=size, parts=files[1:])

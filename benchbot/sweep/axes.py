@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from benchbot import runtimes
 from benchbot.errors import ConfigError
 
 PRECISIONS = ("fp32", "fp16", "int8")
-# What executes a model: ONNX Runtime execution providers and TFLite delegates. "cpu" is each
-# runtime's default CPU path (LiteRT: with its default XNNPACK delegate); "reference" is LiteRT's
-# built-in kernels without any delegate (it does not apply to ONNX Runtime or Paddle Lite).
-BACKENDS_BY_RUNTIME = {"onnxruntime": ("cpu", "cuda", "tensorrt"),
-                       "litert": ("cpu", "reference", "xnnpack", "gpu", "nnapi"),
-                       "paddle_lite": ("cpu", "gpu")}
-# "npu" (and "gpu" on an ONNX file) only where a native tool runs it: a device's tool adds its
-# backends to its runtime's (make_plan's ``tool_backends``), e.g. OpenVINO's -d NPU.
-BACKENDS = ("cpu", "reference", "cuda", "tensorrt", "xnnpack", "gpu", "nnapi", "npu")
+# What executes a model (ONNX Runtime providers, TFLite delegates, OpenVINO devices): every
+# runtime's backends, from the runtime registry. A device's native tool adds its backends
+# to its runtime's (make_plan's ``tool_backends``), e.g. OpenVINO benchmark_app's GPU on ONNX.
+BACKENDS = runtimes.all_backends()
+RUNTIMES = tuple(runtimes.RUNTIMES)
 # Beyond these no device has the cores or the memory; the runtimes take a C int
 MAX_THREADS = 1024
 MAX_BATCH = 65536

@@ -6,6 +6,8 @@
     batch     = [1, 4]
     precision = ["fp32"]
     backend   = ["cpu"]   # cpu | cuda | tensorrt (ONNX Runtime); xnnpack | gpu | nnapi (TFLite)
+    runtime   = ["openvino"]  # optional: the runtime(s) that run each model (default: by
+                              # suffix); each model runs on those of them that read its format
 
     [measure]
     warmup = 5
@@ -42,7 +44,8 @@ from benchbot.sweep import axes
 from benchbot.sweep.plan import check_seconds, parse_duration
 
 ZOO_PREFIX = "zoo:"  # as benchbot.zoo.REF_PREFIX (a sibling layer: not imported)
-_TOP = {"devices", "models", "threads", "batch", "precision", "backend", "measure", "meta"}
+_TOP = {"devices", "models", "threads", "batch", "precision", "backend", "runtime", "measure",
+        "meta"}
 # [measure] keys and their kinds: "seconds" are checked as time limits
 _MEASURE: dict[str, Any] = {"warmup": int, "min_runs": int, "max_runs": int,
                             "min_time": "seconds", "max_time": "seconds",
@@ -68,6 +71,7 @@ class SweepSpec:
     batch: tuple[int, ...] | None = None
     precision: tuple[str, ...] | None = None
     backend: tuple[str, ...] | None = None
+    runtime: tuple[str, ...] | None = None  # None: each model's by its suffix
     measure: dict[str, float] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
 
@@ -75,7 +79,8 @@ class SweepSpec:
         """This spec with every value ``other`` gives taken from ``other``."""
         pick = {name: getattr(other, name) if getattr(other, name) is not None
                 else getattr(self, name)
-                for name in ("devices", "models", "threads", "batch", "precision", "backend")}
+                for name in ("devices", "models", "threads", "batch", "precision", "backend",
+                             "runtime")}
         return SweepSpec(**pick, measure={**self.measure, **other.measure},
                          meta={**self.meta, **other.meta})
 
@@ -175,5 +180,6 @@ def spec_from_values(data: dict[str, Any], where: str, base: Path | None = None)
                      precision=get("precision",
                                    lambda v, o: axes.choices(v, o, axes.PRECISIONS)),
                      backend=get("backend", lambda v, o: axes.choices(v, o, axes.BACKENDS)),
+                     runtime=get("runtime", lambda v, o: axes.choices(v, o, axes.RUNTIMES)),
                      measure=_measure(where, data.get("measure", {})),
                      meta=_meta(where, data.get("meta", {})))

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 from benchbot.errors import ConfigError, printable
 from benchbot.store.modelfile import ModelFile
-from benchbot.sweep.axes import BACKENDS_BY_RUNTIME
+from benchbot import runtimes
 
 # A week: any longer time limit is a typo (1e308), and would overflow the clocks it meets.
 MAX_SECONDS = 7 * 24 * 3600.0
@@ -285,12 +285,12 @@ def make_plan(models: tuple[ModelFile, ...], devices: tuple[str, ...], threads: 
     extra = tool_backends or {}
 
     def applies(backend: str, m: ModelFile, device: str) -> bool:
-        return backend in BACKENDS_BY_RUNTIME[m.runtime] or backend in extra.get(device, ())
+        return backend in runtimes.runtime(m.runtime).backends or backend in extra.get(device, ())
 
     for m in models:
         if not any(applies(b, m, d) for b in backends for d in devices):
             raise ConfigError(f"--backend: none of {', '.join(backends)} runs {m.path.name} "
-                              f"({m.runtime}: {', '.join(BACKENDS_BY_RUNTIME[m.runtime])})")
+                              f"({m.runtime}: {', '.join(runtimes.runtime(m.runtime).backends)})")
     runner_of = runners or {}
     cases = tuple(Case(model=m, device=d, threads=t, batch=b, precision=p, backend=k,
                        runner=runner_of.get(d, "agent"),

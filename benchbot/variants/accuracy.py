@@ -18,18 +18,16 @@ The pure part is :func:`output_error`; :func:`compare_models` runs two files;
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Protocol
 
 import numpy as np
 
-from benchbot.agent import random_input
+from benchbot import runtimes
+from benchbot.agent import ORT_DTYPES, random_input
 from benchbot.store import Accuracy, OutputError
 from benchbot.sweep import Case
 
 CHECKED_PRECISIONS = ("fp16", "int8")
-_ORT_DTYPES = {"tensor(float)": "float32", "tensor(float16)": "float16",
-               "tensor(double)": "float64", "tensor(int8)": "int8", "tensor(uint8)": "uint8",
-               "tensor(int32)": "int32", "tensor(int64)": "int64", "tensor(bool)": "bool"}
 
 
 def output_error(name: str, variant: np.ndarray, reference: np.ndarray) -> OutputError:
@@ -63,7 +61,9 @@ def _shape(dims: Iterable[Any], batch: int) -> list[int]:
     return out
 
 
-class _OnnxModel:
+class OnnxModel:
+    """A file run by ONNX Runtime CPU on the host."""
+
     def __init__(self, path: Path) -> None:
         import onnxruntime as ort
 
@@ -73,17 +73,19 @@ class _OnnxModel:
                                             providers=["CPUExecutionProvider"])
 
     def inputs(self, batch: int) -> list[tuple[str, list[int], str]]:
-        return [(i.name, _shape(i.shape, batch), _ORT_DTYPES.get(i.type, "float32"))
+        return [(i.name, _shape(i.shape, batch), ORT_DTYPES.get(i.type, "float32"))
                 for i in self.session.get_inputs()]
 
     def run(self, feeds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        kinds = {i.name: _ORT_DTYPES.get(i.type, "float32") for i in self.session.get_inputs()}
+        kinds = {i.name: ORT_DTYPES.get(i.type, "float32") for i in self.session.get_inputs()}
         names = [o.name for o in self.session.get_outputs()]
         values = self.session.run(names, {k: v.astype(kinds[k]) for k, v in feeds.items()})
         return dict(zip(names, values))
 
 
-class _TfliteModel:
+class TfliteModel:
+    """A file run by LiteRT on the host (quantized tensors scaled to and from floats)."""
+
     def __init__(self, path: Path) -> None:
         from ai_edge_litert.interpreter import Interpreter
 
@@ -112,8 +114,20 @@ class _TfliteModel:
         return out
 
 
-def _open(path: Path) -> _OnnxModel | _TfliteModel:
-    return _TfliteModel(path) if path.suffix.lower() in (".tflite", ".lite") else _OnnxModel(path)
+class HostModel(Protocol):
+    """A model file run on the host: its inputs at a batch, and one run on given feeds."""
+
+    def inputs(self, batch: int) -> list[tuple[str, list[int], str]]: ...
+
+    def run(self, feeds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]: ...
+
+
+def _open(path: Path) -> HostModel:
+    """The file run by its runtime's host runner (the runtime registry's)."""
+    entry = runtimes.runtime_for(path)
+    if entry.host_runner is None:
+        raise ValueError(f"{entry.title} files cannot be run on the host")
+    return runtimes.resolve(entry.host_runner)(path)
 
 
 def compare_models(variant: Path, reference: Path, *, seed: int = 0, batch: int = 1,

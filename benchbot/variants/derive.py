@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
+from benchbot import runtimes
 from benchbot.errors import ConfigError
 from benchbot.store.modelfile import ModelFile, input_shapes
 from benchbot.variants import cache
@@ -13,6 +14,8 @@ from benchbot.variants.onnx_batch import needs_rewrite, rewrite_batch
 from benchbot.variants.onnx_check import run_batch
 from benchbot.variants.tflite import find_tflite_variant
 from benchbot.variants.variant import INT8_MODES, PRECISIONS, Variant, VariantError
+
+VariantMaker = Callable[[ModelFile, str, "int | None", str, Path], Variant]
 
 # Bump when a recipe changes what it writes: every cached variant is then rebuilt.
 RECIPE_VERSION = 1
@@ -85,12 +88,14 @@ def derive(model: ModelFile, precision: str, batch: int | None, int8_mode: str,
            cache_dir: Path) -> Variant:
     """The file to measure ``model`` at ``precision`` and ``batch``.
 
-    ONNX: the source itself when nothing needs to change (fp32, and a dynamic batch
+    The model's runtime's variant maker (:mod:`benchbot.runtimes`) decides. ONNX
+    Runtime: the source itself when nothing needs to change (fp32, and a dynamic batch
     axis or the batch it was exported with); else a variant derived from it (batch
     rewrite, then fp16 or int8), checked to load and run in onnxruntime CPU, and cached
-    in ``cache_dir`` by content: an unchanged source is never derived twice. TFLite:
-    the exported variant file found by name (batch is resized at run time). Paddle
-    Lite: fp32 only. ``int8_mode`` ("static" or "dynamic") matters for int8 only.
+    in ``cache_dir`` by content: an unchanged source is never derived twice. LiteRT:
+    the exported variant file found by name (batch is resized at run time). A runtime
+    without a maker (Paddle Lite, OpenVINO): fp32 only, other precisions are their own
+    export. ``int8_mode`` ("static" or "dynamic") matters for int8 only.
 
     Raises VariantError (a CaseError: the case fails, the sweep goes on) when the
     precision or batch cannot apply; ConfigError for an unknown precision or mode.
@@ -101,14 +106,27 @@ def derive(model: ModelFile, precision: str, batch: int | None, int8_mode: str,
         raise ConfigError(f"int8 mode {int8_mode!r} is not one of {', '.join(INT8_MODES)}")
     if batch is not None and batch < 1:
         raise ConfigError(f"batch must be a positive integer, not {batch}")
-    if model.runtime == "litert":
-        return _unchanged(model) if precision == "fp32" else find_tflite_variant(model,
-                                                                                 precision)
-    if model.runtime != "onnxruntime":
-        if precision == "fp32":
-            return _unchanged(model)
-        raise VariantError(f"{model.path.name}: {precision} of a Paddle Lite model is its own "
-                           f"export (paddle_lite_opt); give that .nb file as a model")
+    entry = runtimes.runtime(model.runtime)
+    if entry.variant_maker is not None:
+        maker: VariantMaker = runtimes.resolve(entry.variant_maker)
+        return maker(model, precision, batch, int8_mode, cache_dir)
+    if precision == "fp32":
+        return _unchanged(model)
+    raise VariantError(f"{model.path.name}: {precision} of a {entry.title} model is "
+                       f"{entry.export_hint}")
+
+
+def derive_tflite(model: ModelFile, precision: str, batch: int | None, int8_mode: str,
+                  cache_dir: Path) -> Variant:
+    """TFLite: the fp32 file, or the exported variant found by name beside it (the batch
+    is resized at run time)."""
+    return _unchanged(model) if precision == "fp32" else find_tflite_variant(model, precision)
+
+
+def derive_onnx(model: ModelFile, precision: str, batch: int | None, int8_mode: str,
+                cache_dir: Path) -> Variant:
+    """ONNX: the source itself when nothing needs to change, else a derived variant,
+    checked and cached by content (see :func:`derive`)."""
     rewrite = batch if needs_rewrite(input_shapes(model), batch) else None
     if precision == "fp32" and rewrite is None:
         return _unchanged(model)

@@ -83,7 +83,7 @@ def test_concrete_shape_puts_the_batch_on_axis_0() -> None:
 def test_agent_is_self_contained() -> None:
     """It is pushed alone to devices: stdlib, numpy and runtimes only, never benchbot."""
     allowed = set(sys.stdlib_module_names) | {"numpy", "onnxruntime", "onnx", "ai_edge_litert",
-                                              "tflite_runtime"}
+                                              "tflite_runtime", "openvino"}
     tree = ast.parse(AGENT.read_text())
     imported = {alias.name.split(".")[0] for node in ast.walk(tree)
                 if isinstance(node, ast.Import) for alias in node.names}

@@ -32,7 +32,7 @@ from benchbot.runners.native.failure import failure_message
 from benchbot.runners.native.fetch import (FetchError, cache_path, check_elf, elf_machine,
                                            fetch_tool, tool_url)
 from benchbot.sweep import MeasureSettings
-from benchbot.sweep.axes import BACKENDS_BY_RUNTIME
+from benchbot.runtimes import runtime
 from tests.conftest import FAST, benchbot
 from tests.support.shared import reference
 from tests.support.standin import write_standin
@@ -156,9 +156,9 @@ def test_parse_of_a_text_that_is_not_a_log_is_one_line(tmp_path: Path) -> None:
 # --- 3. cpu / reference / xnnpack --------------------------------------------------------------
 
 def test_backends_per_runtime() -> None:
-    assert "reference" in BACKENDS_BY_RUNTIME["litert"]
-    assert "reference" not in BACKENDS_BY_RUNTIME["onnxruntime"]
-    assert "reference" not in BACKENDS_BY_RUNTIME["paddle_lite"]
+    assert "reference" in runtime("litert").backends
+    assert "reference" not in runtime("onnxruntime").backends
+    assert "reference" not in runtime("paddle_lite").backends
 
 
 def test_benchmark_model_flags_per_backend() -> None:

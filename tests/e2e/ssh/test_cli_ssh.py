@@ -314,3 +314,28 @@ def test_trtexec_on_the_server_is_parsed_into_a_precision_batch_grid(
     assert case.runs[0].extras["tool"]["throughput_qps"] == pytest.approx(18.0758)
     assert case.variant is None  # no fp16 file was derived: trtexec made it
     assert case.runs[0].extras["dialect"] == "7-10"
+
+
+def test_an_openvino_ir_arrives_as_two_files_and_runs(
+        server: SshServer, tmp_path: Path, home: Path) -> None:
+    """The server keeps pushed files under hashed names: the .bin is not beside the .xml,
+    so the agent is told where it went (--weights)."""
+    from tests.support.openvino_ir import zoo_ir
+
+    _, xml = zoo_ir(tmp_path, resolution=32)
+    xml = xml.rename(tmp_path / f"ir-{tmp_path.name}.xml")
+    xml.with_name("squeezenet1_1.bin").rename(xml.with_suffix(".bin"))
+    before = set(remote_dirs_holding(xml.name))
+    proc = run_on_server(server, tmp_path, home, "-m", str(xml), "--keep", *FAST)
+    kept = [d for d in remote_dirs_holding(xml.name) if d not in before]
+    try:
+        assert proc.returncode == 0, proc.stderr
+        (case,) = only_run(tmp_path / "results").cases
+        assert case.status == "ok" and case.runtime == "openvino", case.failure
+        assert case.runs[0].provider == "CPU" and case.runs[0].threads_applied == 1
+        assert len(kept) == 1, kept
+        names = {f.name.split("-", 1)[1] for f in kept[0].iterdir() if "-" in f.name}
+        assert {xml.name, xml.with_suffix(".bin").name} <= names
+    finally:
+        for d in kept:
+            shutil.rmtree(d, ignore_errors=True)

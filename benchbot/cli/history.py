@@ -109,7 +109,7 @@ def history_command(
     results: Optional[list[Path]] = typer.Option(
         None, "--results", "-r",
         help="Results folder(s) or run file(s); repeatable. (default: results)"),
-    x: str = typer.Option("time", "--x", help="The x axis: time (run start), run (runs in "
+    x: str = typer.Option(X_AXES[0], "--x", help="The x axis: time (run start), run (runs in "
                                                 "order) or commit (each run's git commit)."),
     out: Path = typer.Option(Path("history.png"), "--out", "-o", help="PNG file to write."),
     as_json: bool = typer.Option(False, "--json", help="Print the points (run, commit, "

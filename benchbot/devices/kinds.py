@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from benchbot.profiles import Profile, TransportName
-from benchbot.profiles.transports import transport_kind
+from benchbot.profiles.transport_kinds import transport_kind
 
 if TYPE_CHECKING:
     from benchbot.devices import Device, DeviceOptions

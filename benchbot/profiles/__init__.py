@@ -18,7 +18,7 @@ from benchbot.profiles.catalog import (
     profile_dirs,
 )
 from benchbot.profiles.schema import PROFILE_SCHEMA, profile_from_toml
-from benchbot.profiles.transports import TRANSPORT_KINDS, TRANSPORTS, TransportKind, TransportName
+from benchbot.profiles.transport_kinds import TRANSPORT_KINDS, TRANSPORTS, TransportKind, TransportName
 from benchbot.profiles.values import (
     DEFAULT_ADB_SERVER,
     AdbSettings,

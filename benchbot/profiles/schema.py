@@ -31,7 +31,7 @@ from benchbot.profiles.keytypes import (
     quote,
     render_path,
 )
-from benchbot.profiles.transports import (TRANSPORT_KINDS, TRANSPORTS, TransportName,
+from benchbot.profiles.transport_kinds import (TRANSPORT_KINDS, TRANSPORTS, TransportName,
                                           check_sections, settings_of)
 from benchbot.profiles.values import CpuSettings, Profile, RunnerSettings, ThermalSettings
 

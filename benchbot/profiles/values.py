@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from benchbot.transports.settings import DEFAULT_ADB_SERVER, SshSettings, default_adb_server
 
 if TYPE_CHECKING:
-    from benchbot.profiles.transports import TransportName
+    from benchbot.profiles.transport_kinds import TransportName
 
 
 def _empty_mapping() -> Mapping[object, object]:
@@ -105,7 +105,7 @@ class ThermalSettings:
 class Profile:
     """One device: how to reach it, how to recognise it, and how to run on it.
 
-    ``transport`` is a registered kind (:mod:`benchbot.profiles.transports`);
+    ``transport`` is a registered kind (:mod:`benchbot.profiles.transport_kinds`);
     ``settings`` is what its profile table says (an :class:`AdbSettings` for ``adb``, an
     :class:`SshSettings` for ``ssh``, None for a kind without a table); ``source`` is
     the file the profile was read from.
@@ -143,7 +143,7 @@ class Profile:
     def to_dict(self) -> dict[str, object]:
         """The profile as JSON-able data (paths as strings), for ``profiles show``: each
         transport table under its kind's name (null for the kinds the profile is not)."""
-        from benchbot.profiles.transports import TRANSPORT_KINDS  # the registry imports us
+        from benchbot.profiles.transport_kinds import TRANSPORT_KINDS  # the registry imports us
 
         data = {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)
                 if f.name != "settings"}

@@ -13,7 +13,7 @@ from benchbot.cli.main import app, main
 from benchbot.devices.kinds import DeviceKind
 from benchbot.profiles import PROFILE_SCHEMA, TRANSPORT_KINDS, TransportName, get_profile
 from benchbot.profiles import profile_dirs
-from benchbot.profiles.transports import transport_kind
+from benchbot.profiles.transport_kinds import transport_kind
 from benchbot.report import renderers
 from benchbot.runners.native import runner_kinds
 from benchbot.runs.executor import SCHEDULES

@@ -14,7 +14,6 @@ from benchbot.devices import DeviceOptions
 from benchbot.profiles import profile_dirs
 from benchbot.sweep import MeasureSettings
 from benchbot.sweep import axes
-from benchbot.sweep.plan import MIN_PROCESSES
 
 F = TypeVar("F", bound=Callable[..., Any])
 

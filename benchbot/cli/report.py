@@ -16,9 +16,9 @@ from benchbot.modelcard import ModelCard
 from benchbot.report import METRICS, Filters
 from benchbot.report.numbers import DEFAULT_DIGITS
 from benchbot.report.ops import GROUPINGS
-from benchbot.report.renderers import (Renderer, ReportInput, format_help, formats,
-                                       formats_with_layouts, layout_help, layouts,
-                                       renderer_for, RENDERERS)
+from benchbot.report.renderers import (RENDERERS, Renderer, ReportInput, format_help,
+                                       formats, formats_with_layouts, layout_help, layouts,
+                                       renderer_for)
 from benchbot.store.entries import Entry
 from benchbot.store.queries import select_entries
 from benchbot.sweep.axes import PRECISIONS
@@ -49,6 +49,7 @@ def _one_of(value: str, allowed: tuple[str, ...], option: str) -> str:
 
 MAX_DIGITS = 15
 DEFAULT_METRIC = next(iter(METRICS))
+DEFAULT_FORMAT = formats()[0]
 EXAMPLES = """Examples:
 
   benchbot report --layout devices --threads 1
@@ -98,7 +99,7 @@ def _shape(fmt: str, as_json: bool, layout: str | None, model_columns: str | Non
            precision: str | None, by: str) -> Shape:
     """Every option checked, before any file is read."""
     if as_json:
-        if fmt not in ("md", "json"):
+        if fmt not in (DEFAULT_FORMAT, "json"):
             raise ConfigError(f"--json is --format json; it cannot go with --format {fmt}")
         fmt = "json"
     _one_of(fmt, formats(), "--format")
@@ -133,7 +134,7 @@ def report_command(
     device: Optional[str] = typer.Option(None, "--device", "-d", help="Only this device."),
     metric: Optional[str] = typer.Option(
         None, help=f"Statistic shown: {', '.join(METRICS)}. (default: {DEFAULT_METRIC})"),
-    fmt: str = typer.Option(formats()[0], "--format", "-f", help=format_help()),
+    fmt: str = typer.Option(DEFAULT_FORMAT, "--format", "-f", help=format_help()),
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
     digits: Optional[int] = typer.Option(
         None, help=f"Significant digits of the numbers in grids, 1 to {MAX_DIGITS}. "

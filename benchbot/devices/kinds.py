@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from benchbot.profiles import Profile, TransportName
 from benchbot.profiles.transport_kinds import transport_kind
+from benchbot.transports import Transport
 
 if TYPE_CHECKING:
     from benchbot.devices import Device, DeviceOptions
@@ -33,7 +34,7 @@ class DeviceKind:
 
     name: TransportName
     open: Callable[[Profile, DeviceOptions, Say], Device]
-    facts: Callable[..., Mapping[str, Any]]
+    facts: Callable[[Transport, Profile], dict[str, Any]]
     lease_key: Callable[[Profile, Mapping[str, Any]], str]
 
 

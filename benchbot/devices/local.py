@@ -10,7 +10,7 @@ from benchbot.devices.facts import host_facts
 from benchbot.devices.hygiene import Hygiene
 from benchbot.devices.kinds import DeviceKind, Say
 from benchbot.profiles import Profile, TransportName
-from benchbot.transports import LocalTransport
+from benchbot.transports import LocalTransport, Transport
 
 
 def open_local(profile: Profile, options: DeviceOptions, say: Say) -> Device:
@@ -20,11 +20,16 @@ def open_local(profile: Profile, options: DeviceOptions, say: Say) -> Device:
                      False, options)
     return Device(profile=profile, transport=transport, runner=runner,
                   hygiene=Hygiene(transport, profile.thermal, say, with_battery=False),
-                  facts={**base_facts(profile, runner), **host_facts()})
+                  facts={**base_facts(profile, runner), **LOCAL.facts(transport, profile)})
 
 
 def lease_key(profile: Profile, facts: Mapping[str, Any]) -> str:
     return f"local-{facts.get('hostname', 'host')}"
 
 
-LOCAL = DeviceKind(TransportName("local"), open_local, lambda *_: host_facts(), lease_key)
+def read_facts(transport: Transport, profile: Profile) -> dict[str, Any]:
+    """The host's facts (read once per process)."""
+    return host_facts()
+
+
+LOCAL = DeviceKind(TransportName("local"), open_local, read_facts, lease_key)

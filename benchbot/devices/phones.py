@@ -109,7 +109,8 @@ def open_phone(profile: Profile, options: DeviceOptions, say: Say) -> Device:
     serial = options.serial or profile.adb.serial or pick_serial(profile, server)
     transport = AdbTransport(serial, server, workdir=profile.runner.workdir or DEFAULT_WORKDIR,
                              keep=options.keep)
-    facts, battery = phone_facts(transport, getprop_all(transport))
+    facts = PHONE.facts(transport, profile)
+    battery = Battery(**facts["battery"]) if facts.get("battery") else None
     problem = battery_problem(battery, options.battery_floor) if options.battery_floor else None
     if problem is not None:
         raise UserError(f"{profile.name} ({serial}): {problem}")
@@ -125,6 +126,9 @@ def lease_key(profile: Profile, facts: Mapping[str, Any]) -> str:
     return f"adb-{facts.get('serial')}"
 
 
-PHONE = DeviceKind(TransportName("adb"), open_phone,
-                   lambda transport, profile: phone_facts(transport, getprop_all(transport))[0],
-                   lease_key)
+def read_facts(transport: Transport, profile: Profile) -> dict[str, Any]:
+    """A phone's facts (:func:`phone_facts`), its properties read first."""
+    return phone_facts(transport, getprop_all(transport))[0]  # type: ignore[arg-type]
+
+
+PHONE = DeviceKind(TransportName("adb"), open_phone, read_facts, lease_key)

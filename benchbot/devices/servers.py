@@ -94,7 +94,7 @@ def open_server(profile: Profile, options: DeviceOptions, say: Say) -> Device:
     return Device(profile=profile, transport=transport, runner=runner,
                   hygiene=Hygiene(transport, profile.thermal, say, with_battery=False),
                   facts={**base_facts(profile, runner), "host": profile.ssh.host,
-                         **server_facts(transport, profile.runner.python or "python3")})
+                         **SERVER.facts(transport, profile)})
 
 
 def lease_key(profile: Profile, facts: Mapping[str, Any]) -> str:
@@ -102,7 +102,9 @@ def lease_key(profile: Profile, facts: Mapping[str, Any]) -> str:
     return f"ssh-{profile.ssh.host}-{profile.ssh.port}"
 
 
-SERVER = DeviceKind(TransportName("ssh"), open_server,
-                    lambda transport, profile: server_facts(
-                        transport, profile.runner.python or "python3"),
-                    lease_key)
+def read_facts(transport: Transport, profile: Profile) -> dict[str, Any]:
+    """A server's facts, with the Python the agent will use there."""
+    return server_facts(transport, profile.runner.python or "python3")
+
+
+SERVER = DeviceKind(TransportName("ssh"), open_server, read_facts, lease_key)

@@ -115,7 +115,7 @@ def profile_from_toml(data: Mapping[str, object], source: Path) -> Profile:
         label=str(top.get("label", "")),
         transport=transport,
         source=source,
-        settings=settings_of(top).get(transport),
+        transport_settings=settings_of(top).get(transport),
         match=top.get("match", MappingProxyType({})),
         cpu=CpuSettings(**top.get("cpu", {})),
         runner=RunnerSettings(**top.get("runner", {})),

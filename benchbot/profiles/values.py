@@ -106,16 +106,16 @@ class Profile:
     """One device: how to reach it, how to recognise it, and how to run on it.
 
     ``transport`` is a registered kind (:mod:`benchbot.profiles.transport_kinds`);
-    ``settings`` is what its profile table says (an :class:`AdbSettings` for ``adb``, an
-    :class:`SshSettings` for ``ssh``, None for a kind without a table); ``source`` is
-    the file the profile was read from.
+    ``transport_settings`` is what its profile table says (an :class:`AdbSettings` for
+    ``adb``, an :class:`SshSettings` for ``ssh``, None for a kind without a table);
+    ``source`` is the file the profile was read from.
     """
 
     name: str
     description: str
     transport: TransportName
     source: Path
-    settings: object | None = None
+    transport_settings: object | None = None
     match: Mapping[str, tuple[str, ...]] = field(default_factory=_empty_mapping)
     cpu: CpuSettings = field(default_factory=CpuSettings)
     runner: RunnerSettings = field(default_factory=RunnerSettings)
@@ -129,12 +129,14 @@ class Profile:
     @property
     def adb(self) -> AdbSettings | None:
         """The [adb] settings of a phone's profile; None for other transports."""
-        return self.settings if isinstance(self.settings, AdbSettings) else None
+        given = self.transport_settings
+        return given if isinstance(given, AdbSettings) else None
 
     @property
     def ssh(self) -> SshSettings | None:
         """The [ssh] settings of a server's profile; None for other transports."""
-        return self.settings if isinstance(self.settings, SshSettings) else None
+        given = self.transport_settings
+        return given if isinstance(given, SshSettings) else None
 
     def with_runner(self, kind: str) -> Profile:
         """A copy that measures with runner ``kind`` (the ``--runner KIND`` override)."""
@@ -146,11 +148,11 @@ class Profile:
         from benchbot.profiles.transport_kinds import TRANSPORT_KINDS  # the registry imports us
 
         data = {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)
-                if f.name != "settings"}
+                if f.name != "transport_settings"}
         for kind in TRANSPORT_KINDS.values():
             if kind.settings is not None:
-                data[kind.name] = _jsonable(self.settings if kind.name == self.transport
-                                            else None)
+                mine = kind.name == self.transport
+                data[kind.name] = _jsonable(self.transport_settings if mine else None)
         return data
 
 

@@ -1,5 +1,10 @@
 """Open a device from its profile: the transport to reach it, the runner to measure on it,
-and the hygiene applied around each case."""
+and the hygiene applied around each case.
+
+Each transport kind opens its devices in its own module (``local.py``, ``phones.py``,
+``servers.py``: a :class:`~benchbot.devices.kinds.DeviceKind` each), found through the
+profile's registered kind (:mod:`benchbot.profiles.transport_kinds`); this module holds
+what they share: :class:`Device`, :class:`DeviceOptions` and the runner they measure with."""
 
 from __future__ import annotations
 

@@ -12,7 +12,6 @@ from typing import Optional
 
 import typer
 
-from benchbot import runtimes
 from benchbot.cli import options
 from benchbot.cli.console import err, out
 from benchbot.cli.progress import SweepProgress
@@ -23,11 +22,14 @@ from benchbot.devices import DeviceOptions
 from benchbot.report.comparison import render_json, render_markdown
 from benchbot.runs import session
 from benchbot.runs.ab import ab_plan, run_ab
+from benchbot.stats.paired import fewest_pairs
+from benchbot.sweep import MeasureSettings
 from benchbot.variants import DEFAULT_CACHE_DIR
 
 # a pair's processes differ by the device's moment-to-moment noise: on a shared machine a
 # tenth of the change; 20 pairs give the signed-rank interval room to exclude 1 at alpha
 AB_MAX_PAIRS = 20
+DEFAULT_ALPHA = MeasureSettings().alpha
 
 
 @options.examples(
@@ -37,39 +39,37 @@ AB_MAX_PAIRS = 20
 def ab_command(
     baseline: str = typer.Argument(..., help="The model as it was (A): a file or zoo:NAME."),
     candidate: str = typer.Argument(..., help="The model as it is now (B)."),
-    device: Optional[str] = typer.Option(None, "--device", "-d",
-                                         help="Device profile. (default: local)"),
-    threads: Optional[str] = typer.Option(None, "--threads", "-t",
-                                          help="Thread counts, e.g. 1,4. (default: 1)"),
-    batch: Optional[str] = typer.Option(None, "--batch", "-b", help="Batch sizes. (default: 1)"),
-    precision: Optional[str] = typer.Option(None, help="fp32, fp16, int8. (default: fp32)"),
-    backend: Optional[str] = typer.Option(None, help=f"{runtimes.backends_text()}. (default: cpu)"),
-    repeat: Optional[int] = typer.Option(
-        None, help="Pairs of processes, fixed. (default: adaptive: at least the pairs the "
-                   "test needs to reach --alpha, 8 at 0.01, then more up to --max-repeat "
-                   "until the CI is within --target-ci)"),
-    max_repeat: Optional[int] = typer.Option(
-        None, help=f"Pairs of processes at most, when adaptive; never fewer than the test "
-                   f"needs to reach --alpha. ({AB_MAX_PAIRS})"),
-    target_ci: Optional[float] = typer.Option(
-        None, help="Stop adding pairs once the paired CI of B/A (at 1 - alpha, 99% by "
-                   "default) is within +- this. (0.02)"),
-    warmup: Optional[int] = typer.Option(None, help="Warm-up runs per process. (5)"),
-    min_runs: Optional[int] = typer.Option(None, help="Timed runs per process at least. (20)"),
-    min_time: Optional[float] = typer.Option(None, help="Seconds per process at least, however fast the model. (1)"),
-    max_time: Optional[float] = typer.Option(None, help="Seconds per process at most. (20)"),
+    device: Optional[str] = options.DeviceOption,
+    threads: Optional[str] = options.ThreadsOption,
+    batch: Optional[str] = options.BatchOption,
+    precision: Optional[str] = options.PrecisionOption,
+    backend: Optional[str] = options.BackendOption,
+    runtime: Optional[str] = options.RuntimeOption,
+    repeat: Optional[int] = options.repeat_option(
+        "Pairs of processes.",
+        f"at least the pairs the test needs to reach --alpha, {fewest_pairs(DEFAULT_ALPHA)} "
+        f"at {DEFAULT_ALPHA:g}, then more up to --max-repeat until the CI is within "
+        "--target-ci"),
+    max_repeat: Optional[int] = options.max_repeat_option(
+        "Pairs of processes at most, when adaptive; never fewer than the test needs to reach "
+        "--alpha.", AB_MAX_PAIRS),
+    target_ci: Optional[float] = options.target_ci_option(
+        f"Stop adding pairs once the paired CI of B/A (at 1 - alpha, {1 - DEFAULT_ALPHA:.0%} "
+        "by default) is within +- this."),
+    warmup: Optional[int] = options.WarmupOption,
+    min_runs: Optional[int] = options.MinRunsOption,
+    min_time: Optional[float] = options.MinTimeOption,
+    max_time: Optional[float] = options.MaxTimeOption,
     threshold: str = typer.Option("5%", help="The smallest slowdown that counts."),
     alpha: float = typer.Option(
-        0.01, help="Significance level of the paired test; the CI is at 1 - alpha (99%)."),
-    serial: Optional[str] = typer.Option(
-        None, help="ADB serial of the phone to use, when several are attached."),
-    adb_server: Optional[str] = typer.Option(
-        None, help="host:port of the adb server (a farm host's); overrides the profiles'."),
-    battery_floor: int = typer.Option(
-        20, help="Refuse a phone whose battery is under this percentage (0: never)."),
+        DEFAULT_ALPHA, help="Significance level of the paired test; the CI is at 1 - alpha "
+                            f"({1 - DEFAULT_ALPHA:.0%})."),
+    serial: Optional[str] = options.SerialOption,
+    adb_server: Optional[str] = options.AdbServerOption,
+    battery_floor: int = options.BatteryFloorOption,
     results: Path = typer.Option(Path("results"), help="Folder the session's run is saved in."),
     profiles: Optional[list[Path]] = options.ProfilesOption,
-    zoo_dir: Path = typer.Option(Path("models/zoo"), help="Where zoo:NAME models are exported."),
+    zoo_dir: Path = options.ZooDirOption,
     as_json: bool = typer.Option(False, "--json",
                                  help="Print the comparison records (as compare --format json)."),
 ) -> Outcome:
@@ -80,16 +80,17 @@ def ab_command(
     so what differs within it is the model. The verdict uses the pairs' ratios: the exact
     signed-rank test at --alpha and its interval at the same level (99% for 0.01), so
     the two never disagree: slower when that CI of B/A lies above 1 and the change
-    exceeds the threshold (always when the whole CI lies above it). The test needs 8
-    pairs to reach alpha 0.01 (its smallest p-value is 2/2^pairs); pairs are added from
-    there until the CI is within --target-ci, up to --max-repeat.
+    exceeds the threshold (always when the whole CI lies above it). The fewest pairs
+    that can reach alpha come first (the test's smallest p-value is 2/2^pairs); pairs are
+    added from there until the CI is within --target-ci, up to --max-repeat.
     """
     measure = {"warmup": warmup, "min_runs": min_runs, "min_time": min_time,
                "max_time": max_time, "repeat": repeat,
                "max_repeat": AB_MAX_PAIRS if max_repeat is None else max_repeat,
                "target_ci": target_ci, "alpha": alpha}
-    spec = spec_from_options(device, [baseline], threads, batch, precision, backend, measure)
-    found = session.profiles_of(spec.devices or ("local",), options.dirs(profiles), None)
+    spec = spec_from_options(device, [baseline], threads, batch, precision, backend, measure,
+                             runtime=runtime)
+    found = session.profiles_of(spec.devices or (options.DEFAULT_DEVICE,), options.dirs(profiles), None)
     plan = ab_plan(baseline, candidate, spec, found, zoo_dir)
     plan = session.prepare(plan, found, "static", Path(DEFAULT_CACHE_DIR), err.print)
     settings = CompareSettings(alpha=alpha, thresholds=ThresholdPolicy(

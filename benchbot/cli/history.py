@@ -17,9 +17,9 @@ from benchbot.verdicts.match import CaseKey
 from benchbot.errors import ConfigError, UserError
 from benchbot.report.plots import history_png
 from benchbot.store.entries import Filters
-from benchbot.store import find_run_files, load_run, write_atomic
+from benchbot.store import RunRecord, load_run, write_atomic
 from benchbot.store.files import load_run_files
-from benchbot.store.queries import indexes
+from benchbot.store.queries import from_index_or_files, indexes, run_files
 from benchbot.sweep.axes import PRECISIONS
 
 X_AXES = ("time", "run", "commit")
@@ -60,6 +60,44 @@ def _indexed_series(folders: list[Path], model: str, filters: Filters,
             for k in firsts]
 
 
+Chosen = tuple[list[HistorySeries], list[RunRecord]]  # the series, the runs read for them
+
+
+def _indexed(folders: list[Path], model: str, filters: Filters,
+             said: Callable[[str], None]) -> Chosen | None:
+    series = _indexed_series(folders, model, filters, said)
+    return (series, []) if series else None
+
+
+def _commits(series: list[HistorySeries], records: list[RunRecord], files: list[Path]
+             ) -> dict[str, str]:
+    """Run id -> its git commit (8 digits), from the runs shown (read now if the index chose
+    them)."""
+    if not records:
+        shown = {p.run_id for s in series for p in s.points}
+        records = [load_run(f) for f in files if f.stem in shown]
+    return {r.run_id: r.git.commit[:8] for r in records if r.git is not None}
+
+
+def _points_json(series: list[HistorySeries], commits: dict[str, str]) -> str:
+    return json.dumps([{"configuration": s.label, "points": [
+        {"run_id": p.run_id, "started_at": p.started_at.isoformat(),
+         "commit": commits.get(p.run_id), "statistic": p.statistic, "value_ms": p.value_ms,
+         "ci95_low_ms": p.low_ms, "ci95_high_ms": p.high_ms} for p in s.points]}
+        for s in series], indent=1) + "\n"
+
+
+def _series_from_files(folders: list[Path], model: str, filters: Filters
+                       ) -> Chosen:
+    """:func:`history_series` from every run file (a broken run: skipped, with a warning),
+    and those runs."""
+    loaded = load_run_files(folders, warn)
+    for f, record in loaded:
+        started_at_of(record, f)  # a malformed time: one line naming the file
+    records = [record for _, record in loaded]
+    return history_series(records, model, filters), records
+
+
 def history_command(
     model: str = typer.Option(..., "--model", "-m",
                               help="Model name as in the grids (e.g. mobilenet_v2), its path, "
@@ -71,7 +109,7 @@ def history_command(
     results: Optional[list[Path]] = typer.Option(
         None, "--results", "-r",
         help="Results folder(s) or run file(s); repeatable. (default: results)"),
-    x: str = typer.Option("time", "--x", help="The x axis: time (run start), run (runs in "
+    x: str = typer.Option(X_AXES[0], "--x", help="The x axis: time (run start), run (runs in "
                                                 "order) or commit (each run's git commit)."),
     out: Path = typer.Option(Path("history.png"), "--out", "-o", help="PNG file to write."),
     as_json: bool = typer.Option(False, "--json", help="Print the points (run, commit, "
@@ -96,41 +134,24 @@ def history_command(
     if (threads is not None and threads < 1) or (batch is not None and batch < 1):
         raise ConfigError("--threads and --batch must be positive integers")
     folders = list(results or [Path("results")])
-    files = find_run_files(folders)
-    if not files:
-        raise UserError(f"no results in {', '.join(map(str, folders))}: run `benchbot run` "
-                        "first, or point --results at a folder of runs")
+    files = run_files(folders)
     if out.is_dir():
         raise UserError(f"--out {out} is a folder: name a PNG file in it, e.g. "
                         f"--out {out / 'history.png'}")
     filters = Filters(threads=threads, batch=batch, precision=precision, device=device)
-    skipped: list[str] = []  # a file the index could not read: the run files say why
-    series = _indexed_series(folders, model, filters, skipped.append)
-    if skipped:
-        series = None
-    records: list = []
-    if series is None:
-        loaded = load_run_files(folders, warn)  # a broken run: skipped, with a warning
-        for f, record in loaded:
-            started_at_of(record, f)  # a malformed time: one line naming the file
-        records = [record for _, record in loaded]
-        series = history_series(records, model, filters)
+    # a file the index could not read (strict): the run files say why
+    series, records = from_index_or_files(
+        lambda said: _indexed(folders, model, filters, said),
+        lambda: _series_from_files(folders, model, filters), warn, strict=True).value
     if not series:
         raise UserError(f"no successful measurement of model {model!r} matches in "
                         f"{', '.join(map(str, folders))}: check the name with `benchbot report` "
                         "or drop a filter")
-    title = model + (f" on {device}" if device else "")
-    if not records and (x == "commit" or as_json):  # commits: from the runs shown
-        shown = {p.run_id for s in series for p in s.points}
-        records = [load_run(f) for f in files if f.stem in shown]
-    commits = {r.run_id: r.git.commit[:8] for r in records if r.git is not None}
-    write_atomic(out, history_png(series, title, x, commits))
+    commits = _commits(series, records, files) if x == "commit" or as_json else {}
+    write_atomic(out, history_png(series, model + (f" on {device}" if device else ""), x,
+                                  commits))
     if as_json:
-        emit(json.dumps([{"configuration": s.label, "points": [
-            {"run_id": p.run_id, "started_at": p.started_at.isoformat(),
-             "commit": commits.get(p.run_id), "statistic": p.statistic, "value_ms": p.value_ms,
-             "ci95_low_ms": p.low_ms, "ci95_high_ms": p.high_ms} for p in s.points]}
-            for s in series], indent=1) + "\n", None)
+        emit(_points_json(series, commits), None)
     points = sum(len(s.points) for s in series)
     err.print(f"wrote {escape(str(out))}: {len(series)} configuration(s), {points} point(s)")
     if all(len(s.points) < 2 for s in series):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
@@ -9,21 +10,17 @@ import typer
 
 from rich.markup import escape
 
-from benchbot.cli.console import emit, err, warn
+from benchbot.cli.console import emit, err
 from benchbot.errors import ConfigError, UserError
-from benchbot.report import (FORMATS, LAYOUTS, METRICS, Filters, build_grids, latest_entries,
-                             render_csv, render_json, render_markdown)
-from benchbot.store import RunRecord, find_run_files, load_run
-from benchbot.store import load_runs as store_load_runs
 from benchbot.modelcard import ModelCard
-from benchbot.report.environment import provenance_note
-from benchbot.report.modelcols import add_model_columns, quantization_table
-from benchbot.report.ops import GROUPINGS, ops_report
-from benchbot.report.memory import memory_table
-from benchbot.report.sustained import sustained_table
-from benchbot.report.tabular import provenance_of
+from benchbot.report import METRICS, Filters
+from benchbot.report.numbers import DEFAULT_DIGITS
+from benchbot.report.ops import GROUPINGS
+from benchbot.report.renderers import (RENDERERS, Renderer, ReportInput, format_help,
+                                       formats, formats_with_layouts, layout_help, layouts,
+                                       renderer_for)
 from benchbot.store.entries import Entry
-from benchbot.store.queries import history_records, latest_entries_indexed
+from benchbot.store.queries import select_entries
 from benchbot.sweep.axes import PRECISIONS
 
 
@@ -32,10 +29,8 @@ def cards_by_case(entries: list[Entry]) -> dict[str, ModelCard]:
     return {e.case.id: ModelCard.from_dict(e.case.card) for e in entries if e.case.card}
 
 
-def load_runs(paths: list[Path]) -> list[RunRecord]:
-    """The runs of ``paths``; a broken run in a folder is skipped with a warning."""
-    return store_load_runs(paths, lambda reason: err.print(f"[yellow]warning:[/] "
-                                                           f"{escape(reason)}", soft_wrap=True))
+def _warn(reason: str) -> None:
+    err.print(f"[yellow]warning:[/] {escape(reason)}", soft_wrap=True)
 
 
 def out_file(output: Optional[Path], example: str) -> Optional[Path]:
@@ -53,6 +48,8 @@ def _one_of(value: str, allowed: tuple[str, ...], option: str) -> str:
 
 
 MAX_DIGITS = 15
+DEFAULT_METRIC = next(iter(METRICS))
+DEFAULT_FORMAT = formats()[0]
 EXAMPLES = """Examples:
 
   benchbot report --layout devices --threads 1
@@ -62,34 +59,72 @@ EXAMPLES = """Examples:
   benchbot report --json | jq '.[] | {model, device, median_ms}'
 """
 
-# which options apply to which formats: the rest are errors, never silently ignored
-_APPLIES = {"--layout": ("md", "html"), "--model-columns": ("md", "html"),
-            "--metric": ("md", "html"), "--digits": ("md", "html")}
+
+@dataclass(frozen=True)
+class Shape:
+    """How the report is made: its renderer and the options that shape a layout."""
+
+    renderer: Renderer
+    metric: str
+    digits: int
+    model_columns: tuple[str, ...]
 
 
 def _refuse_inapplicable(fmt: str, given: dict[str, object]) -> None:
-    wrong = [name for name, value in given.items()
-             if value is not None and fmt not in _APPLIES[name]]
-    if wrong:
-        formats = " or ".join(_APPLIES[wrong[0]])
-        raise ConfigError(f"{', '.join(wrong)} only apply to --format {formats}: the {fmt} "
+    """--layout, --model-columns, --metric and --digits shape a layout: the formats
+    without layouts (one row per case) refuse them, never silently ignore them."""
+    shaped = formats_with_layouts()
+    wrong = [name for name, value in given.items() if value is not None]
+    if wrong and fmt not in shaped:
+        formats_text = " or ".join(shaped)
+        raise ConfigError(f"{', '.join(wrong)} only apply to --format {formats_text}: the {fmt} "
                           "format has one row per case with every statistic; drop "
-                          f"{'them' if len(wrong) > 1 else 'it'}, or choose --format {formats}")
+                          f"{'them' if len(wrong) > 1 else 'it'}, or choose --format "
+                          f"{formats_text}")
+
+
+def _renderer(fmt: str, layout: str | None) -> Renderer:
+    _one_of(layout or "auto", layouts(), "--layout")
+    found = renderer_for(fmt, layout)
+    if found is None:
+        made = [r for (f, lay), r in RENDERERS.items() if lay == layout]
+        raise ConfigError(f"--layout {layout} is a {made[0].kind}: use --format "
+                          f"{' or '.join(r.format for r in made)}, or another layout with "
+                          f"--format {fmt}")
+    return found
+
+
+def _shape(fmt: str, as_json: bool, layout: str | None, model_columns: str | None,
+           metric: str | None, digits: int | None, threads: int | None, batch: int | None,
+           precision: str | None, by: str) -> Shape:
+    """Every option checked, before any file is read."""
+    if as_json:
+        if fmt not in (DEFAULT_FORMAT, "json"):
+            raise ConfigError(f"--json is --format json; it cannot go with --format {fmt}")
+        fmt = "json"
+    _one_of(fmt, formats(), "--format")
+    _refuse_inapplicable(fmt, {"--layout": layout, "--model-columns": model_columns,
+                               "--metric": metric, "--digits": digits})
+    renderer = _renderer(fmt, layout)
+    _one_of(by, GROUPINGS, "--by")
+    metric = _one_of(metric or DEFAULT_METRIC, tuple(METRICS), "--metric")
+    digits = DEFAULT_DIGITS if digits is None else digits
+    if precision is not None:
+        _one_of(precision, PRECISIONS, "--precision")
+    if digits < 1 or (threads is not None and threads < 1) or (batch is not None and batch < 1):
+        raise ConfigError("--digits, --threads and --batch must be positive integers")
+    if digits > MAX_DIGITS:  # a float64 has 15 to 17 significant digits; the rest is noise
+        raise ConfigError(f"--digits {digits} is more than a measurement holds: give 1 to "
+                          f"{MAX_DIGITS}")
+    columns = tuple(w.strip() for w in model_columns.split(",")) if model_columns else ()
+    return Shape(renderer, metric, digits, columns)
 
 
 def report_command(
     results: Optional[list[Path]] = typer.Option(
         None, "--results", "-r",
         help="Results folder(s) or run file(s); repeatable. (default: results)"),
-    layout: Optional[str] = typer.Option(
-        None, help="devices: models x devices, one grid per thread count; precision-batch: "
-                   "models x (precision, batch), one grid per device; auto: precision-batch "
-                   "when several precisions or batches were measured; quantization: model x "
-                   "precision rows with file size, latency and accuracy (md only); ops: where "
-                   "the time goes per case (runs with --profile-ops); sustained: burst -> "
-                   "sustained latency per model and device (runs with --sustained; in html "
-                   "the default grids and one chart over time per device); memory: every "
-                   "memory figure per case with what it counts (md only). (default: auto)"),
+    layout: Optional[str] = typer.Option(None, help=layout_help() + " (default: auto)"),
     model_columns: Optional[str] = typer.Option(
         None, help="Model facts beside the latencies: params, macs, flops, size "
                    "(comma-separated), from the model cards recorded with the cases."),
@@ -98,18 +133,18 @@ def report_command(
     batch: Optional[int] = typer.Option(None, "--batch", "-b", help="Only this batch size."),
     device: Optional[str] = typer.Option(None, "--device", "-d", help="Only this device."),
     metric: Optional[str] = typer.Option(
-        None, help=f"Statistic shown: {', '.join(METRICS)}. (default: median)"),
-    fmt: str = typer.Option("md", "--format", "-f",
-                            help="md (grids), csv or json (one row per case), html (one "
-                                 "self-contained page: provenance, grids, charts)."),
+        None, help=f"Statistic shown: {', '.join(METRICS)}. (default: {DEFAULT_METRIC})"),
+    fmt: str = typer.Option(DEFAULT_FORMAT, "--format", "-f", help=format_help()),
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
     digits: Optional[int] = typer.Option(
-        None, help="Significant digits of the numbers in grids, 1 to 15. (default: 4)"),
+        None, help=f"Significant digits of the numbers in grids, 1 to {MAX_DIGITS}. "
+                   f"(default: {DEFAULT_DIGITS})"),
     output: Optional[Path] = typer.Option(None, "--out", "-o",
                                           help="Write to this file instead of stdout."),
     top: int = typer.Option(10, "--top", help="--layout ops: op types (or nodes) shown per "
                                               "case; the rest make one 'other' row."),
-    by: str = typer.Option("op-type", "--by", help="--layout ops: op-type or node."),
+    by: str = typer.Option(GROUPINGS[0], "--by",
+                           help=f"--layout ops: {' or '.join(GROUPINGS)}."),
 ) -> None:
     """Tables of measured latencies, from every run in the results folder.
 
@@ -117,79 +152,19 @@ def report_command(
     is shown. A configuration not measured prints '-'; a failed one '- \\[n]'
     with the reason in footnote n. Rows follow the models in the order they were given.
     """
-    if as_json:
-        if fmt not in ("md", "json"):
-            raise ConfigError(f"--json is --format json; it cannot go with --format {fmt}")
-        fmt = "json"
-    _one_of(fmt, FORMATS, "--format")
-    _refuse_inapplicable(fmt, {"--layout": layout, "--model-columns": model_columns,
-                               "--metric": metric, "--digits": digits})
-    layout = _one_of(layout or "auto", (*LAYOUTS, "quantization", "ops", "sustained", "memory"),
-                     "--layout")
-    _one_of(by, GROUPINGS, "--by")
-    metric = _one_of(metric or "median", tuple(METRICS), "--metric")
-    digits = 4 if digits is None else digits
-    if fmt == "html" and layout in ("quantization", "ops", "memory"):
-        raise ConfigError(f"--layout {layout} is a markdown table: use --format md, or "
-                          "another layout with --format html")
-    if precision is not None:
-        _one_of(precision, PRECISIONS, "--precision")
-    if digits < 1 or (threads is not None and threads < 1) or (batch is not None and batch < 1):
-        raise ConfigError("--digits, --threads and --batch must be positive integers")
-    if digits > MAX_DIGITS:  # a float64 has 15 to 17 significant digits; the rest is noise
-        raise ConfigError(f"--digits {digits} is more than a measurement holds: give 1 to "
-                          f"{MAX_DIGITS}")
+    shape = _shape(fmt, as_json, layout, model_columns, metric, digits, threads, batch,
+                   precision, by)
+    fmt = shape.renderer.format
     output = out_file(output, "report.html" if fmt == "html" else f"report.{fmt}")
     paths = list(results or [Path("results")])
-    files = find_run_files(paths)
-    if not files:
-        raise UserError(f"no results in {', '.join(map(str, paths))}: "
-                        "run `benchbot run` first, or point --results at a folder of runs")
     filters = Filters(threads=threads, batch=batch, precision=precision, device=device)
-    # the results index picks the cases; only the runs that hold them are read
-    # (the HTML page shows every run's header and history: it reads the run files)
-    said: list[str] = []
-    entries = None if fmt == "html" else latest_entries_indexed(paths, filters, said.append)
-    if not entries:  # nothing indexed (or no index): the run files say why
-        entries = None
-    for message in said if entries is not None else ():
-        warn(message)
-    indexed = entries is not None
-    if entries is None:
-        records = load_runs(paths)
-        entries = latest_entries(records, filters)
-    else:  # the runs that hold the chosen cases
-        shown = {e.run_id for e in entries}
-        records = [load_run(f) for f in files if f.stem in shown]
-    shown = {e.run_id for e in entries}
-    provenance = [r for r in records if r.run_id in shown]  # of the cases shown, either way
-    cards = cards_by_case(entries)
-    if fmt == "md" and layout == "ops":
-        text = ops_report(entries, top, by)
-    elif fmt == "md" and layout == "sustained":
-        text = sustained_table(entries)
-    elif fmt == "md" and layout == "memory":
-        text = memory_table(entries)
-    elif fmt == "md" and layout == "quantization":
-        text = quantization_table(entries, cards, metric, digits)
-    elif fmt in ("md", "html"):
-        grids = build_grids(entries, "auto" if layout == "sustained" else layout, metric)
-        if model_columns:
-            which = [w.strip() for w in model_columns.split(",")]
-            by_model = {e.case.model_name: cards[e.case.id] for e in entries if e.case.id in cards}
-            grids = [add_model_columns(g, by_model, which) for g in grids]
-        if fmt == "md":
-            text = render_markdown(grids, digits) + provenance_note(provenance)
-        else:
-            from benchbot.report.html import html_report  # matplotlib only when asked for
-
-            if indexed:  # history plots from the index: no run file read for them
-                records = history_records(paths, {e.case.model_name for e in entries},
-                                          warn) or records
-            text = html_report(records, entries, layout, metric, digits, grids=grids)
-    else:
-        given = provenance_of(provenance)
-        text = render_csv(entries, given) if fmt == "csv" else render_json(entries, given)
+    # the results index picks the cases, and only the runs that hold them are read; a
+    # renderer that shows every run's header and history (the HTML page) reads them all
+    shown = select_entries(paths, filters, _warn, use_index=not shape.renderer.reads_every_run)
+    text = shape.renderer.render(ReportInput(
+        entries=shown.entries, records=shown.records, provenance=shown.provenance,
+        cards=cards_by_case(shown.entries), layout=layout or "auto", metric=shape.metric,
+        digits=shape.digits, model_columns=shape.model_columns, top=top, by=by))
     try:
         emit(text, output)
     except OSError as exc:

@@ -29,7 +29,7 @@ from benchbot.store import RunRecord, load_run, new_run_id, record_doc, run_path
 from benchbot.store.entries import entries_of, labelled
 from benchbot.sweep import MeasureSettings, Plan, SweepSpec, load_sweep_file
 from benchbot.sweep import axes
-from benchbot.sweep.plan import merge_notes, parse_duration
+from benchbot.sweep.plan import MIN_PROCESSES, merge_notes, parse_duration
 from benchbot.variants import DEFAULT_CACHE_DIR, INT8_MODES
 
 DEFAULTS = MeasureSettings()
@@ -90,68 +90,53 @@ def _refuse_options_with_resume(given: dict[str, object]) -> None:
 
 @options.examples('benchbot run --model zoo:mobilenet_v3_small,models/tiny_fc.tflite --threads 1,4', 'benchbot run --config sweep.toml --meta build=1234 --json > run.json', 'benchbot run --resume 20250301T020000Z-1a2b3c')
 def run_command(
-    device: Optional[str] = typer.Option(
-        None, "--device", "-d", help="Device profile name(s), comma-separated. (default: local)"),
+    device: Optional[str] = options.DeviceOption,
     model: Optional[list[str]] = typer.Option(
         None, "--model", "-m", help=f"Model file(s) ({runtimes.formats_text()}) or zoo architectures "
                                     "(zoo:resnet18; see benchbot zoo list); comma-separated or "
                                     "repeated."),
-    zoo_dir: Path = typer.Option(Path("models/zoo"), help="Where zoo:NAME models are exported "
-                                                          "once and reused."),
+    zoo_dir: Path = options.ZooDirOption,
     int8_mode: str = typer.Option("static", help="How int8 variants of ONNX models are made: "
                                                  "static (calibrated QDQ) or dynamic."),
     variant_cache: Path = typer.Option(Path(DEFAULT_CACHE_DIR),
                                        help="Where precision and batch variants are cached "
                                             "(by content: never rebuilt for the same model)."),
-    threads: Optional[str] = typer.Option(None, "--threads", "-t",
-                                          help="Thread counts, e.g. 1,4; each 1 to 1024. (default: 1)"),
-    batch: Optional[str] = typer.Option(None, "--batch", "-b",
-                                        help="Batch sizes, e.g. 1,4; each 1 to 65536. (default: 1)"),
-    precision: Optional[str] = typer.Option(
-        None, "--precision", help="Precisions: fp32, fp16, int8. (default: fp32)"),
-    backend: Optional[str] = typer.Option(
-        None, "--backend", help=f"What executes the model: {runtimes.backends_text()}. A "
-                                "backend that does not apply to a model's runtime is skipped "
-                                "for it. (default: cpu)"),
-    runtime: Optional[str] = typer.Option(
-        None, "--runtime", help=f"Runtimes that run each model, among {', '.join(axes.RUNTIMES)}: "
-                                "a model runs on those that read its format. (default: by the "
-                                "model's suffix)"),
-    warmup: Optional[int] = typer.Option(
-        None, help=f"Warm-up runs before timing, first inference included. (default: {DEFAULTS.warmup})"),
-    min_runs: Optional[int] = typer.Option(
-        None, help=f"Timed runs at least. (default: {DEFAULTS.min_runs})"),
+    threads: Optional[str] = options.ThreadsOption,
+    batch: Optional[str] = options.BatchOption,
+    precision: Optional[str] = options.PrecisionOption,
+    backend: Optional[str] = options.BackendOption,
+    runtime: Optional[str] = options.RuntimeOption,
+    warmup: Optional[int] = options.WarmupOption,
+    min_runs: Optional[int] = options.MinRunsOption,
     max_runs: Optional[int] = typer.Option(
         None, help=f"Timed runs at most (a cap for microsecond models). (default: {DEFAULTS.max_runs}; "
                    "no cap when --min-time is given without it: the time wins)"),
-    min_time: Optional[float] = typer.Option(
-        None, help=f"Seconds of timed runs at least; given without --max-runs, the process "
-                   f"times for that long however fast the model. (default: {DEFAULTS.min_time_s:g})"),
-    max_time: Optional[float] = typer.Option(
-        None, help=f"Seconds of timed runs at most; caps --min-runs. (default: {DEFAULTS.max_time_s:g})"),
+    min_time: Optional[float] = options.MinTimeOption,
+    max_time: Optional[float] = options.MaxTimeOption,
     case_timeout: Optional[float] = typer.Option(
         None, help="Seconds before a measuring process is killed and the case failed. "
                    "(default: 2 x max-time + 60)"),
-    repeat: Optional[int] = typer.Option(
-        None, help="Measuring processes per case. (default: adaptive: at least 3, then more "
-                   "up to --max-repeat until the 95% CI is within --target-ci; 1 measures "
-                   "once, as benchbot 0.1 did)"),
-    max_repeat: Optional[int] = typer.Option(
-        None, help=f"Processes per case at most, when adaptive. (default: {DEFAULTS.max_repeat})"),
-    target_ci: Optional[float] = typer.Option(
-        None, help="Stop adding processes once the 95% CI of the median is within +- this "
-                   f"fraction of it. (default: {DEFAULTS.target_ci:g}, i.e. +-2%)"),
+    repeat: Optional[int] = options.repeat_option(
+        "Measuring processes per case.",
+        f"at least {MIN_PROCESSES}, then more up to --max-repeat until the 95% CI is within "
+        "--target-ci; 1 measures once, as benchbot 0.1 did"),
+    max_repeat: Optional[int] = options.max_repeat_option(
+        "Processes per case at most, when adaptive.", DEFAULTS.max_repeat),
+    target_ci: Optional[float] = options.target_ci_option(
+        "Stop adding processes once the 95% CI of the median is within +- this fraction "
+        "of it."),
     valid_ci: Optional[float] = typer.Option(
         None, help="A case whose 95% CI (this run's part of it) is wider than +- this "
                    "fraction of the median is marked not valid (wide_ci); separate from "
-                   f"--target-ci. (default: {DEFAULTS.valid_ci:g}, i.e. +-5%)"),
+                   f"--target-ci. (default: {DEFAULTS.valid_ci:g}, i.e. "
+                   f"+-{DEFAULTS.valid_ci:.0%})"),
     case_budget: Optional[float] = typer.Option(
         None, help="Seconds of measuring per case at most, when adaptive. "
                    f"(default: {DEFAULTS.budget_s:g})"),
     order: Optional[str] = typer.Option(
         None, help="interleaved: processes round-robin over the cases in an order shuffled "
                    "per run (drift falls on every case alike); sequential: one case at a time. "
-                   "(default: interleaved)"),
+                   f"(default: {DEFAULTS.order})"),
     seed: Optional[int] = typer.Option(
         None, help="Seed of the interleaved order (recorded in the run; the same seed gives "
                    "the same order). (default: drawn per run)"),
@@ -170,7 +155,8 @@ def run_command(
              "sustained (last 20%), their ratio, time to throttle. See report --layout "
              "sustained. Agent runner only."),
     window: Optional[float] = typer.Option(
-        None, help="Sustained mode: seconds per point of the series. (default: 1)"),
+        None, help=f"Sustained mode: seconds per point of the series. "
+                   f"(default: {DEFAULTS.window_s:g})"),
     rate: Optional[float] = typer.Option(
         None, metavar="HZ", help="Sustained mode: start an inference HZ times a second (an "
                                  "app calling every frame) instead of back to back."),
@@ -197,15 +183,11 @@ def run_command(
     runner_bin: Optional[Path] = typer.Option(
         None, help="The native tool's binary on this host (e.g. an Android benchmark_model), "
                    "pushed to the device once; overrides the profile's [runner] binary."),
-    serial: Optional[str] = typer.Option(
-        None, help="ADB serial of the phone to use, when several are attached."),
-    adb_server: Optional[str] = typer.Option(
-        None, help="host:port of the adb server (a farm host's); overrides the profiles'."),
+    serial: Optional[str] = options.SerialOption,
+    adb_server: Optional[str] = options.AdbServerOption,
     keep: bool = typer.Option(False, "--keep",
                               help="Leave pushed files on the device after the run."),
-    battery_floor: int = typer.Option(
-        20, help="Refuse a phone whose battery is under this percentage, 0 to 100 "
-                 "(0: never)."),
+    battery_floor: int = options.BatteryFloorOption,
     profiles: Optional[list[Path]] = options.ProfilesOption,
     as_json: bool = typer.Option(False, "--json",
                                  help="Print the run's JSON document on stdout instead of the table."),
@@ -275,7 +257,7 @@ def run_command(
                                   meta, runtime)
         if config is not None:
             spec = load_sweep_file(config).overridden_by(spec)
-        names = spec.devices or ("local",)
+        names = spec.devices or (options.DEFAULT_DEVICE,)
         plan = session.plan_of(spec, session.profiles_of(names, dirs, runner), zoo_dir,
                                int8_mode, runner_bin)
     refuse_sustained_native(plan)

@@ -1,25 +1,28 @@
 """Open a device from its profile: the transport to reach it, the runner to measure on it,
-and the hygiene applied around each case."""
+and the hygiene applied around each case.
+
+Each transport kind opens its devices in its own module (``local.py``, ``phones.py``,
+``servers.py``: a :class:`~benchbot.devices.kinds.DeviceKind` each), found through the
+profile's registered kind (:mod:`benchbot.profiles.transport_kinds`); this module holds
+what they share: :class:`Device`, :class:`DeviceOptions` and the runner they measure with."""
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from benchbot.errors import ConfigError, TransportError, UserError
-from benchbot.devices.facts import host_facts
 from benchbot.devices.charging import ChargingControl
-from benchbot.devices.hygiene import Hygiene, battery_problem
+from benchbot.devices.hygiene import Hygiene
 from benchbot.devices.sampler import DeviceSampler
-from benchbot.profiles import Profile, default_adb_server
+from benchbot.profiles import Profile
 from benchbot.runners import AgentRunner, Runner
 from benchbot.runners.base import cpus_of_mask
 from benchbot.runners.native import tool
 from benchbot.runners.native.runner import NativeToolRunner
-from benchbot.transports import LocalTransport, Transport
+from benchbot.transports import Transport
 
 
 @dataclass(frozen=True)
@@ -55,11 +58,9 @@ class Device:
     @property
     def lease_key(self) -> str:
         """What two benchbot processes must never measure on at once: the physical device."""
-        if self.profile.transport == "adb":
-            return f"adb-{self.facts.get('serial')}"
-        if self.profile.transport == "ssh" and self.profile.ssh is not None:
-            return f"ssh-{self.profile.ssh.host}-{self.profile.ssh.port}"
-        return f"local-{self.facts.get('hostname', 'host')}"
+        from benchbot.devices.kinds import device_kind  # imports this package
+
+        return device_kind(self.profile).lease_key(self.profile, self.facts)
 
     def wait_until_back(self, timeout: float, poll: float = 1.0) -> bool:
         """Whether the device answers again within ``timeout`` seconds (after a disconnect)."""
@@ -118,7 +119,7 @@ def make_runner(profile: Profile, transport: Transport, options: DeviceOptions,
     return NativeToolRunner(kind, transport, binary, masks)
 
 
-def _sampled(runner: Runner, transport: Transport, with_battery: bool,
+def sampled(runner: Runner, transport: Transport, with_battery: bool,
              options: DeviceOptions, profile: Profile | None = None,
              say: Callable[[str], None] = lambda _: None) -> Runner:
     """The runner, reading the device's state beside sustained series (agent only), and
@@ -131,62 +132,15 @@ def _sampled(runner: Runner, transport: Transport, with_battery: bool,
     return runner
 
 
-def _base_facts(profile: Profile, runner: Runner) -> dict[str, Any]:
+def base_facts(profile: Profile, runner: Runner) -> dict[str, Any]:
+    """What every device's facts start with: its profile, transport and runner."""
     return {"profile": profile.name, "label": profile.display_name,
-            "transport": profile.transport, "runner": runner.kind}
-
-
-def _open_phone(profile: Profile, options: DeviceOptions, say: Callable[[str], None]) -> Device:
-    assert profile.adb is not None
-    # always, and first: it checks ANDROID_ADB_SERVER_*, which adbutils reads (unchecked)
-    # on import; the server is --adb-server, else the profile's, else the environment's
-    default = default_adb_server()
-    server = options.adb_server or profile.adb.server or default
-    from benchbot.devices.phones import getprop_all, phone_facts, pick_serial  # adbutils only when needed
-    from benchbot.transports.adb import DEFAULT_WORKDIR, AdbTransport
-
-    serial = options.serial or profile.adb.serial or pick_serial(profile, server)
-    transport = AdbTransport(serial, server, workdir=profile.runner.workdir or DEFAULT_WORKDIR,
-                             keep=options.keep)
-    facts, battery = phone_facts(transport, getprop_all(transport))
-    problem = battery_problem(battery, options.battery_floor) if options.battery_floor else None
-    if problem is not None:
-        raise UserError(f"{profile.name} ({serial}): {problem}")
-    runner = _sampled(make_runner(profile, transport, options, "python3", abi=facts.get("abi"),
-                                  say=say), transport, True, options, profile, say)
-    return Device(profile=profile, transport=transport, runner=runner,
-                  hygiene=Hygiene(transport, profile.thermal, say, with_battery=True),
-                  facts={**_base_facts(profile, runner), "serial": serial, "adb_server": server,
-                         **facts})
-
-
-def _open_server(profile: Profile, options: DeviceOptions, say: Callable[[str], None]) -> Device:
-    from benchbot.devices.servers import server_facts
-    from benchbot.transports.ssh import SshTransport  # paramiko only when needed
-
-    assert profile.ssh is not None
-    transport = SshTransport(profile.ssh, workdir=profile.runner.workdir, keep=options.keep)
-    transport.connect()
-    runner = _sampled(make_runner(profile, transport, options, "python3"), transport, False,
-                      options)
-    assert profile.ssh is not None
-    return Device(profile=profile, transport=transport, runner=runner,
-                  hygiene=Hygiene(transport, profile.thermal, say, with_battery=False),
-                  facts={**_base_facts(profile, runner), "host": profile.ssh.host,
-                         **server_facts(transport, profile.runner.python or "python3")})
+            "transport": str(profile.transport), "runner": runner.kind}
 
 
 def open_device(profile: Profile, options: DeviceOptions = DeviceOptions(),
                 say: Callable[[str], None] = lambda _: None) -> Device:
-    """Connect to the device a profile describes."""
-    if profile.transport == "adb":
-        return _open_phone(profile, options, say)
-    if profile.transport == "ssh":
-        return _open_server(profile, options, say)
-    transport = LocalTransport()
-    runner = _sampled(make_runner(profile, transport, options, sys.executable), transport,
-                      False, options)
-    facts = {**_base_facts(profile, runner), **host_facts()}
-    return Device(profile=profile, transport=transport, runner=runner,
-                  hygiene=Hygiene(transport, profile.thermal, say, with_battery=False),
-                  facts=facts)
+    """Connect to the device a profile describes, as its transport kind opens one."""
+    from benchbot.devices.kinds import device_kind  # imports this package
+
+    return device_kind(profile).open(profile, options, say)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
+from benchbot.devices import Device, DeviceOptions, base_facts, make_runner, sampled
 from benchbot.devices.android import (BATTERY_COMMAND, CPUFREQ_COMMAND, Battery, matches,
                                       parse_battery, parse_cpufreq, parse_getprop, soc_of)
-from benchbot.devices.hygiene import read_cpu_temps
+from benchbot.devices.hygiene import Hygiene, battery_problem, read_cpu_temps
+from benchbot.devices.kinds import DeviceKind, Say
 from benchbot.errors import CommandTimeout, DeviceUnavailable, TransportError, UserError
-from benchbot.profiles import Profile
+from benchbot.profiles import Profile, TransportName, default_adb_server
 from benchbot.transports import Transport
-from benchbot.transports.adb import AdbTransport
-from benchbot.transports.adb_server import list_serials
+
+if TYPE_CHECKING:  # adbutils is imported when a phone is reached, never before
+    from benchbot.transports.adb import AdbTransport  # (see open_phone)
 
 
 def getprop_all(transport: Transport, timeout: float = 30.0) -> dict[str, str]:
@@ -52,6 +55,9 @@ def phone_facts(transport: AdbTransport, props: Mapping[str, str]
 
 def attached(server: str) -> list[tuple[str, dict[str, str]]]:
     """(serial, properties) of every phone the adb server can use now."""
+    from benchbot.transports.adb import AdbTransport
+    from benchbot.transports.adb_server import list_serials
+
     found = []
     for serial in list_serials(server):
         try:
@@ -88,3 +94,41 @@ def pick_serial(profile: Profile, server: str, environ: Mapping[str, str] | None
                         "--serial or fix ANDROID_SERIAL to pick one")
     raise UserError(f"{len(hits)} attached phones match device '{profile.name}' "
                     f"({', '.join(hits)}); pass --serial (or set ANDROID_SERIAL) to pick one")
+
+
+def open_phone(profile: Profile, options: DeviceOptions, say: Say) -> Device:
+    """The phone a profile describes (``--serial``, its [adb] serial, else the one attached
+    phone its [match] table recognises), refused under ``--battery-floor``."""
+    assert profile.adb is not None
+    # always, and first: it checks ANDROID_ADB_SERVER_*, which adbutils reads (unchecked)
+    # on import; the server is --adb-server, else the profile's, else the environment's
+    default = default_adb_server()
+    server = options.adb_server or profile.adb.server or default
+    from benchbot.transports.adb import DEFAULT_WORKDIR, AdbTransport
+
+    serial = options.serial or profile.adb.serial or pick_serial(profile, server)
+    transport = AdbTransport(serial, server, workdir=profile.runner.workdir or DEFAULT_WORKDIR,
+                             keep=options.keep)
+    facts = PHONE.facts(transport, profile)
+    battery = Battery(**facts["battery"]) if facts.get("battery") else None
+    problem = battery_problem(battery, options.battery_floor) if options.battery_floor else None
+    if problem is not None:
+        raise UserError(f"{profile.name} ({serial}): {problem}")
+    runner = sampled(make_runner(profile, transport, options, "python3", abi=facts.get("abi"),
+                                 say=say), transport, True, options, profile, say)
+    return Device(profile=profile, transport=transport, runner=runner,
+                  hygiene=Hygiene(transport, profile.thermal, say, with_battery=True),
+                  facts={**base_facts(profile, runner), "serial": serial, "adb_server": server,
+                         **facts})
+
+
+def lease_key(profile: Profile, facts: Mapping[str, Any]) -> str:
+    return f"adb-{facts.get('serial')}"
+
+
+def read_facts(transport: Transport, profile: Profile) -> dict[str, Any]:
+    """A phone's facts (:func:`phone_facts`), its properties read first."""
+    return phone_facts(transport, getprop_all(transport))[0]  # type: ignore[arg-type]
+
+
+PHONE = DeviceKind(TransportName("adb"), open_phone, read_facts, lease_key)

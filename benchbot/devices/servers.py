@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import re
 import shlex
-from typing import Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 from benchbot.devices.facts import cpu_model
+from benchbot.devices.kinds import DeviceKind, Say
+from benchbot.profiles import Profile, TransportName
 from benchbot.transports import Transport
+
+if TYPE_CHECKING:
+    from benchbot.devices import Device, DeviceOptions
 
 GPU_QUERY = ("name,driver_version,memory.total,clocks.sm,clocks.max.sm,clocks.mem,"
              "temperature.gpu")
@@ -73,3 +78,33 @@ def server_facts(transport: Transport, python: str = "python3") -> dict[str, Any
     """Facts of the server behind ``transport``; ``python`` is the one the agent will use."""
     result = transport.run(["sh", "-c", facts_command(python)], timeout=60)
     return parse_server_facts(result.stdout)
+
+
+def open_server(profile: Profile, options: DeviceOptions, say: Say) -> Device:
+    """The server a profile's [ssh] table names, connected."""
+    from benchbot.devices import Device, base_facts, make_runner, sampled  # (sampler imports us)
+    from benchbot.devices.hygiene import Hygiene
+    from benchbot.transports.ssh import SshTransport  # paramiko only when needed
+
+    assert profile.ssh is not None
+    transport = SshTransport(profile.ssh, workdir=profile.runner.workdir, keep=options.keep)
+    transport.connect()
+    runner = sampled(make_runner(profile, transport, options, "python3"), transport, False,
+                     options)
+    return Device(profile=profile, transport=transport, runner=runner,
+                  hygiene=Hygiene(transport, profile.thermal, say, with_battery=False),
+                  facts={**base_facts(profile, runner), "host": profile.ssh.host,
+                         **SERVER.facts(transport, profile)})
+
+
+def lease_key(profile: Profile, facts: Mapping[str, Any]) -> str:
+    assert profile.ssh is not None
+    return f"ssh-{profile.ssh.host}-{profile.ssh.port}"
+
+
+def read_facts(transport: Transport, profile: Profile) -> dict[str, Any]:
+    """A server's facts, with the Python the agent will use there."""
+    return server_facts(transport, profile.runner.python or "python3")
+
+
+SERVER = DeviceKind(TransportName("ssh"), open_server, read_facts, lease_key)

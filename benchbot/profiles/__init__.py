@@ -18,9 +18,9 @@ from benchbot.profiles.catalog import (
     profile_dirs,
 )
 from benchbot.profiles.schema import PROFILE_SCHEMA, profile_from_toml
+from benchbot.profiles.transport_kinds import TRANSPORT_KINDS, TRANSPORTS, TransportKind, TransportName
 from benchbot.profiles.values import (
     DEFAULT_ADB_SERVER,
-    TRANSPORTS,
     AdbSettings,
     CpuSettings,
     Profile,
@@ -35,6 +35,9 @@ __all__ = [
     "ENV_VAR",
     "PROFILE_SCHEMA",
     "TRANSPORTS",
+    "TRANSPORT_KINDS",
+    "TransportKind",
+    "TransportName",
     "AdbSettings",
     "CpuSettings",
     "Profile",

@@ -19,7 +19,6 @@ from benchbot.errors import ProfileError
 from benchbot.profiles.keytypes import (
     ArrayOf,
     Field,
-    Flag,
     HostPath,
     Integer,
     Invalid,
@@ -32,15 +31,9 @@ from benchbot.profiles.keytypes import (
     quote,
     render_path,
 )
-from benchbot.profiles.values import (
-    TRANSPORTS,
-    AdbSettings,
-    CpuSettings,
-    Profile,
-    RunnerSettings,
-    SshSettings,
-    ThermalSettings,
-)
+from benchbot.profiles.transport_kinds import (TRANSPORT_KINDS, TRANSPORTS, TransportName,
+                                          check_sections, settings_of)
+from benchbot.profiles.values import CpuSettings, Profile, RunnerSettings, ThermalSettings
 
 _THREAD_COUNT = re.compile(r"[1-9][0-9]*")
 _HEX_MASK = re.compile(r"(?:0[xX])?[0-9a-fA-F]+")
@@ -61,22 +54,6 @@ class HexMask(Text):
         return format(bits, "x")
 
 
-class HostPort(Text):
-    """A ``host:port`` address (``[v6]:port`` for IPv6) with a port in 1..65535."""
-
-    noun = 'a "host:port" string such as "127.0.0.1:5037"'
-
-    def convert(self, value: object, path: KeyPath) -> object:
-        text = str(super().convert(value, path))
-        host, _, port = text.rpartition(":")
-        bare_host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
-        if not bare_host or (":" in bare_host and bare_host == host) or not port.isdigit():
-            raise Invalid(f"'{render_path(path)}' must be {self.noun}, got {quote(text)}")
-        if not 1 <= int(port) <= 65535:
-            raise Invalid(f"'{render_path(path)}' has port {port}; a port must be between 1 and 65535")
-        return text
-
-
 def _thread_count(key: str, path: KeyPath) -> int:
     if not _THREAD_COUNT.fullmatch(key):
         where = render_path(path[:-1])
@@ -95,18 +72,8 @@ PROFILE_SCHEMA = Section({
     "description": Field(Text(allow_empty=True)),
     "label": Field(Text()),
     "transport": Field(Text(choices=TRANSPORTS), required=True),
-    "adb": Field(Section({
-        "serial": Field(Text()),
-        "server": Field(HostPort()),
-        "stop_charging": Field(Flag()),
-    })),
-    "ssh": Field(Section({
-        "host": Field(Text(), required=True),
-        "port": Field(Integer(minimum=1, maximum=65535)),
-        "user": Field(Text()),
-        "key_file": Field(HostPath()),
-        "known_hosts": Field(HostPath()),
-    })),
+    # each registered transport's own table: [adb], [ssh]
+    **{kind.name: Field(kind.keys) for kind in TRANSPORT_KINDS.values() if kind.keys},
     # Device property -> the value (or any of the values) that recognises it.
     "match": Field(TableOf(OneOrMany(Text()), key=_property_name)),
     "cpu": Field(Section({
@@ -137,19 +104,18 @@ def profile_from_toml(data: Mapping[str, object], source: Path) -> Profile:
     try:
         top = PROFILE_SCHEMA.convert(dict(data), ())
         _check_name(top, source)
-        _check_transport(top)
+        check_sections(top)
         _check_cpu(top.get("cpu", {}))
     except Invalid as exc:
         raise ProfileError(f"{source}: {exc}") from None
-    transport = top["transport"]
+    transport = TransportName(top["transport"])
     return Profile(
         name=str(top["name"]),
         description=str(top.get("description", "")),
         label=str(top.get("label", "")),
-        transport=str(transport),
+        transport=transport,
         source=source,
-        adb=AdbSettings(**top.get("adb", {})) if transport == "adb" else None,
-        ssh=SshSettings(**top["ssh"]) if transport == "ssh" else None,
+        transport_settings=settings_of(top).get(transport),
         match=top.get("match", MappingProxyType({})),
         cpu=CpuSettings(**top.get("cpu", {})),
         runner=RunnerSettings(**top.get("runner", {})),
@@ -164,18 +130,6 @@ def _check_name(top: Mapping[str, object], source: Path) -> None:
             f"'name' is {quote(str(top['name']))} but the file is {source.name}; "
             f"rename the file or set name = {quote(source.stem)}"
         )
-
-
-def _check_transport(top: Mapping[str, object]) -> None:
-    transport = top["transport"]
-    for section in ("adb", "ssh"):
-        if section in top and transport != section:
-            raise Invalid(
-                f"'{section}' is set but 'transport' is {quote(str(transport))}; "
-                f"remove [{section}] or set transport = {quote(section)}"
-            )
-    if transport == "ssh" and "ssh" not in top:
-        raise Invalid("missing required key 'ssh.host' (needed when transport = \"ssh\")")
 
 
 def _check_cpu(cpu: Mapping[str, object]) -> None:

@@ -11,14 +11,17 @@ classes directly and their defaults are the only defaults.
 from __future__ import annotations
 
 import dataclasses
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from benchbot.transports.settings import DEFAULT_ADB_SERVER, SshSettings, default_adb_server
 
-TRANSPORTS: tuple[str, ...] = ("adb", "local", "ssh")
+if TYPE_CHECKING:
+    from benchbot.profiles.transport_kinds import TransportName
 
 
 def _empty_mapping() -> Mapping[object, object]:
@@ -102,16 +105,17 @@ class ThermalSettings:
 class Profile:
     """One device: how to reach it, how to recognise it, and how to run on it.
 
-    ``adb`` is set exactly when ``transport`` is ``"adb"`` and ``ssh`` exactly
-    when it is ``"ssh"``; ``source`` is the file the profile was read from.
+    ``transport`` is a registered kind (:mod:`benchbot.profiles.transport_kinds`);
+    ``transport_settings`` is what its profile table says (an :class:`AdbSettings` for
+    ``adb``, an :class:`SshSettings` for ``ssh``, None for a kind without a table);
+    ``source`` is the file the profile was read from.
     """
 
     name: str
     description: str
-    transport: str
+    transport: TransportName
     source: Path
-    adb: AdbSettings | None = None
-    ssh: SshSettings | None = None
+    transport_settings: object | None = None
     match: Mapping[str, tuple[str, ...]] = field(default_factory=_empty_mapping)
     cpu: CpuSettings = field(default_factory=CpuSettings)
     runner: RunnerSettings = field(default_factory=RunnerSettings)
@@ -122,13 +126,34 @@ class Profile:
     def display_name(self) -> str:
         return self.label or self.name
 
+    @property
+    def adb(self) -> AdbSettings | None:
+        """The [adb] settings of a phone's profile; None for other transports."""
+        given = self.transport_settings
+        return given if isinstance(given, AdbSettings) else None
+
+    @property
+    def ssh(self) -> SshSettings | None:
+        """The [ssh] settings of a server's profile; None for other transports."""
+        given = self.transport_settings
+        return given if isinstance(given, SshSettings) else None
+
     def with_runner(self, kind: str) -> Profile:
         """A copy that measures with runner ``kind`` (the ``--runner KIND`` override)."""
         return dataclasses.replace(self, runner=dataclasses.replace(self.runner, kind=kind))
 
     def to_dict(self) -> dict[str, object]:
-        """The profile as JSON-able data (paths as strings), for ``profiles show``."""
-        return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        """The profile as JSON-able data (paths as strings), for ``profiles show``: each
+        transport table under its kind's name (null for the kinds the profile is not)."""
+        from benchbot.profiles.transport_kinds import TRANSPORT_KINDS  # the registry imports us
+
+        data = {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)
+                if f.name != "transport_settings"}
+        for kind in TRANSPORT_KINDS.values():
+            if kind.settings is not None:
+                mine = kind.name == self.transport
+                data[kind.name] = _jsonable(self.transport_settings if mine else None)
+        return data
 
 
 def _jsonable(value: object) -> object:
@@ -140,6 +165,6 @@ def _jsonable(value: object) -> object:
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (tuple, list)):
         return [_jsonable(v) for v in value]
-    if isinstance(value, Path):
+    if isinstance(value, (Path, enum.Enum)):
         return str(value)
     return value

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Protocol, Sequence
 
@@ -158,59 +158,134 @@ def schedule(cases: Sequence[tuple[int, Case]], settings: MeasureSettings,
     return ordered
 
 
+@dataclass
+class DeviceWork:
+    """One device's share of a run, and what every schedule needs to measure it: the
+    cases' results so far by plan index (a resumed run's included)."""
+
+    device: Device
+    plan: Plan
+    recorder: Recorder
+    progress: Progress
+    stop: threading.Event
+    wait: bool
+    retry: Retry
+    state: dict[int, CaseResult | None]
+    gone: threading.Event = field(default_factory=threading.Event)  # the device never came back
+
+    def one_process(self, index: int, case: Case) -> CaseResult:
+        """Measure one more process of a case and record the case with it; returns the new
+        process's own result."""
+        new = measure_with_retries(self.device, case, later(self.plan, self.state[index]),
+                                   index, self.progress, self.wait, self.retry, self.gone)
+        self.state[index] = self.recorder.add(merge(self.state[index], new,
+                                                    self.plan.settings))
+        return new
+
+    def all_processes(self, index: int, case: Case) -> None:
+        """Measure every process a case still needs, back to back, and record it."""
+        self.state[index] = self.recorder.add(measure_repeats(
+            self.device, case, self.plan, index, self.progress, self.wait, self.retry,
+            self.gone, self.state[index]))
+
+
+class Sequential:
+    """``sequential``: one case's processes back to back, then the next case."""
+
+    def __init__(self, work: DeviceWork, order: Sequence[tuple[int, Case]]) -> None:
+        self.work, self.order = work, order
+
+    def run(self) -> None:
+        for index, case in self.order:
+            if self.work.stop.is_set():
+                return
+            self.work.all_processes(index, case)
+            self.work.progress.case_finished(index, self.work.state[index])  # type: ignore[arg-type]
+
+
+class RoundRobin:
+    """``interleaved``: rounds over the cases, one process of every case that needs one per
+    round; a case whose last process failed keeps what it has."""
+
+    def __init__(self, work: DeviceWork, order: Sequence[tuple[int, Case]]) -> None:
+        self.work, self.order = work, order
+        self.stopped: set[int] = set()  # cases whose last process failed
+        self.finished: set[int] = set()  # cases told to the progress as finished
+
+    def partner(self, index: int) -> int:
+        """The case that finishes together with this one (itself, here)."""
+        return index
+
+    def wanted(self, index: int) -> bool:
+        """Whether the case needs another process."""
+        return index not in self.stopped and needs_more(self.work.state[index],
+                                                        self.work.plan.settings)
+
+    def due(self, rounds: int) -> list[tuple[int, Case]]:
+        """The cases of the next round, in the order they are measured."""
+        return [(i, c) for i, c in self.order if self.wanted(i)]
+
+    def run(self) -> None:
+        rounds = 0
+        while due := self.due(rounds):
+            rounds += 1
+            for index, case in due:
+                if self.work.stop.is_set():
+                    return
+                if self.work.one_process(index, case).status != "ok":
+                    self.stopped.add(index)
+                if not self.wanted(index):
+                    self.finish(index)
+
+    def finish(self, index: int) -> None:
+        for done in (index, self.partner(index)):
+            # a side whose partner failed first was never measured: nothing to count
+            if done not in self.finished and self.work.state[done] is not None:
+                self.finished.add(done)
+                self.work.progress.case_finished(done, self.work.state[done])  # type: ignore[arg-type]
+
+
+class AbPairs(RoundRobin):
+    """``ab``: the plan's cases in pairs (A, B) whose two sides get their processes
+    together, A B in one round and B A in the next, so neither side always goes first;
+    a pair ends for both of its sides at once."""
+
+    def __init__(self, work: DeviceWork, order: Sequence[tuple[int, Case]]) -> None:
+        super().__init__(work, order)
+        self.pairs: dict[int, int] = {}
+        for (a, _), (b, _) in zip(order[::2], order[1::2]):
+            self.pairs[a], self.pairs[b] = b, a
+
+    def partner(self, index: int) -> int:
+        return self.pairs.get(index, index)
+
+    def wanted(self, index: int) -> bool:
+        if index not in self.pairs:
+            return super().wanted(index)
+        other = self.pairs[index]
+        return not self.stopped & {index, other} and pair_needs_more(
+            self.work.state[index], self.work.state[other], self.work.plan.settings)
+
+    def due(self, rounds: int) -> list[tuple[int, Case]]:
+        due = super().due(rounds)
+        return due[::-1] if rounds % 2 else due
+
+
+# the plan's order -> how a device goes through its cases
+SCHEDULES: Mapping[str, type[Sequential] | type[RoundRobin]] = {
+    "sequential": Sequential, "interleaved": RoundRobin, "ab": AbPairs}
+
+
 def _device_worker(device: Device, cases: Sequence[tuple[int, Case]], plan: Plan,
                    recorder: Recorder, progress: Progress, stop: threading.Event,
                    errors: list[BaseException], wait: bool, retry: Retry, seed: int,
                    earlier: Mapping[str, CaseResult]) -> None:
-    gone = threading.Event()
-    settings = plan.settings
+    """One device's cases, in its schedule; an error stops every device."""
     try:
-        order = schedule(cases, settings, seed)
-        state: dict[int, CaseResult | None] = {i: earlier.get(c.id) for i, c in order}
-        if settings.order == "sequential":
-            for index, case in order:
-                if stop.is_set():
-                    return
-                state[index] = recorder.add(measure_repeats(device, case, plan, index,
-                                                            progress, wait, retry, gone,
-                                                            state[index]))
-                progress.case_finished(index, state[index])  # type: ignore[arg-type]
-            return
-        rounds = 0
-        stopped: set[int] = set()  # cases whose last process failed: they keep what they have
-        finished: set[int] = set()
-        partner: dict[int, int] = {}  # ab: the sides of a pair get their processes together
-        if settings.order == "ab":
-            for (a, _), (b, _) in zip(order[::2], order[1::2]):
-                partner[a], partner[b] = b, a
-
-        def wanted(i: int) -> bool:
-            if i not in partner:
-                return i not in stopped and needs_more(state[i], settings)
-            j = partner[i]
-            return not stopped & {i, j} and pair_needs_more(state[i], state[j], settings)
-
-        while True:  # round-robin: one process of every case that needs one, per round
-            due = [(i, c) for i, c in order if wanted(i)]
-            if not due:
-                return
-            if settings.order == "ab" and rounds % 2:
-                due.reverse()  # A B, then B A: neither side always goes first
-            rounds += 1
-            for index, case in due:
-                if stop.is_set():
-                    return
-                new = measure_with_retries(device, case, later(plan, state[index]), index,
-                                           progress, wait, retry, gone)
-                state[index] = recorder.add(merge(state[index], new, settings))
-                if new.status != "ok":
-                    stopped.add(index)
-                if not wanted(index):  # an ab pair ends for both of its sides at once
-                    for done in (index, partner.get(index, index)):
-                        # a side whose partner failed first was never measured: nothing to count
-                        if done not in finished and state[done] is not None:
-                            finished.add(done)
-                            progress.case_finished(done, state[done])  # type: ignore[arg-type]
+        order = schedule(cases, plan.settings, seed)
+        work = DeviceWork(device, plan, recorder, progress, stop, wait, retry,
+                          state={i: earlier.get(c.id) for i, c in order})
+        SCHEDULES[plan.settings.order](work, order).run()
     except BaseException as exc:  # e.g. DeviceBusy under --no-wait: the main thread re-raises
         errors.append(exc)
         stop.set()

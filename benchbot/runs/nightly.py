@@ -42,7 +42,7 @@ from benchbot.verdicts.sides import side_of_run
 from benchbot.store import CaseResult, RunRecord, write_atomic
 from benchbot.store.modelfile import ModelFile, inspect_model
 from benchbot.stats.paired import fewest_pairs
-from benchbot.sweep import MeasureSettings, Plan, SweepSpec
+from benchbot.sweep import Case, MeasureSettings, Plan, SweepSpec
 from benchbot.sweep.config import read_toml, spec_from_mapping
 
 _NIGHTLY_KEYS = {"baseline": str, "alpha": float, "confirm": bool, "summary": str}
@@ -192,87 +192,132 @@ class NightlyOutcome:
     summary_path: Path
 
 
+@dataclass(frozen=True)
+class Night:
+    """What every step of a nightly run measures with."""
+
+    cfg: NightlyConfig
+    profiles: Sequence[Profile]
+    plan: Plan
+    device_options: DeviceOptions
+    results: Path
+    progress: Callable[[Plan], AbstractContextManager[Progress]]
+    say: Callable[[str], None]
+
+    def measure(self, plan: Plan, record: RunRecord | None = None) -> RunRecord:
+        with self.progress(plan) as shown:
+            return session.measure(plan, self.profiles, self.device_options, self.results,
+                                   shown, self.say, record=record)
+
+
 def run_nightly(cfg: NightlyConfig, profiles: Sequence[Profile], plan: Plan,
                 device_options: DeviceOptions, results: Path,
                 progress: Callable[[Plan], AbstractContextManager[Progress]],
                 say: Callable[[str], None]) -> NightlyOutcome:
     """Measure the sweep, compare it with the baseline, re-measure suspects once, write the
     markdown verdict (to its file and to ``$GITHUB_STEP_SUMMARY`` when that is set)."""
-
-    def measure(p: Plan, record: RunRecord | None = None) -> RunRecord:
-        with progress(p) as shown:
-            return session.measure(p, profiles, device_options, results, shown, say,
-                                   record=record)
-
-    base_spec = cfg.baseline
-    if not base_spec.startswith("rolling:"):
-        resolve_side(base_spec, results)  # a bad baseline fails before the night's measuring
-    record = measure(plan)
+    night = Night(cfg, profiles, plan, device_options, results, progress, say)
+    if not cfg.baseline.startswith("rolling:"):
+        resolve_side(cfg.baseline, results)  # a bad baseline fails before the night's measuring
+    record = night.measure(plan)
     settings = CompareSettings(alpha=cfg.alpha, thresholds=cfg.thresholds,
                                spreads=device_spreads(results, {record.run_id}, record.started_at))
-    try:
-        baseline = resolve_side(base_spec, results, other=side_of_run(record))
-    except UserError:
-        if not base_spec.startswith("rolling:"):
-            raise
-        # the first nights: nothing to roll over yet, so tonight starts the history
-        baseline = Side(label=f"{base_spec} (no earlier runs yet)", entries=())
+    baseline = _baseline(cfg.baseline, results, record)
     report = compare(baseline, side_of_run(record, "tonight"), settings)
     rechecked: dict[str, str] = {}
     suspect_ids = suspects(report) if cfg.confirm else set()
-    by_id = {c.id: c for c in plan.cases}
-    pairs = [] if not suspect_ids else [
-        (by_id[c.candidate.case.id], found) for c in report.comparisons
-        if c.candidate is not None and c.candidate.case.id in suspect_ids
-        and c.baseline is not None and (found := baseline_file(c.baseline.case)) is not None]
+    pairs = _with_baseline_files(report, plan, suspect_ids)
     if pairs:  # the baseline's model file is still here: an interleaved A/B decides
-        say(f"confirming {len(pairs)} suspected regression(s) with an interleaved A/B against "
-            "the baseline's model file")
-        ab = Plan(cases=tuple(c for case, found in pairs
-                              for c in (replace(case, model=found, side="A"),
-                                        replace(case, side="B"))),
-                  settings=_ab_settings(plan.settings, cfg.alpha),
-                  meta={**plan.meta, "ab_baseline": "the baseline's model files",
-                        "ab_candidate": "tonight's"})
-        with progress(ab) as shown:
-            outcome = run_ab(ab, profiles, device_options, results, shown, say, settings)
-        final = {c.candidate.case.id: c.verdict for c in outcome.report.comparisons
-                 if c.candidate is not None}
-        by_b = {case.id: final.get(replace(case, side="B").id) for case, _ in pairs}
-        rechecked.update({case.label: f"{by_b[case.id].kind if by_b[case.id] else '?'} "
-                                      "(interleaved A/B)" for case, _ in pairs})
-        checked = {case.id for case, _ in pairs}
-        suspect_ids -= checked
-
-        def settled(c: Comparison) -> Comparison:
-            if c.candidate is None or c.candidate.case.id not in checked:
-                return c
-            ab_verdict = by_b[c.candidate.case.id]
-            if ab_verdict is not None and ab_verdict.kind == Kind.SLOWER:
-                return replace(c, verdict=Verdict(Kind.SLOWER, "confirmed by an interleaved "
-                                                               f"A/B: {ab_verdict.reason}"))
-            return replace(c, verdict=Verdict(Kind.UNCERTAIN, "slower-looking against the "
-                                                              "baseline run, not in an "
-                                                              "interleaved A/B of the two "
-                                                              "model files"))
-
-        report = replace(report, comparisons=tuple(settled(c) for c in report.comparisons))
+        report = _confirm_by_ab(night, report, pairs, settings, rechecked)
+        suspect_ids -= {case.id for case, _ in pairs}
     if suspect_ids:  # no baseline file to pit against: measure tonight's again
-        say(f"re-measuring {len(suspect_ids)} suspected regression(s) once")
-        again = replace(plan, cases=tuple(c for c in plan.cases if c.id in suspect_ids))
-        record = measure(again, replace(record, cases=tuple(
-            c for c in record.cases if c.id not in suspect_ids)))
-        report = compare(baseline, side_of_run(record, "tonight"), settings)
-        final = {c.candidate.case.id: c.verdict.kind for c in report.comparisons
-                 if c.candidate is not None}
-        rechecked.update({c.label: str(final.get(c.id, "?")) for c in again.cases})
+        record, report = _measure_again(night, record, baseline, suspect_ids, settings,
+                                        rechecked)
     report = swept_only(report, plan)
     text = summary_markdown(record.run_id, baseline.label, report, rechecked,
                             environment_rows([record]))
     target = cfg.summary or results / f"nightly-{record.run_id}.md"
+    _publish(text, target)
+    return NightlyOutcome(record=record, report=report, text=text, summary_path=target)
+
+
+def _baseline(spec: str, results: Path, record: RunRecord) -> Side:
+    """The side tonight is compared with; a rolling baseline with no earlier runs is empty."""
+    try:
+        return resolve_side(spec, results, other=side_of_run(record))
+    except UserError:
+        if not spec.startswith("rolling:"):
+            raise
+        # the first nights: nothing to roll over yet, so tonight starts the history
+        return Side(label=f"{spec} (no earlier runs yet)", entries=())
+
+
+def _with_baseline_files(report: CompareReport, plan: Plan, suspect_ids: set[str]
+                         ) -> list[tuple[Case, ModelFile]]:
+    """Each suspected case whose baseline's model file is still here, with that file."""
+    by_id = {c.id: c for c in plan.cases}
+    return [] if not suspect_ids else [
+        (by_id[c.candidate.case.id], found) for c in report.comparisons
+        if c.candidate is not None and c.candidate.case.id in suspect_ids
+        and c.baseline is not None and (found := baseline_file(c.baseline.case)) is not None]
+
+
+def _confirm_by_ab(night: Night, report: CompareReport, pairs: list[tuple[Case, ModelFile]],
+                   settings: CompareSettings, rechecked: dict[str, str]) -> CompareReport:
+    """Each suspect measured interleaved against the baseline's model file: slower only
+    when that A/B says so too (what it said goes into ``rechecked``)."""
+    night.say(f"confirming {len(pairs)} suspected regression(s) with an interleaved A/B "
+              "against the baseline's model file")
+    plan = night.plan
+    ab = Plan(cases=tuple(c for case, found in pairs
+                          for c in (replace(case, model=found, side="A"),
+                                    replace(case, side="B"))),
+              settings=_ab_settings(plan.settings, night.cfg.alpha),
+              meta={**plan.meta, "ab_baseline": "the baseline's model files",
+                    "ab_candidate": "tonight's"})
+    with night.progress(ab) as shown:
+        outcome = run_ab(ab, night.profiles, night.device_options, night.results, shown,
+                         night.say, settings)
+    final = {c.candidate.case.id: c.verdict for c in outcome.report.comparisons
+             if c.candidate is not None}
+    by_b = {case.id: final.get(replace(case, side="B").id) for case, _ in pairs}
+    rechecked.update({case.label: f"{by_b[case.id].kind if by_b[case.id] else '?'} "
+                                  "(interleaved A/B)" for case, _ in pairs})
+
+    def settled(c: Comparison) -> Comparison:
+        if c.candidate is None or c.candidate.case.id not in by_b:
+            return c
+        ab_verdict = by_b[c.candidate.case.id]
+        if ab_verdict is not None and ab_verdict.kind == Kind.SLOWER:
+            return replace(c, verdict=Verdict(Kind.SLOWER, "confirmed by an interleaved "
+                                                           f"A/B: {ab_verdict.reason}"))
+        return replace(c, verdict=Verdict(Kind.UNCERTAIN, "slower-looking against the "
+                                                          "baseline run, not in an "
+                                                          "interleaved A/B of the two "
+                                                          "model files"))
+
+    return replace(report, comparisons=tuple(settled(c) for c in report.comparisons))
+
+
+def _measure_again(night: Night, record: RunRecord, baseline: Side, suspect_ids: set[str],
+                   settings: CompareSettings, rechecked: dict[str, str]
+                   ) -> tuple[RunRecord, CompareReport]:
+    """Tonight's suspects measured once more, into tonight's run, and compared again."""
+    night.say(f"re-measuring {len(suspect_ids)} suspected regression(s) once")
+    again = replace(night.plan, cases=tuple(c for c in night.plan.cases if c.id in suspect_ids))
+    record = night.measure(again, replace(record, cases=tuple(
+        c for c in record.cases if c.id not in suspect_ids)))
+    report = compare(baseline, side_of_run(record, "tonight"), settings)
+    final = {c.candidate.case.id: c.verdict.kind for c in report.comparisons
+             if c.candidate is not None}
+    rechecked.update({c.label: str(final.get(c.id, "?")) for c in again.cases})
+    return record, report
+
+
+def _publish(text: str, target: Path) -> None:
+    """The verdict to its file, and appended to ``$GITHUB_STEP_SUMMARY`` when that is set."""
     write_atomic(target, text)
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if step_summary:
         with open(step_summary, "a", encoding="utf-8") as f:
             f.write(text + "\n")
-    return NightlyOutcome(record=record, report=report, text=text, summary_path=target)

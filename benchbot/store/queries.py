@@ -9,14 +9,89 @@ hold it) the functions return None and the caller reads every file as before.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Generic, Iterable, Sequence, TypeVar
 
-from benchbot.store.entries import Entry, Filters, labelled
-from benchbot.store.files import load_run
+from benchbot.errors import UserError
+from benchbot.store.entries import Entry, Filters, labelled, latest_entries
+from benchbot.store.files import find_run_files, load_run, load_runs
 from benchbot.store.index import ResultsIndex, Row, Warn, ignore, open_index
 from benchbot.stats import Summary
 from benchbot.store.records import CaseConfig, CaseResult, ModelRef, RunRecord
+
+
+T = TypeVar("T")
+
+
+def run_files(paths: Sequence[Path]) -> list[Path]:
+    """The run files of ``paths`` (folders or files); a UserError with the fix when none."""
+    files = find_run_files(list(paths))
+    if not files:
+        raise UserError(f"no results in {', '.join(map(str, paths))}: run `benchbot run` "
+                        "first, or point --results at a folder of runs")
+    return files
+
+
+@dataclass(frozen=True)
+class Chosen(Generic[T]):
+    """What a query chose, and whether the results index chose it (no run file scanned)."""
+
+    value: T
+    indexed: bool
+
+
+def from_index_or_files(from_index: Callable[[Warn], T | None], from_files: Callable[[], T],
+                        warn: Warn = ignore, *, use_index: bool = True,
+                        strict: bool = False) -> Chosen[T]:
+    """Ask the results index first, and read the run files when it cannot answer: disabled,
+    a file named directly, nothing indexed (None or empty); ``strict``: also when it said
+    anything (a file it skipped: the run files say why, once). What the index said is
+    passed on to ``warn`` only when its answer is used. ``report`` and ``history`` choose
+    their cases so."""
+    said: list[str] = []
+    value = from_index(said.append) if use_index else None
+    if not value or (strict and said):
+        return Chosen(from_files(), False)
+    for message in said:
+        warn(message)
+    return Chosen(value, True)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The cases a report shows and the runs read for them."""
+
+    entries: list[Entry]
+    records: list[RunRecord]  # every run of ``paths``, or (indexed) those holding the cases
+    indexed: bool
+
+    @property
+    def provenance(self) -> list[RunRecord]:
+        """The runs of the cases shown."""
+        shown = {e.run_id for e in self.entries}
+        return [r for r in self.records if r.run_id in shown]
+
+
+def select_entries(paths: Sequence[Path], filters: Filters = Filters(), warn: Warn = ignore,
+                   *, use_index: bool = True) -> Selection:
+    """The latest case of each configuration in ``paths`` that ``filters`` keeps, from the
+    results index where it can serve (only the runs holding those cases are then read),
+    else from every run file (a broken run in a folder is skipped with a warning)."""
+    files = run_files(paths)
+
+    def indexed(said: Warn) -> Selection | None:
+        found = _latest_indexed(paths, filters, said)
+        if not found or not found[0]:
+            return None
+        entries, runs = found  # only the runs that hold the chosen cases were read
+        return Selection(entries, [runs[f] for f in files if f in runs], True)
+
+    def every_run() -> Selection:
+        records = load_runs(list(paths), warn)
+        return Selection(latest_entries(records, filters), records, False)
+
+    return from_index_or_files(indexed, every_run, warn, use_index=use_index).value
 
 
 def _filters(f: Filters) -> dict[str, object]:
@@ -62,6 +137,13 @@ def entry_of(record: RunRecord, case: CaseResult) -> Entry:
 def latest_entries_indexed(paths: Sequence[Path], filters: Filters = Filters(),
                            warn: Warn = ignore) -> list[Entry] | None:
     """:func:`benchbot.store.entries.latest_entries` over the runs in ``paths``."""
+    found = _latest_indexed(paths, filters, warn)
+    return None if found is None else found[0]
+
+
+def _latest_indexed(paths: Sequence[Path], filters: Filters, warn: Warn
+                    ) -> tuple[list[Entry], dict[Path, RunRecord]] | None:
+    """:func:`latest_entries_indexed`, with the runs read for them (by file)."""
     found = indexes(paths, warn)
     if found is None:
         return None
@@ -86,7 +168,9 @@ def latest_entries_indexed(paths: Sequence[Path], filters: Filters = Filters(),
     loaded = {folder: cases_of(folder, rows) for folder, rows in by_folder.items()}
     for _, folder, row in picked:
         entries.append(entry_of(*loaded[folder][(row.file, row.position)]))
-    return labelled(entries)
+    runs = {folder / name: record for folder, got in loaded.items()
+            for (name, _), (record, _) in got.items()}
+    return labelled(entries), runs
 
 
 def _thin_case(row: Row, configs: dict[tuple[object, ...], CaseConfig]) -> CaseResult:

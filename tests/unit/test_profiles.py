@@ -616,7 +616,8 @@ def test_get_profile_does_not_follow_paths(tmp_path: Path) -> None:
 
 def test_public_api() -> None:
     assert set(benchbot.profiles.__all__) == {
-        "DEFAULT_ADB_SERVER", "ENV_VAR", "PROFILE_SCHEMA", "TRANSPORTS",
+        "DEFAULT_ADB_SERVER", "ENV_VAR", "PROFILE_SCHEMA", "TRANSPORTS", "TRANSPORT_KINDS",
+        "TransportKind", "TransportName",
         "AdbSettings", "CpuSettings", "Profile", "RunnerSettings", "SshSettings", "ThermalSettings",
         "builtin_profiles_dir", "default_adb_server", "get_profile", "list_profiles", "load_profile_file", "profile_dirs",
         "profile_from_toml",

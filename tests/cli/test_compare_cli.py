@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from benchbot.store import DeviceFacts
 from benchbot.verdicts import CompareSettings
 from benchbot.verdicts import compare as compare_sides
 from benchbot.runs.baselines import resolve_side
@@ -47,8 +48,8 @@ def _case(model: str, median_ms: float, seed: int, threads: int = 1) -> CaseResu
 def _save(results: Path, run_id: str, day: int, conv_ms: float, fc_ms: float,
           seed: int) -> Path:
     record = RunRecord(run_id=run_id, started_at=f"2025-03-{day:02d}T02:00:00.000+00:00",
-                       command=("benchbot", "run"), benchbot_version="test", host={},
-                       devices={"phone": {"label": "Pixel 7"}}, settings={}, planned_cases=2,
+                       command=("benchbot", "run"), benchbot_version="test", 
+                       devices={"phone": DeviceFacts("phone", label="Pixel 7")}, planned_cases=2,
                        status="complete", cases=(_case("conv", conv_ms, seed),
                                                  _case("fc", fc_ms, seed + 1)))
     return save_run(record, results)

@@ -10,7 +10,7 @@ import os
 import socket
 import sys
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
@@ -35,6 +35,7 @@ from benchbot.store.codec import (SchemaError, card_doc, card_of_doc, facts_of_d
                                   host_of_doc, planned_doc)
 from benchbot.store.files import hold_run_lock, release_run_lock
 from benchbot.store.records import ModelRef
+from benchbot.store.settings import MEASURE_NAMES
 from benchbot.runners.base import config_of
 from benchbot.sweep import Case, MeasureSettings, Plan, SweepSpec, make_plan
 from benchbot.sweep.plan import NO_RUN_CAP, merge_notes, parse_shape
@@ -51,39 +52,18 @@ def model_path(ref: str, zoo_dir: Path) -> Path:
 
 
 def settings_of(measure: Mapping[str, Any]) -> MeasureSettings:
-    """Measure settings from the sweep file's [measure] names (options override them)."""
-    d = MeasureSettings()
+    """Measure settings from the sweep file's [measure] names (options override them);
+    what is not given takes MeasureSettings' default."""
+    values = {MEASURE_NAMES.get(k, k): v for k, v in measure.items() if v is not None}
     # a --min-time given without --max-runs is a time to measure for: the default cap on
     # runs (there for microsecond models) must not end it early
-    time_wins = measure.get("min_time") is not None and measure.get("max_runs") is None
-    max_runs = NO_RUN_CAP if time_wins else measure.get("max_runs")
-    return MeasureSettings(warmup=int(measure.get("warmup", d.warmup)),
-                           min_runs=int(measure.get("min_runs", d.min_runs)),
-                           max_runs=int(max_runs if max_runs is not None else d.max_runs),
-                           min_time_s=float(measure.get("min_time", d.min_time_s)),
-                           max_time_s=float(measure.get("max_time", d.max_time_s)),
-                           timeout_s=measure.get("case_timeout"),
-                           repeat=measure.get("repeat"),
-                           max_repeat=int(measure.get("max_repeat", d.max_repeat)),
-                           target_ci=float(measure.get("target_ci", d.target_ci)),
-                           valid_ci=float(measure.get("valid_ci", d.valid_ci)),
-                           alpha=float(measure.get("alpha", d.alpha)),
-                           budget_s=float(measure.get("case_budget", d.budget_s)),
-                           order=str(measure.get("order", d.order)),
-                           seed=measure.get("seed"),
-                           profile_ops=bool(measure.get("profile_ops", d.profile_ops)),
-                           min_cosine=float(measure.get("min_cosine", d.min_cosine)),
-                           sustained_s=_optional_float(measure.get("sustained")),
-                           window_s=float(measure.get("window", d.window_s)),
-                           rate_hz=_optional_float(measure.get("rate")),
-                           max_temp_c=_optional_float(measure.get("max_temp")),
-                           energy=bool(measure.get("energy", False)),
-                           input_shape=parse_shape(measure["input_shape"])
-                           if measure.get("input_shape") else None)
-
-
-def _optional_float(value: Any) -> float | None:
-    return None if value is None else float(value)
+    if "min_time_s" in values and "max_runs" not in values:
+        values["max_runs"] = NO_RUN_CAP
+    if "input_shape" in values:
+        values["input_shape"] = parse_shape(values["input_shape"])
+    return MeasureSettings(**{f.name: float(values[f.name]) if f.type.startswith("float")
+                              and values[f.name] is not None else values[f.name]
+                              for f in fields(MeasureSettings) if f.name in values})
 
 
 def plan_of(spec: SweepSpec, profiles: Sequence[Profile], zoo_dir: Path,

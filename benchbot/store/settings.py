@@ -27,6 +27,10 @@ def check_seconds(option: str, value: float) -> None:
 
 ORDERS = ("interleaved", "sequential", "ab")  # ab: `benchbot ab`'s A B B A ... alternation
 MIN_PROCESSES = 3  # the adaptive default's first processes per case
+# the fields the sweep file's [measure] table (and run's options) names otherwise
+MEASURE_NAMES = {"min_time": "min_time_s", "max_time": "max_time_s", "case_timeout": "timeout_s",
+                 "case_budget": "budget_s", "sustained": "sustained_s", "window": "window_s",
+                 "rate": "rate_hz", "max_temp": "max_temp_c"}
 # max_runs when --min-time is given without --max-runs: the time decides, not the cap
 NO_RUN_CAP = 1_000_000_000
 

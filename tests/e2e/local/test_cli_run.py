@@ -47,7 +47,7 @@ def test_run_prints_a_grid_and_saves_every_case(models: dict[str, Path], tmp_pat
     assert set(record.runtime_versions) == {"onnxruntime", "litert"}
     assert record.host.cores and record.devices["local"].transport == "local"
     doc = json.loads(next(tmp_path.glob("*.json")).read_text())
-    assert doc["schema_version"] == 2 and doc["command"]
+    assert doc["schema_version"] == 3 and doc["command"]
     for case in doc["cases"]:
         assert case["status"] == "ok" and case["error"] is None
         assert set(case["stats"]) == STAT_KEYS

@@ -1,6 +1,10 @@
-"""Results as typed values (schema v2): one CaseResult per case, one RunRecord per run.
+"""Results as typed values (schema 3): one CaseResult per case, one RunRecord per run.
 
     RunRecord            a run: where and how it ran, its plan, every case finished so far
+    ├── HostFacts        the host that drove it (:mod:`benchbot.store.facts`)
+    ├── DeviceFacts      each device: a host, phone or server, as read when it was opened
+    ├── MeasureSettings  how every case was measured (:mod:`benchbot.store.settings`)
+    ├── PlannedCase      each case of the plan: its id and CaseConfig (for --resume)
     └── CaseResult       one case: its configuration, status, process runs and statistics
         ├── CaseConfig   every axis that changes the measurement, the model by content
         │   └── ModelRef the model file: path as given, absolute path, sha256, size, name
@@ -11,11 +15,14 @@
         ├── Validity     whether its figure can be trusted, and the codes saying why not
         ├── OpProfile, Placement, Accuracy   where the time goes, what ran where, how
         │                far a variant's outputs are from fp32 (:mod:`benchbot.store.findings`)
+        ├── ModelCard    the model's card (:mod:`benchbot.store.card`)
         ├── Sustained    a sustained case's time series (SeriesPoint, each with the
         │                DeviceSample the host read beside it) and its figures
         └── FarmPlacement which farm worker and phone measured it
 
-Everything is frozen; JSON encoding and decoding live in :mod:`benchbot.store.codec`.
+Everything is frozen; JSON encoding and decoding live in :mod:`benchbot.store.codec`
+(by schema_version: :mod:`benchbot.store.formats`); a case's identity across runs is
+:class:`benchbot.store.casekey.CaseKey`.
 Tool-specific extras (a native tool's argv and parsed figures, the agent's
 interpreter versions) stay in small opaque ``extras`` mappings that no control
 flow branches on.

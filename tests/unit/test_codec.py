@@ -253,3 +253,32 @@ def test_the_case_key_of_an_index_row_equals_the_key_of_its_case() -> None:
     row = Row(*case_row(_record(case), 0, case, "x.json"))
     assert CaseKey.of_row(row) == CaseKey.of(case)
     assert tuple(getattr(row, c) for c in CONFIGURATION) == CaseKey.of(case).configuration
+
+
+# --- the farm's jobs go through the same codec ------------------------------------------------
+
+
+def test_a_farm_job_carries_its_case_settings_and_card_through_the_codec(tmp_path: Path) -> None:
+    from benchbot.farm.dask_protocol import case_job, case_of_job
+    from benchbot.store.modelfile import ModelFile
+    from benchbot.sweep import Case
+    from benchbot.variants.variant import Variant
+
+    card = ModelCard(name="m", path="models/m.onnx", format="onnx", runtime="onnxruntime",
+                     sha256="ab" * 32, size_bytes=1234)
+    model = ModelFile(path=Path("models/m.onnx"), runtime="onnxruntime", sha256="ab" * 32,
+                      size_bytes=1234)
+    case = Case(model=model, device="sd855", threads=4, batch=2, precision="int8",
+                backend="cpu", runner="agent", int8_mode="dynamic", card=card,
+                variant=Variant(Path("models/.variants/m_int8.onnx"), "cd" * 32, 999,
+                                {"int8": {"mode": "dynamic"}}))
+    job = through_json(case_job(case))
+    staged = tmp_path / "m_int8.onnx"
+    back = case_of_job(job, staged)
+    assert back.id == case.id and back.card == card
+    assert (back.model.sha256, back.model.size_bytes, back.model.path) == ("ab" * 32, 1234,
+                                                                          staged)
+    assert back.variant is not None and back.variant.sha256 == "cd" * 32
+    assert job["file"] == {"name": "m_int8.onnx", "sha256": "cd" * 32, "size_bytes": 999}
+    settings = MeasureSettings(repeat=3, order="sequential", seed=7)
+    assert settings_of_doc(through_json(settings_doc(settings)), "job.settings") == settings

@@ -230,7 +230,7 @@ def measure(plan: Plan, profiles: Sequence[Profile], options: DeviceOptions, res
             run_id: str | None = None) -> RunRecord:
     """Open the devices, measure every case of the plan into a (new or given) record."""
     with opened(profiles, options, say) as devices:
-        for warning in thread_warnings(plan, {n: d.facts for n, d in devices.items()}):
+        for warning in thread_warnings(plan, device_facts(devices)):
             say(f"warning: {warning}")
         if record is None:
             record = new_record(plan, devices, run_id)

@@ -227,11 +227,12 @@ def _model_ref(at: At, version: int) -> ModelRef:
                     name=ref.get("name", text, ""))
 
 
-def _variant(v: Any, where: str) -> VariantRef:
+def _variant(v: Any, where: str, version: int = CURRENT) -> VariantRef:
     at = At(v, where)
-    size = at.get("size_bytes", optional(whole), None)
-    if size is None:  # v1 kept the size in MB only
+    if version == 1:  # the size in MB only
         size = round(at.get("size_mb", number, 0.0) * 1e6)
+    else:
+        size = at.get("size_bytes", whole)
     return VariantRef(path=at.get("path", text), sha256=at.get("sha256", text),
                       size_bytes=size, derivation=at.get("derivation", mapping, {}))
 

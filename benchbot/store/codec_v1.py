@@ -39,7 +39,7 @@ def case_of_v1(at: At) -> CaseResult:
         failure = Failure(kind, at.get("error", optional(text), None) or "failed")
     where = m.where if m is not None else at.where
     farm = _farm(measurement["farm"], f"{where}.farm") if measurement.get("farm") else None
-    variant = (_variant(measurement["variant"], f"{where}.variant")
+    variant = (_variant(measurement["variant"], f"{where}.variant", 1)
                if measurement.get("variant") else None)
     card = (card_of_doc(measurement["model_card"], f"{where}.model_card", 1)
             if measurement.get("model_card") else None)

@@ -239,12 +239,10 @@ def _tensor_spec(v: Any, where: str) -> TensorSpec:
 
 def card_of_doc(doc: Any, where: str = "card", version: int = CURRENT) -> ModelCard:
     at = At(doc, where)
-    size = at.get("size_bytes", optional(whole), None)
-    if size is None:
-        size = round(at.get("size_mb", number, 0.0) * 1e6)
     return ModelCard(
         name=at.get("name", text), path=at.get("path", text), format=at.get("format", text),
-        runtime=at.get("runtime", text), sha256=at.get("sha256", text), size_bytes=size,
+        runtime=at.get("runtime", text), sha256=at.get("sha256", text),
+        size_bytes=at.get("size_bytes", whole),
         inputs=at.get("inputs", listed(_tensor_spec), ()),
         outputs=at.get("outputs", listed(_tensor_spec), ()),
         params=at.get("params", optional(whole), None), macs=at.get("macs", optional(whole), None),

@@ -453,7 +453,7 @@ def test_a_v1_file_of_the_previous_release_loads_migrated() -> None:
             assert case.failure is not None and case.failure.kind == "runtime_error"
     int8 = [c for c in r.cases if c.precision == "int8" and c.status == "ok"]
     assert int8 and all(c.variant is not None and c.variant.size_bytes > 0 for c in int8)
-    # migrated, it writes back as v2 and reads back equal
+    # migrated, it writes back in the current schema and reads back equal
     again = record_of_doc(json.loads(json.dumps(record_doc(r))))
     assert again.cases == r.cases
 

@@ -61,9 +61,9 @@ def settings_of(measure: Mapping[str, Any]) -> MeasureSettings:
         values["max_runs"] = NO_RUN_CAP
     if "input_shape" in values:
         values["input_shape"] = parse_shape(values["input_shape"])
-    return MeasureSettings(**{f.name: float(values[f.name]) if f.type.startswith("float")
-                              and values[f.name] is not None else values[f.name]
-                              for f in fields(MeasureSettings) if f.name in values})
+    kinds = {f.name: f.type for f in fields(MeasureSettings)}  # "float | None", "int", ...
+    return MeasureSettings(**{k: float(v) if kinds[k].startswith("float") else v
+                              for k, v in values.items() if k in kinds})
 
 
 def plan_of(spec: SweepSpec, profiles: Sequence[Profile], zoo_dir: Path,

@@ -7,12 +7,13 @@ SchemaError naming the field's place.
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 from typing import Any, Mapping
 
 from benchbot.errors import ConfigError
 from benchbot.store.card import ModelCard, TensorSpec
-from benchbot.store.facts import DEVICE_KINDS, KIND_OF_TRANSPORT, Cluster, DeviceFacts, Gpu, HostFacts
+from benchbot.store.facts import (DEVICE_KINDS, KIND_OF_TRANSPORT, Cluster, DeviceFacts, Gpu,
+                                  HostFacts)
 from benchbot.store.formats import CURRENT
 from benchbot.store.jsonread import (At, SchemaError, listed, mapping, number, one_of, optional,
                                      text, whole)
@@ -171,8 +172,6 @@ def facts_of_device(raw: Mapping[str, Any], name: str = "device") -> DeviceFacts
 def with_phone(d: DeviceFacts, facts: DeviceFacts, serial: str, worker: str) -> DeviceFacts:
     """A farm device with the facts of a phone that measured one of its cases: the first
     phone's facts describe the device; every phone is listed with its worker."""
-    from dataclasses import replace
-
     kept = d if d.read else replace(facts, profile=d.profile or facts.profile,
                                     label=d.label or facts.label,
                                     transport=d.transport or facts.transport,

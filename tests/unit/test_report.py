@@ -175,7 +175,8 @@ def result(model: str, device: str, value: float | None = None, *, threads: int 
 def run(cases: list[CaseResult], started_at: str = "2026-01-01T10:00:00.000+00:00",
         run_id: str = "run-1", devices: dict[str, Any] | None = None) -> RunRecord:
     return RunRecord(run_id=run_id, started_at=started_at, command=("benchbot", "run"),
-                     benchbot_version="0.1.0", devices={k: DeviceFacts("host", **v) for k, v in (devices or {}).items()},
+                     benchbot_version="0.1.0",
+                     devices={k: DeviceFacts("host", **v) for k, v in (devices or {}).items()},
                      planned_cases=len(cases), status="complete", cases=tuple(cases))
 
 

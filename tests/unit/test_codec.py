@@ -282,3 +282,25 @@ def test_a_farm_job_carries_its_case_settings_and_card_through_the_codec(tmp_pat
     assert job["file"] == {"name": "m_int8.onnx", "sha256": "cd" * 32, "size_bytes": 999}
     settings = MeasureSettings(repeat=3, order="sequential", seed=7)
     assert settings_of_doc(through_json(settings_doc(settings)), "job.settings") == settings
+
+
+def test_a_v2_case_without_runs_is_malformed_not_taken_for_v1() -> None:
+    doc = json.loads(V2_FILE.read_text())
+    del doc["cases"][0]["runs"]
+    with pytest.raises(SchemaError, match=r"cases\[0\].runs: missing"):
+        record_of_doc(doc)
+
+
+def test_the_v2_run_resumes_from_its_typed_plan(models: dict[str, Path], tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from benchbot.runs.session import resume_plan
+
+    record = load_run(V2_FILE)
+    (tmp_path / "models").mkdir()
+    for name in ("tiny_fc.tflite", "tiny_conv.onnx", "tiny_reshape_fixed.onnx"):
+        (tmp_path / "models" / name).write_bytes(models[name].read_bytes())
+    monkeypatch.chdir(tmp_path)  # the plan's paths as given; its absolute ones are elsewhere
+    plan = resume_plan(record)
+    failed = [c.id for c in record.cases if c.status == "failed"]
+    assert [c.id for c in plan.cases] == failed and len(failed) == 4
+    assert plan.settings == record.settings and plan.settings.repeat == 2

@@ -293,7 +293,8 @@ def _journal_cases(path: Path, journal: Path, version: int) -> Iterator[CaseResu
 
 
 def load_run(path: Path) -> RunRecord:
-    """Read a results file (schema v1 migrated, or v2 with its journal), validated deeply;
+    """Read a results file (any schema benchbot wrote, decoded by its version; a running run
+    with its journal), validated deeply;
     malformed input is a one-line UserError naming the file and the field."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))

@@ -134,8 +134,7 @@ def save_cost_table(results: Path, cases: int = 500, window: int = 10) -> str:
     from benchbot.store import RunRecord, save_run
 
     record = RunRecord(run_id="20260101T000000Z-000000", started_at="2026-01-01T00:00:00Z",
-                       command=("bench",), benchbot_version="bench", host={}, devices={},
-                       settings={}, planned_cases=cases)
+                       command=("bench",), benchbot_version="bench", planned_cases=cases)
     recorder = Recorder(record, results)
     costs = []
     for i in range(cases):
@@ -159,7 +158,7 @@ def save_cost_table(results: Path, cases: int = 500, window: int = 10) -> str:
         f"(c) recording one finished case (synthetic, 300 samples each), median of {window}",
         "", f"| save | at case 1 (ms) | at case {cases} (ms) | case {cases} / case 1 |",
         "|---|---|---|---|",
-        f"| journal append (schema v2) | {first * 1e3:.3f} | {last * 1e3:.3f} | "
+        f"| journal append (schema 2 and later) | {first * 1e3:.3f} | {last * 1e3:.3f} | "
         f"{last / first:.2f} |",
         f"| whole-file rewrite (as schema v1 did) | {old[1] * 1e3:.3f} | "
         f"{old[cases] * 1e3:.3f} | {old[cases] / old[1]:.1f} |"]) + "\n"

@@ -38,7 +38,7 @@ sys.path.insert(0, str(REPO))
 
 from benchbot.report.site.publish import publish_site  # noqa: E402
 from benchbot.report.site.workers import default_workers  # noqa: E402
-from benchbot.store import GitInfo, RunRecord, save_run  # noqa: E402
+from benchbot.store import GitInfo, HostFacts, RunRecord, save_run  # noqa: E402
 from benchbot.store.index import open_index  # noqa: E402
 from tests.support.cases import make_case  # noqa: E402
 
@@ -63,8 +63,7 @@ def write_runs(results: Path, runs: int, series: int, first: int = 0) -> None:
         save_run(RunRecord(run_id=started.strftime("%Y%m%dT%H%M%SZ") + f"-{night:06d}",
                            started_at=started.isoformat(timespec="milliseconds"),
                            command=("benchbot", "run"), benchbot_version="bench",
-                           host={"hostname": "bench"}, devices={}, settings={},
-                           planned_cases=len(cases), status="complete", cases=tuple(cases),
+                           host=HostFacts(hostname="bench"), planned_cases=len(cases), status="complete", cases=tuple(cases),
                            git=GitInfo(f"{night:040x}", "main", False)), results)
 
 

@@ -84,6 +84,7 @@ def schema_problems(folder: Path) -> list[str]:
     """
     from jsonschema import Draft202012Validator
 
+    from benchbot.store.records import SCHEMA_VERSION
     from benchbot.store.schema import results_schema
 
     schema = results_schema()
@@ -98,7 +99,7 @@ def schema_problems(folder: Path) -> list[str]:
                 docs = [json.loads(path.read_text())]
             except ValueError:
                 continue
-            if not isinstance(docs[0], dict) or docs[0].get("schema_version") != 2:
+            if not isinstance(docs[0], dict) or docs[0].get("schema_version") != SCHEMA_VERSION:
                 continue
             check = whole
         else:

@@ -12,6 +12,7 @@ from benchbot.cli import options
 
 from benchbot.cli.console import err, out
 from benchbot.modelcard import ModelCard, model_card
+from benchbot.store.codec import card_doc
 from benchbot.report.modelcols import model_columns
 
 app = typer.Typer(help="Model files: their cards (inputs, outputs, parameters, MACs, FLOPs, "
@@ -80,6 +81,6 @@ def info_command(
     paths = [_path(ref, zoo_dir) for ref in models]
     cards = [model_card(p) for p in paths]
     if as_json:
-        out(json.dumps([c.to_dict() for c in cards], indent=1) + "\n")
+        out(json.dumps([card_doc(c) for c in cards], indent=1) + "\n")
         return
     out(render_cards(cards))

@@ -23,7 +23,7 @@ from benchbot.report.numbers import format_duration
 from benchbot.stats.parts import ci_parts
 from benchbot.store import CaseResult
 from benchbot.sweep import Case, Plan
-from benchbot.sweep.plan import MIN_PROCESSES, MeasureSettings
+from benchbot.store.settings import MIN_PROCESSES, MeasureSettings
 
 
 class SweepProgress:

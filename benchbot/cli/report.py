@@ -26,7 +26,7 @@ from benchbot.sweep.axes import PRECISIONS
 
 def cards_by_case(entries: list[Entry]) -> dict[str, ModelCard]:
     """Case id -> the card of its model, as recorded with the case."""
-    return {e.case.id: ModelCard.from_dict(e.case.card) for e in entries if e.case.card}
+    return {e.case.id: e.case.card for e in entries if e.case.card is not None}
 
 
 def _warn(reason: str) -> None:

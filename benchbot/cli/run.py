@@ -24,6 +24,7 @@ from benchbot.report import build_grids, render_markdown
 from benchbot.runs.executor import Retry
 from benchbot.runs.provenance import parse_meta
 from benchbot.runs.session import plan_entry
+from benchbot.store.codec import settings_doc
 from benchbot.stats.sessions import MIN_RUNS
 from benchbot.store import RunRecord, load_run, new_run_id, record_doc, run_path
 from benchbot.store.entries import entries_of, labelled
@@ -77,7 +78,7 @@ def _plan_text(plan: Plan) -> str:
 
 
 def _plan_json(plan: Plan) -> str:
-    return json.dumps({"settings": plan.settings.to_dict(),
+    return json.dumps({"settings": settings_doc(plan.settings),
                        "cases": [plan_entry(c) for c in plan.cases]}, indent=1) + "\n"
 
 

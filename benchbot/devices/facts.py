@@ -10,6 +10,7 @@ import platform
 from pathlib import Path
 from typing import Any, Mapping
 
+from benchbot.store.facts import DeviceFacts
 from benchbot.sweep.plan import Plan
 
 
@@ -62,27 +63,18 @@ def _host_facts() -> dict[str, Any]:
             "python": platform.python_version()}
 
 
-def core_count(facts: Mapping[str, Any]) -> int | None:
-    """How many cores a device's facts say it has: ``cores`` (hosts, servers), else the CPUs
-    of its cpufreq ``clusters`` (phones); None when the facts do not say."""
-    cores = facts.get("cores")
-    if isinstance(cores, int) and not isinstance(cores, bool) and cores > 0:
-        return cores
-    cpus = {cpu for cluster in facts.get("clusters") or () for cpu in cluster.get("cpus", ())}
-    return len(cpus) or None
-
-
-def thread_warnings(plan: Plan, facts: Mapping[str, Mapping[str, Any]]) -> list[str]:
+def thread_warnings(plan: Plan, facts: Mapping[str, DeviceFacts]) -> list[str]:
     """One warning per device whose cases ask for more threads than it has cores (pure).
 
     Threads past the core count share cores: the case then measures contention, not the
-    model. ``facts`` maps a device name to its facts (``Device.facts``); a device whose
+    model. ``facts`` maps a device name to its facts (as the run records them); a device whose
     facts give no core count is not judged. Call it once the devices are open, before the
     first case (``run.session.measure``), and print each warning on stderr.
     """
     warnings: list[str] = []
     for device in dict.fromkeys(c.device for c in plan.cases):
-        cores = core_count(facts.get(device, {}))
+        known = facts.get(device)
+        cores = known.core_count if known is not None else None
         over = sorted({c.threads for c in plan.cases if c.device == device and cores
                        and c.threads > cores})
         if cores and over:

@@ -9,21 +9,26 @@ import ``distributed`` only when a farm command runs.
 A job is plain JSON data (a case, the measure settings, the device profile without its
 source path, the device options that apply on a worker), so a worker never unpickles
 benchbot objects from another version of benchbot, and the profile is validated again
-on the worker by the same schema that read it from TOML.
+on the worker by the same schema that read it from TOML. The job carries the results
+``schema_version`` its settings, card and result are written in, and both ends encode
+and decode them with :mod:`benchbot.store.codec`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Mapping
 
 from benchbot.errors import UserError
+from benchbot.runners.base import config_of
+from benchbot.store import PlannedCase
+from benchbot.store.codec import card_doc, card_of_doc, planned_doc, planned_of_doc
+from benchbot.store.formats import CURRENT
 from benchbot.store.modelfile import ModelFile
 from benchbot.profiles import Profile, profile_from_toml
-from benchbot.sweep import Case, MeasureSettings
+from benchbot.sweep import Case
 
 RESOURCE_PREFIX = "device:"
 CASE_KEY_PREFIX = "benchbot-case-"
@@ -93,37 +98,32 @@ def measured_file(case: Case) -> tuple[Path, str]:
 
 
 def case_job(case: Case) -> dict[str, Any]:
-    """The case as JSON: the model's identity, the axes, the file measured and the card."""
+    """The case as JSON: the planned case (the model's identity and the axes, as a run's
+    plan records it), the file measured and the card."""
     path, digest = measured_file(case)
-    return {"model_name": case.model.path.name, "runtime": case.model.runtime,
-            "sha256": case.model.sha256, "size_bytes": case.model.size_bytes,
-            "device": case.device, "threads": case.threads, "batch": case.batch,
-            "precision": case.precision, "backend": case.backend, "runner": case.runner,
-            "int8_mode": case.int8_mode,
+    return {**planned_doc(PlannedCase(case.id, config_of(case))),
             "file": {"name": path.name, "sha256": digest,
                      "size_bytes": case.variant.size_bytes if case.variant is not None
                      else case.model.size_bytes},
             "derivation": dict(case.variant.derivation) if case.variant is not None else None,
-            "card": dict(case.card) if case.card is not None else None}
+            "card": card_doc(case.card) if case.card is not None else None}
 
 
-def case_of_job(doc: Mapping[str, Any], file: Path) -> Case:
-    """The case, measuring ``file`` on this host (the same content as on the client)."""
+def case_of_job(doc: Mapping[str, Any], file: Path, version: int = CURRENT) -> Case:
+    """The case, measuring ``file`` on this host (the same content as on the client);
+    ``version``: the job's schema_version."""
     from benchbot.variants.variant import Variant
 
-    model = ModelFile(path=file, runtime=str(doc["runtime"]), sha256=str(doc["sha256"]),
-                      size_bytes=int(doc["size_bytes"]))
+    c = planned_of_doc(doc, "job.case", version).config
+    model = ModelFile(path=file, runtime=c.runtime, sha256=c.model.sha256,
+                      size_bytes=c.model.size_bytes)
     variant = None
     if doc.get("derivation") is not None:
         variant = Variant(path=file, sha256=str(doc["file"]["sha256"]),
                           size_bytes=int(doc["file"]["size_bytes"]),
                           derivation=dict(doc["derivation"]))
-    return Case(model=model, device=str(doc["device"]), threads=int(doc["threads"]),
-                batch=int(doc["batch"]), precision=str(doc["precision"]),
-                backend=str(doc["backend"]), runner=str(doc.get("runner") or "agent"),
-                int8_mode=doc.get("int8_mode"), variant=variant, card=doc.get("card"))
-
-
-def settings_of_doc(doc: Mapping[str, Any]) -> MeasureSettings:
-    names = {f.name for f in dataclasses.fields(MeasureSettings)}
-    return MeasureSettings(**{k: v for k, v in doc.items() if k in names})
+    return Case(model=model, device=c.device, threads=c.threads, batch=c.batch,
+                precision=c.precision, backend=c.backend, runner=c.runner,
+                int8_mode=c.int8_mode, variant=variant,
+                card=card_of_doc(doc["card"], "job.case.card", version) if doc.get("card")
+                else None)

@@ -34,6 +34,8 @@ from benchbot.profiles import Profile
 from benchbot.runners.base import case_result, model_ref
 from benchbot.runs.session import new_record
 from benchbot.store import CaseResult, Failure, RunRecord, case_of_doc, utc_now
+from benchbot.store.codec import device_of_doc, facts_of_device, settings_doc, with_phone
+from benchbot.store.formats import CURRENT
 from benchbot.sweep import Case, Plan
 
 POLL_S = 2.0  # how often the farm's workers are looked at while cases run
@@ -102,8 +104,9 @@ class FarmSweep:
         return recorder.finish("complete")
 
     def _start_record(self, record: RunRecord | None) -> RunRecord:
-        base = {name: {"profile": p.name, "label": p.display_name, "transport": p.transport,
-                       "runner": p.runner.kind} for name, p in self.profiles.items()}
+        base = {name: facts_of_device({"profile": p.name, "label": p.display_name,
+                                       "transport": p.transport, "runner": p.runner.kind}, name)
+                for name, p in self.profiles.items()}
         if record is None:
             return dataclasses.replace(new_record(self.plan, {}, self.run_id or None),
                                        devices=base)
@@ -134,8 +137,9 @@ class FarmSweep:
         case = self.plan.cases[index]
         profile = self.profiles[case.device]
         tool = self.tools[case.device]
-        job = {"topic": self.topic, "index": index, "case": case_job(case),
-               "settings": self.plan.settings.to_dict(), "profile": profile_doc(profile),
+        job = {"schema_version": CURRENT, "topic": self.topic, "index": index,
+               "case": case_job(case), "settings": settings_doc(self.plan.settings),
+               "profile": profile_doc(profile),
                "source": str(profile.source), "keep": self.options.keep,
                "battery_floor": self.options.battery_floor, "wait": self.wait,
                "retry": {"attempts": self.retry.attempts, "wait_s": self.retry.wait_s},
@@ -251,16 +255,12 @@ class FarmSweep:
     def _keep(self, recorder: Recorder, index: int, result: CaseResult,
               doc: Mapping[str, Any] | None = None) -> None:
         """Save the case (and the facts of the phone that measured it) to the results file."""
-        facts = (doc or {}).get("facts")
-        if facts:
+        if doc is not None and doc.get("facts"):
             devices = dict(recorder.record.devices)
-            entry = dict(devices.get(result.device) or {})
-            if "serial" not in entry and "hostname" not in entry:
-                entry.update(facts)  # the first phone's facts describe the device
-            phones = dict((entry.get("farm") or {}).get("phones") or {})
-            phones[str(doc["serial"])] = doc["worker"]  # type: ignore[index]
-            entry["farm"] = {"phones": phones}
-            devices[result.device] = entry
+            facts = device_of_doc(doc["facts"], f"facts of {result.device}")
+            known = devices.get(result.device) or facts
+            devices[result.device] = with_phone(known, facts, str(doc["serial"]),
+                                                str(doc["worker"]))
             recorder.update_devices(devices)
         recorder.add(result)
         self.progress.case_finished(index, result)

@@ -39,11 +39,11 @@ from benchbot.devices.android import matches, soc_of
 from benchbot.errors import (BenchbotError, CaseError, DeviceUnavailable, TransportError,
                              UserError)
 from benchbot.runs.executor import Retry, measure_repeats
-from benchbot.farm.dask_protocol import (PLUGIN_NAME, case_of_job, profile_of_doc, resource_of,
-                                         settings_of_doc)
+from benchbot.farm.dask_protocol import PLUGIN_NAME, case_of_job, profile_of_doc, resource_of
 from benchbot.profiles import Profile
 from benchbot.runners.base import case_result, failure_of
 from benchbot.store import CaseResult, FarmPlacement, case_doc, utc_now
+from benchbot.store.codec import device_doc, facts_of_device, settings_of_doc, version_of
 from benchbot.sweep import Case, Plan
 
 LOCAL = "local"  # the serial-like name of the host itself, offered with --local
@@ -229,9 +229,11 @@ def measure_task(job: Mapping[str, Any], model: bytes, tool: bytes | None) -> di
     worker = get_worker()
     rack: PhoneRack = worker.plugins[PLUGIN_NAME]  # type: ignore[assignment]
     doc = job["case"]
+    version = version_of(job)  # a job of a newer benchbot: one line saying to upgrade
     profile = profile_of_doc(job["profile"], job["source"])
-    settings = settings_of_doc(job["settings"])
-    case = case_of_job(doc, rack.stage(model, doc["file"]["sha256"], doc["file"]["name"]))
+    settings = settings_of_doc(job["settings"], "job.settings", version)
+    case = case_of_job(doc, rack.stage(model, doc["file"]["sha256"], doc["file"]["name"]),
+                       version)
     options = DeviceOptions(keep=bool(job["keep"]), battery_floor=int(job["battery_floor"]),
                             adb_server=rack.offer.adb_server)
     if tool is not None:
@@ -247,7 +249,7 @@ def measure_task(job: Mapping[str, Any], model: bytes, tool: bytes | None) -> di
         try:
             with rack.speaking(serial, progress.note):
                 device = rack.device(serial, key, lambda say: open_device(profile, options, say))
-                facts = dict(device.facts)
+                facts = device_doc(facts_of_device(device.facts, case.device))
                 # a case's processes back to back on this worker (the farm spreads cases)
                 result = measure_repeats(device, case, Plan((case,), settings),
                                          int(job["index"]), progress, bool(job["wait"]),

@@ -7,9 +7,9 @@ the runtime and benchbot versions, the run ids and the commits measured.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Sequence
 
-from benchbot.store import RunRecord
+from benchbot.store import DeviceFacts, HostFacts, RunRecord
 from benchbot.store.records import GitInfo
 
 
@@ -21,22 +21,21 @@ def commit_text(git: GitInfo | None, length: int = 10) -> str:
     return git.commit[:length] + (f" ({', '.join(extra)})" if extra else "")
 
 
-def device_text(name: str, facts: Mapping[str, Any]) -> str:
+def device_text(name: str, facts: DeviceFacts) -> str:
     """'SD855 (sd855): Snapdragon 855, Android 10' from a device's recorded facts."""
-    label = str(facts.get("label") or name)
+    label = facts.label or name
     title = label if label == name else f"{label} ({name})"
-    soc = facts.get("soc") or facts.get("cpu_model")
-    model = " ".join(str(x) for x in (facts.get("manufacturer"), facts.get("model")) if x)
-    system = f"Android {facts['android']}" if facts.get("android") else facts.get("os")
-    gpus = facts.get("gpus") or []
-    gpu = ", ".join(str(g.get("name")) for g in gpus if isinstance(g, Mapping) and g.get("name"))
+    soc = facts.soc or facts.cpu_model
+    model = " ".join(str(x) for x in (facts.manufacturer, facts.model) if x)
+    system = f"Android {facts.android}" if facts.android else facts.os
+    gpu = ", ".join(g.name for g in facts.gpus or () if g.name)
     parts = [str(p) for p in (model, soc, gpu, system) if p]
     return title + (": " + ", ".join(parts) if parts else "")
 
 
-def _host(host: Mapping[str, Any]) -> str:
-    cpu = host.get("cpu_model") or host.get("machine")
-    return str(host.get("hostname") or "?") + (f" ({cpu})" if cpu else "")
+def _host(host: HostFacts) -> str:
+    cpu = host.cpu_model or host.machine
+    return (host.hostname or "?") + (f" ({cpu})" if cpu else "")
 
 
 def _joined(values: Sequence[str]) -> str:
@@ -53,7 +52,7 @@ def environment_rows(records: Sequence[RunRecord]) -> list[tuple[str, str]]:
     devices: dict[str, str] = {}
     for r in runs:
         for name, facts in r.devices.items():
-            devices[name] = device_text(name, facts or {})
+            devices[name] = device_text(name, facts)
     runtimes = [f"{rt} {v}" for r in runs for rt, v in sorted(r.runtime_versions.items())]
     rows = [("Date (UTC)", first if first == last else f"{first} to {last}"),
             ("Host", _joined([_host(r.host) for r in runs])),

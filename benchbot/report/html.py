@@ -221,11 +221,11 @@ def history_charts(records: Sequence[RunRecord], entries: Sequence[Entry], x: st
                    limit: int = MAX_HISTORY_PLOTS) -> list[tuple[str, str, str]]:
     """One history chart per model shown that was measured in at least two runs."""
     from benchbot.verdicts.history import history_series
-    from benchbot.verdicts.match import case_key
+    from benchbot.store.casekey import CaseKey
     from benchbot.report.charts import history_svg
 
     commits = {r.run_id: commit_text(r.git, 8).split(" ")[0] for r in records if r.git}
-    shown = {case_key(e.case) for e in entries}
+    shown = {CaseKey.of(e.case) for e in entries}
     charts = []
     for model in dict.fromkeys(e.case.model_name for e in entries):
         series = [s for s in history_series(records, model) if s.key in shown]

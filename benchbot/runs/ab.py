@@ -45,12 +45,11 @@ def ab_plan(baseline: str, candidate: str, spec: SweepSpec, profiles: Sequence[P
 
 def _pairs(plan: Plan, record: RunRecord) -> list[tuple[Entry, Entry]]:
     by_id = {c.id: c for c in record.cases}
-    label = {n: str((f or {}).get("label") or "") for n, f in record.devices.items()}
     pairs = []
     for a, b in zip(plan.cases[::2], plan.cases[1::2]):
         if a.id in by_id and b.id in by_id:
-            pairs.append((Entry(record.run_id, by_id[a.id], label.get(a.device, "")),
-                          Entry(record.run_id, by_id[b.id], label.get(b.device, ""))))
+            pairs.append((Entry(record.run_id, by_id[a.id], record.label_of(a.device)),
+                          Entry(record.run_id, by_id[b.id], record.label_of(b.device))))
     return pairs
 
 

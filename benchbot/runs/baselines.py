@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import AbstractSet
 
-from benchbot.verdicts.match import CaseKey, case_key
+from benchbot.store.casekey import CaseKey
 from benchbot.verdicts.sides import Side, rolling_baseline, side_of_run
 from benchbot.errors import UserError
 from benchbot.store import RunRecord, find_run_files, load_run, load_runs, utc_now, write_atomic
@@ -152,8 +152,7 @@ def load_baseline(results: Path, name: str) -> RunRecord:
 
 
 def _row_key(row: Row) -> CaseKey:
-    return CaseKey(row.model_name, row.device, row.runtime, row.threads, row.batch,
-                   row.precision, row.backend, row.runner, row.int8_mode or "", row.model_path)
+    return CaseKey.of_row(row)
 
 
 def _rolling_side(results: Path, runs: int, before: str | None, exclude: AbstractSet[str],
@@ -196,7 +195,7 @@ def resolve_side(spec: str, results: Path, *, other: Side | None = None,
                             "rolling:5")
         before = other.started_at if other else None
         exclude = set(other.run_ids) if other else frozenset()
-        only = {case_key(e.case) for e in other.entries} if other else None
+        only = {CaseKey.of(e.case) for e in other.entries} if other else None
         side = _rolling_side(results, int(arg), before, exclude, only, warn)
         if side is None:
             _runs_in(results)

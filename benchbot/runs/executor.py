@@ -20,14 +20,14 @@ import random
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Mapping, Protocol, Sequence
 
 from benchbot.devices import Device
 from benchbot.runs.lease import device_lease
 from benchbot.runs.repeats import merge, needs_more, pair_needs_more, with_spread
 from benchbot.runs.spread import device_spreads
 from benchbot.stats.sessions import ASSUMED
-from benchbot.store import CaseResult, RunRecord, RunWriter, Schedule, utc_now
+from benchbot.store import CaseResult, DeviceFacts, RunRecord, RunWriter, Schedule, utc_now
 from benchbot.sweep import Case, MeasureSettings, Plan
 
 
@@ -52,7 +52,7 @@ class Recorder:
         # includes it (the assumed spread until a device has enough runs)
         self.spreads = device_spreads(results_dir, skip_runs={record.run_id})
 
-    def update_devices(self, devices: Mapping[str, Any]) -> None:
+    def update_devices(self, devices: Mapping[str, DeviceFacts]) -> None:
         """Replace the record's device facts (a farm learns them as cases come back)."""
         with self.lock:
             if devices != self.record.devices:
@@ -70,7 +70,7 @@ class Recorder:
     def finish(self, status: str) -> RunRecord:
         """The run ends: its cases in the plan's order (whatever order they finished in)."""
         with self.lock:
-            planned = {str(p.get("id")): i for i, p in enumerate(self.record.plan)}
+            planned = {p.id: i for i, p in enumerate(self.record.plan)}
             cases = sorted(self.record.cases, key=lambda c: planned.get(c.id, len(planned)))
             self.record = dataclasses.replace(self.record.finished(status, utc_now()),
                                               cases=tuple(cases))

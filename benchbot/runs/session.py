@@ -10,7 +10,7 @@ import os
 import socket
 import sys
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
@@ -30,10 +30,13 @@ from benchbot.runners.native import runner_kinds, tool
 from benchbot.runners.native.applies import refusal
 from benchbot.runners.native.probe import cached as cached_dialect
 from benchbot.runners.native.tools import ToolDialect
-from benchbot.store import RunOwner, RunRecord, find_run_files, load_run, new_run_id, utc_now
-from benchbot.store.codec import SchemaError, config_doc, config_of_doc
+from benchbot.store import (DeviceFacts, ModelCard, PlannedCase, RunOwner, RunRecord,
+                            find_run_files, load_run, new_run_id, utc_now)
+from benchbot.store.codec import (SchemaError, card_doc, card_of_doc, facts_of_device,
+                                  host_of_doc, planned_doc)
 from benchbot.store.files import hold_run_lock, release_run_lock
 from benchbot.store.records import ModelRef
+from benchbot.store.settings import MEASURE_NAMES
 from benchbot.runners.base import config_of
 from benchbot.sweep import Case, MeasureSettings, Plan, SweepSpec, make_plan
 from benchbot.sweep.plan import NO_RUN_CAP, merge_notes, parse_shape
@@ -50,39 +53,18 @@ def model_path(ref: str, zoo_dir: Path) -> Path:
 
 
 def settings_of(measure: Mapping[str, Any]) -> MeasureSettings:
-    """Measure settings from the sweep file's [measure] names (options override them)."""
-    d = MeasureSettings()
+    """Measure settings from the sweep file's [measure] names (options override them);
+    what is not given takes MeasureSettings' default."""
+    values = {MEASURE_NAMES.get(k, k): v for k, v in measure.items() if v is not None}
     # a --min-time given without --max-runs is a time to measure for: the default cap on
     # runs (there for microsecond models) must not end it early
-    time_wins = measure.get("min_time") is not None and measure.get("max_runs") is None
-    max_runs = NO_RUN_CAP if time_wins else measure.get("max_runs")
-    return MeasureSettings(warmup=int(measure.get("warmup", d.warmup)),
-                           min_runs=int(measure.get("min_runs", d.min_runs)),
-                           max_runs=int(max_runs if max_runs is not None else d.max_runs),
-                           min_time_s=float(measure.get("min_time", d.min_time_s)),
-                           max_time_s=float(measure.get("max_time", d.max_time_s)),
-                           timeout_s=measure.get("case_timeout"),
-                           repeat=measure.get("repeat"),
-                           max_repeat=int(measure.get("max_repeat", d.max_repeat)),
-                           target_ci=float(measure.get("target_ci", d.target_ci)),
-                           valid_ci=float(measure.get("valid_ci", d.valid_ci)),
-                           alpha=float(measure.get("alpha", d.alpha)),
-                           budget_s=float(measure.get("case_budget", d.budget_s)),
-                           order=str(measure.get("order", d.order)),
-                           seed=measure.get("seed"),
-                           profile_ops=bool(measure.get("profile_ops", d.profile_ops)),
-                           min_cosine=float(measure.get("min_cosine", d.min_cosine)),
-                           sustained_s=_optional_float(measure.get("sustained")),
-                           window_s=float(measure.get("window", d.window_s)),
-                           rate_hz=_optional_float(measure.get("rate")),
-                           max_temp_c=_optional_float(measure.get("max_temp")),
-                           energy=bool(measure.get("energy", False)),
-                           input_shape=parse_shape(measure["input_shape"])
-                           if measure.get("input_shape") else None)
-
-
-def _optional_float(value: Any) -> float | None:
-    return None if value is None else float(value)
+    if "min_time_s" in values and "max_runs" not in values:
+        values["max_runs"] = NO_RUN_CAP
+    if "input_shape" in values:
+        values["input_shape"] = parse_shape(values["input_shape"])
+    kinds = {f.name: f.type for f in fields(MeasureSettings)}  # "float | None", "int", ...
+    return MeasureSettings(**{k: float(v) if kinds[k].startswith("float") else v
+                              for k, v in values.items() if k in kinds})
 
 
 def plan_of(spec: SweepSpec, profiles: Sequence[Profile], zoo_dir: Path,
@@ -168,16 +150,19 @@ def _precision_to_derive(case: Case, runner: str) -> str:
     return "fp32" if makes_it else case.precision
 
 
-def _card(model: ModelFile) -> dict[str, Any] | None:
+def _card(model: ModelFile) -> ModelCard | None:
     """The model's card; cached by content, so a second run does not parse the model."""
     cached = modelcache.lookup(model.path)
-    if cached.get("sha256") == model.sha256 and "card" in cached:
-        return cached["card"]
+    if cached.get("sha256") == model.sha256 and cached.get("card"):
+        try:
+            return card_of_doc(cached["card"])
+        except SchemaError:
+            pass  # a cache entry of another benchbot: read the model again
     try:
-        card = model_card(model.path).to_dict()
+        card = model_card(model.path)
     except Exception:  # a model the host cannot read is still measured; it has no card
         return None
-    modelcache.remember(model.path, sha256=model.sha256, card=card)
+    modelcache.remember(model.path, sha256=model.sha256, card=card_doc(card))
     return card
 
 
@@ -192,7 +177,7 @@ def prepare(plan: Plan, profiles: Sequence[Profile], int8_mode: str, cache_dir: 
     proxies = {c.id: replace(c, precision=_precision_to_derive(c, runners[c.device]))
                for c in plan.cases}
     variants = derive_cases(proxies.values(), int8_mode, cache_dir, say)
-    cards: dict[str, dict[str, Any] | None] = {}
+    cards: dict[str, ModelCard | None] = {}
     cases = []
     for case in plan.cases:
         made = variants[proxies[case.id].id]
@@ -208,13 +193,19 @@ def prepare(plan: Plan, profiles: Sequence[Profile], int8_mode: str, cache_dir: 
     return replace(plan, cases=tuple(replace(c, accuracy=accuracy.get(c.id)) for c in cases))
 
 
+def planned(case: Case) -> PlannedCase:
+    """A planned case as recorded: enough to measure it again from another directory."""
+    return PlannedCase(case.id, config_of(case))
+
+
 def plan_entry(case: Case) -> dict[str, object]:
-    """A planned case as JSON: enough to measure it again from another directory."""
-    return config_doc(case.id, config_of(case))
+    """A planned case as JSON (``run --dry-run --json``), as the run header keeps it."""
+    return planned_doc(planned(case))
 
 
-def plan_entries(plan: Plan) -> tuple[dict[str, object], ...]:
-    return tuple(plan_entry(c) for c in plan.cases)
+def device_facts(devices: Mapping[str, Device]) -> dict[str, DeviceFacts]:
+    """The facts each open device read, as the run header's values."""
+    return {n: facts_of_device(d.facts, n) for n, d in devices.items()}
 
 
 @contextmanager
@@ -241,11 +232,11 @@ def owner() -> RunOwner:
 
 def new_record(plan: Plan, devices: dict[str, Device], run_id: str | None = None) -> RunRecord:
     return RunRecord(run_id=run_id or new_run_id(), started_at=utc_now(), command=tuple(sys.argv),
-                     benchbot_version=__version__, host=host_facts(),
-                     devices={n: d.facts for n, d in devices.items()},
-                     settings=plan.settings.to_dict(), planned_cases=len(plan),
-                     plan=plan_entries(plan), owner=owner(), meta=dict(plan.meta),
-                     git=git_info(Path.cwd()))
+                     benchbot_version=__version__, host=host_of_doc(host_facts()),
+                     devices=device_facts(devices), settings=plan.settings,
+                     planned_cases=len(plan), plan=tuple(planned(c) for c in plan.cases),
+                     owner=owner(), meta=dict(plan.meta), git=git_info(Path.cwd()),
+                     kind="ab" if plan.settings.order == "ab" else "sweep")
 
 
 def measure(plan: Plan, profiles: Sequence[Profile], options: DeviceOptions, results: Path,
@@ -254,14 +245,13 @@ def measure(plan: Plan, profiles: Sequence[Profile], options: DeviceOptions, res
             run_id: str | None = None) -> RunRecord:
     """Open the devices, measure every case of the plan into a (new or given) record."""
     with opened(profiles, options, say) as devices:
-        for warning in thread_warnings(plan, {n: d.facts for n, d in devices.items()}):
+        for warning in thread_warnings(plan, device_facts(devices)):
             say(f"warning: {warning}")
         if record is None:
             record = new_record(plan, devices, run_id)
         else:
             record = replace(record, status="running", ended_at=None, owner=owner(),
-                             devices={**record.devices, **{n: d.facts for n, d in
-                                                           devices.items()}})
+                             devices={**record.devices, **device_facts(devices)})
         return execute(plan, devices, record, results, progress, wait=wait, retry=retry)
 
 
@@ -316,16 +306,12 @@ def resume_plan(record: RunRecord) -> Plan:
     if not record.plan:
         raise UserError(f"run {record.run_id} stored no plan (an older benchbot wrote it); "
                         "start it again instead")
-    settings = settings_of_record(record)
+    settings = record.settings
     done = {c.id for c in record.cases if c.status == "ok" and not needs_more(c, settings)}
     models: dict[tuple[str, str], ModelFile] = {}
     cases = []
-    for number, entry in enumerate(record.plan):
-        try:
-            case_id, c = config_of_doc(entry, f"plan[{number}]")
-        except SchemaError as exc:
-            raise UserError(f"run {record.run_id}: malformed plan ({exc}); start a new "
-                            "run instead") from None
+    for entry in record.plan:
+        case_id, c = entry.id, entry.config
         if case_id in done:
             continue
         if (c.model.path, c.runtime) not in models:
@@ -334,33 +320,6 @@ def resume_plan(record: RunRecord) -> Plan:
                           threads=c.threads, batch=c.batch, precision=c.precision, backend=c.backend,
                           runner=c.runner, int8_mode=c.int8_mode))
     return Plan(cases=tuple(cases), settings=settings, meta=dict(record.meta))
-
-
-def settings_of_record(record: RunRecord) -> MeasureSettings:
-    """The run's measure settings as stored (a v1 run: one process per case, sequential)."""
-    s = record.settings
-    d = MeasureSettings()
-    v1 = "repeat" not in s and "max_repeat" not in s
-    return MeasureSettings(warmup=int(s["warmup"]), min_runs=int(s["min_runs"]),
-                           max_runs=int(s.get("max_runs", d.max_runs)),
-                           min_time_s=float(s["min_time_s"]), max_time_s=float(s["max_time_s"]),
-                           timeout_s=s.get("timeout_s"),
-                           repeat=1 if v1 else s.get("repeat"),
-                           max_repeat=int(s.get("max_repeat", d.max_repeat)),
-                           target_ci=float(s.get("target_ci", d.target_ci)),
-                           valid_ci=float(s.get("valid_ci", d.valid_ci)),
-                           alpha=float(s.get("alpha", d.alpha)),
-                           budget_s=float(s.get("budget_s", d.budget_s)),
-                           order="sequential" if v1 else str(s.get("order", d.order)),
-                           seed=s.get("seed"),
-                           profile_ops=bool(s.get("profile_ops", False)),
-                           min_cosine=float(s.get("min_cosine", MeasureSettings().min_cosine)),
-                           sustained_s=_optional_float(s.get("sustained_s")),
-                           window_s=float(s.get("window_s", d.window_s)),
-                           rate_hz=_optional_float(s.get("rate_hz")),
-                           max_temp_c=_optional_float(s.get("max_temp_c")),
-                           energy=bool(s.get("energy", False)),
-                           input_shape=tuple(s["input_shape"]) if s.get("input_shape") else None)
 
 
 def profiles_of(names: Sequence[str], dirs: list[Path], runner: str | None) -> list[Profile]:

@@ -1,5 +1,8 @@
-"""The one JSON codec of results (schema v2), used by the store, --resume, --dry-run --json
-and the farm protocol; reads schema v1 documents by migrating them.
+"""The one JSON codec of results (schema 3), used by the store, --resume, --dry-run --json
+and the farm protocol; decodes each earlier schema by its ``schema_version`` (the
+history: :mod:`benchbot.store.formats`), schema 1 by migrating it
+(:mod:`benchbot.store.codec_v1`). The header's values (settings, facts, plan, model
+card) are in :mod:`benchbot.store.codec_values`, re-exported here.
 
 A case's JSON keeps the v1 keys with their v1 meaning (``model`` the path as given,
 ``model_sha256``, ``model_size_mb``, ``device``, ``runtime``, ``threads``, ``batch``,
@@ -18,9 +21,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, fields, replace
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from benchbot.stats import Summary
+from benchbot.store.card import ModelCard
+from benchbot.store.facts import HostFacts
+from benchbot.store.settings import MeasureSettings
 from benchbot.stats.parts import ci_parts
 from benchbot.store.jsonread import (At, SchemaError, finite, listed, mapping, number,
                                      one_of, optional, text, whole)
@@ -28,11 +34,21 @@ from benchbot.store.findings import (Validity, accuracy_doc, accuracy_of_doc, op
                                      op_profile_of_doc, placement_doc, placement_of_doc,
                                      validity_doc, validity_of_doc)
 from benchbot.store.series import energy_doc, energy_of_doc, sustained_doc, sustained_of_doc
-from benchbot.store.records import (FAILURE_KINDS, SCHEMA_VERSION, STATUSES, CaseConfig,
-                                    CaseResult, Failure, FarmPlacement, GitInfo, MemoryFigure,
-                                    ModelRef,
-                                    ProcessRun, RunOwner, RunRecord, Schedule, TensorInfo,
-                                    VariantRef)
+from benchbot.store.codec_values import (card_doc, card_of_doc, config_doc, device_doc,
+                                         device_of_doc, facts_of_device, host_doc, host_of_doc,
+                                         planned_doc, planned_of_doc, settings_doc,
+                                         settings_of_doc, with_phone)
+from benchbot.store.formats import CURRENT, version_of
+from benchbot.store.records import (FAILURE_KINDS, RUN_KINDS, SCHEMA_VERSION, STATUSES,
+                                    CaseConfig, CaseResult, Failure, FarmPlacement, GitInfo,
+                                    MemoryFigure, ModelRef, ProcessRun, RunOwner, RunRecord,
+                                    Schedule, TensorInfo, VariantRef)
+
+__all__ = ["SchemaError", "card_doc", "card_of_doc", "case_doc", "case_of_doc", "config_doc",
+           "device_doc", "device_of_doc", "facts_of_device", "header_doc", "header_of_doc",
+           "host_doc", "host_of_doc", "planned_doc", "planned_of_doc", "record_doc",
+           "record_of_doc", "run_doc", "settings_doc", "settings_of_doc", "version_of",
+           "with_phone"]
 
 # ------------------------------------------------------------------ encoding
 
@@ -92,7 +108,7 @@ def case_doc(case: CaseResult) -> dict[str, Any]:
                                            "output": f.output, "exit_code": f.exit_code},
         "warnings": list(case.warnings), "started_at": case.started_at,
         "ended_at": case.ended_at, "attempts": case.attempts,
-        "card": None if case.card is None else dict(case.card),
+        "card": None if case.card is None else card_doc(case.card),
         "farm": None if case.farm is None else asdict(case.farm),
         "valid": case.valid, "validity": validity_doc(case.validity)["codes"],
         "op_profile": None if case.op_profile is None else op_profile_doc(case.op_profile),
@@ -102,39 +118,16 @@ def case_doc(case: CaseResult) -> dict[str, Any]:
         "energy": None if case.energy is None else energy_doc(case.energy)})
 
 
-def config_doc(case_id: str, c: CaseConfig) -> dict[str, Any]:
-    """A planned case (the header's ``plan``, ``run --dry-run --json``): enough to measure
-    it again from any directory."""
-    return {"id": case_id, "model": c.model.path, "model_abs_path": c.model.abs_path,
-            "model_sha256": c.model.sha256, "model_size_bytes": c.model.size_bytes,
-            "device": c.device, "runtime": c.runtime, "threads": c.threads, "batch": c.batch,
-            "precision": c.precision, "backend": c.backend, "runner": c.runner,
-            "int8_mode": c.int8_mode}
-
-
-def config_of_doc(doc: Any, where: str = "plan entry") -> tuple[str, CaseConfig]:
-    """A planned case's id and configuration (v1 plan entries included), validated."""
-    at = At(doc, where)
-    model = ModelRef(path=at.get("model", text), sha256=at.get("model_sha256", text),
-                     size_bytes=at.get("model_size_bytes", whole, 0),
-                     abs_path=at.get("model_abs_path", text, ""))
-    precision = at.get("precision", text)
-    return at.get("id", text), CaseConfig(
-        model=model, device=at.get("device", text), runtime=at.get("runtime", text, ""),
-        threads=at.get("threads", whole), batch=at.get("batch", whole), precision=precision,
-        backend=at.get("backend", text, "cpu"), runner=at.get("runner", text, "agent"),
-        int8_mode=at.get("int8_mode", optional(text), "static" if precision == "int8" else None))
-
-
 def header_doc(record: RunRecord, journal: str | None = None) -> dict[str, Any]:
     """Everything of the run but its cases."""
-    doc = {"schema_version": SCHEMA_VERSION, "run_id": record.run_id,
+    doc = {"schema_version": SCHEMA_VERSION, "run_id": record.run_id, "kind": record.kind,
            "status": record.status, "started_at": record.started_at,
            "ended_at": record.ended_at, "command": list(record.command),
-           "benchbot_version": record.benchbot_version, "host": dict(record.host),
-           "devices": dict(record.devices), "runtime_versions": record.runtime_versions,
-           "settings": dict(record.settings), "planned_cases": record.planned_cases,
-           "plan": [dict(p) for p in record.plan],
+           "benchbot_version": record.benchbot_version, "host": host_doc(record.host),
+           "devices": {name: device_doc(d) for name, d in record.devices.items()},
+           "runtime_versions": record.runtime_versions,
+           "settings": settings_doc(record.settings), "planned_cases": record.planned_cases,
+           "plan": [planned_doc(p) for p in record.plan],
            "owner": None if record.owner is None else asdict(record.owner),
            "meta": dict(record.meta), "git": None if record.git is None else asdict(record.git),
            "schedule": asdict(record.schedule)}
@@ -223,22 +216,23 @@ def _memory(v: Any, where: str) -> MemoryFigure:
                         scope=at.get("scope", text, ""))
 
 
-def _model_ref(at: At) -> ModelRef:
-    ref = at.sub("model_ref")
-    if ref is None:  # v1: the flat keys are all there is
+def _model_ref(at: At, version: int) -> ModelRef:
+    if version == 1:  # the flat keys are all there is
         size_mb = at.get("model_size_mb", number, 0.0)
         return ModelRef(path=at.get("model", text), sha256=at.get("model_sha256", text, ""),
                         size_bytes=round(size_mb * 1e6))
+    ref = At(at.get("model_ref", mapping), at._place("model_ref"))
     return ModelRef(path=ref.get("path", text), sha256=ref.get("sha256", text),
                     size_bytes=ref.get("size_bytes", whole), abs_path=ref.get("abs_path", text, ""),
                     name=ref.get("name", text, ""))
 
 
-def _variant(v: Any, where: str) -> VariantRef:
+def _variant(v: Any, where: str, version: int = CURRENT) -> VariantRef:
     at = At(v, where)
-    size = at.get("size_bytes", optional(whole), None)
-    if size is None:  # v1 kept the size in MB only
+    if version == 1:  # the size in MB only
         size = round(at.get("size_mb", number, 0.0) * 1e6)
+    else:
+        size = at.get("size_bytes", whole)
     return VariantRef(path=at.get("path", text), sha256=at.get("sha256", text),
                       size_bytes=size, derivation=at.get("derivation", mapping, {}))
 
@@ -256,11 +250,14 @@ def _farm(v: Any, where: str) -> FarmPlacement:
                          serial=at.get("serial", optional(text), None))
 
 
-def case_of_doc(doc: Any, where: str = "case") -> CaseResult:
-    """A case from its JSON (v2, or v1 migrated); SchemaError naming the bad field."""
+def case_of_doc(doc: Any, where: str = "case", version: int = CURRENT) -> CaseResult:
+    """A case from its JSON, written in schema ``version`` (the version of the results
+    file, or of the farm job, it came in); SchemaError naming the bad field."""
     at = At(doc, where)
-    if "runs" not in at.doc:
-        return _case_of_v1(at)
+    if version == 1:
+        from benchbot.store.codec_v1 import case_of_v1
+
+        return case_of_v1(at)
     samples = list(at.get("samples_ms", listed(number), ()))
     raw_runs = at.get("runs", lambda v, w: listed(lambda x, _: x)(v, w))
     runs, start = [], 0
@@ -271,7 +268,8 @@ def case_of_doc(doc: Any, where: str = "case") -> CaseResult:
         raise SchemaError(f"{at._place('runs')}: the runs hold {start} samples, "
                           f"samples_ms has {len(samples)}")
     case = _case(at, tuple(runs), at.get("failure", optional(_failure), None),
-                 attempts=at.get("attempts", whole, 1), card=at.get("card", mapping, None),
+                 attempts=at.get("attempts", whole, 1),
+                 card=at.get("card", optional(card_of_doc), None),
                  farm=at.get("farm", optional(_farm), None),
                  variant=at.get("variant", optional(_variant), None))
     codes = at.get("validity", lambda v, w: validity_of_doc({"codes": v}, w), None)
@@ -284,10 +282,10 @@ def case_of_doc(doc: Any, where: str = "case") -> CaseResult:
 
 
 def _case(at: At, runs: tuple[ProcessRun, ...], failure: Failure | None, *, attempts: int,
-          card: Mapping[str, Any] | None, farm: FarmPlacement | None,
-          variant: VariantRef | None) -> CaseResult:
+          card: ModelCard | None, farm: FarmPlacement | None,
+          variant: VariantRef | None, version: int = CURRENT) -> CaseResult:
     status = at.get("status", one_of(STATUSES))
-    config = CaseConfig(model=_model_ref(at), device=at.get("device", text),
+    config = CaseConfig(model=_model_ref(at, version), device=at.get("device", text),
                         runtime=at.get("runtime", text), threads=at.get("threads", whole),
                         batch=at.get("batch", whole), precision=at.get("precision", text),
                         backend=at.get("backend", text, "cpu"),
@@ -308,51 +306,36 @@ def _case(at: At, runs: tuple[ProcessRun, ...], failure: Failure | None, *, atte
                       variant=variant, card=card, farm=farm)
 
 
-# v1 kept what the runner reported in one ``measurement`` mapping
-_V1_RUN_FIELDS = {"runtime_version": optional(text), "provider": optional(text),
-                  "threads_applied": optional(whole), "cpu_affinity": optional(listed(whole)),
-                  "load_ms": optional(number), "first_inference_ms": optional(number),
-                  "peak_rss_mb": optional(number), "stop_reason": optional(text),
-                  "inputs": listed(_tensor)}
-_V1_CASE_KEYS = {"device_lost", "attempts", "model_card", "variant", "farm", "device_state"}
-
-
-def _case_of_v1(at: At) -> CaseResult:
-    m = at.sub("measurement")
-    measurement = m.doc if m is not None else {}
-    values = {name: check(measurement[name], f"{m.where}.{name}")  # type: ignore[union-attr]
-              for name, check in _V1_RUN_FIELDS.items() if measurement.get(name) is not None}
-    extras = {k: v for k, v in measurement.items()
-              if k not in _V1_RUN_FIELDS and k not in _V1_CASE_KEYS}
-    samples = at.get("samples_ms", listed(number), ())
-    run = ProcessRun(samples_ms=samples, started_at=at.get("started_at", text, ""),
-                     ended_at=at.get("ended_at", text, ""),
-                     device_state=measurement.get("device_state"), extras=extras, **values)
-    failure = None
-    if at.get("status", text) == "failed":
-        kind = "device_lost" if measurement.get("device_lost") else "runtime_error"
-        failure = Failure(kind, at.get("error", optional(text), None) or "failed")
-    where = m.where if m is not None else at.where
-    farm = _farm(measurement["farm"], f"{where}.farm") if measurement.get("farm") else None
-    variant = (_variant(measurement["variant"], f"{where}.variant")
-               if measurement.get("variant") else None)
-    return _case(at, (run,), failure, attempts=int(measurement.get("attempts") or 1),
-                 card=measurement.get("model_card"), farm=farm, variant=variant)
+def _kind(at: At, version: int) -> str:
+    """Schema 3 says whether a run is an A/B session; before it, its ``meta`` did."""
+    if version >= 3:
+        return at.get("kind", one_of(RUN_KINDS))
+    return "ab" if "ab_baseline" in at.get("meta", mapping, {}) else "sweep"
 
 
 def header_of_doc(doc: Any) -> RunRecord:
-    """The run without its cases (they come from ``cases`` or the journal)."""
+    """The run without its cases (they come from ``cases`` or the journal), decoded by
+    its ``schema_version``."""
+    version = version_of(doc)
     at = At(doc, "")
     owner, git, schedule = at.sub("owner"), at.sub("git"), at.sub("schedule")
+
+    def devices(v: Any, where: str) -> dict[str, Any]:
+        return {str(k): device_of_doc(d, f"{where}.{k}", version)
+                for k, d in mapping(v, where).items()}
+
     return RunRecord(
         run_id=at.get("run_id", text), started_at=at.get("started_at", _iso_time),
         command=at.get("command", listed(text), ()),
         benchbot_version=at.get("benchbot_version", text, ""),
-        host=at.get("host", mapping, {}), devices=at.get("devices", mapping, {}),
-        settings=at.get("settings", mapping, {}), planned_cases=at.get("planned_cases", whole, 0),
+        host=at.get("host", lambda v, w: host_of_doc(v, w, version), HostFacts()),
+        devices=at.get("devices", devices, {}),
+        settings=at.get("settings", lambda v, w: settings_of_doc(v, w, version),
+                        MeasureSettings()),
+        planned_cases=at.get("planned_cases", whole, 0),
         status=at.get("status", one_of(("running", "complete", "interrupted")), "complete"),
         ended_at=at.get("ended_at", optional(text), None),
-        plan=at.get("plan", listed(mapping), ()),
+        plan=at.get("plan", listed(lambda v, w: planned_of_doc(v, w, version)), ()),
         owner=None if owner is None else RunOwner(host=owner.get("host", text),
                                                   pid=owner.get("pid", whole),
                                                   started_at=owner.get("started_at", text, "")),
@@ -364,11 +347,12 @@ def header_of_doc(doc: Any) -> RunRecord:
                                              "sequential"),
                           seed=schedule.get("seed", optional(whole), None))
         if schedule is not None else Schedule(),
-        schema_version=at.get("schema_version", whole))
+        kind=_kind(at, version), schema_version=version)
 
 
 def record_of_doc(doc: Any) -> RunRecord:
-    """A whole run from its JSON document (v2, or v1 migrated)."""
+    """A whole run from its JSON document, decoded by its ``schema_version``."""
     header = header_of_doc(doc)
-    cases = listed(case_of_doc)(doc.get("cases", []), "cases")
+    cases = listed(lambda v, w: case_of_doc(v, w, header.schema_version))(
+        doc.get("cases", []), "cases")
     return replace(header, cases=cases)

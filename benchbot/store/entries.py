@@ -2,7 +2,7 @@
 the models labelled so that two different models never share a row (pure).
 
 A configuration is the model file (its path as given) and every axis that changes the
-measurement (:func:`config_key`); the latest run's case of it is shown. Rows are
+measurement (``CaseKey.configuration``); the latest run's case of it is shown. Rows are
 labelled by the model's stem (``net``); when model files share a stem, by their suffix
 where they differ in it (``net.onnx``, ``net.tflite``: the format, so the runtime), and
 by as many parent folders as needed (``v1/net``, ``v2/net``), and by a short hash of the
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from benchbot.errors import printable
+from benchbot.store.casekey import CaseKey
 from benchbot.store.records import CaseResult, RunRecord, stem_of
 
 METRICS = {"median": "median_ms", "mean": "mean_ms", "p90": "p90_ms"}
@@ -47,13 +48,6 @@ class Filters:
         return all(want is None or want == have for want, have in
                    ((self.threads, case.threads), (self.batch, case.batch),
                     (self.precision, case.precision), (self.device, case.device)))
-
-
-def config_key(case: CaseResult) -> tuple[object, ...]:
-    """A configuration across runs: the model file and every axis of the measurement."""
-    c = case.config
-    return (c.model.path, c.device, c.runtime, c.backend, c.runner, c.threads, c.batch,
-            c.precision, c.int8_mode)
 
 
 def _folders(path: str) -> list[str]:
@@ -105,14 +99,13 @@ def labelled(entries: Sequence[Entry]) -> list[Entry]:
 def planned_order(record: RunRecord) -> tuple[CaseResult, ...]:
     """The run's cases in the order of its plan (models as given), not the order they
     finished in: on a farm, or with several devices, cases end in any order."""
-    where = {str(p.get("id")): i for i, p in enumerate(record.plan)}
+    where = {p.id: i for i, p in enumerate(record.plan)}
     return tuple(sorted(record.cases, key=lambda c: where.get(c.id, len(where))))
 
 
 def entries_of(record: RunRecord) -> tuple[Entry, ...]:
     """Every case of a run as an Entry (in plan order), labelled with its device's label."""
-    return tuple(Entry(record.run_id, case,
-                       str((record.devices.get(case.device) or {}).get("label") or ""))
+    return tuple(Entry(record.run_id, case, record.label_of(case.device))
                  for case in planned_order(record))
 
 
@@ -122,7 +115,7 @@ def latest_entries(records: Sequence[RunRecord], filters: Filters = Filters()) -
     for record in sorted((r for r in records if not r.is_ab), key=lambda r: r.started_at):
         for entry in entries_of(record):
             if filters.keep(entry.case):
-                key = config_key(entry.case)
+                key = CaseKey.of(entry.case).configuration
                 chosen.pop(key, None)  # re-insert so the order follows the latest run
                 chosen[key] = entry
     return labelled(list(chosen.values()))

@@ -34,7 +34,8 @@ from typing import Any, Callable, Iterator
 from benchbot.errors import UserError
 from benchbot.store.codec import (SchemaError, case_doc, case_of_doc, header_doc,
                                   header_of_doc, record_doc, record_of_doc)
-from benchbot.store.records import SCHEMA_VERSION, CaseResult, RunRecord
+from benchbot.store.formats import FutureVersion, version_of
+from benchbot.store.records import CaseResult, RunRecord
 from benchbot.store import index as results_index
 
 LOG_GZIP_BYTES = 64 * 1024
@@ -272,7 +273,7 @@ def save_run(record: RunRecord, results_dir: Path) -> Path:
     return path
 
 
-def _journal_cases(path: Path, journal: Path) -> Iterator[CaseResult]:
+def _journal_cases(path: Path, journal: Path, version: int) -> Iterator[CaseResult]:
     try:
         text = journal.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -288,11 +289,12 @@ def _journal_cases(path: Path, journal: Path) -> Iterator[CaseResult]:
                 return
             raise UserError(f"{journal}: line {number} is not JSON; remove that line or the "
                             f"file, then benchbot run --resume {path.stem}") from None
-        yield case_of_doc(doc, f"{journal.name} line {number}")
+        yield case_of_doc(doc, f"{journal.name} line {number}", version)
 
 
 def load_run(path: Path) -> RunRecord:
-    """Read a results file (schema v1 migrated, or v2 with its journal), validated deeply;
+    """Read a results file (any schema benchbot wrote, decoded by its version; a running run
+    with its journal), validated deeply;
     malformed input is a one-line UserError naming the file and the field."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
@@ -315,18 +317,18 @@ def load_run(path: Path) -> RunRecord:
                         f"{FIX}") from None
     if not isinstance(doc, dict) or "schema_version" not in doc or "run_id" not in doc:
         raise UserError(f"{path}: not a benchbot results file (no schema_version/run_id); {FIX}")
-    version = doc["schema_version"]
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise UserError(f"{path}: malformed results file (schema_version {version!r} is not a "
-                        f"whole number); {FIX}")
-    if version > SCHEMA_VERSION:
-        raise UserError(f"{path}: written by a newer benchbot (results schema {version}, this "
-                        f"one reads up to {SCHEMA_VERSION}); upgrade benchbot to read it")
+    try:
+        version_of(doc)
+    except FutureVersion as exc:
+        raise UserError(f"{path}: {exc}") from None
+    except SchemaError as exc:
+        raise UserError(f"{path}: malformed results file ({exc}); {FIX}") from None
     try:
         if isinstance(doc.get("journal"), str):
             record = header_of_doc(doc)
             by_id: dict[str, CaseResult] = {}
-            for case in _journal_cases(path, path.parent / doc["journal"]):
+            for case in _journal_cases(path, path.parent / doc["journal"],
+                                       record.schema_version):
                 by_id.pop(case.id, None)  # a later attempt replaces and moves to the end
                 by_id[case.id] = case
             return replace(record, cases=tuple(by_id.values()))

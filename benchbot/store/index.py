@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from benchbot.store.casekey import CONFIGURATION
 from benchbot.store.records import CaseResult, RunRecord
 
 INDEX_NAME = "index.sqlite"
@@ -54,8 +55,7 @@ CASE_COLUMNS = (
     "batch", "precision", "int8_mode", "status", "failure_kind", "n", "median_ms", "mean_ms",
     "p90_ms", "ci95_low_ms", "ci95_high_ms", "valid", "host", "git_commit", "processes",
     "run_ci95_low_ms", "run_ci95_high_ms", "is_ab")
-CONFIG_COLUMNS = ("model_path", "device", "runtime", "backend", "runner", "threads", "batch",
-                  "precision", "int8_mode")  # what a report tells apart (config_key)
+CONFIG_COLUMNS = CONFIGURATION  # what a report tells apart (CaseKey.configuration)
 KEY_COLUMNS = ("model_path", "model_name", *CONFIG_COLUMNS[1:])  # what compare pairs (CaseKey)
 
 _SCHEMA = f"""
@@ -125,13 +125,13 @@ def ignore(message: str) -> None:
 
 def host_of(record: RunRecord) -> str:
     """The name of the host that drove the run ("" when it was not recorded)."""
-    return str(record.host.get("hostname") or record.host.get("host") or "")
+    return record.host.hostname
 
 
 def case_row(record: RunRecord, position: int, case: CaseResult, file: str) -> tuple[Any, ...]:
     """The index row of one case of a run (its values in CASE_COLUMNS order)."""
     c, s = case.config, case.stats
-    label = str((record.devices.get(case.device) or {}).get("label") or "")
+    label = record.label_of(case.device)
     host = host_of(record)
     return (file, position, record.run_id, record.started_at, case.id, c.model.path,
             c.model.name, c.model.sha256, c.device, label, c.runtime, c.backend, c.runner,

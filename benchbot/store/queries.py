@@ -130,8 +130,7 @@ def cases_of(folder: Path, rows: Iterable[Row]) -> dict[tuple[str, int], tuple[R
 
 
 def entry_of(record: RunRecord, case: CaseResult) -> Entry:
-    return Entry(record.run_id, case,
-                 str((record.devices.get(case.device) or {}).get("label") or ""))
+    return Entry(record.run_id, case, record.label_of(case.device))
 
 
 def latest_entries_indexed(paths: Sequence[Path], filters: Filters = Filters(),

@@ -1,6 +1,10 @@
-"""Results as typed values (schema v2): one CaseResult per case, one RunRecord per run.
+"""Results as typed values (schema 3): one CaseResult per case, one RunRecord per run.
 
     RunRecord            a run: where and how it ran, its plan, every case finished so far
+    ├── HostFacts        the host that drove it (:mod:`benchbot.store.facts`)
+    ├── DeviceFacts      each device: a host, phone or server, as read when it was opened
+    ├── MeasureSettings  how every case was measured (:mod:`benchbot.store.settings`)
+    ├── PlannedCase      each case of the plan: its id and CaseConfig (for --resume)
     └── CaseResult       one case: its configuration, status, process runs and statistics
         ├── CaseConfig   every axis that changes the measurement, the model by content
         │   └── ModelRef the model file: path as given, absolute path, sha256, size, name
@@ -11,11 +15,14 @@
         ├── Validity     whether its figure can be trusted, and the codes saying why not
         ├── OpProfile, Placement, Accuracy   where the time goes, what ran where, how
         │                far a variant's outputs are from fp32 (:mod:`benchbot.store.findings`)
+        ├── ModelCard    the model's card (:mod:`benchbot.store.card`)
         ├── Sustained    a sustained case's time series (SeriesPoint, each with the
         │                DeviceSample the host read beside it) and its figures
         └── FarmPlacement which farm worker and phone measured it
 
-Everything is frozen; JSON encoding and decoding live in :mod:`benchbot.store.codec`.
+Everything is frozen; JSON encoding and decoding live in :mod:`benchbot.store.codec`
+(by schema_version: :mod:`benchbot.store.formats`); a case's identity across runs is
+:class:`benchbot.store.casekey.CaseKey`.
 Tool-specific extras (a native tool's argv and parsed figures, the agent's
 interpreter versions) stay in small opaque ``extras`` mappings that no control
 flow branches on.
@@ -29,9 +36,13 @@ from typing import Any, Mapping
 
 from benchbot.errors import printable
 from benchbot.stats import Summary
+from benchbot.store.card import ModelCard
+from benchbot.store.facts import DeviceFacts, HostFacts
 from benchbot.store.findings import Accuracy, OpProfile, Placement, Validity
+from benchbot.store.settings import MeasureSettings
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # the history of the format: benchbot.store.formats
+RUN_KINDS = ("sweep", "ab")  # ab: `benchbot ab`, nightly's confirmation (two model files)
 
 STATUSES = ("ok", "failed")
 FAILURE_KINDS = ("bad_input", "device_unavailable", "device_lost", "timeout", "runtime_error",
@@ -80,11 +91,6 @@ class CaseConfig:
     backend: str = "cpu"
     runner: str = "agent"
     int8_mode: str | None = None  # how an int8 variant was made (static or dynamic QDQ)
-
-    def key(self) -> tuple[object, ...]:
-        """What identifies the configuration across runs: the model by its sha256."""
-        return (self.model.sha256, self.device, self.runtime, self.backend, self.runner,
-                self.threads, self.batch, self.precision, self.int8_mode)
 
 
 @dataclass(frozen=True)
@@ -299,7 +305,7 @@ class CaseResult:
     ended_at: str = ""
     attempts: int = 1
     variant: VariantRef | None = None
-    card: Mapping[str, Any] | None = None  # the model card (params, MACs, FLOPs, IO)
+    card: ModelCard | None = None  # the model card (params, MACs, FLOPs, IO)
     farm: FarmPlacement | None = None
     validity: Validity = Validity()
     op_profile: OpProfile | None = None
@@ -430,6 +436,15 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class PlannedCase:
+    """One case of a run's plan: its id and configuration, enough to measure it again
+    from any directory (``--resume``, ``run --dry-run --json``)."""
+
+    id: str
+    config: CaseConfig
+
+
+@dataclass(frozen=True)
 class RunRecord:
     """A whole run: where and how it ran, and every case finished so far."""
 
@@ -437,19 +452,24 @@ class RunRecord:
     started_at: str
     command: tuple[str, ...]
     benchbot_version: str
-    host: Mapping[str, Any]
-    devices: Mapping[str, Any]
-    settings: Mapping[str, Any]
-    planned_cases: int
+    host: HostFacts = HostFacts()
+    devices: Mapping[str, DeviceFacts] = field(default_factory=dict)
+    settings: MeasureSettings = MeasureSettings()
+    planned_cases: int = 0
     status: str = "running"  # running | complete | interrupted
-    plan: tuple[Mapping[str, Any], ...] = ()  # every planned case, so a run can be resumed
+    plan: tuple[PlannedCase, ...] = ()  # every planned case, so a run can be resumed
     ended_at: str | None = None
     cases: tuple[CaseResult, ...] = ()
     owner: RunOwner | None = None
     meta: Mapping[str, str] = field(default_factory=dict)  # --meta key=value
     git: GitInfo | None = None
     schedule: Schedule = Schedule()
+    kind: str = "sweep"  # one of RUN_KINDS
     schema_version: int = SCHEMA_VERSION  # as read (1 for a migrated v1 file)
+
+    def __post_init__(self) -> None:
+        if self.kind not in RUN_KINDS:
+            raise ValueError(f"a run kind is one of {', '.join(RUN_KINDS)}, not {self.kind!r}")
 
     def with_case(self, case: CaseResult) -> RunRecord:
         """This record with ``case`` added, replacing an earlier attempt of the same case."""
@@ -467,7 +487,12 @@ class RunRecord:
     def is_ab(self) -> bool:
         """An A/B session (`benchbot ab`, nightly's confirmation): two model files pitted
         against each other, not a sweep's result; reports and rolling baselines skip it."""
-        return "ab_baseline" in self.meta
+        return self.kind == "ab"
+
+    def label_of(self, device: str) -> str:
+        """The device's label as its profile gave it ("" when the run did not record it)."""
+        facts = self.devices.get(device)
+        return facts.label if facts is not None else ""
 
     @property
     def failed(self) -> tuple[CaseResult, ...]:

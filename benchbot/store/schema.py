@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchbot.store.records import FAILURE_KINDS, SCHEMA_VERSION, STATUSES
+from benchbot.store.facts import DEVICE_KINDS
+from benchbot.store.records import FAILURE_KINDS, RUN_KINDS, SCHEMA_VERSION, STATUSES
+from benchbot.store.settings import ORDERS
 from benchbot.store.series import energy_schema, sample_schema, sustained_schema
 
 _NUM = {"type": "number"}
@@ -100,7 +102,7 @@ _CASE = _object({
     "stats_source": {"enum": ["samples", "aggregates"]},
     "failure": _nullable({"$ref": "#/$defs/failure"}),
     "warnings": {"type": "array", "items": _STR}, "started_at": _STR, "ended_at": _STR,
-    "attempts": {**_INT, "minimum": 1}, "card": _nullable(_OBJ),
+    "attempts": {**_INT, "minimum": 1}, "card": _nullable({"$ref": "#/$defs/card"}),
     "farm": _nullable(_object({"worker": _STR, "address": _STR, "serial": _nullable(_STR)},
                               ("worker",))),
     "valid": {"type": "boolean"},
@@ -129,6 +131,65 @@ _CASE = _object({
     "status", "samples_ms", "stats", "runs"), "One case (also one line of a run's journal).")
 
 
+_TENSOR = _object({"name": _STR, "dtype": _STR,
+                   "shape": {"type": "array", "items": {"type": ["integer", "string"]}}},
+                  ("name", "dtype", "shape"))
+
+_CARD = _object({
+    "name": _STR, "path": _STR, "format": _STR, "runtime": _STR, "sha256": _STR,
+    "size_bytes": _INT, "size_mb": _NUM, "inputs": {"type": "array", "items": _TENSOR},
+    "outputs": {"type": "array", "items": _TENSOR}, "params": _nullable(_INT),
+    "macs": _nullable(_INT), "flops": _nullable(_INT), "opset": _nullable(_INT),
+    "producer": _nullable(_STR), "ir_version": _nullable(_INT),
+    "weight_types": {"type": "array", "items": _STR}, "notes": {"type": "array", "items": _STR}},
+    ("name", "path", "format", "runtime", "sha256", "size_bytes"),
+    "The model card: interface, parameters, MACs and FLOPs per inference at batch 1.")
+
+_KHZ = {"type": "object", "additionalProperties": _INT}
+_HOST = _object({"hostname": _STR, "os": _nullable(_STR), "machine": _nullable(_STR),
+                 "cpu_model": _nullable(_STR), "cores": _nullable(_INT), "max_freq_khz": _KHZ,
+                 "memory_gb": _nullable(_NUM), "python": _nullable(_STR)}, ("hostname",),
+                "The host that drove the run.")
+
+_DEVICE = _object({
+    "kind": {"enum": list(DEVICE_KINDS)}, "profile": _STR, "label": _STR, "transport": _STR,
+    "runner": _STR, "hostname": _nullable(_STR), "host": _nullable(_STR),
+    "os": _nullable(_STR), "machine": _nullable(_STR), "cpu_model": _nullable(_STR),
+    "cores": _nullable(_INT), "max_freq_khz": _nullable(_KHZ), "memory_gb": _nullable(_NUM),
+    "python": _nullable(_STR), "gpus": _nullable({"type": "array", "items": _object(
+        {"name": _STR}, ("name",))}), "cuda": _nullable(_STR),
+    "serial": _nullable(_STR), "adb_server": _nullable(_STR), "model": _nullable(_STR),
+    "manufacturer": _nullable(_STR), "soc": _nullable(_STR), "platform": _nullable(_STR),
+    "android": _nullable(_STR), "sdk": _nullable(_STR), "abi": _nullable(_STR),
+    "clusters": _nullable({"type": "array", "items": _object(
+        {"cpus": {"type": "array", "items": _INT}, "max_freq_khz": _nullable(_INT)},
+        ("cpus",))}),
+    "max_temp_c": _nullable(_NUM), "battery": _nullable(_OBJ),
+    "farm": _object({"phones": {"type": "object", "additionalProperties": _STR}})},
+    ("kind", "profile", "label", "transport", "runner"),
+    "A device: its profile, and what was read from it (the fields of its kind).")
+
+_SETTINGS = _object({
+    **{name: _INT for name in ("warmup", "min_runs", "max_runs", "max_repeat")},
+    **{name: _NUM for name in ("min_time_s", "max_time_s", "target_ci", "valid_ci", "alpha",
+                                "budget_s", "min_cosine", "window_s")},
+    **{name: _nullable(_NUM) for name in ("timeout_s", "sustained_s", "rate_hz",
+                                          "max_temp_c")},
+    "repeat": _nullable(_INT), "seed": _nullable(_INT), "order": {"enum": list(ORDERS)},
+    "profile_ops": {"type": "boolean"}, "energy": {"type": "boolean"},
+    "input_shape": _nullable({"type": "array", "items": _INT})},
+    ("warmup", "min_runs", "max_runs", "min_time_s", "max_time_s", "order"),
+    "How every case was measured.")
+
+_PLANNED = _object({
+    "id": _STR, "model": _STR, "model_abs_path": _STR, "model_sha256": _STR,
+    "model_size_bytes": _INT, "device": _STR, "runtime": _STR, "threads": _INT,
+    "batch": _INT, "precision": _STR, "backend": _STR, "runner": _STR,
+    "int8_mode": _nullable(_STR)},
+    ("id", "model", "model_sha256", "device", "runtime", "threads", "batch", "precision"),
+    "A planned case: enough to measure it again (--resume).")
+
+
 def results_schema() -> dict[str, Any]:
     """The JSON Schema of a results file written by this benchbot."""
     return {
@@ -138,27 +199,32 @@ def results_schema() -> dict[str, Any]:
         "type": "object",
         "required": ["schema_version", "run_id", "started_at", "status", "command",
                      "benchbot_version", "host", "devices", "settings", "planned_cases",
-                     "plan"],
+                     "plan", "kind"],
         "properties": {
             "schema_version": {"const": SCHEMA_VERSION},
-            "run_id": _STR, "status": {"enum": ["running", "complete", "interrupted"]},
+            "run_id": _STR, "kind": {"enum": list(RUN_KINDS),
+                                     "description": "ab: an A/B session (benchbot ab)"},
+            "status": {"enum": ["running", "complete", "interrupted"]},
             "started_at": _STR, "ended_at": _nullable(_STR),
             "command": {"type": "array", "items": _STR}, "benchbot_version": _STR,
-            "host": _OBJ, "devices": _OBJ,
+            "host": {"$ref": "#/$defs/host"},
+            "devices": {"type": "object", "additionalProperties": {"$ref": "#/$defs/device"}},
             "runtime_versions": {"type": "object", "additionalProperties": _STR},
-            "settings": _OBJ, "planned_cases": {**_INT, "minimum": 0},
-            "plan": {"type": "array", "items": _OBJ},
+            "settings": {"$ref": "#/$defs/settings"}, "planned_cases": {**_INT, "minimum": 0},
+            "plan": {"type": "array", "items": {"$ref": "#/$defs/planned"}},
             "owner": _nullable(_object({"host": _STR, "pid": _INT, "started_at": _STR},
                                        ("host", "pid"))),
             "journal": {**_STR, "description": "while measured: the file of finished cases"},
             "meta": {"type": "object", "additionalProperties": _STR},
             "git": _nullable(_object({"commit": _STR, "branch": _nullable(_STR),
                                       "dirty": {"type": "boolean"}}, ("commit",))),
-            "schedule": _object({"order": {"enum": ["sequential", "interleaved", "ab"]},
+            "schedule": _object({"order": {"enum": list(ORDERS)},
                                  "seed": _nullable(_INT)}),
             "cases": {"type": "array", "items": {"$ref": "#/$defs/case"}},
         },
         "$defs": {"case": _CASE, "run": _RUN, "stats": _STATS, "model": _MODEL,
                   "variant": _VARIANT, "failure": _FAILURE, "sustained": sustained_schema(),
-                  "device_sample": sample_schema(), "energy": energy_schema()},
+                  "device_sample": sample_schema(), "energy": energy_schema(),
+                  "card": _CARD, "host": _HOST, "device": _DEVICE, "settings": _SETTINGS,
+                  "planned": _PLANNED},
     }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from benchbot.verdicts.estimate import METHODS, Estimate, EstimateSettings, estimate
 from benchbot.verdicts.history import HistoryPoint, HistorySeries, history_series
-from benchbot.verdicts.match import CaseKey, Match, case_key, match_entries
+from benchbot.verdicts.match import CaseKey, Match, match_entries
 from benchbot.verdicts.sides import Side, rolling_baseline, side_of_run
 from benchbot.verdicts.thresholds import ThresholdPolicy, parse_threshold
 from benchbot.verdicts.verdict import (Comparison, CompareReport, CompareSettings, Kind,
@@ -19,6 +19,6 @@ from benchbot.verdicts.verdict import (Comparison, CompareReport, CompareSetting
 
 __all__ = ["METHODS", "CaseKey", "CompareReport", "CompareSettings", "Comparison", "Estimate",
            "EstimateSettings", "HistoryPoint", "HistorySeries", "Kind", "Match", "Side",
-           "ThresholdPolicy", "Verdict", "case_key", "compare", "decide", "estimate",
+           "ThresholdPolicy", "Verdict", "compare", "decide", "estimate",
            "history_series", "match_entries", "parse_threshold", "rolling_baseline",
            "side_of_run"]

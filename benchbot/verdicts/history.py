@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Sequence
 
-from benchbot.verdicts.match import CaseKey, case_key
+from benchbot.store.casekey import CaseKey
 from benchbot.errors import UserError
 from benchbot.store.entries import Filters
 from benchbot.store import CaseResult, RunRecord
@@ -76,7 +76,7 @@ def history_series(records: Sequence[RunRecord], model: str,
                                   key=lambda pair: _sort_key(pair[0])):
         for case in record.cases:
             if case.status == "ok" and filters.keep(case) and model_matches(case, model):
-                grouped.setdefault(case_key(case), []).append(
+                grouped.setdefault(CaseKey.of(case), []).append(
                     _point(record.run_id, started, case))
     return [HistorySeries(key, tuple(points)) for key, points in grouped.items()]
 

@@ -1,7 +1,7 @@
 """Which baseline case each candidate case is compared with (pure).
 
-A configuration is every axis that changes the measurement: device, runtime,
-backend, runner, threads, batch, precision and int8 mode. Within one
+A configuration is every axis that changes the measurement (``CaseKey.axes``): device,
+runtime, backend, runner, threads, batch, precision and int8 mode. Within one
 configuration, cases pair up in three passes, each over what the previous
 passes left:
 
@@ -23,53 +23,10 @@ from dataclasses import dataclass
 from typing import Callable, Hashable, Sequence
 
 from benchbot.store import CaseResult
+from benchbot.store.casekey import CaseKey
 from benchbot.store.entries import Entry, labelled
-from benchbot.store.records import stem_of
 
-
-@dataclass(frozen=True, order=True)
-class CaseKey:
-    """What a comparison row is about: a model (by its label) in one configuration."""
-
-    model: str
-    device: str
-    runtime: str
-    threads: int
-    batch: int
-    precision: str
-    backend: str = "cpu"
-    runner: str = "agent"
-    int8_mode: str = ""
-    path: str = ""  # the model file as given: the identity behind the label
-
-    @property
-    def stem(self) -> str:
-        """The model's file stem, which per-model thresholds name."""
-        return stem_of(self.path) if self.path else self.model
-
-    @property
-    def config(self) -> str:
-        threads = "1 thread" if self.threads == 1 else f"{self.threads} threads"
-        parts = [self.runtime]
-        if self.backend != "cpu":
-            parts.append(self.backend)
-        if self.runner != "agent":
-            parts.append(self.runner)
-        parts += [threads, f"batch {self.batch}",
-                  f"{self.precision} ({self.int8_mode})" if self.int8_mode else self.precision]
-        return ", ".join(parts)
-
-
-def case_key(case: CaseResult) -> CaseKey:
-    return CaseKey(case.model_name, case.device, case.runtime, case.threads, case.batch,
-                   case.precision, case.backend, case.runner, case.config.int8_mode or "",
-                   case.model)
-
-
-def _config(case: CaseResult) -> tuple[object, ...]:
-    c = case.config
-    return (c.device, c.runtime, c.backend, c.runner, c.threads, c.batch, c.precision,
-            c.int8_mode)
+__all__ = ["CaseKey", "Match", "match_entries"]
 
 
 @dataclass(frozen=True)
@@ -92,7 +49,7 @@ def _last_per_case(entries: Sequence[Entry]) -> list[Entry]:
     kept: dict[tuple[object, ...], Entry] = {}
     for entry in entries:
         c = entry.case
-        ident = (c.model_sha256, c.model, *_config(c))
+        ident = (c.model_sha256, c.model, *CaseKey.of(c).axes)
         kept.pop(ident, None)
         kept[ident] = entry
     return list(kept.values())
@@ -114,7 +71,7 @@ def _pair(base: list[Entry], cand: list[Entry], ident: Callable[[CaseResult], Ha
         if queue:
             partner = queue.pop(0)
             paired.add(id(partner))
-            out.append(Match(case_key(entry.case), partner, entry))
+            out.append(Match(CaseKey.of(entry.case), partner, entry))
         else:
             left_cand.append(entry)
     return [e for e in base if id(e) not in paired], left_cand
@@ -127,12 +84,12 @@ def match_entries(baseline: Sequence[Entry], candidate: Sequence[Entry]) -> list
     base, cand = both[:n_base], both[n_base:]
     matches: list[Match] = []
     passes: list[Callable[[CaseResult], Hashable | None]] = [
-        lambda c: (c.model_sha256, c.model, *_config(c)) if c.model_sha256 else None,
-        lambda c: (c.model_sha256, *_config(c)) if c.model_sha256 else None,
-        lambda c: (c.model, *_config(c)),
+        lambda c: (c.model_sha256, c.model, *CaseKey.of(c).axes) if c.model_sha256 else None,
+        lambda c: (c.model_sha256, *CaseKey.of(c).axes) if c.model_sha256 else None,
+        lambda c: (c.model, *CaseKey.of(c).axes),
     ]
     for ident in passes:
         base, cand = _pair(base, cand, ident, matches)
-    matches += [Match(case_key(e.case), e, None) for e in base]
-    matches += [Match(case_key(e.case), None, e) for e in cand]
+    matches += [Match(CaseKey.of(e.case), e, None) for e in base]
+    matches += [Match(CaseKey.of(e.case), None, e) for e in cand]
     return matches

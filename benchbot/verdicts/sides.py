@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import AbstractSet, Sequence
 
-from benchbot.verdicts.match import CaseKey, case_key
+from benchbot.store.casekey import CaseKey
 from benchbot.store.entries import Entry, entries_of
 from benchbot.store import CaseResult, RunRecord
 
@@ -67,7 +67,7 @@ def rolling_baseline(records: Sequence[RunRecord], runs: int, *,
                 before is not None and record.started_at >= before):
             continue
         for entry in entries_of(record):
-            key = case_key(entry.case)
+            key = CaseKey.of(entry.case)
             if entry.case.status == "ok" and (only is None or key in only):
                 history.setdefault(key, []).append(entry)
     chosen = []

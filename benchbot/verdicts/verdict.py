@@ -29,7 +29,8 @@ from enum import StrEnum
 from typing import Mapping, Sequence
 
 from benchbot.verdicts.estimate import Estimate, EstimateSettings, NotComparable, estimate
-from benchbot.verdicts.match import CaseKey, case_key, match_entries
+from benchbot.store.casekey import CaseKey
+from benchbot.verdicts.match import match_entries
 from benchbot.verdicts.sides import Side
 from benchbot.verdicts.thresholds import ThresholdPolicy
 from benchbot.errors import ConfigError
@@ -243,7 +244,7 @@ def compare_pairs(baseline_label: str, candidate_label: str,
     level (``1 - alpha``)."""
     settings = replace(settings, estimation=replace(settings.estimation,
                                                     confidence=1.0 - settings.alpha))
-    rows = [_compare_one(case_key(cand.case), base, cand,
+    rows = [_compare_one(CaseKey.of(cand.case), base, cand,
                          base.case.model_sha256 != cand.case.model_sha256, settings,
                          paired=True)
             for base, cand in pairs]

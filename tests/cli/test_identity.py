@@ -53,7 +53,7 @@ def test_labels_add_folders_until_unique_then_a_hash() -> None:
 
 def _run(run_id: str, *cases) -> RunRecord:  # noqa: ANN002
     return RunRecord(run_id=run_id, started_at=f"2026-01-0{run_id[-1]}T00:00:00Z",
-                     command=(), benchbot_version="t", host={}, devices={}, settings={},
+                     command=(), benchbot_version="t", 
                      planned_cases=len(cases), status="complete", cases=tuple(cases))
 
 

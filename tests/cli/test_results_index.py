@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from benchbot.store import DeviceFacts, HostFacts
 from benchbot.cli.main import main
 from benchbot.stats import Summary, summarize
 from benchbot.store import CaseResult, RunRecord, RunWriter, load_run, save_run
@@ -42,8 +43,8 @@ def _case(model: str, median_ms: float, seed: int, threads: int = 1, device: str
 
 def _record(run_id: str, started: str, cases: tuple[CaseResult, ...]) -> RunRecord:
     return RunRecord(run_id=run_id, started_at=started, command=("benchbot", "run"),
-                     benchbot_version="test", host={"hostname": "h1"},
-                     devices={"phone": {"label": "Pixel 7"}}, settings={},
+                     benchbot_version="test", host=HostFacts(hostname="h1"),
+                     devices={"phone": DeviceFacts("phone", label="Pixel 7")},
                      planned_cases=len(cases), status="complete", cases=cases)
 
 

@@ -6,8 +6,8 @@ from typing import Any, Sequence
 
 from benchbot.runs.repeats import summary_of
 from benchbot.stats import Summary, summarize
-from benchbot.store import (CaseConfig, CaseResult, Failure, ModelRef, ProcessRun, TensorInfo,
-                            VariantRef)
+from benchbot.store import (CaseConfig, CaseResult, Failure, ModelCard, ModelRef, ProcessRun,
+                            TensorInfo, VariantRef)
 
 
 def make_case(*, id: str = "0123456789ab", model: str = "models/m.onnx",
@@ -20,7 +20,7 @@ def make_case(*, id: str = "0123456789ab", model: str = "models/m.onnx",
               stats: Summary | None = None, stats_source: str | None = None,
               warnings: Sequence[str] = (), started_at: str = "", ended_at: str = "",
               runtime_version: str | None = None, inputs: Sequence[TensorInfo] = (),
-              variant: VariantRef | None = None, card: dict[str, Any] | None = None,
+              variant: VariantRef | None = None, card: ModelCard | None = None,
               extras: dict[str, Any] | None = None) -> CaseResult:
     """A CaseResult; ``runs`` gives the samples of several processes, ``samples_ms`` one's."""
     groups = [tuple(r) for r in runs] if runs is not None else [tuple(samples_ms)]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchbot.store import CaseResult, RunRecord, save_run
+from benchbot.store import CaseResult, DeviceFacts, RunRecord, save_run
 from tests.support.cases import make_case
 
 
@@ -27,8 +27,8 @@ def night_case(model: str, median_ms: float, seed: int, threads: int = 1) -> Cas
 def save_night(results: Path, run_id: str, day: int, conv_ms: float, fc_ms: float,
           seed: int) -> Path:
     record = RunRecord(run_id=run_id, started_at=f"2025-03-{day:02d}T02:00:00.000+00:00",
-                       command=("benchbot", "run"), benchbot_version="test", host={},
-                       devices={"phone": {"label": "Pixel 7"}}, settings={}, planned_cases=2,
+                       command=("benchbot", "run"), benchbot_version="test",
+                       devices={"phone": DeviceFacts("phone", label="Pixel 7")}, planned_cases=2,
                        status="complete", cases=(night_case("conv", conv_ms, seed),
                                                  night_case("fc", fc_ms, seed + 1)))
     return save_run(record, results)

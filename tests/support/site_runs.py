@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Sequence
 
+from benchbot.store import DeviceFacts, HostFacts, PlannedCase
 from benchbot.store import GitInfo, RunRecord, save_run
 from tests.support.cases import make_case
 
@@ -43,9 +44,10 @@ def _record(night: int, cases: tuple, ab: bool, meta: dict[str, str],
     started = START + timedelta(days=night, minutes=30 if ab else 0)
     return RunRecord(run_id=run_id_of(night, ab), started_at=started.isoformat(
         timespec="milliseconds"), command=("benchbot", "run"), benchbot_version="test",
-        host={"hostname": "farm-1"}, devices={d: {"label": label} for d, label in DEVICES.items()},
-        settings={}, planned_cases=len(cases), status="complete", cases=cases, plan=plan,
-        git=GitInfo(commit_of(night), "main", False), meta=meta)
+        host=HostFacts(hostname="farm-1"),
+        devices={d: DeviceFacts("phone", label=label) for d, label in DEVICES.items()},
+        planned_cases=len(cases), status="complete", cases=cases, plan=plan,
+        git=GitInfo(commit_of(night), "main", False), meta=meta, kind="ab" if ab else "sweep")
 
 
 def night_run(results: Path, night: int, factor: Factor = lambda *a: 1.0,
@@ -78,7 +80,7 @@ def ab_run(results: Path, night: int, model: str, device: str, slower: float) ->
                   device=device, runs=_samples(rng, centre * slower, processes=8))
     # recorded B first (as cases finish), planned A then B
     record = _record(night, (b, a), True, {"ab_baseline": "previous", "ab_candidate": "tonight"},
-                     plan=({"id": a.id}, {"id": b.id}))
+                     plan=(PlannedCase(a.id, a.config), PlannedCase(b.id, b.config)))
     save_run(record, results)
     return record
 

@@ -309,7 +309,7 @@ def test_order_is_by_severity_then_size() -> None:
 
 def _run(run_id: str, started: str, *cases: CaseResult) -> RunRecord:
     return RunRecord(run_id=run_id, started_at=started, command=(), benchbot_version="t",
-                     host={}, devices={}, settings={}, planned_cases=len(cases),
+                     planned_cases=len(cases),
                      status="complete", cases=cases)
 
 
@@ -344,7 +344,7 @@ def test_values_are_frozen_and_the_api_is_stable() -> None:
     assert sorted(compare_api.__all__) == sorted([
         "METHODS", "CaseKey", "CompareReport", "CompareSettings", "Comparison", "Estimate",
         "EstimateSettings", "HistoryPoint", "HistorySeries", "Kind", "Match", "Side",
-        "ThresholdPolicy", "Verdict", "case_key", "compare", "decide", "estimate",
+        "ThresholdPolicy", "Verdict", "compare", "decide", "estimate",
         "history_series", "match_entries", "parse_threshold", "rolling_baseline",
         "side_of_run"])
     with pytest.raises(ConfigError):

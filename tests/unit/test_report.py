@@ -27,7 +27,7 @@ from benchbot.report import (LAYOUTS, Cell, Entry, Filters, build_grids, format_
 from benchbot.report.tabular import COLUMNS, STAT_KEYS
 from benchbot.stats import Summary, summarize
 from benchbot.report.modelcols import quantization_table, quantization_tables
-from benchbot.store import CaseResult, RunRecord, TensorInfo
+from benchbot.store import CaseResult, DeviceFacts, RunRecord, TensorInfo
 from benchbot.store.findings import Validity, ValidityCode
 from tests.support.cases import make_case
 from tests.support.shared import reference
@@ -175,7 +175,8 @@ def result(model: str, device: str, value: float | None = None, *, threads: int 
 def run(cases: list[CaseResult], started_at: str = "2026-01-01T10:00:00.000+00:00",
         run_id: str = "run-1", devices: dict[str, Any] | None = None) -> RunRecord:
     return RunRecord(run_id=run_id, started_at=started_at, command=("benchbot", "run"),
-                     benchbot_version="0.1.0", host={}, devices=devices or {}, settings={},
+                     benchbot_version="0.1.0",
+                     devices={k: DeviceFacts("host", **v) for k, v in (devices or {}).items()},
                      planned_cases=len(cases), status="complete", cases=tuple(cases))
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from benchbot.store import HostFacts
 from benchbot.verdicts import CompareSettings, compare, side_of_run
 from benchbot.errors import ConfigError
 from benchbot.runs.repeats import with_spread
@@ -64,8 +65,8 @@ def _run(run_id: str, day: int, level: float, rng: np.random.Generator) -> RunRe
     """One run of an unchanged model, 5 processes, the whole session at ``level``."""
     runs = [list(level * np.exp(rng.normal(0, 0.01, 60))) for _ in range(5)]
     return RunRecord(run_id=run_id, started_at=f"2026-02-{day:02d}T00:00:00.000+00:00",
-                     command=(), benchbot_version="t", host={"hostname": "h"}, devices={},
-                     settings={}, planned_cases=1, status="complete",
+                     command=(), benchbot_version="t", host=HostFacts(hostname="h"),
+                     planned_cases=1, status="complete",
                      cases=(make_case(runs=runs),))
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 import benchbot.store.files
+from benchbot.store.codec import card_doc
+from benchbot.store import DeviceFacts, HostFacts, MeasureSettings
 from benchbot.errors import UserError
 from benchbot.stats import Summary, summarize
 from benchbot.store import (SCHEMA_VERSION, CaseResult, RunRecord, RunWriter, TensorInfo,
@@ -61,9 +63,9 @@ def record(**kw: object) -> RunRecord:
     values: dict[str, object] = dict(
         run_id="20260101T100000Z-a1b2c3", started_at="2026-01-01T10:00:00.000+00:00",
         command=("benchbot", "run", "--model", "models/resnet50.onnx"),
-        benchbot_version="0.1.0", host={"hostname": "box", "python": "3.12.1"},
-        devices={"local": {"label": "This machine", "cpu": "x86_64"}},
-        settings={"warmup": 5, "min_runs": 20}, planned_cases=2)
+        benchbot_version="0.1.0", host=HostFacts(hostname="box", python="3.12.1"),
+        devices={"local": DeviceFacts("host", label="This machine", machine="x86_64")},
+        settings=MeasureSettings(warmup=5, min_runs=20), planned_cases=2)
     values.update(kw)
     return RunRecord(**values)  # type: ignore[arg-type]
 
@@ -214,7 +216,7 @@ def test_run_dict_has_the_spec_keys() -> None:
         "complete", "2026-01-01T10:01:00.000+00:00")
     doc = record_doc(r)
     assert RUN_KEYS <= set(doc)
-    assert doc["schema_version"] == SCHEMA_VERSION == 2
+    assert doc["schema_version"] == SCHEMA_VERSION == 3
     assert doc["command"] == ["benchbot", "run", "--model", "models/resnet50.onnx"]
     assert doc["runtime_versions"] == {"onnxruntime": "1.18.0"}
     assert doc["ended_at"] == "2026-01-01T10:01:00.000+00:00"
@@ -446,12 +448,12 @@ def test_a_v1_file_of_the_previous_release_loads_migrated() -> None:
             run = case.runs[0]
             assert run.provider == m["provider"] and run.load_ms == m["load_ms"]
             assert run.device_state == m["device_state"] and "python" in run.extras
-            assert case.card == m.get("model_card")
+            assert (card_doc(case.card) if case.card else None) == m.get("model_card")
         else:
             assert case.failure is not None and case.failure.kind == "runtime_error"
     int8 = [c for c in r.cases if c.precision == "int8" and c.status == "ok"]
     assert int8 and all(c.variant is not None and c.variant.size_bytes > 0 for c in int8)
-    # migrated, it writes back as v2 and reads back equal
+    # migrated, it writes back in the current schema and reads back equal
     again = record_of_doc(json.loads(json.dumps(record_doc(r))))
     assert again.cases == r.cases
 

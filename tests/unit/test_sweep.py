@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from benchbot.errors import ConfigError, UserError
+from benchbot.store.codec import settings_doc
 from benchbot.store.modelfile import ModelFile
 from benchbot.sweep import (Case, MeasureSettings, Plan, SweepSpec, load_sweep_file, make_plan)
 from benchbot.sweep import axes
@@ -153,7 +154,7 @@ def test_case_id_changes_with_every_axis(change: dict[str, object]) -> None:
 def test_case_key_runtime_and_label() -> None:
     c = case(model=model(name="resnet", runtime="litert"), threads=4, batch=2, precision="int8")
     assert c.runtime == "litert"
-    assert c.key() == {"model_sha256": "ab" * 32, "device": "local", "runtime": "litert",
+    assert c.id_fields() == {"model_sha256": "ab" * 32, "device": "local", "runtime": "litert",
                        "threads": 4, "batch": 2, "precision": "int8", "backend": "cpu"}
     assert c.label == "resnet on local: 4 threads, batch 2, int8"
     assert case().label == "m on local: 1 thread, batch 1, fp32"
@@ -249,7 +250,7 @@ def test_measure_settings_defaults_and_derived_timeout() -> None:
     assert s.case_timeout_s == 20.0 * 2 + 60
     assert MeasureSettings(max_time_s=5.0).case_timeout_s == 70.0
     assert MeasureSettings(timeout_s=30.0).case_timeout_s == 30.0
-    assert set(s.to_dict()) == {"warmup", "min_runs", "max_runs", "min_time_s", "max_time_s",
+    assert set(settings_doc(s)) == {"warmup", "min_runs", "max_runs", "min_time_s", "max_time_s",
                                 "timeout_s", "profile_ops", "min_cosine", "repeat", "max_repeat",
                                 "target_ci", "valid_ci", "alpha", "budget_s", "order", "seed",
                                 "input_shape", "sustained_s", "window_s", "rate_hz",

@@ -27,7 +27,8 @@ from benchbot.report.site.ids import series_id
 from benchbot.report.site.workers import spread
 from benchbot.stats import Summary
 from benchbot.store import CaseResult, RunRecord, load_run
-from benchbot.store.entries import Entry, config_key
+from benchbot.store.casekey import CaseKey
+from benchbot.store.entries import Entry
 from benchbot.store.index import CONFIG_COLUMNS, ResultsIndex
 from benchbot.store.records import CaseConfig, ModelRef
 
@@ -89,7 +90,7 @@ class Failed:
 @dataclass(frozen=True)
 class Series:
     id: str
-    key: tuple[object, ...]  # config_key order
+    key: tuple[object, ...]  # CaseKey.configuration order
     model: str
     device_label: str
     points: tuple[Point, ...]
@@ -264,9 +265,9 @@ def _ab_pairs(record: RunRecord) -> Iterable[tuple[CaseResult, CaseResult]]:
     """A and B, as `benchbot ab` plans them: each A case followed by its B case (the same
     configuration but for the model), in the run's plan (its recorded order without one)."""
     by_id = {c.id: c for c in record.cases}
-    ids = [str(p.get("id")) for p in record.plan] or [c.id for c in record.cases]
+    ids = [p.id for p in record.plan] or [c.id for c in record.cases]
     for a, b in zip(ids[::2], ids[1::2]):
-        if a in by_id and b in by_id and config_key(by_id[a])[1:] == config_key(by_id[b])[1:]:
+        if a in by_id and b in by_id and CaseKey.of(by_id[a]).axes == CaseKey.of(by_id[b]).axes:
             yield by_id[a], by_id[b]
 
 
@@ -287,6 +288,6 @@ def ab_marks(folder: Path, runs: Sequence[RunInfo],
             if cand is None or verdict is None or cand.case.stats is None:
                 continue
             central = cand.case.stats.median_ms or cand.case.stats.mean_ms
-            marks.setdefault(series_id(config_key(cand.case)), []).append(
+            marks.setdefault(series_id(CaseKey.of(cand.case).configuration), []).append(
                 AbMark(run.run_id, run.started_at, run.commit, central, verdict))
     return marks

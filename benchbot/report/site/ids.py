@@ -1,6 +1,6 @@
 """A series' identity in the site: a readable, stable id from its configuration (pure).
 
-A series is one configuration across runs (:func:`benchbot.store.entries.config_key`: the
+A series is one configuration across runs (``CaseKey.configuration``: the
 model file, device, runtime, backend, runner, threads, batch, precision, int8 mode). Its id
 names it for a person and hashes the whole key, so two configurations never share a file
 and the same one keeps its file (and its permalink) from one publish to the next.
@@ -24,7 +24,7 @@ def _slug(text: str) -> str:
 
 
 def series_id(key: Sequence[object]) -> str:
-    """``name-device-t1-b1-fp32-1a2b3c4d``: the configuration ``key`` (config_key order:
+    """``name-device-t1-b1-fp32-1a2b3c4d``: the configuration ``key`` (CaseKey.configuration order:
     model path, device, runtime, backend, runner, threads, batch, precision, int8 mode)."""
     path, device, _runtime, _backend, _runner, threads, batch, precision, int8 = key
     digest = hashlib.sha1(json.dumps([str(v) if v is not None else "" for v in key])
@@ -44,8 +44,8 @@ def series_link(key: Sequence[object]) -> str:
 def slower_links(report: CompareReport) -> list[tuple[str, str]]:
     """(case label, series permalink) of each case ``report`` calls slower: where
     ``benchbot nightly --site`` points the reader."""
-    from benchbot.store.entries import config_key
+    from benchbot.store.casekey import CaseKey
 
     return [(f"{c.key.model} on {c.key.device}, {c.key.config}",
-             series_link(config_key(c.candidate.case)))
+             series_link(CaseKey.of(c.candidate.case).configuration))
             for c in report.slower if c.candidate is not None]

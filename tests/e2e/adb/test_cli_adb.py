@@ -163,7 +163,7 @@ def test_android_serial_picks_one_of_two_matching_phones(models: dict[str, Path]
                         env={**env, "ANDROID_SERIAL": chosen})
         assert proc.returncode == 0, proc.stderr
         facts = load_run(next((tmp_path / "r1").glob("*.json"))).devices["sd855"]
-        assert facts["serial"] == chosen and facts["adb_server"] == server
+        assert facts.serial == chosen and facts.adb_server == server
         other = benchbot(*args, "--results", str(tmp_path / "r2"), timeout=180,
                          env={**env, "ANDROID_SERIAL": "10.9.9.9:5555"})
         assert other.returncode == 2 and "ANDROID_SERIAL=10.9.9.9:5555 is none of" in other.stderr
@@ -183,8 +183,8 @@ def test_run_on_sd855_with_threads_1_and_4(phone: EmulatedPhone, adb_server: str
     assert "1 thread, batch 1" in proc.stdout and "4 threads, batch 1" in proc.stdout
     record = load_run(next((tmp_path / "r").glob("*.json")))
     facts = record.devices["sd855"]
-    assert facts["serial"] == phone.address and facts["soc"] == "msmnile"
-    assert facts["transport"] == "adb" and facts["label"] == "SD855"
+    assert facts.serial == phone.address and facts.soc == "msmnile"
+    assert facts.transport == "adb" and facts.label == "SD855" and facts.kind == "phone"
     one, four = record.cases
     assert one.status == four.status == "ok" and four.runs[0].threads_applied == 4
     assert one.runs[0].cpu_affinity == (0,)  # the profile's 1-thread mask, applied
@@ -206,7 +206,7 @@ def test_ab_on_the_phone_pairs_its_processes_and_calls_the_heavier_model_slower(
     (row,) = json.loads(proc.stdout)["comparisons"]
     assert row["verdict"] == "slower" and row["method"] == "paired" and row["n_baseline"] == 8
     record = load_run(next((tmp_path / "r").glob("*.json")))
-    assert record.is_ab and record.devices["sd855"]["serial"] == phone.address
+    assert record.is_ab and record.devices["sd855"].serial == phone.address
     assert [len(c.runs) for c in record.cases] == [8, 8]
 
 

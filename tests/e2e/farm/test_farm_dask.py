@@ -371,8 +371,8 @@ def test_a_sweep_survives_a_worker_killed_mid_sweep(farm: tuple[Farm, dict[str, 
     assert {c.farm.serial for c in saved.cases if c.device == "kirin970"} == {
         serials["kirin"]}
     devices = saved.devices
-    assert devices["kirin970"]["soc"] == "kirin970" and devices["kirin970"]["label"] == "Kirin 970"
-    assert serials["b"] in devices["sd855"]["farm"]["phones"]
+    assert devices["kirin970"].soc == "kirin970" and devices["kirin970"].label == "Kirin 970"
+    assert serials["b"] in devices["sd855"].farm_phones
     assert sorted(set(progress.started)) == list(range(len(plan)))  # the workers told us
 
 

@@ -45,9 +45,9 @@ def test_run_prints_a_grid_and_saves_every_case(models: dict[str, Path], tmp_pat
     assert {(c.model_name, c.threads) for c in record.cases} == {
         ("tiny_conv", 1), ("tiny_conv", 2), ("tiny_fc", 1), ("tiny_fc", 2)}
     assert set(record.runtime_versions) == {"onnxruntime", "litert"}
-    assert record.host["cores"] and record.devices["local"]["transport"] == "local"
+    assert record.host.cores and record.devices["local"].transport == "local"
     doc = json.loads(next(tmp_path.glob("*.json")).read_text())
-    assert doc["schema_version"] == 2 and doc["command"]
+    assert doc["schema_version"] == 3 and doc["command"]
     for case in doc["cases"]:
         assert case["status"] == "ok" and case["error"] is None
         assert set(case["stats"]) == STAT_KEYS
@@ -135,7 +135,7 @@ max_time = 2.0
     proc = benchbot("run", "--config", str(sweep), "--results", str(tmp_path / "a"))
     assert proc.returncode == 0, proc.stderr
     assert [c.batch for c in only_run(tmp_path / "a").cases] == [1, 2]
-    assert only_run(tmp_path / "a").settings["min_runs"] == 3
+    assert only_run(tmp_path / "a").settings.min_runs == 3
     proc = benchbot("run", "--config", str(sweep), "--batch", "3", "--results", str(tmp_path / "b"))
     assert proc.returncode == 0, proc.stderr
     assert [c.batch for c in only_run(tmp_path / "b").cases] == [3]
@@ -215,7 +215,7 @@ def test_a_min_time_given_without_max_runs_is_a_time_to_measure_for(
                      "--results", str(tmp_path / "a"))
     assert timed.returncode == 0, timed.stderr
     record = only_run(tmp_path / "a")
-    assert record.settings["max_runs"] == NO_RUN_CAP  # what the agent was given
+    assert record.settings.max_runs == NO_RUN_CAP  # what the agent was given
     (run,) = record.cases[0].runs
     assert run.stop_reason == "min_runs_and_time"  # it stopped for the time, not a cap
     capped = benchbot("run", "-m", str(models["tiny_conv.onnx"]), "--warmup", "1",

@@ -166,8 +166,8 @@ def _history_run(run_id: str, day: int, *medians: float) -> RunRecord:
                             threads=i + 1, samples_ms=[m, m * 1.01, m * 0.99])
                   for i, m in enumerate(medians))
     return RunRecord(run_id=run_id, started_at=f"2026-01-0{day}T02:00:00.000+00:00",
-                     command=("benchbot", "run"), benchbot_version="test", host={},
-                     devices={}, settings={}, planned_cases=len(cases), status="complete",
+                     command=("benchbot", "run"), benchbot_version="test", 
+                     planned_cases=len(cases), status="complete",
                      cases=cases)
 
 

@@ -109,7 +109,7 @@ def test_resume_finishes_an_interrupted_run_without_losing_or_repeating(
     assert list(tmp_path.glob("*.json")) == [path]  # the same record, no new file
     assert after.status == "complete" and len(after.cases) == 6
     assert len({c.id for c in after.cases}) == 6
-    assert {c.id for c in after.cases} == {p["id"] for p in after.plan}
+    assert {c.id for c in after.cases} == {p.id for p in after.plan}
     kept = {c.id: c for c in after.cases}
     for case in before.cases:  # what was measured before is kept, and continued
         assert kept[case.id].started_at == case.started_at

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from benchbot.verdicts import CompareSettings
-from benchbot.verdicts.match import case_key
+from benchbot.store import CaseKey
 from benchbot.verdicts.verdict import Comparison, CompareReport, Kind, Verdict
 from benchbot.runs.nightly import load_nightly, summary_markdown
 from benchbot.store.entries import Entry
@@ -140,7 +140,7 @@ def test_bad_nightly_files(tmp_path: Path) -> None:
 
 def test_the_heading_over_the_rows_to_look_at_names_the_kinds_they_hold() -> None:
     case = make_case(runs=[[10.0] * 5] * 3)
-    added = Comparison(case_key(case), Verdict(Kind.ADDED, "measured in the candidate only"),
+    added = Comparison(CaseKey.of(case), Verdict(Kind.ADDED, "measured in the candidate only"),
                        None, Entry("r2", case, ""), None, 0.05)
     only_added = CompareReport("base", "cand", CompareSettings(), (added,))
     text = summary_markdown("r2", "rolling:5", only_added, {})

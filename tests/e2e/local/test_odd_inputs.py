@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from benchbot import agent
-from benchbot.devices.facts import core_count, thread_warnings
+from benchbot.devices.facts import thread_warnings
+from benchbot.store import Cluster, DeviceFacts
 from benchbot.errors import ConfigError
 from benchbot.report.markdown import table_cell
 from benchbot.store.modelfile import ModelFile
@@ -176,12 +177,14 @@ def test_more_threads_than_cores_is_a_warning(models: dict[str, Path]) -> None:
                       size_bytes=1)
     plan = make_plan((model,), ("local", "sd855", "unknown"), (1, 4, 8, 16), (1,), ("fp32",),
                      MeasureSettings())
-    phone = {"clusters": [{"cpus": [0, 1, 2, 3]}, {"cpus": [4, 5, 6]}, {"cpus": [7]}]}
-    warnings = thread_warnings(plan, {"local": {"cores": 2}, "sd855": phone, "unknown": {}})
+    phone = DeviceFacts("phone", clusters=(Cluster((0, 1, 2, 3)), Cluster((4, 5, 6)),
+                                           Cluster((7,))))
+    warnings = thread_warnings(plan, {"local": DeviceFacts("host", cores=2), "sd855": phone,
+                                      "unknown": DeviceFacts("host")})
     assert warnings == [
         "--threads 4,8,16 is more than the 2 cores of device 'local': those cases measure "
         "threads sharing cores; use --threads 2 or fewer",
         "--threads 16 is more than the 8 cores of device 'sd855': those cases measure "
         "threads sharing cores; use --threads 8 or fewer"]
-    assert core_count(phone) == 8 and core_count({"cores": None}) is None
-    assert thread_warnings(plan, {"local": {"cores": 64}}) == []
+    assert phone.core_count == 8 and DeviceFacts("host", cores=None).core_count is None
+    assert thread_warnings(plan, {"local": DeviceFacts("host", cores=64)}) == []

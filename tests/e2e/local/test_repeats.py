@@ -221,7 +221,7 @@ def test_run_says_how_many_cases_are_not_valid_and_marks_them(models: dict[str, 
 
 def _run(run_id: str, case) -> RunRecord:  # type: ignore[no-untyped-def]
     return RunRecord(run_id=run_id, started_at=f"2026-01-0{run_id[-1]}T00:00:00Z", command=(),
-                     benchbot_version="t", host={}, devices={}, settings={}, planned_cases=1,
+                     benchbot_version="t", planned_cases=1,
                      status="complete", cases=(case,))
 
 

@@ -83,15 +83,15 @@ def test_run_over_ssh_records_the_servers_facts_and_cleans_up(
     assert "| Model |" in proc.stdout
     record = only_run(tmp_path / "results")
     facts = record.devices[DEVICE]
-    assert (facts["transport"], facts["label"], facts["host"], facts["runner"]) == (
-        "ssh", "GPU box", "127.0.0.1", "agent")
+    assert (facts.kind, facts.transport, facts.label, facts.host, facts.runner) == (
+        "server", "ssh", "GPU box", "127.0.0.1", "agent")
     uname = os.uname()
-    assert facts["os"] == f"{uname.sysname} {uname.release} {uname.machine}"
+    assert facts.os == f"{uname.sysname} {uname.release} {uname.machine}"
     nproc = subprocess.run(["nproc"], capture_output=True, text=True, timeout=10).stdout
-    assert facts["cores"] == int(nproc)
-    assert re.fullmatch(r"3\.\d+\.\d+\S*", facts["python"])
+    assert facts.cores == int(nproc)
+    assert re.fullmatch(r"3\.\d+\.\d+\S*", str(facts.python))
     if shutil.which("nvidia-smi") is None:
-        assert facts["gpus"] == [] and facts["cuda"] is None
+        assert facts.gpus == () and facts.cuda is None
     assert [(c.batch, c.status, c.backend) for c in record.cases] == [(1, "ok", "cpu"),
                                                                      (2, "ok", "cpu")]
     for case in record.cases:

@@ -13,7 +13,7 @@ from rich.markup import escape
 from benchbot.cli.console import emit, err, warn
 from benchbot.verdicts.history import (HistoryPoint, HistorySeries, history_series,
                                        started_at_of)
-from benchbot.verdicts.match import CaseKey
+from benchbot.store.casekey import CaseKey
 from benchbot.errors import ConfigError, UserError
 from benchbot.report.plots import history_png
 from benchbot.store.entries import Filters
@@ -43,9 +43,7 @@ def _indexed_series(folders: list[Path], model: str, filters: Filters,
                 if not (model in (row.model_name, row.model_path) or (
                         len(model) >= 8 and row.model_sha256.startswith(model.lower()))):
                     continue
-                key = CaseKey(row.model_name, row.device, row.runtime, row.threads, row.batch,
-                              row.precision, row.backend, row.runner, row.int8_mode or "",
-                              row.model_path)
+                key = CaseKey.of_row(row)
                 started = datetime.fromisoformat(row.started_at)
                 point = (HistoryPoint(row.run_id, started, row.median_ms, row.ci95_low_ms,
                                       row.ci95_high_ms, "median") if row.median_ms is not None

@@ -89,34 +89,36 @@ def profile_of_doc(doc: Mapping[str, Any], source: str) -> Profile:
     return profile_from_toml(dict(doc), Path(source))
 
 
-def measured_file(case: Case) -> tuple[Path, str]:
-    """The file a case measures on the device (its precision/batch variant, else the model)
-    and its sha256: what travels to the worker."""
-    if case.variant is not None:
-        return case.variant.path, case.variant.sha256
-    return case.model.path, case.model.sha256
+def measured_files(case: Case) -> tuple[tuple[Path, ...], str]:
+    """The files a case measures on the device (its precision/batch variant, else the model
+    with the files beside it: an OpenVINO IR's .bin) and their sha256 (over all of them, in
+    order): what travels to the worker."""
+    if case.variant is not None and case.variant.sha256 != case.model.sha256:
+        return (case.variant.path,), case.variant.sha256
+    return case.model.files, case.model.sha256  # the model itself (or a variant that is it)
 
 
 def case_job(case: Case) -> dict[str, Any]:
     """The case as JSON: the planned case (the model's identity and the axes, as a run's
     plan records it), the file measured and the card."""
-    path, digest = measured_file(case)
+    (path, *parts), digest = measured_files(case)
     return {**planned_doc(PlannedCase(case.id, config_of(case))),
-            "file": {"name": path.name, "sha256": digest,
+            "file": {"name": path.name, "sha256": digest, "parts": [p.name for p in parts],
                      "size_bytes": case.variant.size_bytes if case.variant is not None
                      else case.model.size_bytes},
             "derivation": dict(case.variant.derivation) if case.variant is not None else None,
             "card": card_doc(case.card) if case.card is not None else None}
 
 
-def case_of_job(doc: Mapping[str, Any], file: Path, version: int = CURRENT) -> Case:
-    """The case, measuring ``file`` on this host (the same content as on the client);
-    ``version``: the job's schema_version."""
+def case_of_job(doc: Mapping[str, Any], file: Path, version: int = CURRENT,
+                parts: tuple[Path, ...] = ()) -> Case:
+    """The case, measuring ``file`` (and the ``parts`` beside it) on this host (the same
+    content as on the client); ``version``: the job's schema_version."""
     from benchbot.variants.variant import Variant
 
     c = planned_of_doc(doc, "job.case", version).config
     model = ModelFile(path=file, runtime=c.runtime, sha256=c.model.sha256,
-                      size_bytes=c.model.size_bytes)
+                      size_bytes=c.model.size_bytes, parts=parts)
     variant = None
     if doc.get("derivation") is not None:
         variant = Variant(path=file, sha256=str(doc["file"]["sha256"]),

@@ -28,7 +28,7 @@ from benchbot.devices import DeviceOptions
 from benchbot.errors import BenchbotError, UserError
 from benchbot.runs.executor import Progress, Retry, Recorder
 from benchbot.farm.dask_client import farm_offers
-from benchbot.farm.dask_protocol import (case_job, case_key, measured_file, profile_doc,
+from benchbot.farm.dask_protocol import (case_job, case_key, measured_files, profile_doc,
                                          resource_of, topic_of)
 from benchbot.profiles import Profile
 from benchbot.runners.base import case_result, model_ref
@@ -116,18 +116,19 @@ class FarmSweep:
     def _ship(self, offers: Mapping[str, Mapping[str, float]], indices: Iterable[int]) -> None:
         """Scatter each model and runner binary once to the workers that offer its devices
         (again where the farm lost it)."""
-        files: dict[str, tuple[Path, set[str]]] = {}
+        files: dict[str, tuple[tuple[Path, ...], set[str]]] = {}
         for case in (self.plan.cases[i] for i in indices):
             tool = self.tools[case.device]
-            for path, digest in (measured_file(case), *([tool] if tool else [])):
+            for paths, digest in (measured_files(case), *([((tool[0],), tool[1])] if tool
+                                                          else [])):
                 held = self.shipped.get(digest)
                 if held is None or held.status != "finished":
-                    files.setdefault(digest, (path, set()))[1].update(offers[case.device])
-        for digest, (path, workers) in files.items():
-            try:
-                data = path.read_bytes()
+                    files.setdefault(digest, (paths, set()))[1].update(offers[case.device])
+        for digest, (paths, workers) in files.items():
+            try:  # a model of several files travels as their contents, in order
+                data = tuple(path.read_bytes() for path in paths)
             except OSError as exc:
-                raise UserError(f"cannot read {path} to send it to the farm: "
+                raise UserError(f"cannot read {exc.filename} to send it to the farm: "
                                 f"{exc.strerror or exc}") from None
             key = f"benchbot-file-{digest}-{self.run_id}-{sum(self.submitted.values())}"
             self.shipped[digest] = self.client.scatter({key: data}, workers=sorted(workers),
@@ -145,7 +146,7 @@ class FarmSweep:
                "retry": {"attempts": self.retry.attempts, "wait_s": self.retry.wait_s},
                "tool_name": tool[0].name if tool else None,
                "tool_sha256": tool[1] if tool else None}
-        future = self.client.submit(self.task, job, self.shipped[measured_file(case)[1]],
+        future = self.client.submit(self.task, job, self.shipped[measured_files(case)[1]],
                                     self.shipped[tool[1]] if tool else None,
                                     key=case_key(self.run_id, case.id, self.submitted[index]),
                                     resources={resource_of(case.device): 1}, retries=1)

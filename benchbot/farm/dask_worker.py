@@ -166,20 +166,30 @@ class PhoneRack(WorkerPlugin):
             except BenchbotError as exc:
                 self.say(f"{serial}: clean-up failed: {exc}")
 
-    def stage(self, data: bytes, sha256: str, name: str, executable: bool = False) -> Path:
-        """The file with this content in the cache, written (and checked) once."""
-        name = Path(name).name or "file"  # a file name, never a path out of the cache
-        path = self.cache_dir / sha256 / name
-        if path.is_file() and path.stat().st_size == len(data):
-            return path
-        if hashlib.sha256(data).hexdigest() != sha256:
-            raise CaseError(f"{name} arrived damaged (sha256 differs); run the case again")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.parent / f".{name}.{secrets.token_hex(4)}.tmp"
-        tmp.write_bytes(data)
-        tmp.chmod(0o755 if executable else 0o644)
-        os.replace(tmp, path)
-        return path
+    def stage(self, data: tuple[bytes, ...], sha256: str, names: Sequence[str],
+              executable: bool = False) -> tuple[Path, ...]:
+        """The files with these contents (one model's: its sha256 is over all of them, in
+        order) side by side in the cache, written (and checked) once."""
+        # file names, never paths out of the cache, nor two files of one name
+        names = [Path(n).name or f"file{i}" for i, n in enumerate(names)]
+        if len(names) != len(data) or len(set(names)) != len(names):
+            raise CaseError(f"{', '.join(names)}: the job names {len(names)} file(s) for "
+                            f"{len(data)} sent; run the case again")
+        paths = tuple(self.cache_dir / sha256 / n for n in names)
+        if all(p.is_file() and p.stat().st_size == len(d) for p, d in zip(paths, data)):
+            return paths
+        digest = hashlib.sha256()
+        for part in data:
+            digest.update(part)
+        if digest.hexdigest() != sha256:
+            raise CaseError(f"{names[0]} arrived damaged (sha256 differs); run the case again")
+        paths[0].parent.mkdir(parents=True, exist_ok=True)
+        for path, part in zip(paths, data):
+            tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+            tmp.write_bytes(part)
+            tmp.chmod(0o755 if executable else 0o644)
+            os.replace(tmp, path)
+        return paths
 
     def report(self) -> dict[str, Any]:
         """For `farm status`: the phones per profile and what each busy one measures."""
@@ -220,7 +230,8 @@ class _EventProgress:
                                            "serial": self.serial})
 
 
-def measure_task(job: Mapping[str, Any], model: bytes, tool: bytes | None) -> dict[str, Any]:
+def measure_task(job: Mapping[str, Any], model: tuple[bytes, ...],
+                 tool: tuple[bytes, ...] | None) -> dict[str, Any]:
     """One case on a free phone of this worker; its CaseResult and the phone's facts (JSON).
 
     A problem with the device (unreachable, low battery, busy under --no-wait) is a
@@ -232,13 +243,14 @@ def measure_task(job: Mapping[str, Any], model: bytes, tool: bytes | None) -> di
     version = version_of(job)  # a job of a newer benchbot: one line saying to upgrade
     profile = profile_of_doc(job["profile"], job["source"])
     settings = settings_of_doc(job["settings"], "job.settings", version)
-    case = case_of_job(doc, rack.stage(model, doc["file"]["sha256"], doc["file"]["name"]),
-                       version)
+    file, *parts = rack.stage(model, doc["file"]["sha256"],
+                              [doc["file"]["name"], *doc["file"].get("parts", ())])
+    case = case_of_job(doc, file, version, tuple(parts))
     options = DeviceOptions(keep=bool(job["keep"]), battery_floor=int(job["battery_floor"]),
                             adb_server=rack.offer.adb_server)
     if tool is not None:
         options = dataclasses.replace(options, runner_bin=rack.stage(
-            tool, job["tool_sha256"], job["tool_name"], executable=True))
+            tool, job["tool_sha256"], [job["tool_name"]], executable=True)[0])
     started = utc_now()
     facts: dict[str, Any] = {}
     with rack.holding(case.device, case.label, settings.case_timeout_s + 60) as serial:

@@ -461,3 +461,24 @@ def test_a_variant_that_cannot_be_made_fails_here(farm: tuple[Farm, dict[str, st
     assert by_precision["fp16"].status == "failed" and by_precision["fp16"].error == \
         next(c for c in plan.cases if c.precision == "fp16").variant_error
     assert by_precision["fp16"].farm is None  # never sent to a worker
+
+
+def test_a_model_of_two_files_travels_whole(farm: tuple[Farm, dict[str, str]],
+                                            tmp_path: Path) -> None:
+    """An OpenVINO IR (.xml and its .bin) reaches the worker as both files, side by side,
+    checked against the one sha256 over both, and is measured there."""
+    from tests.support.openvino_ir import zoo_ir
+
+    f, _ = farm
+    f.ensure("host-c")
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    _, xml = zoo_ir(tmp_path, resolution=32)
+    plan, found = plan_for(("local",), profiles, xml, (1,))
+    record = measure_on_farm(f.address, plan, found, DeviceOptions(), tmp_path / "r",
+                             Recorded(), lambda _: None)
+    [case] = record.cases
+    assert case.status == "ok", case.error
+    assert case.runtime == "openvino" and case.farm is not None
+    staged = f.root / f"cache-{case.farm.worker}" / plan.cases[0].model.sha256
+    assert sorted(p.name for p in staged.iterdir()) == sorted([xml.name, xml.with_suffix(".bin").name])

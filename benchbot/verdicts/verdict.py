@@ -235,6 +235,14 @@ def compare(baseline: Side, candidate: Side,
                          tuple(sorted(rows, key=_order)))
 
 
+def compare_one(baseline: Entry, candidate: Entry,
+                settings: CompareSettings = CompareSettings()) -> Comparison:
+    """The verdict on one case already known to be the same configuration on both sides
+    (two points of one series): what :func:`compare` gives that pair, without matching."""
+    return _compare_one(CaseKey.of(candidate.case), baseline, candidate,
+                        baseline.case.model_sha256 != candidate.case.model_sha256, settings)
+
+
 def compare_pairs(baseline_label: str, candidate_label: str,
                   pairs: Sequence[tuple[Entry, Entry]],
                   settings: CompareSettings = CompareSettings()) -> CompareReport:

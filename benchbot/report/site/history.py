@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
-from benchbot.verdicts import CompareSettings, Side, compare
-from benchbot.verdicts.verdict import Comparison, compare_pairs
+from benchbot.verdicts import CompareSettings
+from benchbot.verdicts.verdict import Comparison, compare_one, compare_pairs
 from benchbot.report.site.ids import series_id
 from benchbot.report.site.workers import spread
 from benchbot.stats import Summary
@@ -145,8 +145,7 @@ def _verdict(c: Comparison, against: str) -> Verdict | None:
 
 
 def verdict_between(before: Entry, after: Entry, settings: CompareSettings) -> Verdict | None:
-    report = compare(Side("previous run", (before,)), Side("this run", (after,)), settings)
-    return _verdict(report.comparisons[0], before.run_id)
+    return _verdict(compare_one(before, after, settings), before.run_id)
 
 
 def _rows(index: ResultsIndex) -> Iterator[tuple[tuple[Any, ...], Row]]:

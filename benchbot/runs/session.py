@@ -62,6 +62,9 @@ def settings_of(measure: Mapping[str, Any]) -> MeasureSettings:
         values["max_runs"] = NO_RUN_CAP
     if "input_shape" in values:
         values["input_shape"] = parse_shape(values["input_shape"])
+    if values.get("order") == "ab":  # a run so ordered would be recorded as an A/B session
+        raise ConfigError("--order ab is benchbot ab's own A B B A order: run `benchbot ab "
+                          "A.onnx B.onnx`, or give --order interleaved or sequential")
     kinds = {f.name: f.type for f in fields(MeasureSettings)}  # "float | None", "int", ...
     return MeasureSettings(**{k: float(v) if kinds[k].startswith("float") else v
                               for k, v in values.items() if k in kinds})

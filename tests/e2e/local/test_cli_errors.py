@@ -33,6 +33,7 @@ def assert_one_line_error(proc, *expected: str) -> None:
     (["--runner", "trtexec", "--runner-bin", "/no/such/trtexec"], ["backend 'cpu'"]),
     (["--min-time", "5", "--max-time", "1"], ["--min-time", "--max-time"]),
     (["--warmup", "x"], ["--warmup"]),
+    (["--order", "ab"], ["--order ab", "benchbot ab"]),
     (["--no-such-option"], ["--no-such-option"]),
 ])
 def test_bad_options(models: dict[str, Path], tmp_path: Path, args: list[str],

@@ -27,10 +27,10 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
-from benchbot.errors import ConfigError, ModelError
+from benchbot.errors import ModelError
+from benchbot.registry import Registry
 
 InputShapes = dict[str, tuple[int | str, ...]]
 
@@ -100,34 +100,29 @@ class Runtime:
         return next((f for f in self.formats if suffix in f.suffixes), None)
 
 
-_REGISTRY: dict[str, Runtime] = {}
+_REGISTRY: Registry[Runtime] = Registry("runtime")
 #: name -> runtime, in registration order (read-only; :func:`register` adds to it).
-RUNTIMES: Mapping[str, Runtime] = MappingProxyType(_REGISTRY)
+RUNTIMES: Mapping[str, Runtime] = _REGISTRY.entries
 
 
 def register(entry: Runtime) -> Runtime:
     """Add ``entry`` to :data:`RUNTIMES`; a second runtime of a name, or a second runtime
     claiming a suffix as its own, is an error."""
-    if entry.name in _REGISTRY:
-        raise ValueError(f"a runtime called {entry.name!r} is already registered")
     taken = set(suffix_table())
     clash = [s for s in entry.own_format.suffixes if s in taken]
     if clash:
         raise ValueError(f"{entry.name}: suffix {clash[0]} already selects another runtime")
-    _REGISTRY[entry.name] = entry
-    return entry
+    return _REGISTRY.add(entry.name, entry)
 
 
 def runtime(name: str) -> Runtime:
     """The registered runtime ``name``; ConfigError naming the known ones otherwise."""
-    if name not in _REGISTRY:
-        raise ConfigError(f"{name!r} is not a runtime (known: {', '.join(_REGISTRY)})")
-    return _REGISTRY[name]
+    return _REGISTRY.get(name)
 
 
 def suffix_table(agent_only: bool = False) -> dict[str, str]:
     """Suffix -> the runtime that runs a file of it by default (its own format's)."""
-    return {s: r.name for r in _REGISTRY.values() if r.agent_loader or not agent_only
+    return {s: r.name for r in RUNTIMES.values() if r.agent_loader or not agent_only
             for s in r.own_format.suffixes}
 
 
@@ -138,13 +133,13 @@ def runtime_for(path: Path) -> Runtime:
         raise ModelError(f"{path}: unknown model format "
                          f"{path.suffix.lower() or '(no suffix)'!r}; benchbot runs "
                          f"{formats_text()} files")
-    return _REGISTRY[name]
+    return RUNTIMES[name]
 
 
 def formats_text() -> str:
     """'.onnx (ONNX), .tflite/.lite (TFLite), ...': every format, for messages and help."""
     seen: dict[str, ModelFormat] = {}
-    for r in _REGISTRY.values():
+    for r in RUNTIMES.values():
         for f in r.formats:
             seen.setdefault(f.name, f)
     return ", ".join(f"{'/'.join(f.suffixes)} ({f.title})" for f in seen.values())
@@ -152,17 +147,17 @@ def formats_text() -> str:
 
 def agent_runtimes() -> tuple[str, ...]:
     """The runtimes the agent runs (those with a loader), in registration order."""
-    return tuple(r.name for r in _REGISTRY.values() if r.agent_loader)
+    return tuple(r.name for r in RUNTIMES.values() if r.agent_loader)
 
 
 def all_backends() -> tuple[str, ...]:
     """Every backend of any runtime, each once, in registration order."""
-    return tuple(dict.fromkeys(b for r in _REGISTRY.values() for b in r.backends))
+    return tuple(dict.fromkeys(b for r in RUNTIMES.values() for b in r.backends))
 
 
 def backends_text() -> str:
     """'cpu, cuda, tensorrt (ONNX Runtime); ...': for the CLI's --backend help."""
-    return "; ".join(f"{', '.join(r.backends)} ({r.title})" for r in _REGISTRY.values())
+    return "; ".join(f"{', '.join(r.backends)} ({r.title})" for r in RUNTIMES.values())
 
 
 def resolve(ref: str) -> Any:

@@ -34,6 +34,7 @@ from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
 from benchbot.errors import ConfigError
+from benchbot.registry import Registry
 from benchbot.runners.native import onnxruntime_perf_test, paddle_lite, tflite_benchmark_model
 from benchbot.runners.native import trtexec
 from benchbot.runners.native.argv import ArgvBuilder
@@ -129,29 +130,24 @@ class NativeTool:
                           f"{', '.join(d.name for d in self.dialects)})")
 
 
-_REGISTRY: dict[str, NativeTool] = {}
+_REGISTRY: Registry[NativeTool] = Registry("native tool", reserved=("agent",))
 #: kind -> tool, in registration order (read-only; :func:`register` adds to it).
-TOOLS: Mapping[str, NativeTool] = MappingProxyType(_REGISTRY)
+TOOLS: Mapping[str, NativeTool] = _REGISTRY.entries
 
 
 def register(tool: NativeTool) -> NativeTool:
     """Add ``tool`` to :data:`TOOLS`; a second tool of the same kind is an error."""
-    if tool.kind in _REGISTRY or tool.kind == "agent":
-        raise ValueError(f"a runner called {tool.kind!r} is already registered")
-    _REGISTRY[tool.kind] = tool
-    return tool
+    return _REGISTRY.add(tool.kind, tool)
 
 
 def tool(kind: str) -> NativeTool:
     """The registered tool ``kind``; ConfigError naming the known ones otherwise."""
-    if kind not in _REGISTRY:
-        raise ConfigError(f"{kind!r} is not a native tool (known: {', '.join(_REGISTRY)})")
-    return _REGISTRY[kind]
+    return _REGISTRY.get(kind)
 
 
 def runner_kinds() -> tuple[str, ...]:
     """Every runner a profile or ``--runner`` may name: the agent, then each tool."""
-    return ("agent", *_REGISTRY)
+    return ("agent", *_REGISTRY.names())
 
 
 # --- the tools -------------------------------------------------------------------------

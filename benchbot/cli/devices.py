@@ -13,6 +13,7 @@ from benchbot.cli.console import out
 from benchbot.devices.android import matches
 from benchbot.errors import DeviceUnavailable, TransportError
 from benchbot.profiles import default_adb_server, list_profiles
+from benchbot.profiles.transport_kinds import transport_kind
 
 
 def _row(phone: dict[str, Any]) -> str:
@@ -44,7 +45,7 @@ def devices_command(
     from benchbot.devices.phones import attached, phone_facts  # adbutils only when asked
     from benchbot.transports.adb import AdbTransport
 
-    known = [p for p in list_profiles(options.dirs(profiles)) if p.transport == "adb"]
+    known = [p for p in list_profiles(options.dirs(profiles)) if transport_kind(p.transport).phones]
     phones = []
     try:
         found = attached(adb_server)

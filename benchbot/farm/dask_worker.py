@@ -41,6 +41,7 @@ from benchbot.errors import (BenchbotError, CaseError, DeviceUnavailable, Transp
 from benchbot.runs.executor import Retry, measure_repeats
 from benchbot.farm.dask_protocol import PLUGIN_NAME, case_of_job, profile_of_doc, resource_of
 from benchbot.profiles import Profile
+from benchbot.profiles.transport_kinds import transport_kind
 from benchbot.runners.base import case_result, failure_of
 from benchbot.store import CaseResult, FarmPlacement, case_doc, utc_now
 from benchbot.store.codec import device_doc, facts_of_device, settings_of_doc, version_of
@@ -85,7 +86,7 @@ def discover(adb_server: str, profiles: Sequence[Profile], local: bool,
                             "host's adb server, or pass --local to offer the host alone") from None
         say(f"warning: no phones offered, the adb server at {adb_server} is unreachable ({exc})")
         phones = []
-    known = [p for p in profiles if p.transport == "adb"]
+    known = [p for p in profiles if transport_kind(p.transport).phones]
     offered: dict[str, list[str]] = {}
     ignored = []
     for serial, props in phones:

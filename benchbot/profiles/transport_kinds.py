@@ -55,6 +55,9 @@ class TransportKind:
     keys: Section | None = None
     settings: Callable[..., object] | None = None
     section_required: bool = False
+    # its devices are phones behind an adb server: `devices` and a farm worker list them
+    # by serial, and a native tool's binary is fetched for Android
+    phones: bool = False
 
 
 LOCAL = TransportKind("local", "this host, in subprocesses",
@@ -64,7 +67,7 @@ ADB = TransportKind(
     opener="benchbot.devices.phones:PHONE",
     keys=Section({"serial": Field(Text()), "server": Field(HostPort()),
                   "stop_charging": Field(Flag())}),
-    settings=AdbSettings)
+    settings=AdbSettings, phones=True)
 SSH = TransportKind(
     "ssh", "a Linux server or board over SSH",
     opener="benchbot.devices.servers:SERVER",

@@ -26,6 +26,7 @@ from benchbot.modelcard import model_card
 from benchbot.store import modelcache
 from benchbot.store.modelfile import ModelFile, inspect_model
 from benchbot.profiles import Profile, get_profile
+from benchbot.profiles.transport_kinds import transport_kind
 from benchbot.runners.native import runner_kinds, tool
 from benchbot.runners.native.applies import refusal
 from benchbot.runners.native.probe import cached as cached_dialect
@@ -112,7 +113,7 @@ def known_dialects(profiles: Sequence[Profile],
             continue
         native = tool(profile.runner.kind)
         binary = runner_bin or profile.runner.binary
-        fetched = str(binary) == "auto" or (binary is None and profile.transport == "adb")
+        fetched = str(binary) == "auto" or (binary is None and transport_kind(profile.transport).phones)
         if native.fetched_dialect is not None and fetched:
             found[profile.name] = native.dialect(native.fetched_dialect)
         elif binary is not None and binary.is_file() and \

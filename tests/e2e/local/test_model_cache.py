@@ -17,10 +17,11 @@ PROBE = """
 import json, sys
 from pathlib import Path
 from benchbot.runs.session import _card
+from benchbot.store.codec import card_doc
 from benchbot.store.modelfile import inspect_model, input_shapes
 model = inspect_model(Path(sys.argv[1]))
 print(json.dumps({"sha": model.sha256, "inputs": {k: list(v) for k, v in input_shapes(model).items()},
-                  "card": _card(model), "onnx": "onnx" in sys.modules}))
+                  "card": card_doc(_card(model)), "onnx": "onnx" in sys.modules}))
 """
 
 

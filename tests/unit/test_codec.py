@@ -279,7 +279,8 @@ def test_a_farm_job_carries_its_case_settings_and_card_through_the_codec(tmp_pat
     assert (back.model.sha256, back.model.size_bytes, back.model.path) == ("ab" * 32, 1234,
                                                                           staged)
     assert back.variant is not None and back.variant.sha256 == "cd" * 32
-    assert job["file"] == {"name": "m_int8.onnx", "sha256": "cd" * 32, "size_bytes": 999}
+    assert job["file"] == {"name": "m_int8.onnx", "sha256": "cd" * 32, "size_bytes": 999,
+                           "parts": []}  # a variant is one file
     settings = MeasureSettings(repeat=3, order="sequential", seed=7)
     assert settings_of_doc(through_json(settings_doc(settings)), "job.settings") == settings
 

@@ -125,11 +125,18 @@ def demo_validity_table(results: Path, *extra: str) -> str:
         for code in c["validity"]:
             codes[code["code"]] = codes.get(code["code"], 0) + 1
     listed = ", ".join(f"{k} ({n})" for k, n in sorted(codes.items())) or "-"
+    # the machine's own spread, without benchbot: is a cell marked for the machine or for us?
+    zoo = REPO / "models" / "zoo" / "squeezenet1_1.onnx"  # exported by the sweep above
+    spreads = {t: machine_spread(zoo, t) for t in (1, 2)}
     return "\n".join([
         f"(f) validity: `make demo`'s sweep ({len(cases)} cells, {' '.join(DEMO_OPTIONS)}) "
         "on this machine; goal: at least 14 of 16 valid", "",
         "| valid cells | codes of the others | wall time (s) |", "|---|---|---|",
-        f"| {valid} of {len(cases)} | {listed} | {wall:.0f} |"]) + "\n"
+        f"| {valid} of {len(cases)} | {listed} | {wall:.0f} |", "",
+        "this machine's own spread between processes, without benchbot (squeezenet1_1, "
+        "batch 1, the CV of 5 fresh bare loops' medians; a cell is marked unstable above "
+        "5%): " + ", ".join(f"{t} thread{'s' if t > 1 else ''} {v:.1%}"
+                            for t, v in spreads.items())]) + "\n"
 
 
 def _contains(doc: dict, target: float, own: bool = False) -> bool:
@@ -178,15 +185,22 @@ def wall_table(default: list[float], once: list[float], model: str) -> str:
         "|---|---|---|", f"| {a:.2f} s | {b:.2f} s | {a / b:.2f} |"]) + "\n"
 
 
-def bare_median(model: Path, gc_off: bool) -> float:
+def bare_median(model: Path, gc_off: bool, threads: int = 1) -> float:
     """The median of overhead.py's bare loop in a fresh process, the collector on or off."""
     proc = subprocess.run([sys.executable, __file__, "--bare", str(model),
-                           "off" if gc_off else "on"], capture_output=True, text=True,
-                          check=True)
+                           "off" if gc_off else "on", "--bare-threads", str(threads)],
+                          capture_output=True, text=True, check=True)
     return float(proc.stdout)
 
 
-def _bare(model: str, gc_mode: str) -> float:
+def machine_spread(model: Path, threads: int, processes: int = 5) -> float:
+    """This machine's own spread between processes: the coefficient of variation of the
+    medians of ``processes`` fresh bare loops (what unstable_between_processes measures)."""
+    medians = [bare_median(model, gc_off=True, threads=threads) for _ in range(processes)]
+    return statistics.stdev(medians) / statistics.mean(medians)
+
+
+def _bare(model: str, gc_mode: str, threads: int = 1) -> float:
     import gc
 
     sys.path.insert(0, str(REPO / "benchmarks"))
@@ -196,7 +210,7 @@ def _bare(model: str, gc_mode: str) -> float:
         gc.collect()
         gc.disable()
     # the agent's default cap on timed runs, so a microsecond model gets the same window
-    return statistics.median(bare_loop(model, 1, MIN_RUNS, MIN_TIME, max_runs=MAX_RUNS))
+    return statistics.median(bare_loop(model, threads, MIN_RUNS, MIN_TIME, max_runs=MAX_RUNS))
 
 
 def agreement_table(models: list[Path], results: Path, rounds: int) -> str:
@@ -226,6 +240,7 @@ def agreement_table(models: list[Path], results: Path, rounds: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bare", nargs=2, metavar=("MODEL", "GC"), help=argparse.SUPPRESS)
+    parser.add_argument("--bare-threads", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--models", type=Path, default=REPO / "models")
     parser.add_argument("--aa-runs", type=int, default=7)  # 21 pairs
     parser.add_argument("--ab-rounds", type=int, default=5)
@@ -238,7 +253,7 @@ def main() -> None:
                              "made, not what they are")
     args = parser.parse_args()
     if args.bare:
-        print(_bare(args.bare[0], args.bare[1]))
+        print(_bare(args.bare[0], args.bare[1], args.bare_threads))
         return
     m = args.models
     quick = ("--min-time", "0.05", "--warmup", "1") if args.quick else ()

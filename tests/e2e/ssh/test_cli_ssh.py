@@ -15,7 +15,9 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -53,6 +55,21 @@ def only_run(results: Path):
 
 def stderr_lines(proc: subprocess.CompletedProcess[str]) -> list[str]:
     return [line for line in proc.stderr.splitlines() if line.strip()]
+
+
+@contextmanager
+def kept_run(server: SshServer, tmp_path: Path, home: Path,
+             model: Path) -> Iterator[tuple[subprocess.CompletedProcess[str], list[Path]]]:
+    """A --keep run of ``model`` on the server, and the working directories it left there
+    (removed afterwards, whatever the test found)."""
+    before = set(remote_dirs_holding(model.name))
+    proc = run_on_server(server, tmp_path, home, "-m", str(model), "--keep", *FAST)
+    kept = [d for d in remote_dirs_holding(model.name) if d not in before]
+    try:
+        yield proc, kept
+    finally:
+        for d in kept:
+            shutil.rmtree(d, ignore_errors=True)
 
 
 def remote_dirs_holding(name: str) -> list[Path]:
@@ -103,18 +120,12 @@ def test_run_over_ssh_records_the_servers_facts_and_cleans_up(
 def test_keep_leaves_the_files_and_odd_model_names_arrive_verbatim(
         server: SshServer, models: dict[str, Path], tmp_path: Path, home: Path) -> None:
     model = model_copy(models, tmp_path, WEIRD_NAME)
-    before = set(remote_dirs_holding(model.name))
-    proc = run_on_server(server, tmp_path, home, "-m", str(model), "--keep", *FAST)
-    kept = [d for d in remote_dirs_holding(model.name) if d not in before]
-    try:
+    with kept_run(server, tmp_path, home, model) as (proc, kept):
         assert proc.returncode == 0, proc.stderr
         (case,) = only_run(tmp_path / "results").cases
         assert case.status == "ok" and case.model == str(model) and case.samples_ms
         assert len(kept) == 1, kept
         assert any(f.name.endswith("-agent.py") for f in kept[0].iterdir())
-    finally:
-        for d in kept:
-            shutil.rmtree(d, ignore_errors=True)
 
 
 def test_cuda_over_ssh_fails_with_the_agents_reason(
@@ -325,10 +336,7 @@ def test_an_openvino_ir_arrives_as_two_files_and_runs(
     _, xml = zoo_ir(tmp_path, resolution=32)
     xml = xml.rename(tmp_path / f"ir-{tmp_path.name}.xml")
     xml.with_name("squeezenet1_1.bin").rename(xml.with_suffix(".bin"))
-    before = set(remote_dirs_holding(xml.name))
-    proc = run_on_server(server, tmp_path, home, "-m", str(xml), "--keep", *FAST)
-    kept = [d for d in remote_dirs_holding(xml.name) if d not in before]
-    try:
+    with kept_run(server, tmp_path, home, xml) as (proc, kept):
         assert proc.returncode == 0, proc.stderr
         (case,) = only_run(tmp_path / "results").cases
         assert case.status == "ok" and case.runtime == "openvino", case.failure
@@ -336,6 +344,3 @@ def test_an_openvino_ir_arrives_as_two_files_and_runs(
         assert len(kept) == 1, kept
         names = {f.name.split("-", 1)[1] for f in kept[0].iterdir() if "-" in f.name}
         assert {xml.name, xml.with_suffix(".bin").name} <= names
-    finally:
-        for d in kept:
-            shutil.rmtree(d, ignore_errors=True)

@@ -206,11 +206,13 @@ def build_series(index: ResultsIndex, settings: CompareSettings = CompareSetting
         if central is not None:
             grouped.setdefault(key, []).append((row, float(central)))
     verdicts: dict[str, Verdict | None] = {}
+    memos: dict[tuple[Any, ...], list[str]] = {}  # per series, its points' keys (from the 2nd)
     missing: list[tuple[str, tuple[Any, ...], tuple[Row, float], tuple[Row, float]]] = []
     for key, rows in grouped.items():
         sid = series_id(key)
-        for previous, current in zip(rows, rows[1:]):
-            memo = cache.key(sid, previous[0], current[0])
+        memos[key] = [cache.key(sid, previous[0], current[0])
+                      for previous, current in zip(rows, rows[1:])]
+        for memo, previous, current in zip(memos[key], rows, rows[1:]):
             found, verdict = cache.get(memo)
             if found:
                 verdicts[memo] = verdict
@@ -226,17 +228,13 @@ def build_series(index: ResultsIndex, settings: CompareSettings = CompareSetting
     for key, rows in grouped.items():  # a configuration never measured has no series
         sid = series_id(key)
         points: list[Point] = []
-        previous: tuple[Row, float] | None = None
-        for row, central in rows:
-            verdict = None
-            if previous is not None:
-                verdict = verdicts[cache.key(sid, previous[0], row)]
+        for i, (row, central) in enumerate(rows):
+            verdict = verdicts[memos[key][i - 1]] if i else None
             points.append(Point(str(row["run_id"]), str(row["started_at"]),
                                 str(row["git_commit"] or ""), central,
                                 row["ci95_low_ms"], row["ci95_high_ms"],
                                 int(row["n"] or 0), int(row["processes"] or 1),
                                 bool(row["valid"]), verdict))
-            previous = (row, central)
         last = rows[-1][0]
         out.append(Series(sid, key, str(last["model_name"]), str(last["device_label"] or ""),
                           tuple(points), failed=tuple(failed.get(key, ()))))

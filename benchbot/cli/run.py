@@ -30,7 +30,8 @@ from benchbot.store import RunRecord, load_run, new_run_id, record_doc, run_path
 from benchbot.store.entries import entries_of, labelled
 from benchbot.sweep import MeasureSettings, Plan, SweepSpec, load_sweep_file
 from benchbot.sweep import axes
-from benchbot.sweep.plan import MIN_PROCESSES, merge_notes, parse_duration
+from benchbot.store.settings import MIN_PROCESSES
+from benchbot.sweep.plan import merge_notes, parse_duration
 from benchbot.variants import DEFAULT_CACHE_DIR, INT8_MODES
 
 DEFAULTS = MeasureSettings()

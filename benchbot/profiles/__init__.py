@@ -18,9 +18,9 @@ from benchbot.profiles.catalog import (
     profile_dirs,
 )
 from benchbot.profiles.schema import PROFILE_SCHEMA, profile_from_toml
+from benchbot.transports.settings import DEFAULT_ADB_SERVER
 from benchbot.profiles.transport_kinds import TRANSPORT_KINDS, TRANSPORTS, TransportKind, TransportName
 from benchbot.profiles.values import (
-    DEFAULT_ADB_SERVER,
     AdbSettings,
     CpuSettings,
     Profile,

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from benchbot.transports.settings import DEFAULT_ADB_SERVER, SshSettings, default_adb_server
+from benchbot.transports.settings import SshSettings, default_adb_server
 
 if TYPE_CHECKING:
     from benchbot.profiles.transport_kinds import TransportName

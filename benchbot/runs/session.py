@@ -40,7 +40,8 @@ from benchbot.store.records import ModelRef
 from benchbot.store.settings import MEASURE_NAMES
 from benchbot.runners.base import config_of
 from benchbot.sweep import Case, MeasureSettings, Plan, SweepSpec, make_plan
-from benchbot.sweep.plan import NO_RUN_CAP, merge_notes, parse_shape
+from benchbot.store.settings import NO_RUN_CAP
+from benchbot.sweep.plan import merge_notes, parse_shape
 from benchbot.variants import VariantError, derive_cases
 
 

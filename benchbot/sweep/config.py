@@ -41,7 +41,8 @@ from typing import Any
 
 from benchbot.errors import ConfigError
 from benchbot.sweep import axes
-from benchbot.sweep.plan import check_seconds, parse_duration
+from benchbot.store.settings import check_seconds
+from benchbot.sweep.plan import parse_duration
 
 ZOO_PREFIX = "zoo:"  # as benchbot.zoo.REF_PREFIX (a sibling layer: not imported)
 _TOP = {"devices", "models", "threads", "batch", "precision", "backend", "runtime", "measure",

@@ -12,8 +12,7 @@ from benchbot import runtimes
 from benchbot.errors import ConfigError, printable
 from benchbot.store.card import ModelCard
 from benchbot.store.modelfile import ModelFile
-from benchbot.store.settings import (MAX_SECONDS, MIN_PROCESSES, NO_RUN_CAP, ORDERS,  # noqa: F401
-                                     SECONDS_OPTIONS, MeasureSettings, check_seconds)
+from benchbot.store.settings import MeasureSettings, check_seconds
 
 _DURATION_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
 

@@ -17,7 +17,7 @@ from benchbot.profiles.transport_kinds import transport_kind
 from benchbot.report import renderers
 from benchbot.runners.native import runner_kinds
 from benchbot.runs.executor import SCHEDULES
-from benchbot.sweep.plan import ORDERS
+from benchbot.store.settings import ORDERS
 
 runner = CliRunner()
 

@@ -4,7 +4,7 @@ first processes (each --min-time and a start), or one process of --sustained sec
 from __future__ import annotations
 
 from benchbot.cli.progress import SweepProgress
-from benchbot.sweep.plan import MIN_PROCESSES, MeasureSettings
+from benchbot.store.settings import MIN_PROCESSES, MeasureSettings
 
 
 def test_the_first_guess_of_a_case_follows_its_settings() -> None:

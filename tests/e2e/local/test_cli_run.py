@@ -208,7 +208,7 @@ def test_a_min_time_given_without_max_runs_is_a_time_to_measure_for(
         models: dict[str, Path], tmp_path: Path) -> None:
     """The 10,000-run default cap is for microsecond models left to the defaults; a user's
     --min-time wins over it (and an explicit --max-runs still caps)."""
-    from benchbot.sweep.plan import NO_RUN_CAP
+    from benchbot.store.settings import NO_RUN_CAP
 
     timed = benchbot("run", "-m", str(models["tiny_conv.onnx"]), "--warmup", "1",
                      "--min-runs", "3", "--min-time", "0.4", "--max-time", "30", "--repeat", "1",

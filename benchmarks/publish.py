@@ -6,12 +6,13 @@ case 30 log-normal samples with statistics from benchbot's own code, written wit
 store's codec; then
 
   - the results index's catch-up (the first query reads every run file once);
-  - the first publish (every page, data file and run report written), with one process
-    and with one per core, interleaved;
+  - the first publish (every page and data file, the newest runs' reports), with one
+    process and with one per core, interleaved;
   - a republish after one more run, and the files it wrote;
-  - the overview, a series page (RUNS points) and the compare page in headless Chromium
-    from file://: first contentful paint, the load event, and the moment the page says it
-    has drawn its data (window.BB.readyAt), the median of 3 loads each.
+  - the overview, a series page (RUNS points), the run page and the compare page in
+    headless Chromium from file://: first contentful paint, the load event, and the
+    moment the page says it has drawn its data (window.BB.readyAt), the median of 3
+    loads each.
 
 Runnable alone (make bench runs it too):
 
@@ -79,7 +80,7 @@ def page_times(site: Path, binary: str, profile: Path) -> dict[str, tuple[float,
     browser = Browser(binary, profile)
     out = {}
     try:
-        for page in ("index.html", "series.html", "compare.html"):
+        for page in ("index.html", "series.html", "run.html", "compare.html"):
             got = []
             for _ in range(3):
                 browser.open(site.joinpath(page).as_uri())

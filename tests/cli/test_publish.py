@@ -149,3 +149,67 @@ def test_a_site_made_over_worker_processes_is_the_site_made_in_one(tmp_path: Pat
     assert spread.verdicts_computed == alone.verdicts_computed > 0
     for rel in alone.written:
         assert (tmp_path / "spread" / rel).read_bytes() == (tmp_path / "alone" / rel).read_bytes(), rel
+
+
+def run_data(site: Path, run_id: str) -> dict[str, object]:
+    text = (site / f"data/runs/{run_id}.js").read_text()
+    return json.loads(text.split(f'["{run_id}"] = ', 1)[1].rstrip().rstrip(";"))
+
+
+def test_report_pages_for_the_newest_runs_kept_once_made(tmp_path: Path) -> None:
+    results, site = tmp_path / "results", tmp_path / "site"
+    for night in (1, 2, 3):
+        night_run(results, night)
+    publish_site(results, site, never, run_charts=0, run_reports=1)
+    # the newest run has its report page; every run its data (drawn by run.html) and raw file
+    assert sorted(p.name for p in (site / "runs").iterdir()) == [f"{run_id_of(3)}.html"]
+    old, new = run_data(site, run_id_of(1)), run_data(site, run_id_of(2))
+    assert old["report"] == 0 and old["raw"] == f"raw/{run_id_of(1)}.json"
+    assert (site / str(old["raw"])).is_file() and old["previous"] is None
+    assert new["previous"] == run_id_of(1) and len(new["cases"]) == 4  # type: ignore[arg-type]
+    assert all(c[7] is not None for c in new["cases"])  # type: ignore[union-attr]
+    # the night after: its page is made, and the page made last night is kept
+    night_run(results, 4)
+    again = publish_site(results, site, never, run_charts=0, run_reports=1)
+    assert sorted(p.name for p in (site / "runs").iterdir()) == [
+        f"{run_id_of(n)}.html" for n in (3, 4)]
+    assert f"runs/{run_id_of(3)}.html" not in again.written
+    catalog = json.loads((site / "data/catalog.js").read_text().split(" = ", 1)[1]
+                         .rstrip().rstrip(";"))
+    assert [r[8] for r in catalog["runs"]] == [0, 0, 1, 1]
+
+
+def test_a_run_gone_from_the_middle_remakes_the_data_of_the_runs_after_it(tmp_path: Path
+                                                                        ) -> None:
+    results, site = tmp_path / "results", tmp_path / "site"
+    for night in (1, 2, 3):
+        night_run(results, night)
+    publish_site(results, site, never)
+    assert run_data(site, run_id_of(3))["previous"] == run_id_of(2)
+    (results / f"{run_id_of(2)}.json").unlink()
+    again = publish_site(results, site, never)
+    # the first run's data is as it was; the third's verdicts are now against the first
+    assert f"data/runs/{run_id_of(1)}.js" not in again.written
+    third = run_data(site, run_id_of(3))
+    assert third["previous"] == run_id_of(1)
+    assert {c[7][2] for c in third["cases"]} == {run_id_of(1)}  # type: ignore[index, union-attr]
+
+
+def test_raw_files_are_linked_where_they_can_be_and_copied_where_not(tmp_path: Path) -> None:
+    results, site = tmp_path / "results", tmp_path / "site"
+    for night in (1, 2):
+        night_run(results, night)
+    private = results / f"{run_id_of(2)}.json"
+    private.chmod(0o600)  # a static host could not serve a link to it: copied, readable
+    publish_site(results, site, never)
+    linked = site / f"raw/{run_id_of(1)}.json"
+    assert linked.stat().st_ino == (results / f"{run_id_of(1)}.json").stat().st_ino
+    copied = site / f"raw/{run_id_of(2)}.json"
+    assert copied.stat().st_ino != private.stat().st_ino
+    assert copied.stat().st_mode & 0o777 == 0o644 and copied.read_bytes() == private.read_bytes()
+    # a results file saved again (replaced, as the store saves) is a new file: the next
+    # publish links that one
+    (results / "new.tmp").write_bytes((results / f"{run_id_of(1)}.json").read_bytes())
+    (results / "new.tmp").replace(results / f"{run_id_of(1)}.json")
+    publish_site(results, site, never)
+    assert linked.stat().st_ino == (results / f"{run_id_of(1)}.json").stat().st_ino

@@ -16,8 +16,9 @@ from those run files only), marked on the series of their B side.
 from __future__ import annotations
 
 import dataclasses
-import json
+import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -37,6 +38,9 @@ POINT_COLUMNS = ("run_id", "started_at", "git_commit", "median_ms", "mean_ms", "
                  "valid", "model_name", "model_sha256", "device_label", "case_id", "file",
                  "status", "failure_kind")
 Row = dict[str, Any]  # an index row: POINT_COLUMNS by name
+#: what a verdict between two points is computed from (with the series' configuration)
+KEY_FIELDS = ("run_id", "median_ms", "mean_ms", "run_ci95_low_ms", "run_ci95_high_ms",
+              "processes", "n", "model_sha256")
 
 
 @dataclass(frozen=True)
@@ -120,21 +124,27 @@ class RunInfo:
     ok: int
 
 
+@lru_cache(maxsize=1024)
+def _config(key: tuple[Any, ...], sha256: str, name: str) -> CaseConfig:
+    """A series' configuration, with its model file's sha256 and name (one per model file
+    that the series measured: made once)."""
+    path, device, runtime, backend, runner, threads, batch, precision, int8 = key
+    return CaseConfig(model=ModelRef(path=path, sha256=sha256, size_bytes=0, name=name),
+                      device=device, runtime=runtime, threads=threads, batch=batch,
+                      precision=precision, backend=backend, runner=runner, int8_mode=int8)
+
+
 def _thin(key: tuple[Any, ...], row: Row, median: float) -> Entry:
     """An entry with what compare's across-process rule reads (no samples)."""
-    path, device, runtime, backend, runner, threads, batch, precision, int8 = key
     stats = Summary(n=int(row["n"] or 0), mean_ms=float(row["mean_ms"] or median),
                     median_ms=median, p90_ms=None, p99_ms=None, std_ms=None, min_ms=None,
                     max_ms=None, mad_ms=None, ci95_low_ms=row["ci95_low_ms"],
                     ci95_high_ms=row["ci95_high_ms"], processes=int(row["processes"] or 1),
                     within_ci95_low_ms=row["run_ci95_low_ms"],
                     within_ci95_high_ms=row["run_ci95_high_ms"])
-    config = CaseConfig(model=ModelRef(path=path, sha256=row["model_sha256"], size_bytes=0,
-                                       name=row["model_name"]),
-                        device=device, runtime=runtime, threads=threads, batch=batch,
-                        precision=precision, backend=backend, runner=runner, int8_mode=int8)
-    return Entry(row["run_id"], CaseResult(id=row["case_id"], config=config, status="ok",
-                                           stats=stats))
+    return Entry(row["run_id"], CaseResult(id=row["case_id"], status="ok", stats=stats,
+                                           config=_config(key, row["model_sha256"],
+                                                          row["model_name"])))
 
 
 def _verdict(c: Comparison, against: str) -> Verdict | None:
@@ -165,10 +175,15 @@ class VerdictCache:
         self.computed = 0
 
     @staticmethod
-    def key(sid: str, before: Row, after: Row) -> str:
-        fields = ("run_id", "median_ms", "mean_ms", "run_ci95_low_ms", "run_ci95_high_ms",
-                  "processes", "n", "model_sha256")
-        return json.dumps([sid, *(row[f] for row in (before, after) for f in fields)])
+    def figures(row: Row) -> str:
+        """A case's figures that its verdicts are computed from, as text (repr: a float's
+        shortest exact spelling)."""
+        return " ".join(map(repr, map(row.__getitem__, KEY_FIELDS)))
+
+    @staticmethod
+    def key(sid: str, before: str, after: str) -> str:
+        """A digest of the series and both cases' :meth:`figures`."""
+        return hashlib.blake2b(f"{sid}|{before}|{after}".encode(), digest_size=10).hexdigest()
 
     def get(self, key: str) -> tuple[bool, Verdict | None]:
         if key not in self.known:
@@ -179,13 +194,29 @@ class VerdictCache:
 
     def put(self, key: str, verdict: Verdict | None) -> None:
         self.computed += 1
-        self.used[key] = None if verdict is None else list(dataclasses.astuple(verdict))
+        self.used[key] = None if verdict is None else [
+            verdict.kind, verdict.reason, verdict.change, verdict.against, verdict.threshold]
 
 
-def _verdict_of(item: tuple[tuple[Any, ...], tuple[Row, float], tuple[Row, float],
-                            CompareSettings]) -> Verdict | None:
-    key, before, after, settings = item
-    return verdict_between(_thin(key, *before), _thin(key, *after), settings)
+#: the most verdicts one task computes (a stretch of one series, each row read once)
+STRETCH = 256
+
+
+def _verdicts_along(item: tuple[tuple[Any, ...], Sequence[tuple[Row, float]], CompareSettings]
+                    ) -> list[Verdict | None]:
+    """Each point of a stretch of one series against the point before it."""
+    key, rows, settings = item
+    entries = [_thin(key, *row) for row in rows]
+    return [verdict_between(a, b, settings) for a, b in zip(entries, entries[1:])]
+
+
+def _stretches(indices: Sequence[int]) -> Iterator[tuple[int, int]]:
+    """Consecutive indices, as (first, last + 1) ranges of at most STRETCH."""
+    start = 0
+    for i in range(1, len(indices) + 1):
+        if i == len(indices) or indices[i] != indices[i - 1] + 1 or i - start == STRETCH:
+            yield indices[start], indices[i - 1] + 1
+            start = i
 
 
 def build_series(index: ResultsIndex, settings: CompareSettings = CompareSettings(),
@@ -207,23 +238,26 @@ def build_series(index: ResultsIndex, settings: CompareSettings = CompareSetting
             grouped.setdefault(key, []).append((row, float(central)))
     verdicts: dict[str, Verdict | None] = {}
     memos: dict[tuple[Any, ...], list[str]] = {}  # per series, its points' keys (from the 2nd)
-    missing: list[tuple[str, tuple[Any, ...], tuple[Row, float], tuple[Row, float]]] = []
+    tasks, due = [], []  # stretches of points without a verdict, and their keys
     for key, rows in grouped.items():
         sid = series_id(key)
-        memos[key] = [cache.key(sid, previous[0], current[0])
-                      for previous, current in zip(rows, rows[1:])]
-        for memo, previous, current in zip(memos[key], rows, rows[1:]):
+        figures = [cache.figures(row) for row, _ in rows]
+        memos[key] = [cache.key(sid, previous, current)
+                      for previous, current in zip(figures, figures[1:])]
+        missing = []
+        for i, memo in enumerate(memos[key], start=1):  # point i against point i - 1
             found, verdict = cache.get(memo)
             if found:
                 verdicts[memo] = verdict
-            elif memo not in verdicts:
-                verdicts[memo] = None
-                missing.append((memo, key, previous, current))
-    computed = spread(_verdict_of, [(key, before, after, settings)
-                                    for _, key, before, after in missing], workers)
-    for (memo, *_), verdict in zip(missing, computed):
-        verdicts[memo] = verdict
-        cache.put(memo, verdict)
+            else:
+                missing.append(i)
+        for first, end in _stretches(missing):
+            tasks.append((key, rows[first - 1:end], settings))
+            due.append(memos[key][first - 1:end - 1])
+    for memo_list, got in zip(due, spread(_verdicts_along, tasks, workers, cost=STRETCH)):
+        for memo, verdict in zip(memo_list, got):
+            verdicts[memo] = verdict
+            cache.put(memo, verdict)
     out = []
     for key, rows in grouped.items():  # a configuration never measured has no series
         sid = series_id(key)

@@ -1,4 +1,4 @@
-"""The site's files as text (pure): three HTML shells and the data they draw, as JS.
+"""The site's files as text (pure): four HTML shells and the data they draw, as JS.
 
 Each data file is one assignment into ``window.BB_*``, loaded by a <script> tag (Chromium
 reads no local JSON by XHR from ``file://``; a script it does). Numbers keep 6 significant
@@ -7,14 +7,16 @@ digits and keys a fixed order, so the same series gives the same bytes on every 
     data/catalog.js        runs, and per series its axes, latest point and sparkline
     data/series/ID.js      one series: every point (run, commit, date, median, CI, n,
                            processes, validity, verdict) and its A/B marks
-    data/runs/RUN_ID.js    one run's cases (for the compare page)
+    data/runs/RUN_ID.js    one run: its raw files, whether it has a report page, and its
+                           case of every series with the verdict (run and compare pages)
 """
 
 from __future__ import annotations
 
 import html
 import json
-from typing import Sequence
+from dataclasses import dataclass
+from typing import Iterable, Sequence
 
 from benchbot._version import __version__
 from benchbot.report.site.history import Point, RunInfo, Series, Verdict
@@ -23,7 +25,17 @@ from benchbot.store.index import CONFIG_COLUMNS
 SPARK_POINTS = 30
 PLOTLY = "assets/plotly.min.js"
 PAGES = {"index.html": ("overview", "Overview"), "series.html": ("series", "Series"),
-         "compare.html": ("compare", "Compare")}
+         "run.html": ("run", "Run"), "compare.html": ("compare", "Compare")}
+
+
+@dataclass(frozen=True)
+class RunFiles:
+    """What the site holds of one run besides its cases (paths relative to the site)."""
+
+    raw: str  # raw/FILE.json, its results file
+    logs: tuple[str, ...]  # raw/STEM.logs/..., the tools' logs
+    report: bool  # runs/RUN_ID.html, its report page, was made
+    previous: str | None  # the run before it (not an A/B session's)
 
 
 def _num(x: float | None) -> float | None:
@@ -48,8 +60,9 @@ def _verdict(v: Verdict | None) -> list[object] | None:
 
 
 def catalog_js(series: Sequence[Series], runs: Sequence[RunInfo],
-               nightly: str | None) -> str:
-    """What the overview and the menus need: runs, and each series' latest state."""
+               nightly: str | None, reports: frozenset[str] = frozenset()) -> str:
+    """What the overview and the menus need: runs (with whether each has a report page, of
+    the run ids ``reports``), and each series' latest state."""
     rows = []
     for s in series:
         last: Point = s.points[-1]
@@ -62,8 +75,8 @@ def catalog_js(series: Sequence[Series], runs: Sequence[RunInfo],
                      "spark": [_num(p.median_ms) for p in s.points[-SPARK_POINTS:]]})
     return _js("BB_CATALOG", {
         "version": __version__, "nightly": nightly, "series": rows,
-        "runs": [[r.run_id, r.started_at, r.commit, r.file, r.host, int(r.is_ab), r.cases, r.ok]
-                 for r in runs]})
+        "runs": [[r.run_id, r.started_at, r.commit, r.file, r.host, int(r.is_ab), r.cases, r.ok,
+                  int(r.run_id in reports)] for r in runs]})
 
 
 def series_js(s: Series) -> str:
@@ -81,16 +94,35 @@ def series_js(s: Series) -> str:
         "failed": [[f.run_id, f.started_at, f.commit, f.kind] for f in s.failed]}, s.id)
 
 
-def runs_js(series: Sequence[Series], runs: Sequence[RunInfo]) -> dict[str, str]:
-    """Run id -> its data file: the run's case of every series (none for a run whose
-    cases all failed, or an A/B session's)."""
-    cases: dict[str, list[list[object]]] = {r.run_id: [] for r in runs}
+@dataclass(frozen=True)
+class RunCases:
+    """A run's case of every series (an A/B session's: none), and the series whose case
+    failed in it with the failure's kind."""
+
+    points: list[tuple[str, Point]]
+    failed: list[tuple[str, str]]
+
+
+def runs_cases(series: Sequence[Series], runs: Iterable[str]) -> dict[str, RunCases]:
+    """Run id -> its cases, for the ``runs`` named."""
+    out = {run: RunCases([], []) for run in runs}
     for s in series:
         for x in s.points:
-            cases.setdefault(x.run_id, []).append(
-                [s.id, _num(x.median_ms), _num(x.low_ms), _num(x.high_ms), x.n, x.processes,
-                 int(x.valid), _verdict(x.verdict)])
-    return {run: _js("BB_RUNS", {"cases": rows}, run) for run, rows in cases.items()}
+            if x.run_id in out:
+                out[x.run_id].points.append((s.id, x))
+        for f in s.failed:
+            if f.run_id in out:
+                out[f.run_id].failed.append((s.id, f.kind))
+    return out
+
+
+def run_js(run_id: str, files: RunFiles, cases: RunCases) -> str:
+    """One run's data file: its ``files`` and its cases."""
+    rows = [[sid, _num(x.median_ms), _num(x.low_ms), _num(x.high_ms), x.n, x.processes,
+             int(x.valid), _verdict(x.verdict)] for sid, x in cases.points]
+    return _js("BB_RUNS", {"raw": files.raw, "logs": list(files.logs), "report": int(files.report),
+                           "previous": files.previous, "cases": rows,
+                           "failed": [list(f) for f in cases.failed]}, run_id)
 
 
 def _nav(current: str) -> str:
@@ -100,8 +132,8 @@ def _nav(current: str) -> str:
 
 
 def page_html(name: str) -> str:
-    """The shell of ``index.html``, ``series.html`` or ``compare.html``: the page's script
-    fills it from the data files."""
+    """The shell of ``index.html``, ``series.html``, ``run.html`` or ``compare.html``: the
+    page's script fills it from the data files."""
     page, title = PAGES[name]
     sources = [*([PLOTLY] if page == "series" else []), "data/catalog.js", "assets/common.js",
                f"assets/{page}.js"]

@@ -47,7 +47,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         night_run(results, night, slower)
     ab_run(results, SLOW_FROM, CONV, "pixel7", 1.5)
     failed_run(results, LAST + 1, CONV, "sd855")  # then a night where one case failed
-    proc = benchbot("publish", "--results", str(results), "--out", str(tmp / "site"))
+    # the newest 5 runs get report pages (SLOW_FROM's among them); older ones their run page
+    proc = benchbot("publish", "--results", str(results), "--out", str(tmp / "site"),
+                    "--run-reports", "5")
     assert proc.returncode == 0, proc.stderr
     assert "published" in proc.stderr and "4 series, 8 run(s)" in proc.stderr, proc.stderr
     return tmp / "site"
@@ -197,4 +199,31 @@ def test_compare_and_run_pages(site: Path, browser: Browser) -> None:
     raw = [u for u in links if u.endswith(f"raw/{after}.json")]
     assert raw and Path(urlsplit(raw[0]).path).is_file()
     assert browser.eval("document.querySelectorAll('td.num[title]').length") == 4
+    clean(browser)
+
+
+def test_run_pages_drawn_from_each_runs_data(site: Path, browser: Browser) -> None:
+    rows = ("[...document.querySelectorAll('#cases tbody tr')].map(tr => "
+            "[tr.dataset.series, tr.dataset.kind])")
+    hrefs = ("Object.fromEntries([...document.querySelectorAll('#run-links a[id]')]"
+             ".map(a => [a.id, a.href]))")
+    # an old run, with no report page: its cases, the command that makes its report, raw file
+    browser.open(url(site, "run.html", f"r={run_id_of(1)}"))
+    assert len(browser.eval(rows)) == 4
+    assert "benchbot report -r raw/" in browser.eval("document.getElementById('no-report')"
+                                                     ".textContent")
+    links = browser.eval(hrefs)
+    assert set(links) == {"raw-link"} and Path(urlsplit(links["raw-link"]).path).is_file()
+    # the regression's run: its verdict on the right series, and its report page
+    browser.open(url(site, "run.html", f"r={run_id_of(SLOW_FROM)}"))
+    assert dict(browser.eval(rows))[series_id(key(CONV, "pixel7"))] == "slower"
+    assert Path(urlsplit(browser.eval(hrefs)["report-link"]).path).is_file()
+    # the failed case's run lists the failure; the run menu moves the page to another run
+    browser.open(url(site, "run.html", f"r={run_id_of(LAST + 1)}"))
+    assert [series_id(key(CONV, "sd855")), "failed"] in browser.eval(rows)
+    browser.eval("const m = document.getElementById('run-pick'); m.value = "
+                 f"'{run_id_of(2)}'; m.dispatchEvent(new Event('change')); true")
+    browser.eval("new Promise(done => { const t = () => document.querySelectorAll("
+                 "'#cases tbody tr').length === 4 ? done(true) : requestAnimationFrame(t); t(); })")
+    assert browser.eval("location.hash") == f"#r={run_id_of(2)}"
     clean(browser)

@@ -1,5 +1,5 @@
 /* benchbot publish: what the site's pages share (common.js), then each page's own script
- * (overview.js, series.js, compare.js).
+ * (overview.js, series.js, run.js, compare.js).
  *
  * Data comes from data/*.js files (window.BB_CATALOG, BB_SERIES, BB_RUNS), loaded by
  * <script> tags, so the pages work from file:// and load nothing from the network.
@@ -16,6 +16,7 @@
   const cat = window.BB_CATALOG || { series: [], runs: [] };
   const main = document.getElementById('main');
   const bySeries = new Map(cat.series.map((s) => [s.id, s]));
+  const byRun = new Map(cat.runs.map((r) => [r[0], r]));
   const FILTERS = [['model', 'Model', (s) => s.model], ['device', 'Device', (s) => s.device],
     ['runtime', 'Runtime', (s) => s.runtime], ['precision', 'Precision', (s) => s.precision]];
 
@@ -70,7 +71,12 @@
   }
 
   function seriesHref(id) { return 'series.html#s=' + encodeURIComponent(id); }
-  function runHref(id) { return 'runs/' + encodeURIComponent(id) + '.html'; }
+  // a run's report page where the publish made one, else the run page drawn from its data
+  function runHref(id) {
+    const run = byRun.get(id);
+    return run && run[8] ? reportHref(id) : 'run.html#r=' + encodeURIComponent(id);
+  }
+  function reportHref(id) { return 'runs/' + encodeURIComponent(id) + '.html'; }
   function shortCommit(c) { return c ? c.slice(0, 10) : 'no commit'; }
   function when(t) { return t.slice(0, 16).replace('T', ' '); }
 
@@ -82,6 +88,15 @@
       tag.onerror = () => reject(new Error('cannot load ' + src + ': publish the site again'));
       document.head.appendChild(tag);
     });
+  }
+
+  // a run's data file (data/runs/ID.js), loaded once; null when the site has none
+  async function runData(id) {
+    window.BB_RUNS = window.BB_RUNS || {};
+    if (id && !window.BB_RUNS[id]) {
+      await loadScript('data/runs/' + encodeURIComponent(id) + '.js').catch(() => null);
+    }
+    return window.BB_RUNS[id] || null;
   }
 
   function filterBar(state, onChange, extra) {
@@ -105,5 +120,6 @@
   }
 
   Object.assign(BB, { el, hashState, setHash, fmtMs, pct, configText, seriesTitle, seriesHref,
-    runHref, shortCommit, when, loadScript, filterBar, kept, cat, main, bySeries, markReady });
+    runHref, reportHref, shortCommit, when, loadScript, runData, filterBar, kept, cat, main,
+    bySeries, byRun, markReady });
 })();

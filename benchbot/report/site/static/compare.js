@@ -2,7 +2,7 @@
 (function () {
   'use strict';
   const { el, hashState, setHash, fmtMs, pct, seriesTitle, seriesHref, shortCommit, when,
-    loadScript, filterBar, kept, cat, main, bySeries, markReady } = window.BB;
+    runData, filterBar, kept, cat, main, bySeries, markReady } = window.BB;
 
   function comparePage() {
     const state = hashState();
@@ -37,12 +37,8 @@
     menuB.addEventListener('change', () => { state.b = menuB.value; render(); });
 
     async function load(id) {
-      window.BB_RUNS = window.BB_RUNS || {};
-      if (id && !window.BB_RUNS[id]) {
-        await loadScript('data/runs/' + encodeURIComponent(id) + '.js').catch(() => null);
-      }
-      const got = (window.BB_RUNS[id] || { cases: [] }).cases;
-      return new Map(got.map((c) => [c[0], c]));
+      const got = await runData(id);
+      return new Map((got ? got.cases : []).map((c) => [c[0], c]));
     }
 
     async function render() {

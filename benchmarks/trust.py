@@ -125,6 +125,9 @@ def demo_validity_table(results: Path, *extra: str) -> str:
         for code in c["validity"]:
             codes[code["code"]] = codes.get(code["code"], 0) + 1
     listed = ", ".join(f"{k} ({n})" for k, n in sorted(codes.items())) or "-"
+    by_threads: dict[int, list[bool]] = {}
+    for c in cases:
+        by_threads.setdefault(int(c["threads"]), []).append(bool(c["valid"]))
     # the machine's own spread, without benchbot: is a cell marked for the machine or for us?
     zoo = REPO / "models" / "zoo" / "squeezenet1_1.onnx"  # exported by the sweep above
     spreads = {t: machine_spread(zoo, t) for t in (1, 2)}
@@ -133,6 +136,9 @@ def demo_validity_table(results: Path, *extra: str) -> str:
         "on this machine; goal: at least 14 of 16 valid", "",
         "| valid cells | codes of the others | wall time (s) |", "|---|---|---|",
         f"| {valid} of {len(cases)} | {listed} | {wall:.0f} |", "",
+        "valid by threads: " + ", ".join(f"{t} thread{'s' if t > 1 else ''}: {sum(v)} of "
+                                         f"{len(v)}" for t, v in sorted(by_threads.items())),
+        "",
         "this machine's own spread between processes, without benchbot (squeezenet1_1, "
         "batch 1, the CV of 5 fresh bare loops' medians; a cell is marked unstable above "
         "5%): " + ", ".join(f"{t} thread{'s' if t > 1 else ''} {v:.1%}"

@@ -3,7 +3,7 @@
     ids        a series' stable id and file name, from its configuration (pure)
     history    the index's rows -> series of points, each with its verdict against the
                previous run of the series (benchbot.compare's rule), and A/B confirmations
-    pages      the HTML shells (overview, series, compare) and the data files as JS
+    pages      the HTML shells (overview, series, run, compare) and the data files as JS
     publish    the I/O: reads the results index, writes only the files that changed,
                copies the charting library (plotly.js, with its licence) and the raw runs
 

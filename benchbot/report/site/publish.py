@@ -2,17 +2,19 @@
 
 Every file is made in memory and written only when its bytes differ from what SITE holds
 (a file left as it is keeps its mtime and inode: a static host or an rsync sees what
-changed). Every run has its raw files linked or copied and its data file (``data/runs/RUN_ID.js``,
-drawn by ``run.html``); its report page (``runs/RUN_ID.html``, today's ``report --format
-html``: the one part of a publish that reads a run file whole) is made for the newest
-``run_reports`` runs, and kept for every run that had one, so a site published each night
-has every night's report while a first publish of a long history makes only the newest.
-A run's files are remade only when its run file changed since the last publish
-(``.benchbot-site.json`` keeps each run file's size and mtime). A report page made while
-its run is among the newest ``run_charts`` has the report's charts too (drawing them is
-most of a page's cost). Verdicts already computed are kept by their inputs
-(``.benchbot-verdicts.json``). The charting library (plotly.js, from the ``plotly``
-package: ``pip install 'benchbot[publish]'``) is copied into ``assets/`` with its licence.
+changed). Every run has its raw files linked or copied, and its data file
+(``data/runs/RUN_ID.js``, drawn by ``run.html``). Its report page (``runs/RUN_ID.html``,
+today's ``report --format html``: the one part of a publish that reads a run file whole)
+is made for the newest ``run_reports`` runs and kept for every run that had one, so a
+site published each night has every night's report while a first publish of a long
+history makes only the newest. A run's files are remade only when its run file changed
+since the last publish (``.benchbot-site.json`` keeps each run file's size and mtime,
+and the runs' order: the data of the runs before the first new or changed one is kept
+as it is). A report page made while its run is among the newest ``run_charts`` has the
+report's charts too (drawing them is most of a page's cost). Verdicts already computed
+are kept by their inputs (``.benchbot-verdicts.json``). The charting library (plotly.js,
+from the ``plotly`` package: ``pip install 'benchbot[publish]'``) is copied into
+``assets/`` with its licence.
 """
 
 from __future__ import annotations

@@ -114,7 +114,8 @@ def known_dialects(profiles: Sequence[Profile],
             continue
         native = tool(profile.runner.kind)
         binary = runner_bin or profile.runner.binary
-        fetched = str(binary) == "auto" or (binary is None and transport_kind(profile.transport).phones)
+        fetched = str(binary) == "auto" or (binary is None
+                                            and transport_kind(profile.transport).phones)
         if native.fetched_dialect is not None and fetched:
             found[profile.name] = native.dialect(native.fetched_dialect)
         elif binary is not None and binary.is_file() and \

@@ -146,13 +146,15 @@ def page_html(name: str) -> str:
             + "\n".join(scripts) + "\n</body>\n</html>\n")
 
 
-def run_nav(run: RunInfo, previous: RunInfo | None, raw: str, logs: Sequence[str]) -> str:
-    """Links above a run's report: the site, the raw results file, each tool log."""
+def run_nav(run: RunInfo, files: RunFiles) -> str:
+    """Links above a run's report (in runs/): the site, the raw results file, each tool
+    log, the comparison with the previous run."""
     e = html.escape
-    links = ['<a href="../index.html">Overview</a>', f'<a href="{e(raw)}">raw results '
+    logs = [f"../{log}" for log in files.logs]
+    links = ['<a href="../index.html">Overview</a>', f'<a href="../{e(files.raw)}">raw results '
              f"({e(run.file)})</a>"]
-    if previous is not None:
-        links.append(f'<a href="../compare.html#a={e(previous.run_id)}&amp;b={e(run.run_id)}">'
+    if files.previous is not None:
+        links.append(f'<a href="../compare.html#a={e(files.previous)}&amp;b={e(run.run_id)}">'
                      "compare with the previous run</a>")
     out = '<nav class="site run">' + " · ".join(links)
     if logs:

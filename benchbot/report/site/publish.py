@@ -71,6 +71,11 @@ class _Writer:
         self.made: set[str] = set()
         self.folders: set[Path] = set()  # made (or found) by this writer
 
+    def _folder(self, folder: Path) -> None:
+        if folder not in self.folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.folders.add(folder)
+
     def put(self, rel: str, data: str | bytes) -> None:
         """Write ``rel`` unless it already holds exactly ``data``: a new file directly (never
         through a link), a changed one through a temporary file renamed over it (a reader
@@ -87,9 +92,7 @@ class _Writer:
             new = True
         except OSError:
             new = False
-        if path.parent not in self.folders:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.folders.add(path.parent)
+        self._folder(path.parent)
         if new:
             try:
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
@@ -130,9 +133,7 @@ class _Writer:
             self.unchanged += 1
             return
         if stat.S_ISREG(st.st_mode) and st.st_mode & 0o044 == 0o044:
-            if path.parent not in self.folders:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                self.folders.add(path.parent)
+            self._folder(path.parent)
             temporary = path.with_name(f".{path.name}.{os.getpid()}.link")
             try:
                 os.link(source, temporary, follow_symlinks=False)
@@ -202,7 +203,7 @@ class _RunJob:
     site: Path
     results: Path
     run: RunInfo
-    previous: RunInfo | None
+    files: RunFiles
     page: str | None
     copies: tuple[str, ...]
     charts: bool
@@ -246,7 +247,7 @@ def _plan_run(w: _Writer, results: Path, run: RunInfo, previous: RunInfo | None,
         return files, None
     w.made.update(made)
     fresh[run.file] = [*state, charts and report, report]
-    return files, _RunJob(w.site, results, run, previous, page if report else None,
+    return files, _RunJob(w.site, results, run, files, page if report else None,
                           tuple(copies), charts and report)
 
 
@@ -272,7 +273,7 @@ def _make(job: _RunJob | _DataFile) -> tuple[list[str], int]:
 def _make_run(job: _RunJob) -> tuple[list[str], int]:
     """Write one run's raw copies and report page."""
     w = _Writer(job.site)
-    run, stem = job.run, job.run.file[:-5]
+    run = job.run
     for rel in job.copies:
         w.copy(rel, job.results / rel[len("raw/"):])
     if job.page is None:
@@ -280,24 +281,27 @@ def _make_run(job: _RunJob) -> tuple[list[str], int]:
     from benchbot.report.html import html_report  # the charts' code: only when a page is due
 
     record = load_run(job.results / run.file)
-    nav = run_nav(run, job.previous, f"../raw/{run.file}",
-                  [f"../{rel}" for rel in job.copies if rel.startswith(f"raw/{stem}.logs/")])
+    nav = run_nav(run, job.files)
     text = html_report([record], list(entries_of(record)), title=f"benchbot run {run.run_id}",
                        draw_charts=job.charts)
     w.put(job.page, text.replace("<body>\n", "<body>\n" + nav, 1))
     return w.written, w.unchanged
 
 
-def _read_state(site: Path, name: str, field: str, kind: type = dict) -> Any:
-    """A field of one of the site's own state files (empty when missing, foreign, or
-    written by another version of benchbot: its verdicts may differ)."""
+def _read_state(site: Path, name: str) -> dict[str, Any]:
+    """One of the site's own state files ({} when missing, foreign, or written by another
+    version of benchbot: its verdicts may differ)."""
     try:
         doc = json.loads((site / name).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return kind()
+        return {}
     if not isinstance(doc, dict) or doc.get("version") != MANIFEST_VERSION or \
             doc.get("benchbot") != __version__:
-        return kind()
+        return {}
+    return doc
+
+
+def _field(doc: dict[str, Any], field: str, kind: type) -> Any:
     got = doc.get(field)
     return got if isinstance(got, kind) else kind()
 
@@ -316,7 +320,7 @@ def _history(results: Path, site: Path, warn: Callable[[str], None], workers: in
     if index is None:
         raise UserError(f"cannot open the results index of {results}: make the folder "
                         "writable (the index is results/index.sqlite), then publish again")
-    cache = VerdictCache(_read_state(site, VERDICTS, "verdicts"))
+    cache = VerdictCache(_field(_read_state(site, VERDICTS), "verdicts", dict))
     try:
         runs = run_infos(index)
         series = build_series(index, cache=cache, workers=workers)
@@ -367,8 +371,8 @@ def publish_site(results: Path, site: Path, warn: Callable[[str], None],
     for md in sorted(results.glob("nightly-*.md")):
         w.put(f"raw/{md.name}", md.read_bytes())
         nightly = f"raw/{md.name}"
-    manifest = _read_state(site, MANIFEST, "runs")
-    order = _read_state(site, MANIFEST, "order", list)
+    state = _read_state(site, MANIFEST)
+    manifest, order = _field(state, "runs", dict), _field(state, "order", list)
     fresh: dict[str, Any] = {}
     previous, due, files, settled = None, [], {}, 0
     for i, run in enumerate(runs):
@@ -390,12 +394,10 @@ def publish_site(results: Path, site: Path, warn: Callable[[str], None],
         _DataFile(site, f"data/series/{s.id}.js", series_js, (s,)) for s in series]
     # a run's data depends on its own file and on the runs before it (its verdicts, against
     # its series' previous runs): those of the settled runs are as they were
+    settled = next((i for i, run in enumerate(runs[:settled])
+                    if not (site / f"data/runs/{run.run_id}.js").is_file()), settled)
     for run in runs[:settled]:
-        if (site / f"data/runs/{run.run_id}.js").is_file():
-            w.keep(f"data/runs/{run.run_id}.js")
-        else:
-            settled = runs.index(run)
-            break
+        w.keep(f"data/runs/{run.run_id}.js")
     for run_id, cases in runs_cases(series, [r.run_id for r in runs[settled:]]).items():
         data.append(_DataFile(site, f"data/runs/{run_id}.js", run_js,
                               (run_id, files[run_id], cases)))

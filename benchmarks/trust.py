@@ -12,7 +12,8 @@
     as benchbot 0.1 measured), interleaved;
 (e) benchbot's median against a bare perf_counter_ns loop around session.run (same model,
     one thread, batch 1), five invocations each, round-robin;
-(f) validity: how many of the 16 cells of `make demo`'s sweep are valid (goal: 14).
+(f) validity: how many of the 16 cells of `make demo`'s sweep are valid (goal: 14), and
+    how much this machine moves by itself: between fresh bare processes, and inside one.
 
 Nothing here is asserted: the figures are for people to read.
 """
@@ -32,6 +33,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 MAX_RUNS = 10000  # benchbot run's default --max-runs
+DRIFT_S, DRIFT_WINDOW_S = 10.0, 0.5  # (f): one bare process, in windows of the demo's --min-time
 # the options of `make demo` beside its models (the Makefile's demo target)
 DEMO_OPTIONS = ("--threads", "1,2", "--batch", "1,4", "--min-time", "0.5", "--max-repeat", "5")
 
@@ -125,12 +127,14 @@ def demo_validity_table(results: Path, *extra: str) -> str:
         for code in c["validity"]:
             codes[code["code"]] = codes.get(code["code"], 0) + 1
     listed = ", ".join(f"{k} ({n})" for k, n in sorted(codes.items())) or "-"
+    drift = [line for line in proc.stderr.splitlines() if "changed speed by itself" in line]
     by_threads: dict[int, list[bool]] = {}
     for c in cases:
         by_threads.setdefault(int(c["threads"]), []).append(bool(c["valid"]))
     # the machine's own spread, without benchbot: is a cell marked for the machine or for us?
     zoo = REPO / "models" / "zoo" / "squeezenet1_1.onnx"  # exported by the sweep above
     spreads = {t: machine_spread(zoo, t) for t in (1, 2)}
+    drifts = {t: machine_drift(zoo, t) for t in (1, 2)}
     return "\n".join([
         f"(f) validity: `make demo`'s sweep ({len(cases)} cells, {' '.join(DEMO_OPTIONS)}) "
         "on this machine; goal: at least 14 of 16 valid", "",
@@ -139,10 +143,18 @@ def demo_validity_table(results: Path, *extra: str) -> str:
         "valid by threads: " + ", ".join(f"{t} thread{'s' if t > 1 else ''}: {sum(v)} of "
                                          f"{len(v)}" for t, v in sorted(by_threads.items())),
         "",
+        "benchbot's own reading of the sweep: " + (drift[0] if drift else "no drift of the "
+                                                  "device seen between neighbouring processes"),
+        "",
         "this machine's own spread between processes, without benchbot (squeezenet1_1, "
         "batch 1, the CV of 5 fresh bare loops' medians; a cell is marked unstable above "
         "5%): " + ", ".join(f"{t} thread{'s' if t > 1 else ''} {v:.1%}"
-                            for t, v in spreads.items())]) + "\n"
+                            for t, v in spreads.items()),
+        "",
+        f"and inside one process: the CV of the medians of {DRIFT_WINDOW_S:g} s windows (the "
+        f"demo's --min-time) in one bare loop of {DRIFT_S:g} s; above 5%, the machine changes "
+        "speed by itself while a case measures: " + ", ".join(
+            f"{t} thread{'s' if t > 1 else ''} {v:.1%}" for t, v in drifts.items())]) + "\n"
 
 
 def _contains(doc: dict, target: float, own: bool = False) -> bool:
@@ -206,6 +218,34 @@ def machine_spread(model: Path, threads: int, processes: int = 5) -> float:
     return statistics.stdev(medians) / statistics.mean(medians)
 
 
+def machine_drift(model: Path, threads: int) -> float:
+    """This machine's own drift inside one process: the coefficient of variation of the
+    medians of consecutive windows of ``DRIFT_WINDOW_S`` (the demo's --min-time) in one
+    bare loop of ``DRIFT_S``. Above 5%, the machine changes speed by itself faster than a
+    case measures, and no process count makes its cases agree."""
+    proc = subprocess.run([sys.executable, __file__, "--drift", str(model), str(threads)],
+                          capture_output=True, text=True, check=True)
+    return float(proc.stdout)
+
+
+def _drift(model: str, threads: int) -> float:
+    import gc
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from overhead import MIN_RUNS, bare_loop
+
+    gc.collect()
+    gc.disable()
+    medians, window, spent = [], [], 0.0
+    for ms in bare_loop(model, threads, MIN_RUNS, DRIFT_S):  # windows by the loop's own time
+        window.append(ms)
+        spent += ms
+        if spent >= DRIFT_WINDOW_S * 1e3:
+            medians.append(statistics.median(window))
+            window, spent = [], 0.0
+    return statistics.stdev(medians) / statistics.mean(medians)
+
+
 def _bare(model: str, gc_mode: str, threads: int = 1) -> float:
     import gc
 
@@ -247,6 +287,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bare", nargs=2, metavar=("MODEL", "GC"), help=argparse.SUPPRESS)
     parser.add_argument("--bare-threads", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--drift", nargs=2, metavar=("MODEL", "THREADS"), help=argparse.SUPPRESS)
     parser.add_argument("--models", type=Path, default=REPO / "models")
     parser.add_argument("--aa-runs", type=int, default=7)  # 21 pairs
     parser.add_argument("--ab-rounds", type=int, default=5)
@@ -260,6 +301,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.bare:
         print(_bare(args.bare[0], args.bare[1], args.bare_threads))
+        return
+    if args.drift:
+        print(_drift(args.drift[0], int(args.drift[1])))
         return
     m = args.models
     quick = ("--min-time", "0.05", "--warmup", "1") if args.quick else ()

@@ -23,7 +23,6 @@ from benchbot.runners.native import runner_kinds
 from benchbot.report import build_grids, render_markdown
 from benchbot.runs.executor import Retry
 from benchbot.runs.provenance import parse_meta
-from benchbot.runs.repeats import drift_by_device
 from benchbot.runs.session import plan_entry
 from benchbot.store.codec import settings_doc
 from benchbot.stats.sessions import MIN_RUNS
@@ -295,10 +294,6 @@ def refuse_sustained_native(plan: Plan) -> None:
                           "--runner agent, or drop --sustained")
 
 
-# the codes a drifting device raises: its processes spread, so the run's own CI widens
-DRIFT_SHOWS = frozenset({"unstable_between_processes", "wide_ci"})
-
-
 def validity_line(record: RunRecord) -> str | None:
     """'2 of 6 cases are not valid: wide_ci (2), few_processes (1); ...' or None."""
     invalid = [c for c in record.cases if c.status == "ok" and not c.valid]
@@ -373,17 +368,13 @@ def _measure(plan: Plan, profiles: list[Profile], options: DeviceOptions, result
 def drift_lines(record: RunRecord) -> list[str]:
     """Once per device whose processes spread because the device itself changed speed
     during the run (:mod:`benchbot.stats.drift`), where that made a case not valid."""
-    unstable = {c.device for c in record.cases if c.status == "ok"
-                and any(code.code in DRIFT_SHOWS for code in c.validity.codes)}
-    if not unstable:
-        return []
-    drifts = drift_by_device(tuple(c for c in record.cases if c.device in unstable))
+    from benchbot.verdicts.processes import drifting_devices  # numpy: only after measuring
+
     return [f"{device} changed speed by itself during the run: processes that ran one after "
-            f"another were slow or fast together, whatever case they measured (correlation "
-            f"{d.correlation:.2f} over {d.neighbours} neighbours, p = {d.p_value:.2g}); the "
-            "spread between its processes is the device's: quiet it (other programs, a "
+            f"another were slow or fast together, whatever case they measured ({d.text()}); "
+            "the spread between its processes is the device's: quiet it (other programs, a "
             "virtual machine's neighbours, heat), as more processes only average it"
-            for device, d in sorted(drifts.items()) if d.seen()]
+            for device, d in drifting_devices(record.cases).items()]
 
 
 def energy_lines(record: RunRecord) -> list[str]:

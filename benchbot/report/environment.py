@@ -66,6 +66,12 @@ def environment_rows(records: Sequence[RunRecord]) -> list[tuple[str, str]]:
         for key, value in r.meta.items():
             meta.setdefault(key, []).append(value)
     rows += [(key, _joined(values)) for key, values in meta.items()]
+    from benchbot.verdicts.processes import drifting_devices  # numpy: only for a report
+
+    drifted = [f"{device} in run {r.run_id} ({d.text()})" for r in runs
+               for device, d in drifting_devices(r.cases).items()]
+    if drifted:  # why its cells spread: the device, not the processes
+        rows.append(("Changed speed by itself", "; ".join(drifted)))
     return rows
 
 

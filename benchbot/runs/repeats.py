@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from datetime import datetime, timezone
+from datetime import datetime
 
 from benchbot.stats import Summary, stability_warnings, summarize
-from benchbot.stats.drift import Drift, drift_of
 from benchbot.stats.paired import fewest_pairs, keep_pairing
 from benchbot.stats.processes import ProcessSummary, across_aggregates, across_processes
 from benchbot.stats.sessions import SessionSpread, with_sessions
@@ -86,35 +85,6 @@ def pair_needs_more(a: CaseResult | None, b: CaseResult | None,
     half = math.inf if paired is None else paired.ci_half_width
     return bool(keep_pairing(done, half, fewest, max(fewest, settings.max_repeat),
                              settings.target_ci))
-
-
-def drift_by_device(cases: tuple[CaseResult, ...]) -> dict[str, Drift]:
-    """Each device's drift over the run (:mod:`benchbot.stats.drift`): its cases' processes
-    in the order they started, each as its case and central figure; devices with too few
-    neighbouring processes of different cases are left out."""
-    from benchbot.verdicts.processes import central_of
-
-    ran: dict[str, list[tuple[datetime, str, float]]] = {}
-    for case in cases:
-        if case.status != "ok":
-            continue
-        for run in case.runs:
-            central = central_of(run)
-            try:
-                started = datetime.fromisoformat(run.started_at)
-            except ValueError:  # an old record without start times: no order to read
-                continue
-            if started.tzinfo is None:  # the store writes UTC; a bare time is taken as such
-                started = started.replace(tzinfo=timezone.utc)
-            if central is not None:
-                ran.setdefault(case.device, []).append((started, case.id, central))
-    found = {}
-    for device, processes in ran.items():
-        drift = drift_of([(case, central) for _, case, central in
-                           sorted(processes, key=lambda p: p[0])])
-        if drift is not None:
-            found[device] = drift
-    return found
 
 
 def summary_of(runs: tuple[ProcessRun, ...]) -> Summary:

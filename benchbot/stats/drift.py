@@ -13,12 +13,15 @@ neighbour's when processes merely land differently, and alike when the device dr
 This module measures that likeness: the correlation of neighbouring processes'
 deviations (lag 1, pairs of different cases only: one case's deviations are centred on
 its own mean and would pull the figure negative), with a one-sided permutation p-value
-over random orders of the same processes [1]_.
+over random orders of the same processes [1]_. A device that does not drift is told so
+quickly: the shuffling stops once 20 random orders were as alike as the run's [2]_.
 
 References
 ----------
 .. [1] Good, P. (2005). *Permutation, Parametric and Bootstrap Tests of Hypotheses*,
    3rd ed., ch. 3 (one-sample and paired permutation tests). Springer.
+.. [2] Besag, J. & Clifford, P. (1991). Sequential Monte Carlo p-values. *Biometrika*
+   78(2), 301-304.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from dataclasses import dataclass
 from typing import Hashable, Sequence
 
 PERMUTATIONS = 2000
+ENOUGH = 20  # shuffles as alike as the run's: the p-value is far from small, stop there
 SEED = 20261207
 MIN_NEIGHBOURS = 8  # fewer pairs of neighbours than this: no reading
 
@@ -44,6 +48,11 @@ class Drift:
     def seen(self, alpha: float = 0.01) -> bool:
         """Whether the device's speed wandered with the time of the run."""
         return self.p_value < alpha and self.correlation > 0
+
+    def text(self) -> str:
+        """'correlation 0.62 over 39 neighbours, p = 0.0005'."""
+        return (f"correlation {self.correlation:.2f} over {self.neighbours} neighbours, "
+                f"p = {self.p_value:.2g}")
 
 
 def _deviations(processes: Sequence[tuple[Hashable, float]]) -> list[float]:
@@ -88,8 +97,10 @@ def drift_of(processes: Sequence[tuple[Hashable, float]], permutations: int = PE
     rng = random.Random(seed)
     order = list(range(len(kept)))
     as_large = 0
-    for _ in range(permutations):
+    for done in range(1, permutations + 1):
         rng.shuffle(order)
         shuffled, _ = _likeness([cases[i] for i in order], [deviations[i] for i in order])
         as_large += shuffled >= observed
+        if as_large == ENOUGH:  # Besag and Clifford's sequential p-value [2]_
+            return Drift(observed, pairs, as_large / done)
     return Drift(observed, pairs, (as_large + 1) / (permutations + 1))

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import math
 import statistics
+from datetime import datetime, timezone
 
 from benchbot.stats import Summary
+from benchbot.stats.drift import Drift, drift_of
 from benchbot.stats.paired import PairedRatio, paired_ratio
 from benchbot.stats.sessions import NONE, SessionSpread, combined
 from benchbot.stats.student import t_quantile, t_two_sided_p
@@ -68,6 +70,48 @@ def central_of(run: ProcessRun) -> float | None:
     if a is None:
         return None
     return a.median_ms if a.median_ms is not None else a.mean_ms
+
+
+def drift_by_device(cases: tuple[CaseResult, ...]) -> dict[str, Drift]:
+    """Each device's drift over the run (:mod:`benchbot.stats.drift`): its cases' processes
+    in the order they started, each as its case and central figure; devices with too few
+    neighbouring processes of different cases are left out."""
+    ran: dict[str, list[tuple[datetime, str, float]]] = {}
+    for case in cases:
+        if case.status != "ok":
+            continue
+        for run in case.runs:
+            central = central_of(run)
+            try:
+                started = datetime.fromisoformat(run.started_at)
+            except ValueError:  # an old record without start times: no order to read
+                continue
+            if started.tzinfo is None:  # the store writes UTC; a bare time is taken as such
+                started = started.replace(tzinfo=timezone.utc)
+            if central is not None:
+                ran.setdefault(case.device, []).append((started, case.id, central))
+    found = {}
+    for device, processes in ran.items():
+        drift = drift_of([(case, central) for _, case, central in
+                           sorted(processes, key=lambda p: p[0])])
+        if drift is not None:
+            found[device] = drift
+    return found
+
+
+# the codes a drifting device raises: its processes spread, so the run's own CI widens
+DRIFT_SHOWS = frozenset({"unstable_between_processes", "wide_ci"})
+
+
+def drifting_devices(cases: tuple[CaseResult, ...]) -> dict[str, Drift]:
+    """The devices that changed speed by themselves during the run (:meth:`Drift.seen`),
+    looked for only where their processes spread enough to make a case not valid."""
+    spread = {c.device for c in cases if c.status == "ok"
+              and any(code.code in DRIFT_SHOWS for code in c.validity.codes)}
+    if not spread:
+        return {}
+    found = drift_by_device(tuple(c for c in cases if c.device in spread))
+    return {device: d for device, d in sorted(found.items()) if d.seen()}
 
 
 def paired_processes(base: CaseResult, cand: CaseResult, confidence: float = 0.95

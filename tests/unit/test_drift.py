@@ -9,8 +9,9 @@ import random
 from datetime import datetime, timedelta, timezone
 
 from benchbot.cli.run import drift_lines
-from benchbot.runs.repeats import drift_by_device
+from benchbot.report.environment import environment_rows
 from benchbot.stats.drift import MIN_NEIGHBOURS, drift_of
+from benchbot.verdicts.processes import drift_by_device
 from benchbot.store import RunRecord, Validity
 from tests.support.cases import make_case
 
@@ -102,6 +103,9 @@ def test_a_run_names_its_drifting_device_once():
     assert len(lines) == 1
     assert lines[0].startswith("local changed speed by itself during the run")
     assert "quiet it" in lines[0]
+    # and the report's environment says it beside the run
+    rows = dict(environment_rows([record]))
+    assert rows["Changed speed by itself"].startswith("local in run r (correlation ")
 
 
 def test_no_line_for_a_steady_device_or_valid_cases():
@@ -110,3 +114,4 @@ def test_no_line_for_a_steady_device_or_valid_cases():
     valid = dataclasses.replace(steady, cases=tuple(
         dataclasses.replace(c, validity=Validity()) for c in steady.cases))
     assert drift_lines(valid) == []
+    assert "Changed speed by itself" not in dict(environment_rows([valid]))

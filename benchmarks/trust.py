@@ -229,15 +229,8 @@ def machine_drift(model: Path, threads: int) -> float:
 
 
 def _drift(model: str, threads: int) -> float:
-    import gc
-
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    from overhead import MIN_RUNS, bare_loop
-
-    gc.collect()
-    gc.disable()
     medians, window, spent = [], [], 0.0
-    for ms in bare_loop(model, threads, MIN_RUNS, DRIFT_S):  # windows by the loop's own time
+    for ms in _bare_samples(model, "off", threads, DRIFT_S):  # windows by the loop's own time
         window.append(ms)
         spent += ms
         if spent >= DRIFT_WINDOW_S * 1e3:
@@ -246,7 +239,9 @@ def _drift(model: str, threads: int) -> float:
     return statistics.stdev(medians) / statistics.mean(medians)
 
 
-def _bare(model: str, gc_mode: str, threads: int = 1) -> float:
+def _bare_samples(model: str, gc_mode: str, threads: int, seconds: float | None = None,
+                  max_runs: int | None = None) -> list[float]:
+    """overhead.py's bare loop in this process (``seconds``: its MIN_TIME when None)."""
     import gc
 
     sys.path.insert(0, str(REPO / "benchmarks"))
@@ -255,8 +250,13 @@ def _bare(model: str, gc_mode: str, threads: int = 1) -> float:
     if gc_mode == "off":  # as the agent times: no collection inside a timed run
         gc.collect()
         gc.disable()
+    return bare_loop(model, threads, MIN_RUNS, MIN_TIME if seconds is None else seconds,
+                     max_runs=max_runs)
+
+
+def _bare(model: str, gc_mode: str, threads: int = 1) -> float:
     # the agent's default cap on timed runs, so a microsecond model gets the same window
-    return statistics.median(bare_loop(model, threads, MIN_RUNS, MIN_TIME, max_runs=MAX_RUNS))
+    return statistics.median(_bare_samples(model, gc_mode, threads, max_runs=MAX_RUNS))
 
 
 def agreement_table(models: list[Path], results: Path, rounds: int) -> str:

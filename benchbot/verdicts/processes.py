@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from datetime import datetime, timezone
+from datetime import datetime
 
 from benchbot.stats import Summary
 from benchbot.stats.drift import Drift, drift_of
@@ -81,13 +81,11 @@ def drift_by_device(cases: tuple[CaseResult, ...]) -> dict[str, Drift]:
         if case.status != "ok":
             continue
         for run in case.runs:
-            central = central_of(run)
             try:
                 started = datetime.fromisoformat(run.started_at)
             except ValueError:  # an old record without start times: no order to read
                 continue
-            if started.tzinfo is None:  # the store writes UTC; a bare time is taken as such
-                started = started.replace(tzinfo=timezone.utc)
+            central = central_of(run)
             if central is not None:
                 ran.setdefault(case.device, []).append((started, case.id, central))
     found = {}
